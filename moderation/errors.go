@@ -1,0 +1,114 @@
+package moderation
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Code classifies an Error for transports; server maps each to a gRPC code
+// in one table.
+type Code uint8
+
+// The error codes.
+const (
+	CodeInternal           Code = iota // a bug or an unexpected failure
+	CodeInvalid                        // bad input; see Violations
+	CodeNotFound                       // see Resource
+	CodeAlreadyExists                  // see Resource
+	CodeFailedPrecondition             // a state change that is not allowed
+	CodeResourceExhausted              // rate limited; see RetryAfter and Quota
+	CodeUnavailable                    // the store (or another backend) is down
+)
+
+// Sentinel errors that adapters wrap with %w so the domain and the server
+// can classify them without knowing the adapter.
+var (
+	// ErrNotFound: the store has no such record.
+	ErrNotFound = errors.New("not found")
+	// ErrUnavailable: the backend could not be reached or timed out.
+	ErrUnavailable = errors.New("unavailable")
+)
+
+// FieldViolation says what is wrong with one request field. Field uses
+// proto field names with dots for nesting, such as "author.email".
+type FieldViolation struct {
+	Field       string
+	Description string
+}
+
+// Resource names the record an error is about.
+type Resource struct {
+	Type string // for example "comment"
+	Name string // its id
+}
+
+// QuotaViolation names one exhausted limit.
+type QuotaViolation struct {
+	Subject     string
+	Description string
+}
+
+// Error is the domain's error. Everything a transport needs to build a
+// helpful status is here. Message is shown to clients and must not carry
+// private data; Err is the cause, kept for logs and errors.Is.
+type Error struct {
+	Code       Code
+	Message    string
+	Violations []FieldViolation
+	Resource   Resource
+	RetryAfter time.Duration
+	Quota      []QuotaViolation
+	Err        error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Message)
+	for i, v := range e.Violations {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString("; ")
+		}
+		b.WriteString(v.Field)
+		b.WriteString(" ")
+		b.WriteString(v.Description)
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Invalid returns a CodeInvalid error listing every violation.
+func Invalid(violations ...FieldViolation) *Error {
+	return &Error{Code: CodeInvalid, Message: "invalid request", Violations: violations}
+}
+
+// NotFound returns a CodeNotFound error for the named record.
+func NotFound(typ, name string) *Error {
+	return &Error{Code: CodeNotFound, Message: fmt.Sprintf("%s %q not found", typ, name), Resource: Resource{Type: typ, Name: name}}
+}
+
+// Errorf returns an Error of the given code; a %w verb wraps a cause.
+func Errorf(code Code, format string, args ...any) *Error {
+	err := fmt.Errorf(format, args...)
+	return &Error{Code: code, Message: err.Error(), Err: errors.Unwrap(err)}
+}
+
+// ErrorCode classifies any error: a domain Error by its code, the adapter
+// sentinels by what they mean, everything else as internal.
+func ErrorCode(err error) Code {
+	var e *Error
+	switch {
+	case errors.As(err, &e):
+		return e.Code
+	case errors.Is(err, ErrNotFound):
+		return CodeNotFound
+	case errors.Is(err, ErrUnavailable):
+		return CodeUnavailable
+	default:
+		return CodeInternal
+	}
+}

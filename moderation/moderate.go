@@ -1,0 +1,138 @@
+package moderation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+)
+
+// Action is what a moderator does to a comment.
+type Action int8
+
+// The moderator actions.
+const (
+	ActionUnspecified Action = 0
+	ActionApprove     Action = 1
+	ActionReject      Action = 2
+	ActionMarkSpam    Action = 3
+	ActionDelete      Action = 4
+)
+
+var actionNames = [...]string{"unspecified", "approve", "reject", "spam", "delete"}
+
+func (a Action) String() string {
+	if a >= 0 && int(a) < len(actionNames) {
+		return actionNames[a]
+	}
+	return fmt.Sprintf("Action(%d)", int8(a))
+}
+
+// target is the status each action leads to.
+var target = [...]Status{
+	ActionApprove:  StatusPublished,
+	ActionReject:   StatusRejected,
+	ActionMarkSpam: StatusSpam,
+	ActionDelete:   StatusDeleted,
+}
+
+// Transition returns the status an action moves a comment to. A deleted
+// comment stays deleted; everything else may move anywhere. Repeating an
+// action is allowed and changes nothing.
+func Transition(from Status, a Action) (Status, error) {
+	if a < ActionApprove || a > ActionDelete {
+		return from, Errorf(CodeInvalid, "unknown action %d", a)
+	}
+	to := target[a]
+	if from == StatusDeleted && to != StatusDeleted {
+		return from, Errorf(CodeFailedPrecondition, "comment is deleted; it cannot be moved to %s", to)
+	}
+	return to, nil
+}
+
+// Moderation is one moderator's request to apply an action to comments.
+type Moderation struct {
+	Actor  string
+	IDs    []string
+	Action Action
+	Note   string
+}
+
+// Outcome is the result of a moderation on one comment.
+type Outcome struct {
+	ID      string
+	Status  Status // after the action; unspecified when the comment is unknown
+	Changed bool
+	Err     error // a *Error with CodeNotFound or CodeFailedPrecondition, or nil
+}
+
+// Moderate applies m.Action to every id, each in its own transaction, and
+// returns one outcome per distinct id in the order given. The error is
+// for the request as a whole: invalid, or the store failing.
+func (s *Service) Moderate(ctx context.Context, m Moderation) ([]Outcome, error) {
+	var v violations
+	switch {
+	case len(m.IDs) == 0:
+		v.check("ids", "is required: give at least one comment id")
+	case len(m.IDs) > MaxModerateIDs:
+		v.check("ids", fmt.Sprintf("must hold at most %d ids, got %d", MaxModerateIDs, len(m.IDs)))
+	}
+	for i, id := range m.IDs {
+		v.check(fmt.Sprintf("ids[%d]", i), ValidateID(id))
+	}
+	if m.Action < ActionApprove || m.Action > ActionDelete {
+		v.check("action", "is required: APPROVE, REJECT, MARK_SPAM or DELETE")
+	}
+	if !utf8.ValidString(m.Note) {
+		v.check("note", "is not valid UTF-8")
+	} else if n := utf8.RuneCountInString(m.Note); n > MaxNoteRunes {
+		v.check("note", fmt.Sprintf("must be at most %d characters, got %d", MaxNoteRunes, n))
+	}
+	if len(v) > 0 {
+		return nil, Invalid(v...)
+	}
+
+	out := make([]Outcome, 0, len(m.IDs))
+	seen := make(map[string]bool, len(m.IDs))
+	for _, id := range m.IDs {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		o, err := s.moderateOne(ctx, m, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func (s *Service) moderateOne(ctx context.Context, m Moderation, id string) (Outcome, error) {
+	now := s.clock()
+	c, changed, err := s.store.UpdateStatus(ctx, StatusUpdate{
+		ID:    id,
+		Next:  func(from Status) (Status, error) { return Transition(from, m.Action) },
+		Actor: m.Actor,
+		Note:  m.Note,
+		Time:  now,
+		Audit: AuditEvent{
+			ID:     s.newID(),
+			Time:   now,
+			Actor:  m.Actor,
+			Action: "comment." + m.Action.String(),
+			Target: id,
+			Note:   m.Note,
+		},
+	})
+	var de *Error
+	switch {
+	case err == nil:
+		return Outcome{ID: id, Status: c.Status, Changed: changed}, nil
+	case errors.Is(err, ErrNotFound):
+		return Outcome{ID: id, Err: NotFound("comment", id)}, nil
+	case errors.As(err, &de) && de.Code == CodeFailedPrecondition:
+		return Outcome{ID: id, Status: c.Status, Err: de}, nil
+	}
+	return Outcome{}, fmt.Errorf("moderate comment %s: %w", id, err)
+}

@@ -1,0 +1,167 @@
+package moderation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// PublishedComment returns a published comment. Any other status answers
+// NOT_FOUND, exactly like a missing id, so public reads cannot probe the
+// queue.
+func (s *Service) PublishedComment(ctx context.Context, id string) (Comment, error) {
+	if p := ValidateID(id); p != "" {
+		return Comment{}, Invalid(FieldViolation{Field: "id", Description: p})
+	}
+	c, err := s.store.Comment(ctx, id)
+	if errors.Is(err, ErrNotFound) || (err == nil && c.Status != StatusPublished) {
+		return Comment{}, NotFound("comment", id)
+	}
+	if err != nil {
+		return Comment{}, fmt.Errorf("get comment: %w", err)
+	}
+	return c, nil
+}
+
+// CommentDetail returns any comment, whatever its status, for moderators.
+func (s *Service) CommentDetail(ctx context.Context, id string) (Comment, error) {
+	if p := ValidateID(id); p != "" {
+		return Comment{}, Invalid(FieldViolation{Field: "id", Description: p})
+	}
+	c, err := s.store.Comment(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Comment{}, NotFound("comment", id)
+	}
+	if err != nil {
+		return Comment{}, fmt.Errorf("get comment: %w", err)
+	}
+	return c, nil
+}
+
+// Page asks for one page of a listing.
+type Page struct {
+	// Size is the page size as requested: 0 means DefaultPageSize, larger
+	// than MaxPageSize means MaxPageSize, negative is invalid.
+	Size int
+	// After is the position the previous page ended at, if any.
+	After *Cursor
+}
+
+// limit returns the effective page size, or a problem with page_size.
+func (p Page) limit() (int, string) {
+	switch {
+	case p.Size < 0:
+		return 0, "must not be negative"
+	case p.Size == 0:
+		return DefaultPageSize, ""
+	case p.Size > MaxPageSize:
+		return MaxPageSize, ""
+	}
+	return p.Size, ""
+}
+
+// ListPublished lists the published comments of one article, oldest first.
+// next is nil on the last page.
+func (s *Service) ListPublished(ctx context.Context, articleID string, page Page) (comments []Comment, next *Cursor, err error) {
+	var v violations
+	v.check("article_id", ValidateArticleID(articleID))
+	limit, problem := page.limit()
+	v.check("page_size", problem)
+	if len(v) > 0 {
+		return nil, nil, Invalid(v...)
+	}
+	return s.list(ctx, Filter{Statuses: []Status{StatusPublished}, ArticleID: articleID, After: page.After}, limit)
+}
+
+// QueueQuery selects comments for moderators.
+type QueueQuery struct {
+	Status      Status // StatusUnspecified means pending
+	ArticleID   string
+	AuthorEmail string
+	Since       time.Time
+	Until       time.Time
+	OldestFirst bool
+}
+
+// ListQueue lists comments of one status for moderators, newest first
+// unless asked otherwise.
+func (s *Service) ListQueue(ctx context.Context, q QueueQuery, page Page) ([]Comment, *Cursor, error) {
+	var v violations
+	if q.Status == StatusUnspecified {
+		q.Status = StatusPending
+	} else if !q.Status.Valid() {
+		v.check("status", "is not a known status")
+	}
+	if q.ArticleID != "" {
+		v.check("article_id", ValidateArticleID(q.ArticleID))
+	}
+	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Since.Before(q.Until) {
+		v.check("end_time", "must be after start_time")
+	}
+	limit, problem := page.limit()
+	v.check("page_size", problem)
+	if len(v) > 0 {
+		return nil, nil, Invalid(v...)
+	}
+	return s.list(ctx, Filter{
+		Statuses:    []Status{q.Status},
+		ArticleID:   q.ArticleID,
+		AuthorEmail: EmailKey(q.AuthorEmail),
+		Since:       q.Since,
+		Until:       q.Until,
+		NewestFirst: !q.OldestFirst,
+		After:       page.After,
+	}, limit)
+}
+
+// list fetches one row more than asked to learn whether a next page exists.
+func (s *Service) list(ctx context.Context, f Filter, limit int) ([]Comment, *Cursor, error) {
+	f.Limit = limit + 1
+	cs, err := s.store.ListComments(ctx, f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("list comments: %w", err)
+	}
+	if len(cs) <= limit {
+		return cs, nil, nil
+	}
+	cs = cs[:limit]
+	last := cs[limit-1]
+	return cs, &Cursor{Time: last.CreateTime, ID: last.ID}, nil
+}
+
+// CountPublished counts the published comments of each article; every
+// requested article is in the result.
+func (s *Service) CountPublished(ctx context.Context, articleIDs []string) (map[string]int64, error) {
+	var v violations
+	switch {
+	case len(articleIDs) == 0:
+		v.check("article_ids", "is required: give 1 to 100 article ids")
+	case len(articleIDs) > MaxCountArticles:
+		v.check("article_ids", fmt.Sprintf("must hold at most %d ids, got %d", MaxCountArticles, len(articleIDs)))
+	}
+	uniq := make([]string, 0, len(articleIDs))
+	seen := make(map[string]bool, len(articleIDs))
+	for i, id := range articleIDs {
+		if p := ValidateArticleID(id); p != "" {
+			v.check(fmt.Sprintf("article_ids[%d]", i), p)
+			continue
+		}
+		if !seen[id] {
+			seen[id] = true
+			uniq = append(uniq, id)
+		}
+	}
+	if len(v) > 0 {
+		return nil, Invalid(v...)
+	}
+	counts, err := s.store.CountPublished(ctx, uniq)
+	if err != nil {
+		return nil, fmt.Errorf("count comments: %w", err)
+	}
+	out := make(map[string]int64, len(uniq))
+	for _, id := range uniq {
+		out[id] = counts[id]
+	}
+	return out, nil
+}

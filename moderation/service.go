@@ -1,0 +1,194 @@
+package moderation
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Page sizes of every listing.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 100
+	// MaxCountArticles bounds one CountComments call.
+	MaxCountArticles = 100
+	// MaxModerateIDs bounds one ModerateComments call.
+	MaxModerateIDs = 500
+	// MaxNoteRunes bounds a moderator's note.
+	MaxNoteRunes = 1000
+)
+
+// Policy is the part of the configuration the pipeline reads.
+type Policy struct {
+	// DefaultStatus decides comments that no rule holds or files as spam:
+	// StatusPublished or StatusPending.
+	DefaultStatus Status
+	Limits        Limits
+}
+
+// DefaultPolicy publishes what passes validation.
+func DefaultPolicy() Policy {
+	return Policy{DefaultStatus: StatusPublished, Limits: DefaultLimits()}
+}
+
+// Service is the submission pipeline and the moderators' actions.
+type Service struct {
+	store  Store
+	policy Policy
+	now    func() time.Time
+	newID  func() string
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithPolicy sets the policy; the default is DefaultPolicy().
+func WithPolicy(p Policy) Option { return func(s *Service) { s.policy = p } }
+
+// WithClock sets the clock, for tests.
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithIDs sets the id generator, for tests.
+func WithIDs(newID func() string) Option { return func(s *Service) { s.newID = newID } }
+
+// NewService returns a Service storing into store.
+func NewService(store Store, opts ...Option) *Service {
+	s := &Service{
+		store:  store,
+		policy: DefaultPolicy(),
+		now:    time.Now,
+		newID:  func() string { return uuid.Must(uuid.NewV7()).String() },
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// clock returns the current time as stored: UTC, microsecond precision
+// (what PostgreSQL keeps).
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// Result is the answer to a submission.
+type Result struct {
+	// Comment as stored (without an ID for validate_only). Its Status is
+	// the decision.
+	Comment Comment
+	// Replayed is true when the answer is the stored answer to an earlier
+	// submission with the same request id.
+	Replayed bool
+}
+
+// Submit runs one submission through the pipeline and, unless it is
+// validate-only, stores it durably before returning.
+func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
+	if v := s.policy.Limits.Validate(sub); len(v) > 0 {
+		return Result{}, Invalid(v...)
+	}
+	hash := requestHash(sub)
+	if sub.RequestID != "" && !sub.ValidateOnly {
+		prev, err := s.store.CommentByRequestID(ctx, sub.Site, sub.RequestID)
+		switch {
+		case err == nil:
+			return replay(prev, hash)
+		case !errors.Is(err, ErrNotFound):
+			return Result{}, fmt.Errorf("look up request id: %w", err)
+		}
+	}
+	if sub.ParentID != "" {
+		if err := s.checkParent(ctx, sub); err != nil {
+			return Result{}, err
+		}
+	}
+
+	now := s.clock()
+	c := Comment{
+		Site:        sub.Site,
+		ArticleID:   sub.ArticleID,
+		ParentID:    sub.ParentID,
+		Author:      sub.Author,
+		Body:        sub.Body,
+		Client:      sub.Client,
+		RequestID:   sub.RequestID,
+		RequestHash: hash,
+		CreateTime:  now,
+		UpdateTime:  now,
+	}
+	c.Status, c.Reasons = s.decide()
+	c.InitialStatus = c.Status
+	if sub.ValidateOnly {
+		return Result{Comment: c}, nil
+	}
+
+	c.ID = s.newID()
+	stored, created, err := s.store.CreateComment(ctx, c)
+	if err != nil {
+		return Result{}, fmt.Errorf("store comment: %w", err)
+	}
+	if !created {
+		// A concurrent retry with the same request id won the race.
+		return replay(stored, hash)
+	}
+	return Result{Comment: stored}, nil
+}
+
+// decide applies the policy. The rule engine will contribute reasons here.
+func (s *Service) decide() (Status, []Reason) {
+	if s.policy.DefaultStatus == StatusPending {
+		return StatusPending, []Reason{{
+			Rule:   "default_status",
+			Action: RuleHold,
+			Detail: "every comment is held for a moderator (default_status: pending)",
+		}}
+	}
+	return StatusPublished, nil
+}
+
+func (s *Service) checkParent(ctx context.Context, sub Submission) error {
+	p, err := s.store.Comment(ctx, sub.ParentID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case err != nil:
+		return fmt.Errorf("look up parent comment: %w", err)
+	case p.Site != sub.Site || p.ArticleID != sub.ArticleID:
+		// Same answer as a missing parent: do not reveal other articles.
+	case p.Status != StatusPublished:
+		return Invalid(FieldViolation{Field: "parent_id", Description: "is not a published comment, so it cannot be replied to"})
+	default:
+		return nil
+	}
+	return Invalid(FieldViolation{Field: "parent_id", Description: "is not a comment on this article"})
+}
+
+// replay answers a retry with the first answer, after checking that the
+// retry is the same request.
+func replay(prev Comment, hash []byte) (Result, error) {
+	if string(prev.RequestHash) != string(hash) {
+		return Result{}, Invalid(FieldViolation{
+			Field:       "request_id",
+			Description: "was already used for a different comment; use a new request_id for each submission",
+		})
+	}
+	prev.Status = prev.InitialStatus
+	return Result{Comment: prev, Replayed: true}, nil
+}
+
+// requestHash fingerprints everything a submission asks for, so that a
+// reused request id with a different body can be told from a retry.
+func requestHash(s Submission) []byte {
+	h := sha256.New()
+	for _, f := range [...]string{
+		s.Site, s.ArticleID, s.ParentID, s.Author.Name, s.Author.Email, s.Author.URL,
+		s.Body, s.Client.IP, s.Client.UserAgent, s.Client.Referrer,
+	} {
+		var n [binary.MaxVarintLen64]byte
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(f)))])
+		h.Write([]byte(f))
+	}
+	return h.Sum(nil)
+}

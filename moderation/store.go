@@ -1,0 +1,94 @@
+package moderation
+
+import (
+	"context"
+	"time"
+)
+
+// Store persists comments and the audit trail. store/sqlite and
+// store/postgres implement it; storetest holds the conformance suite both
+// must pass.
+//
+// Errors: a missing record wraps ErrNotFound; a backend that cannot be
+// reached or timed out wraps ErrUnavailable.
+type Store interface {
+	// CreateComment stores c, which has its ID and times set, in one
+	// transaction. When a comment with the same Site and a non-empty
+	// RequestID is already stored, it stores nothing and returns that
+	// comment with created false.
+	CreateComment(ctx context.Context, c Comment) (stored Comment, created bool, err error)
+	// CommentByRequestID returns the comment a site stored under requestID.
+	CommentByRequestID(ctx context.Context, site, requestID string) (Comment, error)
+	// Comment returns one comment by id, whatever its status.
+	Comment(ctx context.Context, id string) (Comment, error)
+	// ListComments returns the comments matching f, in f's order.
+	ListComments(ctx context.Context, f Filter) ([]Comment, error)
+	// CountPublished counts published comments per article. Articles with
+	// none may be missing from the map.
+	CountPublished(ctx context.Context, articleIDs []string) (map[string]int64, error)
+	// UpdateStatus changes one comment's status in one transaction: it reads
+	// the current status, asks u.Next for the new one, and when it differs
+	// writes it with u.Actor, u.Note and u.Time and appends u.Audit with
+	// Detail set to "OLD -> NEW". It returns the comment as it now is. When
+	// Next fails it changes nothing and returns the unchanged comment with
+	// Next's error.
+	UpdateStatus(ctx context.Context, u StatusUpdate) (c Comment, changed bool, err error)
+	// ListAuditEvents returns audit events, newest first.
+	ListAuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
+}
+
+// Filter selects comments for ListComments.
+type Filter struct {
+	// Statuses to include; at least one.
+	Statuses []Status
+	// Optional exact matches.
+	ArticleID   string
+	AuthorEmail string // compared on EmailKey
+	// Optional creation time range: Since <= create_time < Until.
+	Since, Until time.Time
+	// Order by (create_time, id), ascending unless NewestFirst.
+	NewestFirst bool
+	// Start after this position in that order, when set.
+	After *Cursor
+	// The most to return; at least 1.
+	Limit int
+}
+
+// Cursor is a position in a time-ordered listing.
+type Cursor struct {
+	Time time.Time
+	ID   string
+}
+
+// StatusUpdate is one moderator action on one comment.
+type StatusUpdate struct {
+	ID string
+	// Next returns the status the comment moves to from current, or an
+	// error when the move is not allowed. It is called inside the
+	// transaction.
+	Next  func(current Status) (Status, error)
+	Actor string
+	Note  string
+	Time  time.Time
+	Audit AuditEvent
+}
+
+// AuditEvent records one moderator action or rule change.
+type AuditEvent struct {
+	ID     string
+	Time   time.Time
+	Actor  string
+	Action string
+	Target string
+	Note   string
+	Detail string
+}
+
+// AuditFilter selects audit events.
+type AuditFilter struct {
+	Actor  string
+	Target string
+	// Start after this position (newest first), when set.
+	After *Cursor
+	Limit int
+}

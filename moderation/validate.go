@@ -1,0 +1,262 @@
+package moderation
+
+import (
+	"fmt"
+	"net/mail"
+	"net/netip"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits bound the fields of a submission. Lengths of human text are in
+// runes (Unicode code points), so Devanagari is not penalised for taking
+// three bytes a letter; lengths of machine text are in bytes.
+type Limits struct {
+	NameMaxRunes      int `yaml:"name_max_runes"`
+	BodyMaxRunes      int `yaml:"body_max_runes"`
+	EmailMaxBytes     int `yaml:"email_max_bytes"`
+	URLMaxBytes       int `yaml:"url_max_bytes"`
+	ArticleIDMaxBytes int `yaml:"article_id_max_bytes"`
+	UserAgentMaxBytes int `yaml:"user_agent_max_bytes"`
+	ReferrerMaxBytes  int `yaml:"referrer_max_bytes"`
+}
+
+// DefaultLimits are the limits of DESIGN.md §6.
+func DefaultLimits() Limits {
+	return Limits{
+		NameMaxRunes:      64,
+		BodyMaxRunes:      5000,
+		EmailMaxBytes:     254,
+		URLMaxBytes:       2048,
+		ArticleIDMaxBytes: 256,
+		UserAgentMaxBytes: 512,
+		ReferrerMaxBytes:  2048,
+	}
+}
+
+// Fixed limits that are part of the API rather than policy.
+const (
+	maxIDBytes        = 64
+	maxRequestIDBytes = 128
+)
+
+// Submission is a reader's comment as a site backend submits it.
+type Submission struct {
+	Site         string
+	ArticleID    string
+	ParentID     string
+	Author       Author
+	Body         string
+	Client       Client
+	RequestID    string
+	ValidateOnly bool
+}
+
+// Validate checks every field of s against l and returns one violation per
+// bad field, all of them at once. It never looks at the store.
+func (l Limits) Validate(s Submission) []FieldViolation {
+	var v violations
+	v.check("article_id", checkArticleID(s.ArticleID, l.ArticleIDMaxBytes))
+	if s.ParentID != "" {
+		v.check("parent_id", checkID(s.ParentID))
+	}
+	v.check("author.name", checkName(s.Author.Name, l.NameMaxRunes))
+	v.check("author.email", checkEmail(s.Author.Email, l.EmailMaxBytes))
+	if s.Author.URL != "" {
+		v.check("author.url", checkURL(s.Author.URL, l.URLMaxBytes))
+	}
+	v.check("body", checkBody(s.Body, l.BodyMaxRunes))
+	if s.Client.IP != "" {
+		v.check("client.ip", checkIP(s.Client.IP))
+	}
+	v.check("client.user_agent", checkLine(s.Client.UserAgent, l.UserAgentMaxBytes))
+	v.check("client.referrer", checkLine(s.Client.Referrer, l.ReferrerMaxBytes))
+	if s.RequestID != "" {
+		v.check("request_id", checkRequestID(s.RequestID))
+	}
+	return v
+}
+
+type violations []FieldViolation
+
+func (v *violations) check(field, problem string) {
+	if problem != "" {
+		*v = append(*v, FieldViolation{Field: field, Description: problem})
+	}
+}
+
+// ValidateArticleID checks an article id as used in reads.
+func ValidateArticleID(id string) string { return checkArticleID(id, DefaultLimits().ArticleIDMaxBytes) }
+
+// ValidateID checks a comment or ban id's form.
+func ValidateID(id string) string {
+	if id == "" {
+		return "is required"
+	}
+	return checkID(id)
+}
+
+func checkArticleID(s string, max int) string {
+	switch {
+	case s == "":
+		return "is required"
+	case len(s) > max:
+		return fmt.Sprintf("must be at most %d bytes, got %d", max, len(s))
+	case !utf8.ValidString(s):
+		return "is not valid UTF-8"
+	case strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
+		return "must be printable text without control characters"
+	}
+	return ""
+}
+
+func checkID(s string) string {
+	if len(s) > maxIDBytes {
+		return fmt.Sprintf("must be at most %d bytes", maxIDBytes)
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '-' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return "is not a comment id"
+		}
+	}
+	return ""
+}
+
+func checkName(s string, max int) string {
+	if !utf8.ValidString(s) {
+		return "is not valid UTF-8"
+	}
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return "is required"
+	}
+	if n := utf8.RuneCountInString(t); n > max {
+		return fmt.Sprintf("must be at most %d characters, got %d", max, n)
+	}
+	if p := forbiddenInIdentity(t); p != "" {
+		return p
+	}
+	if strings.IndexFunc(t, unicode.IsLetter) < 0 {
+		return "must contain at least one letter"
+	}
+	return ""
+}
+
+func checkEmail(s string, max int) string {
+	switch {
+	case s == "":
+		return "is required"
+	case len(s) > max:
+		return fmt.Sprintf("must be at most %d bytes, got %d", max, len(s))
+	case !utf8.ValidString(s):
+		return "is not valid UTF-8"
+	}
+	if p := forbiddenInIdentity(s); p != "" {
+		return p
+	}
+	// net/mail accepts display names and angle brackets; an email field
+	// must hold exactly one bare addr-spec.
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || a.Address != s {
+		return "must be one email address such as name@example.com"
+	}
+	at := strings.LastIndexByte(s, '@')
+	if domain := s[at+1:]; !strings.Contains(strings.Trim(domain, "."), ".") {
+		return "must have a domain such as example.com after the @"
+	}
+	return ""
+}
+
+func checkURL(s string, max int) string {
+	switch {
+	case len(s) > max:
+		return fmt.Sprintf("must be at most %d bytes, got %d", max, len(s))
+	case !utf8.ValidString(s):
+		return "is not valid UTF-8"
+	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+		return "must not contain spaces or control characters"
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "must be an http or https URL such as https://example.com/"
+	}
+	return ""
+}
+
+func checkBody(s string, max int) string {
+	switch {
+	case !utf8.ValidString(s):
+		return "is not valid UTF-8"
+	case strings.IndexByte(s, 0) >= 0:
+		return "must not contain NUL characters"
+	case strings.TrimFunc(s, isBlank) == "":
+		return "is required (and must not be only white space)"
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return fmt.Sprintf("must be at most %d characters, got %d", max, n)
+	}
+	return ""
+}
+
+// isBlank reports runes that show nothing: white space and format
+// characters such as the zero-width space.
+func isBlank(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) }
+
+func checkIP(s string) string {
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Zone() != "" {
+		return "must be an IPv4 or IPv6 address without a port"
+	}
+	return ""
+}
+
+// checkLine checks a header-like optional value.
+func checkLine(s string, max int) string {
+	switch {
+	case len(s) > max:
+		return fmt.Sprintf("must be at most %d bytes, got %d", max, len(s))
+	case !utf8.ValidString(s):
+		return "is not valid UTF-8"
+	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+		return "must not contain control characters"
+	}
+	return ""
+}
+
+func checkRequestID(s string) string {
+	if len(s) > maxRequestIDBytes {
+		return fmt.Sprintf("must be at most %d bytes", maxRequestIDBytes)
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return "must be printable ASCII without spaces, such as a UUID"
+		}
+	}
+	return ""
+}
+
+// forbiddenInIdentity rejects characters that let a name or an email pose
+// as something else: controls, line breaks and bidi controls. Other format
+// characters are refused too, except ZWJ and ZWNJ, which Indic scripts need.
+func forbiddenInIdentity(s string) string {
+	for _, r := range s {
+		switch {
+		case r == '\u200C' || r == '\u200D':
+			continue
+		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+			return "must not contain control characters or line breaks"
+		case unicode.Is(unicode.Bidi_Control, r):
+			return "must not contain bidirectional control characters"
+		case unicode.Is(unicode.Cf, r):
+			return "must not contain invisible formatting characters"
+		}
+	}
+	return ""
+}
+
+// EmailKey is the form of an email address used to compare, filter and
+// ban: trimmed and lower-cased. The stored address stays as submitted.
+func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
