@@ -1,0 +1,112 @@
+// Package testpg gives tests a fresh PostgreSQL database of their own.
+//
+// The server is the one named by COMMENTD_TEST_POSTGRES (an admin DSN,
+// default postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable).
+// Tests that need PostgreSQL fail, never skip, when it is not running:
+// a skipped store test would hide a broken store.
+package testpg
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// EnvVar names the environment variable holding the admin DSN.
+const EnvVar = "COMMENTD_TEST_POSTGRES"
+
+// DefaultDSN is the admin DSN used when EnvVar is unset: a local server
+// with trust authentication.
+const DefaultDSN = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// NewDatabase creates an empty database for this test and returns its
+// DSN. The database is dropped, with any connection still open to it,
+// when the test ends.
+func NewDatabase(t testing.TB) string {
+	t.Helper()
+	admin := os.Getenv(EnvVar)
+	if admin == "" {
+		admin = DefaultDSN
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		t.Fatalf("testpg: cannot reach PostgreSQL at %s: %v\n"+
+			"These tests need a running PostgreSQL server (13 or later) with trust authentication\n"+
+			"for 127.0.0.1. Install it with `apt-get install -y postgresql` and start it with\n"+
+			"  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n"+
+			"or point %s at the admin DSN of another server.",
+			redact(admin), err, EnvVar)
+	}
+	defer conn.Close(ctx)
+
+	name := "commentd_test_" + randomHex(8)
+	// template0 and UTF8: independent of whatever template1 holds.
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE template0 ENCODING 'UTF8'"); err != nil {
+		t.Fatalf("testpg: create database %s: %v", name, err)
+	}
+	t.Cleanup(func() { drop(t, admin, name) })
+
+	dsn, err := withDatabase(admin, name)
+	if err != nil {
+		t.Fatalf("testpg: %v", err)
+	}
+	return dsn
+}
+
+func drop(t testing.TB, admin, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		t.Errorf("testpg: drop database %s: %v", name, err)
+		return
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+		t.Errorf("testpg: drop database %s: %v", name, err)
+	}
+}
+
+// withDatabase returns the admin DSN with its database replaced by name.
+// It accepts both URL and keyword/value DSNs.
+func withDatabase(admin, name string) (string, error) {
+	if strings.HasPrefix(admin, "postgres://") || strings.HasPrefix(admin, "postgresql://") {
+		u, err := url.Parse(admin)
+		if err != nil {
+			return "", fmt.Errorf("parse %s: %w", EnvVar, err)
+		}
+		u.Path = "/" + name
+		u.RawPath = ""
+		return u.String(), nil
+	}
+	// In a keyword/value DSN the last setting wins.
+	return admin + " dbname=" + name, nil
+}
+
+// redact hides a password in a URL DSN; keyword/value DSNs are shown only
+// by host.
+func redact(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
+		return u.Redacted()
+	}
+	if cfg, err := pgx.ParseConfig(dsn); err == nil {
+		return fmt.Sprintf("host=%s port=%d", cfg.Host, cfg.Port)
+	}
+	return "(unparsable DSN)"
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b) // never fails
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,192 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/commentd/commentd/internal/testpg"
+	"github.com/commentd/commentd/moderation"
+	"github.com/commentd/commentd/store/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Opener {
+		dsn := testpg.NewDatabase(t)
+		return func(ctx context.Context) (storetest.Store, error) { return Open(ctx, dsn) }
+	})
+}
+
+func openTemp(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), testpg.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestConcurrentOpen: replicas starting at once against an empty
+// database all come up; the migration runs once.
+func TestConcurrentOpen(t *testing.T) {
+	dsn := testpg.NewDatabase(t)
+	const n = 4
+	stores := make([]*Store, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { stores[i], errs[i] = Open(t.Context(), dsn) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Open %d: %v", i, err)
+			continue
+		}
+		defer stores[i].Close()
+	}
+	if t.Failed() {
+		return
+	}
+	var applied int
+	err := stores[0].pool.QueryRow(t.Context(),
+		"SELECT count(*) FROM goose_db_version WHERE version_id > 0 AND is_applied").Scan(&applied)
+	if err != nil || applied != 1 {
+		t.Errorf("migrations applied %d times (err %v), want once", applied, err)
+	}
+}
+
+func TestSynchronousCommit(t *testing.T) {
+	s := openTemp(t)
+	var v string
+	if err := s.pool.QueryRow(t.Context(), "SHOW synchronous_commit").Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	if v != "on" {
+		t.Errorf("synchronous_commit = %s, want on", v)
+	}
+}
+
+func TestUnavailable(t *testing.T) {
+	t.Run("nothing listening", func(t *testing.T) {
+		_, err := Open(t.Context(), "postgres://commentd@127.0.0.1:1/commentd?sslmode=disable&connect_timeout=5")
+		if !errors.Is(err, moderation.ErrUnavailable) {
+			t.Errorf("Open: %v, want ErrUnavailable", err)
+		}
+	})
+
+	t.Run("deadline", func(t *testing.T) {
+		s := openTemp(t)
+		ctx, cancel := context.WithTimeout(t.Context(), time.Millisecond)
+		defer cancel()
+		<-ctx.Done()
+		_, err := s.Comment(ctx, "c1")
+		if !errors.Is(err, moderation.ErrUnavailable) {
+			t.Errorf("Comment with an expired deadline: %v, want ErrUnavailable", err)
+		}
+		_, err = s.pool.Exec(t.Context(), "SELECT pg_sleep(0)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		slow, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+		defer cancel()
+		_, err = s.pool.Exec(slow, "SELECT pg_sleep(5)")
+		if err == nil || !errors.Is(wrap("sleep", err), moderation.ErrUnavailable) {
+			t.Errorf("a query past its deadline: %v, want it classed unavailable", err)
+		}
+	})
+
+	t.Run("server closed the connections", func(t *testing.T) {
+		s := openTemp(t)
+		ctx := t.Context()
+		c := moderation.Comment{ID: "c1", Site: "s", ArticleID: "a", Status: moderation.StatusPublished, CreateTime: time.Now()}
+		if _, _, err := s.CreateComment(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		// An administrator (or a failover) ends every session of ours.
+		conn, err := s.pool.Acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = conn.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = conn.Exec(ctx, "SELECT pg_terminate_backend(pg_backend_pid())")
+		conn.Release()
+		if err == nil {
+			t.Fatal("terminating our own session did not fail")
+		}
+		if err := wrap("terminate", err); !errors.Is(err, moderation.ErrUnavailable) {
+			t.Errorf("error of a terminated session: %v, want ErrUnavailable", err)
+		}
+		// The pool recovers on its own.
+		var got moderation.Comment
+		for range 3 {
+			if got, err = s.Comment(ctx, "c1"); err == nil {
+				break
+			}
+			if !errors.Is(err, moderation.ErrUnavailable) {
+				t.Errorf("Comment on a terminated connection: %v, want ErrUnavailable", err)
+			}
+		}
+		if got.ID != "c1" {
+			t.Errorf("Comment after reconnecting: %v", err)
+		}
+	})
+}
+
+func TestOpenHidesPassword(t *testing.T) {
+	_, err := Open(t.Context(), "postgres://u:s3cr3t@127.0.0.1:notaport/db")
+	if err == nil {
+		t.Fatal("Open with a bad DSN succeeded")
+	}
+	if msg := err.Error(); contains(msg, "s3cr3t") {
+		t.Errorf("error shows the password: %s", msg)
+	}
+	_, err = Open(t.Context(), "postgres://u:s3cr3t@127.0.0.1:1/db?sslmode=disable")
+	if err == nil || contains(err.Error(), "s3cr3t") {
+		t.Errorf("connection error %v shows the password or is nil", err)
+	}
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// BenchmarkCreateComment measures durable inserts one at a time and from
+// many concurrent submitters, whose commits share WAL flushes.
+func BenchmarkCreateComment(b *testing.B) {
+	for _, par := range []int{1, 64} {
+		b.Run(fmt.Sprintf("submitters=%d", par), func(b *testing.B) {
+			s, err := Open(b.Context(), testpg.NewDatabase(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			var n atomic.Int64
+			now := time.Now().UTC()
+			b.SetParallelism(par)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := n.Add(1)
+					c := moderation.Comment{
+						ID: fmt.Sprintf("c-%d", i), Site: "s", ArticleID: fmt.Sprintf("a-%d", i%50),
+						Author:    moderation.Author{Name: "प्रिया शर्मा", Email: "priya@example.in"},
+						Body:      "बहुत अच्छा लेख, धन्यवाद! A very good article, thank you.",
+						RequestID: fmt.Sprintf("r-%d", i), Status: moderation.StatusPublished,
+						CreateTime: now, UpdateTime: now,
+					}
+					if _, _, err := s.CreateComment(context.Background(), c); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}

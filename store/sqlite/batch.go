@@ -1,0 +1,168 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/commentd/commentd/moderation"
+)
+
+// Group commit. With synchronous=FULL every commit costs an fsync, and
+// SQLite has one writer, so one transaction per comment would cap the
+// submission rate at the disk's fsync rate. Instead one goroutine owns
+// the inserts: it takes every submission waiting while the previous
+// commit ran and stores them all in one transaction, so concurrent
+// submissions share one commit and one fsync. No one waits on a timer:
+// a lone submission is committed at once.
+
+// maxBatch bounds how many submissions share one transaction.
+const maxBatch = 256
+
+var errClosed = errors.New("sqlite: store is closed")
+
+type createReq struct {
+	ctx   context.Context
+	c     moderation.Comment
+	reply chan createResult // buffered: the batcher never blocks on it
+}
+
+type createResult struct {
+	c       moderation.Comment
+	created bool
+	err     error
+}
+
+type batcher struct {
+	s    *Store
+	reqs chan *createReq // unbuffered: a request is either taken or refused
+	quit chan struct{}
+	done chan struct{} // closed once the last batch has been answered
+}
+
+func startBatcher(s *Store) *batcher {
+	b := &batcher{s: s, reqs: make(chan *createReq), quit: make(chan struct{}), done: make(chan struct{})}
+	go b.run()
+	return b
+}
+
+// stop finishes the batch in progress and refuses any later request.
+func (b *batcher) stop() {
+	close(b.quit)
+	<-b.done
+}
+
+// create hands c to the batcher and waits for its commit.
+func (b *batcher) create(ctx context.Context, c moderation.Comment) createResult {
+	req := &createReq{ctx: ctx, c: c, reply: make(chan createResult, 1)}
+	select {
+	case b.reqs <- req:
+	case <-ctx.Done():
+		return createResult{err: fmt.Errorf("sqlite: create comment: %w", ctx.Err())}
+	case <-b.quit:
+		return createResult{err: errClosed}
+	}
+	select {
+	case r := <-req.reply:
+		return r
+	case <-ctx.Done():
+		// The comment may still be committed; a retry with the same
+		// request id finds it.
+		return createResult{err: fmt.Errorf("sqlite: create comment: %w", ctx.Err())}
+	}
+}
+
+func (b *batcher) run() {
+	defer close(b.done)
+	batch := make([]*createReq, 0, maxBatch)
+	for {
+		select {
+		case r := <-b.reqs:
+			batch = append(batch[:0], r)
+		case <-b.quit:
+			return
+		}
+		// Take everyone who queued up while the last commit ran.
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-b.reqs:
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		results := b.s.commitBatch(batch)
+		for i, r := range batch {
+			r.reply <- results[i]
+			batch[i] = nil
+		}
+	}
+}
+
+// commitBatch stores a batch in one transaction and returns one result
+// per request.
+func (s *Store) commitBatch(batch []*createReq) []createResult {
+	results := make([]createResult, len(batch))
+	failAll := func(err error) []createResult {
+		err = wrap("create comment", err)
+		for i := range results {
+			if results[i].err == nil {
+				results[i] = createResult{err: err}
+			}
+		}
+		return results
+	}
+
+	// The transaction serves many callers, so no one caller's context
+	// may cancel it; each caller's context is checked before its insert.
+	ctx := context.Background()
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return failAll(err)
+	}
+	defer tx.Rollback()
+	insert := tx.StmtContext(ctx, s.w.insertComment)
+	byRequestID := tx.StmtContext(ctx, s.w.commentByRequestID)
+
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			results[i].err = fmt.Errorf("sqlite: create comment: %w", err)
+			continue
+		}
+		args, err := commentArgs(r.c)
+		if err != nil {
+			results[i].err = fmt.Errorf("sqlite: create comment %s: %w", r.c.ID, err)
+			continue
+		}
+		res, err := insert.ExecContext(ctx, args...)
+		if isConstraint(err) {
+			// A duplicate id: SQLite undid this statement only.
+			results[i].err = fmt.Errorf("sqlite: create comment %s: %w", r.c.ID, err)
+			continue
+		}
+		if err != nil {
+			// Other errors (I/O, full disk) may have rolled the whole
+			// transaction back.
+			return failAll(err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return failAll(err)
+		}
+		if n == 1 {
+			results[i] = createResult{c: stored(r.c), created: true}
+			continue
+		}
+		// The (site, request_id) was taken, perhaps earlier in this batch.
+		existing, err := scanComment(byRequestID.QueryRowContext(ctx, r.c.Site, r.c.RequestID))
+		if err != nil {
+			return failAll(fmt.Errorf("read comment with request id %q: %w", r.c.RequestID, err))
+		}
+		results[i] = createResult{c: existing}
+	}
+	if err := tx.Commit(); err != nil {
+		return failAll(err)
+	}
+	return results
+}

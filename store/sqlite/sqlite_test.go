@@ -1,0 +1,177 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/commentd/commentd/moderation"
+	"github.com/commentd/commentd/store/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Opener {
+		path := filepath.Join(t.TempDir(), "commentd.db")
+		return func(ctx context.Context) (storetest.Store, error) { return Open(ctx, path) }
+	})
+}
+
+func openTemp(t testing.TB) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "commentd.db")
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+// TestSettings checks the durability and locking settings on the
+// connections themselves, since SQLite ignores some failures silently.
+func TestSettings(t *testing.T) {
+	s, path := openTemp(t)
+	ctx := t.Context()
+	for _, p := range []struct {
+		db   *sql.DB
+		name string
+		want string
+	}{
+		{s.write, "journal_mode", "wal"},
+		{s.write, "synchronous", "2"}, // FULL
+		{s.write, "foreign_keys", "1"},
+		{s.write, "busy_timeout", "5000"},
+		{s.write, "query_only", "0"},
+		{s.read, "journal_mode", "wal"},
+		{s.read, "busy_timeout", "5000"},
+		{s.read, "query_only", "1"},
+	} {
+		var got string
+		if err := p.db.QueryRowContext(ctx, "PRAGMA "+p.name).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != p.want {
+			t.Errorf("PRAGMA %s = %s, want %s", p.name, got, p.want)
+		}
+	}
+	if _, err := s.read.ExecContext(ctx, "DELETE FROM comments"); err == nil {
+		t.Error("a reader connection could write")
+	}
+	for _, name := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perm := fi.Mode().Perm(); perm != 0o600 {
+			t.Errorf("%s has mode %v, want -rw-------: it holds emails and IPs", filepath.Base(name), perm)
+		}
+	}
+}
+
+func TestOpenRefusesNonFiles(t *testing.T) {
+	for _, path := range []string{"", ":memory:", "file:x.db?mode=memory", filepath.Join(t.TempDir(), "a?b.db")} {
+		if s, err := Open(t.Context(), path); err == nil {
+			s.Close()
+			t.Errorf("Open(%q) succeeded, want an error", path)
+		}
+	}
+}
+
+// TestBusyIsUnavailable: a write lock that another process holds past the
+// busy timeout is reported as ErrUnavailable.
+func TestBusyIsUnavailable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "commentd.db")
+	s, err := open(t.Context(), path, 100*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := t.Context()
+	c := moderation.Comment{ID: "c1", Site: "s", ArticleID: "a", Status: moderation.StatusPending, CreateTime: time.Now()}
+	if _, _, err := s.CreateComment(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+
+	other, err := sql.Open("sqlite", writerDSN(path, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	tx, err := other.BeginTx(ctx, nil) // BEGIN IMMEDIATE: holds the write lock
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+
+	_, _, err = s.UpdateStatus(ctx, moderation.StatusUpdate{
+		ID:   "c1",
+		Next: func(moderation.Status) (moderation.Status, error) { return moderation.StatusPublished, nil },
+	})
+	if !errors.Is(err, moderation.ErrUnavailable) {
+		t.Errorf("UpdateStatus under a foreign write lock: %v, want ErrUnavailable", err)
+	}
+	c.ID, c.RequestID = "c2", ""
+	if _, _, err := s.CreateComment(ctx, c); !errors.Is(err, moderation.ErrUnavailable) {
+		t.Errorf("CreateComment under a foreign write lock: %v, want ErrUnavailable", err)
+	}
+	// Reads go on: WAL readers do not wait for writers.
+	if _, err := s.Comment(ctx, "c1"); err != nil {
+		t.Errorf("Comment under a foreign write lock: %v", err)
+	}
+	tx.Rollback()
+	if _, _, err := s.CreateComment(ctx, c); err != nil {
+		t.Errorf("CreateComment after the lock went: %v", err)
+	}
+}
+
+// TestCloseRefusesLaterCreates: after Close, CreateComment fails instead
+// of hanging.
+func TestCloseRefusesLaterCreates(t *testing.T) {
+	s, _ := openTemp(t)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	_, _, err := s.CreateComment(t.Context(), moderation.Comment{ID: "c1"})
+	if !errors.Is(err, errClosed) {
+		t.Errorf("CreateComment after Close: %v, want %v", err, errClosed)
+	}
+}
+
+// BenchmarkCreateComment measures durable inserts one at a time and from
+// many concurrent submitters; group commit makes the second much faster
+// than the disk's fsync rate allows for the first.
+func BenchmarkCreateComment(b *testing.B) {
+	for _, par := range []int{1, 64} {
+		b.Run(fmt.Sprintf("submitters=%d", par), func(b *testing.B) {
+			s, _ := openTemp(b)
+			var n atomic.Int64
+			now := time.Now().UTC()
+			b.SetParallelism(par)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := n.Add(1)
+					c := moderation.Comment{
+						ID: fmt.Sprintf("c-%d", i), Site: "s", ArticleID: fmt.Sprintf("a-%d", i%50),
+						Author:    moderation.Author{Name: "प्रिया शर्मा", Email: "priya@example.in"},
+						Body:      "बहुत अच्छा लेख, धन्यवाद! A very good article, thank you.",
+						RequestID: fmt.Sprintf("r-%d", i), Status: moderation.StatusPublished,
+						CreateTime: now, UpdateTime: now,
+					}
+					if _, _, err := s.CreateComment(context.Background(), c); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}

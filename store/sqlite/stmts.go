@@ -1,0 +1,70 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+)
+
+// The fixed statements. Reads that a write depends on run on the writer,
+// inside its transaction.
+const (
+	insertCommentSQL = `INSERT INTO comments (id, site, article_id, parent_id, author_name, author_email,
+	author_email_key, author_url, body, ip, user_agent, referrer, status, initial_status, reasons, score,
+	request_id, request_hash, create_time, update_time, moderated_by, moderation_note)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (site, request_id) WHERE request_id <> '' DO NOTHING`
+
+	commentByIDSQL        = `SELECT ` + commentColumns + ` FROM comments WHERE id = ?`
+	commentByRequestIDSQL = `SELECT ` + commentColumns + ` FROM comments WHERE site = ? AND request_id = ? AND request_id <> ''`
+
+	updateStatusSQL = `UPDATE comments SET status = ?, update_time = ?, moderated_by = ?, moderation_note = ? WHERE id = ?`
+
+	insertAuditSQL = `INSERT INTO audit_events (id, create_time, actor, action, target, note, detail)
+VALUES (?, ?, ?, ?, ?, ?, ?)`
+
+	// Article ids arrive as one JSON array, so the statement text stays
+	// the same whatever their number.
+	countPublishedSQL = `SELECT article_id, count(*) FROM comments
+WHERE status = ? AND article_id IN (SELECT value FROM json_each(?))
+GROUP BY article_id`
+)
+
+// writeStmts are prepared once on the writer's only connection.
+type writeStmts struct {
+	insertComment      *sql.Stmt
+	commentByID        *sql.Stmt
+	commentByRequestID *sql.Stmt
+	updateStatus       *sql.Stmt
+	insertAudit        *sql.Stmt
+}
+
+func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
+	for _, p := range []struct {
+		st  **sql.Stmt
+		sql string
+	}{
+		{&w.insertComment, insertCommentSQL},
+		{&w.commentByID, commentByIDSQL},
+		{&w.commentByRequestID, commentByRequestIDSQL},
+		{&w.updateStatus, updateStatusSQL},
+		{&w.insertAudit, insertAuditSQL},
+	} {
+		st, err := db.PrepareContext(ctx, p.sql)
+		if err != nil {
+			return err
+		}
+		*p.st = st
+	}
+	return nil
+}
+
+func (w *writeStmts) close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{w.insertComment, w.commentByID, w.commentByRequestID, w.updateStatus, w.insertAudit} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,133 @@
+// Package storetest is the conformance suite for moderation.Store. Every
+// store implementation runs it from its own tests:
+//
+//	func TestStore(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) storetest.Opener {
+//			path := filepath.Join(t.TempDir(), "commentd.db")
+//			return func(ctx context.Context) (storetest.Store, error) { return sqlite.Open(ctx, path) }
+//		})
+//	}
+package storetest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/commentd/commentd/moderation"
+)
+
+// Store is a moderation.Store that can be closed.
+type Store interface {
+	moderation.Store
+	Close() error
+}
+
+// Opener opens one database. Called again after the store it returned was
+// closed, it opens the same database, with everything stored before.
+type Opener func(ctx context.Context) (Store, error)
+
+// Run runs the conformance suite. newDatabase is called once per subtest
+// with that subtest's t; it returns an Opener for a fresh, empty database
+// that it removes when t ends. Subtests run in parallel.
+func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
+	tests := []struct {
+		name string
+		run  func(t *testing.T, o Opener)
+	}{
+		{"RoundTrip", testRoundTrip},
+		{"EmptyOptionalFields", testEmptyOptionalFields},
+		{"NotFound", testNotFound},
+		{"DuplicateID", testDuplicateID},
+		{"RequestIDIdempotent", testRequestIDIdempotent},
+		{"RequestIDPerSite", testRequestIDPerSite},
+		{"RequestIDRace", testRequestIDRace},
+		{"ConcurrentCreates", testConcurrentCreates},
+		{"ListFilters", testListFilters},
+		{"ListPagination", testListPagination},
+		{"CountPublished", testCountPublished},
+		{"UpdateStatus", testUpdateStatus},
+		{"UpdateStatusUnchanged", testUpdateStatusUnchanged},
+		{"UpdateStatusNextError", testUpdateStatusNextError},
+		{"UpdateStatusRace", testUpdateStatusRace},
+		{"AuditEvents", testAuditEvents},
+		{"Reopen", testReopen},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.run(t, newDatabase(t))
+		})
+	}
+}
+
+// open opens the store and closes it when t ends.
+func open(t *testing.T, o Opener) Store {
+	t.Helper()
+	s, err := o(t.Context())
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return s
+}
+
+// testReopen closes the store and opens the same database again: what was
+// acknowledged must still be there, including the idempotency keys.
+func testReopen(t *testing.T, o Opener) {
+	ctx := t.Context()
+	s, err := o(ctx)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	closed := false
+	t.Cleanup(func() {
+		if !closed {
+			s.Close()
+		}
+	})
+
+	c := fullComment("reopen-1")
+	mustCreate(t, s, c)
+	other := newComment("reopen-2", "article-r", moderation.StatusPending, at(1))
+	mustCreate(t, s, other)
+	u := approve("reopen-2", "audit-reopen", at(2))
+	want, _, err := s.UpdateStatus(ctx, u)
+	if err != nil {
+		t.Fatalf("UpdateStatus: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	closed = true
+
+	s = open(t, o)
+	got, err := s.Comment(ctx, c.ID)
+	if err != nil {
+		t.Fatalf("Comment after reopen: %v", err)
+	}
+	checkComment(t, got, stored(c))
+	got, err = s.Comment(ctx, other.ID)
+	if err != nil {
+		t.Fatalf("Comment after reopen: %v", err)
+	}
+	checkComment(t, got, want)
+
+	retry := fullComment("reopen-3")
+	retry.RequestID = c.RequestID
+	got, created, err := s.CreateComment(ctx, retry)
+	if err != nil || created || got.ID != c.ID {
+		t.Errorf("retry after reopen: got id %q, created %v, err %v; want %q, false, nil", got.ID, created, err, c.ID)
+	}
+	events, err := s.ListAuditEvents(ctx, moderation.AuditFilter{Limit: 10})
+	if err != nil || len(events) != 1 || events[0].ID != u.Audit.ID {
+		t.Errorf("audit after reopen: %v, %v; want the one event %s", events, err, u.Audit.ID)
+	}
+	counts, err := s.CountPublished(ctx, []string{"article-r"})
+	if err != nil || counts["article-r"] != 1 {
+		t.Errorf("CountPublished after reopen: %v, %v; want article-r: 1", counts, err)
+	}
+}
