@@ -122,12 +122,19 @@ func (s *Service) list(ctx context.Context, f Filter, limit int) ([]Comment, *Cu
 	if err != nil {
 		return nil, nil, fmt.Errorf("list comments: %w", err)
 	}
-	if len(cs) <= limit {
-		return cs, nil, nil
+	cs, next := paginate(cs, limit, func(c Comment) Cursor { return Cursor{Time: c.CreateTime, ID: c.ID} })
+	return cs, next, nil
+}
+
+// paginate trims a listing fetched with one row more than limit and
+// returns the cursor of the next page, or nil on the last page.
+func paginate[T any](items []T, limit int, at func(T) Cursor) ([]T, *Cursor) {
+	if len(items) <= limit {
+		return items, nil
 	}
-	cs = cs[:limit]
-	last := cs[limit-1]
-	return cs, &Cursor{Time: last.CreateTime, ID: last.ID}, nil
+	items = items[:limit]
+	next := at(items[limit-1])
+	return items, &next
 }
 
 // CountPublished counts the published comments of each article; every
@@ -164,4 +171,24 @@ func (s *Service) CountPublished(ctx context.Context, articleIDs []string) (map[
 		out[id] = counts[id]
 	}
 	return out, nil
+}
+
+// AuditQuery selects audit events.
+type AuditQuery struct {
+	Actor  string
+	Target string
+}
+
+// AuditEvents lists the audit trail, newest first.
+func (s *Service) AuditEvents(ctx context.Context, q AuditQuery, page Page) ([]AuditEvent, *Cursor, error) {
+	limit, problem := page.limit()
+	if problem != "" {
+		return nil, nil, Invalid(FieldViolation{Field: "page_size", Description: problem})
+	}
+	evs, err := s.store.ListAuditEvents(ctx, AuditFilter{Actor: q.Actor, Target: q.Target, After: page.After, Limit: limit + 1})
+	if err != nil {
+		return nil, nil, fmt.Errorf("list audit events: %w", err)
+	}
+	evs, next := paginate(evs, limit, func(e AuditEvent) Cursor { return Cursor{Time: e.Time, ID: e.ID} })
+	return evs, next, nil
 }

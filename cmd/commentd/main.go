@@ -1,0 +1,153 @@
+// Command commentd is the comment moderation server. It serves the
+// commentd.v1 gRPC API on one address and needs nothing else to start: by
+// default it keeps comments in a SQLite file next to it.
+//
+// Every flag can also be set through an environment variable named
+// COMMENTD_ and the flag in capitals with dashes as underscores, such as
+// COMMENTD_LISTEN; a flag on the command line wins.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/peterbourgon/ff/v3"
+
+	"github.com/commentd/commentd/config"
+	"github.com/commentd/commentd/moderation"
+	"github.com/commentd/commentd/server"
+	"github.com/commentd/commentd/store/postgres"
+	"github.com/commentd/commentd/store/sqlite"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "commentd:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+// settings are the parsed flags.
+type settings struct {
+	listen          string
+	db              string
+	configPath      string
+	logLevel        slog.Level
+	logFormat       string
+	shutdownTimeout time.Duration
+}
+
+func parseFlags(args []string, stderr io.Writer) (settings, error) {
+	var s settings
+	fs := flag.NewFlagSet("commentd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&s.listen, "listen", "127.0.0.1:50051", "`address` to serve gRPC on")
+	fs.StringVar(&s.db, "db", "commentd.db", "SQLite file `path`, or a postgres:// URL for PostgreSQL")
+	fs.StringVar(&s.configPath, "config", "", "policy file (YAML) with rules, limits and thresholds; built-in defaults if empty")
+	fs.TextVar(&s.logLevel, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error")
+	fs.StringVar(&s.logFormat, "log-format", "text", "log `format`: text or json")
+	fs.DurationVar(&s.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight calls may run after SIGTERM")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: commentd [flags]\n\nEvery flag may be set as COMMENTD_<FLAG> in the environment, e.g. COMMENTD_DB.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix("COMMENTD")); err != nil {
+		return s, err
+	}
+	if s.logFormat != "text" && s.logFormat != "json" {
+		return s, fmt.Errorf("--log-format must be text or json, got %q", s.logFormat)
+	}
+	return s, nil
+}
+
+func run(ctx context.Context, args []string, stderr io.Writer) error {
+	s, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, s.logFormat, s.logLevel)
+
+	policy, err := config.Load(s.configPath)
+	if err != nil {
+		return err
+	}
+	store, closeStore, err := openStore(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+
+	svc := moderation.NewService(store, moderation.WithPolicy(policy))
+	srv := server.New(svc, server.WithLogger(log))
+
+	lis, err := net.Listen("tcp", s.listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	log.Info("commentd listening", "addr", lis.Addr().String(), "store", storeKind(s.db),
+		"default_status", policy.DefaultStatus.String())
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(lis) }()
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", s.shutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), s.shutdownTimeout)
+	defer cancel()
+	srv.Shutdown(sctx)
+	log.Info("stopped")
+	return nil
+}
+
+func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func isPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+func storeKind(db string) string {
+	if isPostgres(db) {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// openStore is the one place that picks the storage backend.
+func openStore(ctx context.Context, db string) (moderation.Store, func(), error) {
+	if isPostgres(db) {
+		st, err := postgres.Open(ctx, db)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open PostgreSQL store: %w", err)
+		}
+		return st, func() { st.Close() }, nil
+	}
+	st, err := sqlite.Open(ctx, db)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open SQLite store %s: %w", db, err)
+	}
+	return st, func() { st.Close() }, nil
+}

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
+
+	"github.com/commentd/commentd/internal/testpg"
+	pb "github.com/commentd/commentd/proto/commentd/v1"
+)
+
+var build struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// binary builds commentd once per test run.
+func binary(t *testing.T) string {
+	t.Helper()
+	build.once.Do(func() {
+		dir, err := os.MkdirTemp("", "commentd-bin")
+		if err != nil {
+			build.err = err
+			return
+		}
+		build.path = filepath.Join(dir, "commentd")
+		out, err := exec.Command("go", "build", "-race", "-o", build.path, ".").CombinedOutput()
+		if err != nil {
+			build.err = &exec.ExitError{Stderr: out}
+		}
+	})
+	if build.err != nil {
+		t.Fatalf("build commentd: %v", build.err)
+	}
+	return build.path
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if build.path != "" {
+		os.RemoveAll(filepath.Dir(build.path))
+	}
+	os.Exit(code)
+}
+
+// proc is a running commentd.
+type proc struct {
+	cmd  *exec.Cmd
+	addr string
+	logs chan map[string]any
+	done chan error
+}
+
+// startCommentd runs the binary with env and args and waits for the
+// address it logs.
+func startCommentd(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(binary(t), append([]string{"--log-format", "json"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, logs: make(chan map[string]any, 100), done: make(chan error, 1)}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			var rec map[string]any
+			if json.Unmarshal(sc.Bytes(), &rec) != nil {
+				rec = map[string]any{"msg": sc.Text()}
+			}
+			select {
+			case p.logs <- rec:
+			default:
+			}
+		}
+		close(p.logs)
+	}()
+	go func() { p.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-p.done
+	})
+	rec := p.waitLog(t, "commentd listening")
+	p.addr, _ = rec["addr"].(string)
+	if p.addr == "" {
+		t.Fatalf("listening log has no addr: %v", rec)
+	}
+	return p
+}
+
+func (p *proc) waitLog(t *testing.T, msg string) map[string]any {
+	t.Helper()
+	timeout := time.After(60 * time.Second)
+	for {
+		select {
+		case rec, ok := <-p.logs:
+			if !ok {
+				t.Fatalf("commentd exited before logging %q", msg)
+			}
+			if rec["msg"] == msg {
+				return rec
+			}
+		case <-timeout:
+			t.Fatalf("commentd did not log %q", msg)
+		}
+	}
+}
+
+func dial(t *testing.T, addr string) *grpc.ClientConn {
+	t.Helper()
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestCommentdServesStopsAndRestarts(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		db   func(t *testing.T) string
+	}{
+		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "comments.db") }},
+		{"postgres", func(t *testing.T) string { return testpg.NewDatabase(t) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			db := tc.db(t)
+			// Configuration through the environment, as an operator would.
+			env := []string{"COMMENTD_LISTEN=127.0.0.1:0", "COMMENTD_DB=" + db}
+			p := startCommentd(t, env)
+			conn := dial(t, p.addr)
+
+			h, err := healthpb.NewHealthClient(conn).Check(ctxT(t), &healthpb.HealthCheckRequest{})
+			if err != nil || h.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+				t.Fatalf("health = %v, %v", h, err)
+			}
+			if got := listServices(t, conn); !slices.Contains(got, "commentd.v1.CommentService") ||
+				!slices.Contains(got, "commentd.v1.ModerationService") || !slices.Contains(got, "grpc.health.v1.Health") {
+				t.Errorf("reflection lists %v", got)
+			}
+
+			comments := pb.NewCommentServiceClient(conn)
+			resp, err := comments.SubmitComment(ctxT(t), &pb.SubmitCommentRequest{
+				ArticleId: "restart",
+				Author:    &pb.Author{Name: "प्रिया शर्मा", Email: "priya@example.in"},
+				Body:      "क्या बात है! यह टिप्पणी रीस्टार्ट के बाद भी रहेगी।",
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-p.done:
+				if err != nil {
+					t.Fatalf("commentd exited with %v after SIGTERM", err)
+				}
+				p.done <- nil // for the cleanup
+			case <-time.After(30 * time.Second):
+				t.Fatal("commentd did not exit after SIGTERM")
+			}
+
+			p2 := startCommentd(t, env)
+			list, err := pb.NewCommentServiceClient(dial(t, p2.addr)).ListComments(ctxT(t), &pb.ListCommentsRequest{ArticleId: "restart"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(list.GetComments()) != 1 || list.GetComments()[0].GetId() != resp.GetComment().GetId() ||
+				list.GetComments()[0].GetBody() != resp.GetComment().GetBody() {
+				t.Errorf("after restart: %v, want %v", list.GetComments(), resp.GetComment())
+			}
+		})
+	}
+}
+
+func listServices(t *testing.T, conn *grpc.ClientConn) []string {
+	t.Helper()
+	stream, err := reflectionpb.NewServerReflectionClient(conn).ServerReflectionInfo(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := stream.Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range resp.GetListServicesResponse().GetService() {
+		names = append(names, s.GetName())
+	}
+	return names
+}
+
+func TestFlagsAndEnvironment(t *testing.T) {
+	t.Setenv("COMMENTD_LISTEN", "127.0.0.1:6000")
+	t.Setenv("COMMENTD_DB", "from-env.db")
+	s, err := parseFlags([]string{"--listen", "127.0.0.1:7000"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.listen != "127.0.0.1:7000" || s.db != "from-env.db" {
+		t.Errorf("listen %q db %q: the flag must win over the environment, the environment over the default", s.listen, s.db)
+	}
+	if _, err := parseFlags([]string{"--log-format", "xml"}, io.Discard); err == nil {
+		t.Error("--log-format xml accepted")
+	}
+}
+
+func TestInvalidConfigIsRefusedAtStart(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "commentd.yaml")
+	if err := os.WriteFile(cfg, []byte("default_status: maybe\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(binary(t), "--config", cfg, "--db", filepath.Join(t.TempDir(), "x.db"), "--listen", "127.0.0.1:0").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "default_status") {
+		t.Errorf("commentd with a bad config: err %v, output %q; want a refusal naming default_status", err, out)
+	}
+}

@@ -1,0 +1,76 @@
+// Package config reads commentd's policy file: the rules, limits and
+// thresholds that an operator tunes without rebuilding. Word lists and bans
+// are not here: they live in the store and are managed through the API.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/commentd/commentd/moderation"
+)
+
+// File is the policy file's shape. Every field is optional; a missing one
+// keeps its default.
+type File struct {
+	// DefaultStatus decides comments that no rule holds or files as spam:
+	// "published" or "pending".
+	DefaultStatus string `yaml:"default_status"`
+	// Limits bound the submitted fields.
+	Limits moderation.Limits `yaml:"limits"`
+}
+
+// Defaults returns the built-in policy file.
+func Defaults() File {
+	return File{DefaultStatus: "published", Limits: moderation.DefaultLimits()}
+}
+
+// Load reads the policy file at path over the defaults. An empty path
+// gives the defaults. Unknown keys are errors, so a typo cannot silently
+// leave a rule at its default.
+func Load(path string) (moderation.Policy, error) {
+	f := Defaults()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return moderation.Policy{}, fmt.Errorf("read config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+			return moderation.Policy{}, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	return f.Policy()
+}
+
+// Policy checks f and turns it into the domain's policy.
+func (f File) Policy() (moderation.Policy, error) {
+	st, err := moderation.ParseStatus(f.DefaultStatus)
+	if err != nil || (st != moderation.StatusPublished && st != moderation.StatusPending) {
+		return moderation.Policy{}, fmt.Errorf("config: default_status must be published or pending, got %q", f.DefaultStatus)
+	}
+	l := f.Limits
+	for _, c := range []struct {
+		name string
+		v    int
+	}{
+		{"limits.name_max_runes", l.NameMaxRunes},
+		{"limits.body_max_runes", l.BodyMaxRunes},
+		{"limits.email_max_bytes", l.EmailMaxBytes},
+		{"limits.url_max_bytes", l.URLMaxBytes},
+		{"limits.article_id_max_bytes", l.ArticleIDMaxBytes},
+		{"limits.user_agent_max_bytes", l.UserAgentMaxBytes},
+		{"limits.referrer_max_bytes", l.ReferrerMaxBytes},
+	} {
+		if c.v <= 0 {
+			return moderation.Policy{}, fmt.Errorf("config: %s must be positive, got %d", c.name, c.v)
+		}
+	}
+	return moderation.Policy{DefaultStatus: st, Limits: l}, nil
+}

@@ -1,0 +1,55 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/commentd/commentd/moderation"
+)
+
+func write(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "commentd.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoad(t *testing.T) {
+	p, err := Load("")
+	if err != nil || p.DefaultStatus != moderation.StatusPublished || p.Limits != moderation.DefaultLimits() {
+		t.Fatalf("defaults = %+v, %v", p, err)
+	}
+	p, err = Load(write(t, "default_status: pending\nlimits:\n  body_max_runes: 2000\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := moderation.DefaultLimits()
+	want.BodyMaxRunes = 2000
+	if p.DefaultStatus != moderation.StatusPending || p.Limits != want {
+		t.Errorf("loaded %+v, want pending and body_max_runes 2000 with other limits at their defaults", p)
+	}
+	if _, err := Load(write(t, "")); err != nil {
+		t.Errorf("an empty file must mean the defaults: %v", err)
+	}
+}
+
+func TestLoadRefuses(t *testing.T) {
+	for body, want := range map[string]string{
+		"default_status: spam\n":         "default_status",
+		"defualt_status: pending\n":      "defualt_status",
+		"limits:\n  name_max_runes: 0\n": "limits.name_max_runes",
+		"limits: [1, 2]\n":               "line 1",
+		"default_status: [published]\n":  "line 1",
+	} {
+		if _, err := Load(write(t, body)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("config %q: err %v, want one naming %s", body, err, want)
+		}
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml")); err == nil {
+		t.Error("a missing file was accepted")
+	}
+}

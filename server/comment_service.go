@@ -1,0 +1,85 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/commentd/commentd/moderation"
+	pb "github.com/commentd/commentd/proto/commentd/v1"
+)
+
+// commentService serves CommentService: it translates between protobuf and
+// the domain and nothing more.
+type commentService struct {
+	pb.UnimplementedCommentServiceServer
+	svc *moderation.Service
+	log *slog.Logger
+}
+
+func (s *commentService) SubmitComment(ctx context.Context, req *pb.SubmitCommentRequest) (*pb.SubmitCommentResponse, error) {
+	sub := moderation.Submission{
+		Site:      identityOf(ctx).Site,
+		ArticleID: req.GetArticleId(),
+		ParentID:  req.GetParentId(),
+		Author: moderation.Author{
+			Name:  req.GetAuthor().GetName(),
+			Email: req.GetAuthor().GetEmail(),
+			URL:   req.GetAuthor().GetUrl(),
+		},
+		Body: req.GetBody(),
+		Client: moderation.Client{
+			IP:        req.GetClient().GetIp(),
+			UserAgent: req.GetClient().GetUserAgent(),
+			Referrer:  req.GetClient().GetReferrer(),
+		},
+		RequestID:    req.GetRequestId(),
+		ValidateOnly: req.GetValidateOnly(),
+	}
+	res, err := s.svc.Submit(ctx, sub)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	c := res.Comment
+	return &pb.SubmitCommentResponse{
+		Comment: publicComment(c),
+		Status:  statusToPB(c.Status),
+		Reasons: reasons(c.Reasons),
+		Score:   c.Score,
+	}, nil
+}
+
+func (s *commentService) GetComment(ctx context.Context, req *pb.GetCommentRequest) (*pb.GetCommentResponse, error) {
+	c, err := s.svc.PublishedComment(ctx, req.GetId())
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	return &pb.GetCommentResponse{Comment: publicComment(c)}, nil
+}
+
+func (s *commentService) ListComments(ctx context.Context, req *pb.ListCommentsRequest) (*pb.ListCommentsResponse, error) {
+	fp := listing("ListComments", identityOf(ctx).Site, req.GetArticleId())
+	after, err := decodeToken(fp, req.GetPageToken())
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	cs, next, err := s.svc.ListPublished(ctx, req.GetArticleId(), moderation.Page{Size: int(req.GetPageSize()), After: after})
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	resp := &pb.ListCommentsResponse{
+		Comments:      make([]*pb.Comment, len(cs)),
+		NextPageToken: encodeToken(fp, next),
+	}
+	for i, c := range cs {
+		resp.Comments[i] = publicComment(c)
+	}
+	return resp, nil
+}
+
+func (s *commentService) CountComments(ctx context.Context, req *pb.CountCommentsRequest) (*pb.CountCommentsResponse, error) {
+	counts, err := s.svc.CountPublished(ctx, req.GetArticleIds())
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	return &pb.CountCommentsResponse{Counts: counts}, nil
+}

@@ -1,0 +1,93 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/protoadapt"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/commentd/commentd/moderation"
+)
+
+// grpcCodes is the one table from domain error codes to gRPC codes.
+var grpcCodes = map[moderation.Code]codes.Code{
+	moderation.CodeInternal:           codes.Internal,
+	moderation.CodeInvalid:            codes.InvalidArgument,
+	moderation.CodeNotFound:           codes.NotFound,
+	moderation.CodeAlreadyExists:      codes.AlreadyExists,
+	moderation.CodeFailedPrecondition: codes.FailedPrecondition,
+	moderation.CodeResourceExhausted:  codes.ResourceExhausted,
+	moderation.CodeUnavailable:        codes.Unavailable,
+}
+
+// toStatus turns any error from the domain into a gRPC status with the
+// details a client needs to act on it. Internal errors are logged here and
+// reach the client only as "internal error".
+func toStatus(ctx context.Context, log *slog.Logger, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, "the call was cancelled")
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Error(codes.DeadlineExceeded, "the call's deadline passed")
+	}
+	code := grpcCodes[moderation.ErrorCode(err)]
+	var de *moderation.Error
+	if !errors.As(err, &de) {
+		de = &moderation.Error{Message: err.Error()}
+	}
+	switch code {
+	case codes.Internal:
+		log.ErrorContext(ctx, "internal error", "err", err)
+		return status.Error(codes.Internal, "internal error")
+	case codes.Unavailable:
+		log.WarnContext(ctx, "backend unavailable", "err", err)
+		return status.Error(codes.Unavailable, "the comment store is unavailable; retry with the same request_id")
+	}
+	st := status.New(code, de.Message)
+	var details []protoadapt.MessageV1
+	if len(de.Violations) > 0 {
+		br := &errdetails.BadRequest{}
+		for _, v := range de.Violations {
+			br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{
+				Field: v.Field, Description: v.Description,
+			})
+		}
+		details = append(details, br)
+	}
+	if de.Resource.Type != "" {
+		details = append(details, &errdetails.ResourceInfo{
+			ResourceType: de.Resource.Type, ResourceName: de.Resource.Name,
+		})
+	}
+	if de.RetryAfter > 0 {
+		details = append(details, &errdetails.RetryInfo{RetryDelay: durationpb.New(de.RetryAfter)})
+	}
+	if len(de.Quota) > 0 {
+		qf := &errdetails.QuotaFailure{}
+		for _, q := range de.Quota {
+			qf.Violations = append(qf.Violations, &errdetails.QuotaFailure_Violation{
+				Subject: q.Subject, Description: q.Description,
+			})
+		}
+		details = append(details, qf)
+	}
+	if len(details) > 0 {
+		if withDetails, derr := st.WithDetails(details...); derr == nil {
+			st = withDetails
+		}
+	}
+	return st.Err()
+}
+
+// invalid builds an INVALID_ARGUMENT status for violations found in the
+// transport layer (page tokens, enum values, bad UTF-8).
+func invalid(vs ...moderation.FieldViolation) error {
+	return moderation.Invalid(vs...)
+}

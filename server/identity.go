@@ -1,0 +1,36 @@
+package server
+
+import "context"
+
+// Identity is who is calling: a site (CommentService) or a moderator
+// (ModerationService). The authentication interceptor puts it in the
+// context; without credentials configured, every caller is the default
+// site or the local moderator.
+type Identity struct {
+	Site      string
+	Moderator string
+}
+
+// Default identities for a server without credentials.
+const (
+	DefaultSite      = "default"
+	DefaultModerator = "local"
+)
+
+type identityKey struct{}
+
+// WithIdentity returns ctx carrying id.
+func WithIdentity(ctx context.Context, id Identity) context.Context {
+	return context.WithValue(ctx, identityKey{}, id)
+}
+
+func identityOf(ctx context.Context) Identity {
+	id, _ := ctx.Value(identityKey{}).(Identity)
+	if id.Site == "" {
+		id.Site = DefaultSite
+	}
+	if id.Moderator == "" {
+		id.Moderator = DefaultModerator
+	}
+	return id
+}

@@ -1,0 +1,69 @@
+package server
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"time"
+
+	"github.com/commentd/commentd/moderation"
+)
+
+// Page tokens are opaque to clients: a version byte, a fingerprint of the
+// listing they belong to (method and filters), and the keyset position.
+// A token from another listing (say, another article's) fails the
+// fingerprint check; a hand-made token can at most move the position within
+// the listing it names, which shows nothing the listing would not.
+
+const tokenVersion = 1
+
+// listing fingerprints a listing: the method and every filter that shapes
+// its result. Page size is left out so clients may change it between pages.
+func listing(parts ...string) [8]byte {
+	h := sha256.New()
+	for _, p := range parts {
+		var n [binary.MaxVarintLen64]byte
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(p)))])
+		h.Write([]byte(p))
+	}
+	var fp [8]byte
+	copy(fp[:], h.Sum(nil))
+	return fp
+}
+
+func encodeToken(fp [8]byte, c *moderation.Cursor) string {
+	if c == nil {
+		return ""
+	}
+	b := make([]byte, 0, 1+8+binary.MaxVarintLen64+len(c.ID))
+	b = append(b, tokenVersion)
+	b = append(b, fp[:]...)
+	b = binary.AppendVarint(b, c.Time.UnixMicro())
+	b = append(b, c.ID...)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// decodeToken returns nil for an empty token (the first page).
+func decodeToken(fp [8]byte, tok string) (*moderation.Cursor, error) {
+	if tok == "" {
+		return nil, nil
+	}
+	bad := invalid(moderation.FieldViolation{
+		Field:       "page_token",
+		Description: "is not a page token of this listing; pass next_page_token from the previous page with the same filters",
+	})
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil || len(b) < 1+8+1 || b[0] != tokenVersion || !bytes.Equal(b[1:9], fp[:]) {
+		return nil, bad
+	}
+	micros, n := binary.Varint(b[9:])
+	if n <= 0 {
+		return nil, bad
+	}
+	id := string(b[9+n:])
+	if moderation.ValidateID(id) != "" {
+		return nil, bad
+	}
+	return &moderation.Cursor{Time: time.UnixMicro(micros).UTC(), ID: id}, nil
+}

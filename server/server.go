@@ -1,0 +1,133 @@
+// Package server serves commentd's gRPC API: it translates between the
+// commentd.v1 protobuf messages and the moderation domain, maps domain
+// errors to gRPC statuses in one place, and owns the gRPC server's life:
+// interceptors, health, reflection and graceful shutdown.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"runtime/debug"
+
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/status"
+
+	"github.com/commentd/commentd/moderation"
+	pb "github.com/commentd/commentd/proto/commentd/v1"
+)
+
+// MaxRequestBytes bounds one request message. The largest valid
+// submission (5,000 four-byte characters and every other field at its
+// limit) is well under it.
+const MaxRequestBytes = 64 << 10
+
+// Server is commentd's gRPC server.
+type Server struct {
+	grpc   *grpc.Server
+	health *health.Server
+	log    *slog.Logger
+}
+
+type options struct {
+	log      *slog.Logger
+	grpcOpts []grpc.ServerOption
+}
+
+// Option configures a Server.
+type Option func(*options)
+
+// WithLogger sets the logger; the default is slog.Default().
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithGRPCOptions adds gRPC server options, such as credentials.
+func WithGRPCOptions(opts ...grpc.ServerOption) Option {
+	return func(o *options) { o.grpcOpts = append(o.grpcOpts, opts...) }
+}
+
+// New returns a Server serving svc.
+func New(svc *moderation.Service, opts ...Option) *Server {
+	o := options{log: slog.Default()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	c := newCodec()
+	logOpts := []logging.Option{logging.WithLevels(logLevel)}
+	recoverOpt := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
+		o.log.ErrorContext(ctx, "panic in handler", "panic", p, "stack", string(debug.Stack()))
+		return status.Error(codes.Internal, "internal error")
+	})
+	gopts := append([]grpc.ServerOption{
+		grpc.ForceServerCodecV2(c),
+		grpc.MaxRecvMsgSize(MaxRequestBytes),
+		grpc.ChainUnaryInterceptor(
+			logging.UnaryServerInterceptor(slogAdapter(o.log), logOpts...),
+			recovery.UnaryServerInterceptor(recoverOpt),
+			c.unaryInterceptor,
+		),
+		grpc.ChainStreamInterceptor(
+			logging.StreamServerInterceptor(slogAdapter(o.log), logOpts...),
+			recovery.StreamServerInterceptor(recoverOpt),
+			c.streamInterceptor,
+		),
+	}, o.grpcOpts...)
+
+	s := &Server{grpc: grpc.NewServer(gopts...), health: health.NewServer(), log: o.log}
+	pb.RegisterCommentServiceServer(s.grpc, &commentService{svc: svc, log: o.log})
+	pb.RegisterModerationServiceServer(s.grpc, &moderationService{svc: svc, log: o.log})
+	healthpb.RegisterHealthServer(s.grpc, s.health)
+	reflection.Register(s.grpc)
+	for _, name := range []string{"", pb.CommentService_ServiceDesc.ServiceName, pb.ModerationService_ServiceDesc.ServiceName} {
+		s.health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
+	}
+	return s
+}
+
+// Serve accepts connections on lis until Shutdown.
+func (s *Server) Serve(lis net.Listener) error { return s.grpc.Serve(lis) }
+
+// Shutdown reports NOT_SERVING to health checks, stops accepting new calls
+// and waits for in-flight calls to finish. When ctx ends first, it cancels
+// the remaining calls and closes every connection.
+func (s *Server) Shutdown(ctx context.Context) {
+	s.health.Shutdown()
+	done := make(chan struct{})
+	go func() {
+		s.grpc.GracefulStop()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		s.log.Warn("shutdown deadline passed; cancelling in-flight calls")
+		s.grpc.Stop()
+		<-done
+	}
+}
+
+// logLevel keeps successful calls out of the default (info) log: under load
+// they would drown everything else.
+func logLevel(code codes.Code) logging.Level {
+	switch code {
+	case codes.OK:
+		return logging.LevelDebug
+	case codes.Internal, codes.Unknown, codes.DataLoss, codes.Unimplemented:
+		return logging.LevelError
+	case codes.Unavailable, codes.DeadlineExceeded:
+		return logging.LevelWarn
+	default:
+		return logging.LevelInfo
+	}
+}
+
+func slogAdapter(l *slog.Logger) logging.Logger {
+	return logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
+		l.Log(ctx, slog.Level(lvl), msg, fields...)
+	})
+}
