@@ -1,0 +1,51 @@
+# commentd — see README.md. Everything here needs only the Go toolchain;
+# the tests also need PostgreSQL and Redis (scripts/with-services.sh finds or
+# starts them).
+
+GO       ?= go
+BUF      := $(GO) tool -modfile=tools/go.mod buf
+FUZZTIME ?= 15s
+
+.PHONY: run build test unit race fuzz lint generate check-generated fmt-check vet
+
+## run: start commentd on its embedded default (SQLite file commentd.db, 127.0.0.1:50051)
+run:
+	$(GO) run ./cmd/commentd
+
+## build: build commentd into bin/
+build:
+	$(GO) build -o bin/ ./cmd/...
+
+## test: the whole suite, as CI runs it: lint, generated code, race tests, fuzzing
+test: fmt-check vet lint check-generated race fuzz
+
+## race: every test with the race detector, against real PostgreSQL and Redis
+race:
+	scripts/with-services.sh $(GO) test -race -count=1 -timeout 20m ./...
+
+## unit: every test without the race detector (quicker while working)
+unit:
+	scripts/with-services.sh $(GO) test -count=1 ./...
+
+## fuzz: a short bounded run of each fuzz target (seed corpora live in testdata/fuzz)
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZTIME) ./moderation
+
+## lint: buf lint (STANDARD)
+lint:
+	$(BUF) lint
+
+## generate: regenerate the Go code beside the protos
+generate:
+	$(BUF) generate
+
+## check-generated: fail when regenerating would change the committed code
+check-generated: generate
+	@git diff --exit-code -- proto/ || { echo "generated code is stale: run make generate and commit" >&2; exit 1; }
+	@test -z "$$(git status --porcelain -- proto/)" || { git status --porcelain -- proto/; echo "make generate created untracked files" >&2; exit 1; }
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || { echo "gofmt needed: $$out" >&2; exit 1; }
+
+vet:
+	$(GO) vet ./...
