@@ -7,15 +7,15 @@ import (
 	"time"
 )
 
-// PublishedComment returns a published comment. Any other status answers
-// NOT_FOUND, exactly like a missing id, so public reads cannot probe the
-// queue.
-func (s *Service) PublishedComment(ctx context.Context, id string) (Comment, error) {
+// PublishedComment returns a published comment of one site. Any other
+// status or site answers NOT_FOUND, exactly like a missing id, so public
+// reads cannot probe the queue or other sites.
+func (s *Service) PublishedComment(ctx context.Context, site, id string) (Comment, error) {
 	if p := ValidateID(id); p != "" {
 		return Comment{}, Invalid(FieldViolation{Field: "id", Description: p})
 	}
 	c, err := s.store.Comment(ctx, id)
-	if errors.Is(err, ErrNotFound) || (err == nil && c.Status != StatusPublished) {
+	if errors.Is(err, ErrNotFound) || (err == nil && (c.Status != StatusPublished || c.Site != site)) {
 		return Comment{}, NotFound("comment", id)
 	}
 	if err != nil {
@@ -61,9 +61,9 @@ func (p Page) limit() (int, string) {
 	return p.Size, ""
 }
 
-// ListPublished lists the published comments of one article, oldest first.
-// next is nil on the last page.
-func (s *Service) ListPublished(ctx context.Context, articleID string, page Page) (comments []Comment, next *Cursor, err error) {
+// ListPublished lists the published comments of one article of one site,
+// oldest first. next is nil on the last page.
+func (s *Service) ListPublished(ctx context.Context, site, articleID string, page Page) (comments []Comment, next *Cursor, err error) {
 	var v violations
 	v.check("article_id", ValidateArticleID(articleID))
 	limit, problem := page.limit()
@@ -71,7 +71,7 @@ func (s *Service) ListPublished(ctx context.Context, articleID string, page Page
 	if len(v) > 0 {
 		return nil, nil, Invalid(v...)
 	}
-	return s.list(ctx, Filter{Statuses: []Status{StatusPublished}, ArticleID: articleID, After: page.After}, limit)
+	return s.list(ctx, Filter{Statuses: []Status{StatusPublished}, Site: site, ArticleID: articleID, After: page.After}, limit)
 }
 
 // QueueQuery selects comments for moderators.
@@ -137,9 +137,9 @@ func paginate[T any](items []T, limit int, at func(T) Cursor) ([]T, *Cursor) {
 	return items, &next
 }
 
-// CountPublished counts the published comments of each article; every
-// requested article is in the result.
-func (s *Service) CountPublished(ctx context.Context, articleIDs []string) (map[string]int64, error) {
+// CountPublished counts the published comments of each article of one
+// site; every requested article is in the result.
+func (s *Service) CountPublished(ctx context.Context, site string, articleIDs []string) (map[string]int64, error) {
 	var v violations
 	switch {
 	case len(articleIDs) == 0:
@@ -162,7 +162,7 @@ func (s *Service) CountPublished(ctx context.Context, articleIDs []string) (map[
 	if len(v) > 0 {
 		return nil, Invalid(v...)
 	}
-	counts, err := s.store.CountPublished(ctx, uniq)
+	counts, err := s.store.CountPublished(ctx, site, uniq)
 	if err != nil {
 		return nil, fmt.Errorf("count comments: %w", err)
 	}

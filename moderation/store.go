@@ -23,9 +23,9 @@ type Store interface {
 	Comment(ctx context.Context, id string) (Comment, error)
 	// ListComments returns the comments matching f, in f's order.
 	ListComments(ctx context.Context, f Filter) ([]Comment, error)
-	// CountPublished counts published comments per article. Articles with
-	// none may be missing from the map.
-	CountPublished(ctx context.Context, articleIDs []string) (map[string]int64, error)
+	// CountPublished counts one site's published comments per article.
+	// Articles with none may be missing from the map.
+	CountPublished(ctx context.Context, site string, articleIDs []string) (map[string]int64, error)
 	// UpdateStatus changes one comment's status in one transaction: it reads
 	// the current status, asks u.Next for the new one, and when it differs
 	// writes it with u.Actor, u.Note and u.Time and appends u.Audit with
@@ -41,7 +41,9 @@ type Store interface {
 type Filter struct {
 	// Statuses to include; at least one.
 	Statuses []Status
-	// Optional exact matches.
+	// Optional exact matches. Article ids are the sites' own, so a public
+	// listing always gives Site too.
+	Site        string
 	ArticleID   string
 	AuthorEmail string // compared on EmailKey
 	// Optional creation time range: Since <= create_time < Until.

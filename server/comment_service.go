@@ -49,7 +49,7 @@ func (s *commentService) SubmitComment(ctx context.Context, req *pb.SubmitCommen
 }
 
 func (s *commentService) GetComment(ctx context.Context, req *pb.GetCommentRequest) (*pb.GetCommentResponse, error) {
-	c, err := s.svc.PublishedComment(ctx, req.GetId())
+	c, err := s.svc.PublishedComment(ctx, identityOf(ctx).Site, req.GetId())
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
@@ -57,12 +57,13 @@ func (s *commentService) GetComment(ctx context.Context, req *pb.GetCommentReque
 }
 
 func (s *commentService) ListComments(ctx context.Context, req *pb.ListCommentsRequest) (*pb.ListCommentsResponse, error) {
-	fp := listing("ListComments", identityOf(ctx).Site, req.GetArticleId())
+	site := identityOf(ctx).Site
+	fp := listing("ListComments", site, req.GetArticleId())
 	after, err := decodeToken(fp, req.GetPageToken())
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	cs, next, err := s.svc.ListPublished(ctx, req.GetArticleId(), moderation.Page{Size: int(req.GetPageSize()), After: after})
+	cs, next, err := s.svc.ListPublished(ctx, site, req.GetArticleId(), moderation.Page{Size: int(req.GetPageSize()), After: after})
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
@@ -77,7 +78,7 @@ func (s *commentService) ListComments(ctx context.Context, req *pb.ListCommentsR
 }
 
 func (s *commentService) CountComments(ctx context.Context, req *pb.CountCommentsRequest) (*pb.CountCommentsResponse, error) {
-	counts, err := s.svc.CountPublished(ctx, req.GetArticleIds())
+	counts, err := s.svc.CountPublished(ctx, identityOf(ctx).Site, req.GetArticleIds())
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}

@@ -26,7 +26,7 @@ ON CONFLICT (site, request_id) WHERE request_id <> '' DO NOTHING`
 WHERE site = $1 AND request_id = $2 AND request_id <> ''`
 
 	countPublishedSQL = `SELECT article_id, count(*) FROM comments
-WHERE status = $1 AND article_id = ANY($2)
+WHERE site = $1 AND status = $2 AND article_id = ANY($3)
 GROUP BY article_id`
 
 	lockCommentSQL  = commentByIDSQL + ` FOR UPDATE`
@@ -138,6 +138,9 @@ func listCommentsQuery(f moderation.Filter) (string, []any, error) {
 	} else {
 		b.WriteString("status = ANY(" + arg(statuses) + ")")
 	}
+	if f.Site != "" {
+		b.WriteString(" AND site = " + arg(f.Site))
+	}
 	if f.ArticleID != "" {
 		b.WriteString(" AND article_id = " + arg(f.ArticleID))
 	}
@@ -162,12 +165,12 @@ func listCommentsQuery(f moderation.Filter) (string, []any, error) {
 }
 
 // CountPublished implements moderation.Store in one query.
-func (s *Store) CountPublished(ctx context.Context, articleIDs []string) (map[string]int64, error) {
+func (s *Store) CountPublished(ctx context.Context, site string, articleIDs []string) (map[string]int64, error) {
 	counts := make(map[string]int64, len(articleIDs))
 	if len(articleIDs) == 0 {
 		return counts, nil
 	}
-	rows, err := s.pool.Query(ctx, countPublishedSQL, int16(moderation.StatusPublished), articleIDs)
+	rows, err := s.pool.Query(ctx, countPublishedSQL, site, int16(moderation.StatusPublished), articleIDs)
 	if err != nil {
 		return nil, wrap("count comments", err)
 	}

@@ -100,6 +100,10 @@ func listCommentsQuery(f moderation.Filter) (string, []any, error) {
 		args = append(args, int64(st))
 	}
 	b.WriteString(")")
+	if f.Site != "" {
+		b.WriteString(" AND site = ?")
+		args = append(args, f.Site)
+	}
 	if f.ArticleID != "" {
 		b.WriteString(" AND article_id = ?")
 		args = append(args, f.ArticleID)
@@ -130,7 +134,7 @@ func listCommentsQuery(f moderation.Filter) (string, []any, error) {
 }
 
 // CountPublished implements moderation.Store in one query.
-func (s *Store) CountPublished(ctx context.Context, articleIDs []string) (map[string]int64, error) {
+func (s *Store) CountPublished(ctx context.Context, site string, articleIDs []string) (map[string]int64, error) {
 	counts := make(map[string]int64, len(articleIDs))
 	if len(articleIDs) == 0 {
 		return counts, nil
@@ -139,7 +143,7 @@ func (s *Store) CountPublished(ctx context.Context, articleIDs []string) (map[st
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: count comments: %w", err)
 	}
-	rows, err := s.reads.query(ctx, countPublishedSQL, int64(moderation.StatusPublished), string(ids))
+	rows, err := s.reads.query(ctx, countPublishedSQL, site, int64(moderation.StatusPublished), string(ids))
 	if err != nil {
 		return nil, wrap("count comments", err)
 	}

@@ -26,7 +26,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?)`
 	// Article ids arrive as one JSON array, so the statement text stays
 	// the same whatever their number.
 	countPublishedSQL = `SELECT article_id, count(*) FROM comments
-WHERE status = ? AND article_id IN (SELECT value FROM json_each(?))
+WHERE site = ? AND status = ? AND article_id IN (SELECT value FROM json_each(?))
 GROUP BY article_id`
 )
 

@@ -23,6 +23,7 @@ func want(all []moderation.Comment, f moderation.Filter) []string {
 	for _, c := range all {
 		switch {
 		case !slices.Contains(f.Statuses, c.Status),
+			f.Site != "" && c.Site != f.Site,
 			f.ArticleID != "" && c.ArticleID != f.ArticleID,
 			f.AuthorEmail != "" && moderation.EmailKey(c.Author.Email) != f.AuthorEmail,
 			!f.Since.IsZero() && c.CreateTime.Before(f.Since),
@@ -80,6 +81,8 @@ func testListFilters(t *testing.T, o Opener) {
 	add("b3", "b", moderation.StatusPublished, at(5), "")
 	add("ab", "a/b", moderation.StatusPublished, at(1), "") // no prefix matching
 	add("A", "A", moderation.StatusPublished, at(1), "")    // nor case folding of article ids
+	add("x1", "a", moderation.StatusPublished, at(2), "")
+	all[len(all)-1].Site = "other.example" // the same article id on another site
 	// Times within one second of each other, for the range bounds.
 	add("t1", "t", moderation.StatusPending, at(10), "")
 	add("t2", "t", moderation.StatusPending, at(10).Add(time.Microsecond), "")
@@ -94,7 +97,9 @@ func testListFilters(t *testing.T, o Opener) {
 		f     moderation.Filter
 		exact []string // when set, also checked literally
 	}{
-		{"published of a", moderation.Filter{Statuses: published, ArticleID: "a"}, []string{"a1", "a4"}},
+		{"published of a", moderation.Filter{Statuses: published, Site: site, ArticleID: "a"}, []string{"a1", "a4"}},
+		{"published of a on every site", moderation.Filter{Statuses: published, ArticleID: "a"}, []string{"a1", "x1", "a4"}},
+		{"published of a on the other site", moderation.Filter{Statuses: published, Site: "other.example", ArticleID: "a"}, []string{"x1"}},
 		{"published of b", moderation.Filter{Statuses: published, ArticleID: "b"}, []string{"b1", "b3"}},
 		{"published of a/b", moderation.Filter{Statuses: published, ArticleID: "a/b"}, []string{"ab"}},
 		{"published of A", moderation.Filter{Statuses: published, ArticleID: "A"}, []string{"A"}},
@@ -229,8 +234,11 @@ func testCountPublished(t *testing.T, o Opener) {
 	add("d", moderation.StatusPublished)
 	add("d", moderation.StatusDeleted)
 	add("e", moderation.StatusPublished) // not asked for
+	other := newComment("other-site", "a", moderation.StatusPublished, at(20))
+	other.Site = "other.example" // same article id, another site
+	mustCreate(t, s, other)
 
-	counts, err := s.CountPublished(ctx, []string{"a", "b", "c", "d", "प्रिया"})
+	counts, err := s.CountPublished(ctx, site, []string{"a", "b", "c", "d", "प्रिया"})
 	if err != nil {
 		t.Fatalf("CountPublished: %v", err)
 	}
@@ -245,7 +253,12 @@ func testCountPublished(t *testing.T, o Opener) {
 		}
 	}
 
-	counts, err = s.CountPublished(ctx, nil)
+	counts, err = s.CountPublished(ctx, "other.example", []string{"a", "b"})
+	if err != nil || counts["a"] != 1 || counts["b"] != 0 {
+		t.Errorf("other site's counts = %v, %v; want a: 1", counts, err)
+	}
+
+	counts, err = s.CountPublished(ctx, site, nil)
 	if err != nil || len(counts) != 0 {
 		t.Errorf("CountPublished(nil) = %v, %v; want no counts", counts, err)
 	}

@@ -126,7 +126,7 @@ func testReopen(t *testing.T, o Opener) {
 	if err != nil || len(events) != 1 || events[0].ID != u.Audit.ID {
 		t.Errorf("audit after reopen: %v, %v; want the one event %s", events, err, u.Audit.ID)
 	}
-	counts, err := s.CountPublished(ctx, []string{"article-r"})
+	counts, err := s.CountPublished(ctx, site, []string{"article-r"})
 	if err != nil || counts["article-r"] != 1 {
 		t.Errorf("CountPublished after reopen: %v, %v; want article-r: 1", counts, err)
 	}

@@ -32,8 +32,8 @@ CREATE TABLE comments (
 -- Idempotent submission: one comment per (site, request_id).
 CREATE UNIQUE INDEX comments_site_request_id ON comments (site, request_id) WHERE request_id <> '';
 -- An article's published listing in (create_time, id) order; its prefix
--- (article_id, status) also serves the published counts.
-CREATE INDEX comments_article_status_time ON comments (article_id, status, create_time, id);
+-- (site, article_id, status) also serves the published counts.
+CREATE INDEX comments_article_status_time ON comments (site, article_id, status, create_time, id);
 -- The moderation queue of one status.
 CREATE INDEX comments_status_time ON comments (status, create_time, id);
 -- The queue filtered by author.
