@@ -88,7 +88,9 @@ func (v *violations) check(field, problem string) {
 }
 
 // ValidateArticleID checks an article id as used in reads.
-func ValidateArticleID(id string) string { return checkArticleID(id, DefaultLimits().ArticleIDMaxBytes) }
+func ValidateArticleID(id string) string {
+	return checkArticleID(id, DefaultLimits().ArticleIDMaxBytes)
+}
 
 // ValidateID checks a comment or ban id's form.
 func ValidateID(id string) string {

@@ -41,10 +41,10 @@ func NewDatabase(t testing.TB) string {
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
 		t.Fatalf("testpg: cannot reach PostgreSQL at %s: %v\n"+
-			"These tests need a running PostgreSQL server (13 or later) with trust authentication\n"+
-			"for 127.0.0.1. Install it with `apt-get install -y postgresql` and start it with\n"+
-			"  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n"+
-			"or point %s at the admin DSN of another server.",
+			"These tests need a PostgreSQL server (13 or later). Run them with `make test`,\n"+
+			"which uses the server on 127.0.0.1:5432 or starts a throwaway one when initdb and\n"+
+			"pg_ctl are installed (apt-get install postgresql), or point %s at the admin\n"+
+			"URL of another server.",
 			redact(admin), err, EnvVar)
 	}
 	defer conn.Close(ctx)
