@@ -50,7 +50,7 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		log.WarnContext(ctx, "backend unavailable", "err", err)
 		return status.Error(codes.Unavailable, "the comment store is unavailable; retry with the same request_id")
 	}
-	st := status.New(code, de.Message)
+	st := status.New(code, de.Error())
 	var details []protoadapt.MessageV1
 	if len(de.Violations) > 0 {
 		br := &errdetails.BadRequest{}
