@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/commentd/commentd/moderation"
+	"github.com/commentd/commentd/store/internal/storesql"
 )
 
 const (
@@ -20,9 +18,9 @@ const (
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
 ON CONFLICT (site, request_id) WHERE request_id <> '' DO NOTHING`
 
-	commentByIDSQL = `SELECT ` + commentColumns + ` FROM comments WHERE id = $1`
+	commentByIDSQL = `SELECT ` + storesql.CommentColumns + ` FROM comments WHERE id = $1`
 	// request_id <> '' lets the planner use the partial unique index.
-	commentByRequestIDSQL = `SELECT ` + commentColumns + ` FROM comments
+	commentByRequestIDSQL = `SELECT ` + storesql.CommentColumns + ` FROM comments
 WHERE site = $1 AND request_id = $2 AND request_id <> ''`
 
 	countPublishedSQL = `SELECT article_id, count(*) FROM comments
@@ -48,7 +46,7 @@ func (s *Store) CreateComment(ctx context.Context, c moderation.Comment) (modera
 		return moderation.Comment{}, false, wrap("create comment "+c.ID, err)
 	}
 	if tag.RowsAffected() == 1 {
-		return stored(c), true, nil
+		return storesql.Stored(c), true, nil
 	}
 	existing, err := scanComment(s.pool.QueryRow(ctx, commentByRequestIDSQL, c.Site, c.RequestID))
 	if err != nil {
@@ -83,9 +81,10 @@ func (s *Store) CommentByRequestID(ctx context.Context, site, requestID string) 
 	return c, nil
 }
 
-// ListComments implements moderation.Store with keyset pagination.
+// ListComments implements moderation.Store with keyset pagination. pgx
+// prepares each of the query's shapes once per connection.
 func (s *Store) ListComments(ctx context.Context, f moderation.Filter) ([]moderation.Comment, error) {
-	query, args, err := listCommentsQuery(f)
+	query, args, err := dialect.CommentsQuery(f)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list comments: %w", err)
 	}
@@ -94,74 +93,11 @@ func (s *Store) ListComments(ctx context.Context, f moderation.Filter) ([]modera
 		return nil, wrap("list comments", err)
 	}
 	defer rows.Close()
-	out := make([]moderation.Comment, 0, min(f.Limit, 128))
-	for rows.Next() {
-		c, err := scanComment(rows)
-		if err != nil {
-			return nil, wrap("list comments", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := storesql.Collect(rows, f.Limit, scanComment)
+	if err != nil {
 		return nil, wrap("list comments", err)
 	}
 	return out, nil
-}
-
-// listCommentsQuery builds the query for f. Only the placeholders vary
-// with the filter, never data; pgx prepares each shape once per
-// connection.
-func listCommentsQuery(f moderation.Filter) (string, []any, error) {
-	if len(f.Statuses) == 0 {
-		return "", nil, errors.New("filter has no statuses")
-	}
-	if f.Limit < 1 {
-		return "", nil, fmt.Errorf("filter limit %d, want at least 1", f.Limit)
-	}
-	statuses := make([]int16, 0, len(f.Statuses))
-	for _, st := range f.Statuses {
-		statuses = append(statuses, int16(st))
-	}
-	slices.Sort(statuses)
-	statuses = slices.Compact(statuses)
-
-	var b strings.Builder
-	args := make([]any, 0, 8)
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	b.WriteString("SELECT " + commentColumns + " FROM comments WHERE ")
-	if len(statuses) == 1 {
-		// "=" rather than "= ANY" lets the planner walk an index in order.
-		b.WriteString("status = " + arg(statuses[0]))
-	} else {
-		b.WriteString("status = ANY(" + arg(statuses) + ")")
-	}
-	if f.Site != "" {
-		b.WriteString(" AND site = " + arg(f.Site))
-	}
-	if f.ArticleID != "" {
-		b.WriteString(" AND article_id = " + arg(f.ArticleID))
-	}
-	if f.AuthorEmail != "" {
-		b.WriteString(" AND author_email_key = " + arg(f.AuthorEmail))
-	}
-	if !f.Since.IsZero() {
-		b.WriteString(" AND create_time >= " + arg(ceilMicro(f.Since)))
-	}
-	if !f.Until.IsZero() {
-		b.WriteString(" AND create_time < " + arg(ceilMicro(f.Until)))
-	}
-	cmp, dir := ">", "ASC"
-	if f.NewestFirst {
-		cmp, dir = "<", "DESC"
-	}
-	if f.After != nil {
-		b.WriteString(" AND (create_time, id) " + cmp + " (" + arg(f.After.Time) + ", " + arg(f.After.ID) + ")")
-	}
-	b.WriteString(" ORDER BY create_time " + dir + ", id " + dir + " LIMIT " + arg(f.Limit))
-	return b.String(), args, nil
 }
 
 // CountPublished implements moderation.Store in one query.
@@ -219,7 +155,7 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 
 	updated := c
 	updated.Status = next
-	updated.UpdateTime = storedTime(u.Time)
+	updated.UpdateTime = storesql.StoredTime(u.Time)
 	updated.ModeratedBy = u.Actor
 	updated.ModerationNote = u.Note
 	if _, err := tx.Exec(ctx, updateStatusSQL, u.ID, int16(next), u.Time, u.Actor, u.Note); err != nil {

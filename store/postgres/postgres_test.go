@@ -3,10 +3,8 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,7 +20,7 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-func openTemp(t *testing.T) *Store {
+func openTemp(t testing.TB) *Store {
 	t.Helper()
 	s, err := Open(t.Context(), testpg.NewDatabase(t))
 	if err != nil {
@@ -158,35 +156,8 @@ func TestOpenHidesPassword(t *testing.T) {
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
 
-// BenchmarkCreateComment measures durable inserts one at a time and from
-// many concurrent submitters, whose commits share WAL flushes.
+// BenchmarkCreateComment: concurrent submitters' commits share WAL
+// flushes.
 func BenchmarkCreateComment(b *testing.B) {
-	for _, par := range []int{1, 64} {
-		b.Run(fmt.Sprintf("submitters=%d", par), func(b *testing.B) {
-			s, err := Open(b.Context(), testpg.NewDatabase(b))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close()
-			var n atomic.Int64
-			now := time.Now().UTC()
-			b.SetParallelism(par)
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					i := n.Add(1)
-					c := moderation.Comment{
-						ID: fmt.Sprintf("c-%d", i), Site: "s", ArticleID: fmt.Sprintf("a-%d", i%50),
-						Author:    moderation.Author{Name: "प्रिया शर्मा", Email: "priya@example.in"},
-						Body:      "बहुत अच्छा लेख, धन्यवाद! A very good article, thank you.",
-						RequestID: fmt.Sprintf("r-%d", i), Status: moderation.StatusPublished,
-						CreateTime: now, UpdateTime: now,
-					}
-					if _, _, err := s.CreateComment(context.Background(), c); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
-		})
-	}
+	storetest.BenchCreateComment(b, func(b *testing.B) storetest.Store { return openTemp(b) })
 }

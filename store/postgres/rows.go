@@ -1,22 +1,15 @@
 package postgres
 
 import (
-	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/commentd/commentd/moderation"
+	"github.com/commentd/commentd/store/internal/storesql"
 )
 
-// commentColumns is the column list every comment query selects, in
-// scanComment's order.
-const commentColumns = `id, site, article_id, parent_id, author_name, author_email, author_url,
-	body, ip, user_agent, referrer, status, initial_status, reasons, score,
-	request_id, request_hash, create_time, update_time, moderated_by, moderation_note`
-
-type scanner interface{ Scan(dest ...any) error }
-
-func scanComment(row scanner) (moderation.Comment, error) {
+func scanComment(row storesql.Scanner) (moderation.Comment, error) {
 	var (
 		c               moderation.Comment
 		status, initial int16
@@ -33,7 +26,7 @@ func scanComment(row scanner) (moderation.Comment, error) {
 	if len(c.RequestHash) == 0 {
 		c.RequestHash = nil
 	}
-	if c.Reasons, err = decodeReasons(reasons); err != nil {
+	if c.Reasons, err = storesql.DecodeReasons(reasons); err != nil {
 		return moderation.Comment{}, fmt.Errorf("comment %s: %w", c.ID, err)
 	}
 	return c, nil
@@ -41,7 +34,8 @@ func scanComment(row scanner) (moderation.Comment, error) {
 
 // commentArgs returns the values of insertComment's placeholders.
 func commentArgs(c moderation.Comment) ([]any, error) {
-	reasons, err := encodeReasons(c.Reasons)
+	// A text column, not jsonb, which would rewrite the JSON.
+	reasons, err := storesql.EncodeReasons(c.Reasons)
 	if err != nil {
 		return nil, err
 	}
@@ -53,57 +47,25 @@ func commentArgs(c moderation.Comment) ([]any, error) {
 	}, nil
 }
 
-// stored returns c as reading it back from the database would.
-func stored(c moderation.Comment) moderation.Comment {
-	c.CreateTime = storedTime(c.CreateTime)
-	c.UpdateTime = storedTime(c.UpdateTime)
-	if len(c.Reasons) == 0 {
-		c.Reasons = nil
-	}
-	if len(c.RequestHash) == 0 {
-		c.RequestHash = nil
-	}
-	return c
-}
-
-// storedTime is t as timestamptz keeps it: microseconds (pgx truncates),
-// read back in UTC.
-func storedTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
-// ceilMicro rounds up to a microsecond, so that a bound with nanoseconds
-// keeps its meaning against stored times: t >= since and t < until.
-func ceilMicro(t time.Time) time.Time {
-	if t.Nanosecond()%1000 == 0 {
-		return t
-	}
-	return t.Truncate(time.Microsecond).Add(time.Microsecond)
-}
-
-// Reasons are stored as a JSON array in a text column (not jsonb, which
-// would rewrite it); no reasons is "[]" and reads back as nil.
-func encodeReasons(rs []moderation.Reason) (string, error) {
-	if len(rs) == 0 {
-		return "[]", nil
-	}
-	b, err := json.Marshal(rs)
-	if err != nil {
-		return "", fmt.Errorf("encode reasons: %w", err)
-	}
-	return string(b), nil
-}
-
-func decodeReasons(s string) ([]moderation.Reason, error) {
-	if s == "" || s == "[]" || s == "null" {
-		return nil, nil
-	}
-	var rs []moderation.Reason
-	if err := json.Unmarshal([]byte(s), &rs); err != nil {
-		return nil, fmt.Errorf("decode reasons: %w", err)
-	}
-	if len(rs) == 0 {
-		return nil, nil
-	}
-	return rs, nil
+// dialect is how PostgreSQL spells the shared listing queries. Times are
+// bound as they are: pgx truncates them to the microseconds timestamptz
+// keeps, as storesql.StoredTime expects.
+var dialect = storesql.Dialect{
+	Placeholder: func(n int) string { return "$" + strconv.Itoa(n) },
+	Time:        func(t time.Time) any { return t },
+	StatusIn: func(statuses []moderation.Status, bind func(any) string) string {
+		if len(statuses) == 1 {
+			// "=" rather than "= ANY" lets the planner walk an index in order.
+			return "status = " + bind(int16(statuses[0]))
+		}
+		// One array, so the statement is the same whatever the number of
+		// statuses.
+		vs := make([]int16, len(statuses))
+		for i, st := range statuses {
+			vs[i] = int16(st)
+		}
+		return "status = ANY(" + bind(vs) + ")"
+	},
 }
 
 func nullBytes(b []byte) []byte {

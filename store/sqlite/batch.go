@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/commentd/commentd/moderation"
+	"github.com/commentd/commentd/store/internal/storesql"
 )
 
 // Group commit. With synchronous=FULL every commit costs an fsync, and
@@ -151,7 +152,7 @@ func (s *Store) commitBatch(batch []*createReq) []createResult {
 			return failAll(err)
 		}
 		if n == 1 {
-			results[i] = createResult{c: stored(r.c), created: true}
+			results[i] = createResult{c: storesql.Stored(r.c), created: true}
 			continue
 		}
 		// The (site, request_id) was taken, perhaps earlier in this batch.

@@ -6,10 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/commentd/commentd/moderation"
+	"github.com/commentd/commentd/store/internal/storesql"
 )
 
 // CreateComment implements moderation.Store. Concurrent calls share one
@@ -51,9 +50,10 @@ func (s *Store) CommentByRequestID(ctx context.Context, site, requestID string) 
 	return c, nil
 }
 
-// ListComments implements moderation.Store with keyset pagination.
+// ListComments implements moderation.Store with keyset pagination. The
+// statement cache prepares each of the query's shapes once.
 func (s *Store) ListComments(ctx context.Context, f moderation.Filter) ([]moderation.Comment, error) {
-	query, args, err := listCommentsQuery(f)
+	query, args, err := dialect.CommentsQuery(f)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list comments: %w", err)
 	}
@@ -62,75 +62,11 @@ func (s *Store) ListComments(ctx context.Context, f moderation.Filter) ([]modera
 		return nil, wrap("list comments", err)
 	}
 	defer rows.Close()
-	out := make([]moderation.Comment, 0, min(f.Limit, 128))
-	for rows.Next() {
-		c, err := scanComment(rows)
-		if err != nil {
-			return nil, wrap("list comments", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := storesql.Collect(rows, f.Limit, scanComment)
+	if err != nil {
 		return nil, wrap("list comments", err)
 	}
 	return out, nil
-}
-
-// listCommentsQuery builds the query for f. Only placeholders vary with
-// the filter, never data, so each shape is prepared once.
-func listCommentsQuery(f moderation.Filter) (string, []any, error) {
-	if len(f.Statuses) == 0 {
-		return "", nil, errors.New("filter has no statuses")
-	}
-	if f.Limit < 1 {
-		return "", nil, fmt.Errorf("filter limit %d, want at least 1", f.Limit)
-	}
-	statuses := slices.Clone(f.Statuses)
-	slices.Sort(statuses)
-	statuses = slices.Compact(statuses)
-
-	var b strings.Builder
-	args := make([]any, 0, len(statuses)+7)
-	b.WriteString("SELECT " + commentColumns + " FROM comments WHERE status IN (")
-	for i, st := range statuses {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("?")
-		args = append(args, int64(st))
-	}
-	b.WriteString(")")
-	if f.Site != "" {
-		b.WriteString(" AND site = ?")
-		args = append(args, f.Site)
-	}
-	if f.ArticleID != "" {
-		b.WriteString(" AND article_id = ?")
-		args = append(args, f.ArticleID)
-	}
-	if f.AuthorEmail != "" {
-		b.WriteString(" AND author_email_key = ?")
-		args = append(args, f.AuthorEmail)
-	}
-	if !f.Since.IsZero() {
-		b.WriteString(" AND create_time >= ?")
-		args = append(args, ceilMicros(f.Since))
-	}
-	if !f.Until.IsZero() {
-		b.WriteString(" AND create_time < ?")
-		args = append(args, ceilMicros(f.Until))
-	}
-	cmp, dir := ">", "ASC"
-	if f.NewestFirst {
-		cmp, dir = "<", "DESC"
-	}
-	if f.After != nil {
-		b.WriteString(" AND (create_time, id) " + cmp + " (?, ?)")
-		args = append(args, micros(f.After.Time), f.After.ID)
-	}
-	b.WriteString(" ORDER BY create_time " + dir + ", id " + dir + " LIMIT ?")
-	args = append(args, f.Limit)
-	return b.String(), args, nil
 }
 
 // CountPublished implements moderation.Store in one query.
@@ -192,7 +128,7 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 
 	updated := c
 	updated.Status = next
-	updated.UpdateTime = fromMicros(micros(u.Time))
+	updated.UpdateTime = storesql.StoredTime(u.Time)
 	updated.ModeratedBy = u.Actor
 	updated.ModerationNote = u.Note
 	_, err = tx.StmtContext(ctx, s.w.updateStatus).ExecContext(ctx,

@@ -3,24 +3,17 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/commentd/commentd/moderation"
+	"github.com/commentd/commentd/store/internal/storesql"
 )
 
-// commentColumns is the column list every comment query selects, in
-// scanComment's order.
-const commentColumns = `id, site, article_id, parent_id, author_name, author_email, author_url,
-	body, ip, user_agent, referrer, status, initial_status, reasons, score,
-	request_id, request_hash, create_time, update_time, moderated_by, moderation_note`
-
-type scanner interface{ Scan(dest ...any) error }
-
-func scanComment(row scanner) (moderation.Comment, error) {
+func scanComment(row storesql.Scanner) (moderation.Comment, error) {
 	var (
 		c               moderation.Comment
 		status, initial int64
@@ -38,7 +31,7 @@ func scanComment(row scanner) (moderation.Comment, error) {
 	if len(c.RequestHash) == 0 {
 		c.RequestHash = nil
 	}
-	if c.Reasons, err = decodeReasons(reasons); err != nil {
+	if c.Reasons, err = storesql.DecodeReasons(reasons); err != nil {
 		return moderation.Comment{}, fmt.Errorf("comment %s: %w", c.ID, err)
 	}
 	return c, nil
@@ -46,7 +39,7 @@ func scanComment(row scanner) (moderation.Comment, error) {
 
 // commentArgs returns the values of insertComment's placeholders.
 func commentArgs(c moderation.Comment) ([]any, error) {
-	reasons, err := encodeReasons(c.Reasons)
+	reasons, err := storesql.EncodeReasons(c.Reasons)
 	if err != nil {
 		return nil, err
 	}
@@ -56,46 +49,6 @@ func commentArgs(c moderation.Comment) ([]any, error) {
 		int64(c.InitialStatus), reasons, c.Score, c.RequestID, nullBytes(c.RequestHash),
 		micros(c.CreateTime), micros(c.UpdateTime), c.ModeratedBy, c.ModerationNote,
 	}, nil
-}
-
-// stored returns c as reading it back from the database would.
-func stored(c moderation.Comment) moderation.Comment {
-	c.CreateTime = fromMicros(micros(c.CreateTime))
-	c.UpdateTime = fromMicros(micros(c.UpdateTime))
-	if len(c.Reasons) == 0 {
-		c.Reasons = nil
-	}
-	if len(c.RequestHash) == 0 {
-		c.RequestHash = nil
-	}
-	return c
-}
-
-// Reasons are stored as a JSON array; no reasons is "[]" and reads back
-// as nil.
-func encodeReasons(rs []moderation.Reason) (string, error) {
-	if len(rs) == 0 {
-		return "[]", nil
-	}
-	b, err := json.Marshal(rs)
-	if err != nil {
-		return "", fmt.Errorf("encode reasons: %w", err)
-	}
-	return string(b), nil
-}
-
-func decodeReasons(s string) ([]moderation.Reason, error) {
-	if s == "" || s == "[]" || s == "null" {
-		return nil, nil
-	}
-	var rs []moderation.Reason
-	if err := json.Unmarshal([]byte(s), &rs); err != nil {
-		return nil, fmt.Errorf("decode reasons: %w", err)
-	}
-	if len(rs) == 0 {
-		return nil, nil
-	}
-	return rs, nil
 }
 
 func nullBytes(b []byte) any {
@@ -108,17 +61,23 @@ func nullBytes(b []byte) any {
 // Times are stored as unix microseconds, UTC.
 func micros(t time.Time) int64 { return t.UnixMicro() }
 
-// ceilMicros rounds up, so that a bound with nanoseconds keeps its meaning
-// against microsecond times: t >= since and t < until.
-func ceilMicros(t time.Time) int64 {
-	us := t.UnixMicro()
-	if t.Nanosecond()%1000 != 0 {
-		us++
-	}
-	return us
-}
-
 func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// dialect is how SQLite spells the shared listing queries.
+var dialect = storesql.Dialect{
+	Placeholder: func(int) string { return "?" },
+	Time:        func(t time.Time) any { return micros(t) },
+	// No array parameters: one placeholder per status. SQLite plans a
+	// one-element "status IN (?)" as "status = ?", walking the index in
+	// order.
+	StatusIn: func(statuses []moderation.Status, bind func(any) string) string {
+		ps := make([]string, len(statuses))
+		for i, st := range statuses {
+			ps[i] = bind(int64(st))
+		}
+		return "status IN (" + strings.Join(ps, ", ") + ")"
+	},
+}
 
 // stmtCache keeps one prepared statement per query text. Queries built
 // from a filter have a bounded number of shapes, so it stays small.

@@ -4,10 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -146,32 +144,11 @@ func TestCloseRefusesLaterCreates(t *testing.T) {
 	}
 }
 
-// BenchmarkCreateComment measures durable inserts one at a time and from
-// many concurrent submitters; group commit makes the second much faster
-// than the disk's fsync rate allows for the first.
+// BenchmarkCreateComment: group commit makes many concurrent submitters
+// much faster than the disk's fsync rate allows for one.
 func BenchmarkCreateComment(b *testing.B) {
-	for _, par := range []int{1, 64} {
-		b.Run(fmt.Sprintf("submitters=%d", par), func(b *testing.B) {
-			s, _ := openTemp(b)
-			var n atomic.Int64
-			now := time.Now().UTC()
-			b.SetParallelism(par)
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					i := n.Add(1)
-					c := moderation.Comment{
-						ID: fmt.Sprintf("c-%d", i), Site: "s", ArticleID: fmt.Sprintf("a-%d", i%50),
-						Author:    moderation.Author{Name: "प्रिया शर्मा", Email: "priya@example.in"},
-						Body:      "बहुत अच्छा लेख, धन्यवाद! A very good article, thank you.",
-						RequestID: fmt.Sprintf("r-%d", i), Status: moderation.StatusPublished,
-						CreateTime: now, UpdateTime: now,
-					}
-					if _, _, err := s.CreateComment(context.Background(), c); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
-		})
-	}
+	storetest.BenchCreateComment(b, func(b *testing.B) storetest.Store {
+		s, _ := openTemp(b)
+		return s
+	})
 }

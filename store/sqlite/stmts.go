@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+
+	"github.com/commentd/commentd/store/internal/storesql"
 )
 
 // The fixed statements. Reads that a write depends on run on the writer,
@@ -15,8 +17,8 @@ const (
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (site, request_id) WHERE request_id <> '' DO NOTHING`
 
-	commentByIDSQL        = `SELECT ` + commentColumns + ` FROM comments WHERE id = ?`
-	commentByRequestIDSQL = `SELECT ` + commentColumns + ` FROM comments WHERE site = ? AND request_id = ? AND request_id <> ''`
+	commentByIDSQL        = `SELECT ` + storesql.CommentColumns + ` FROM comments WHERE id = ?`
+	commentByRequestIDSQL = `SELECT ` + storesql.CommentColumns + ` FROM comments WHERE site = ? AND request_id = ? AND request_id <> ''`
 
 	updateStatusSQL = `UPDATE comments SET status = ?, update_time = ?, moderated_by = ?, moderation_note = ? WHERE id = ?`
 

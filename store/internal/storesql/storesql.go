@@ -1,0 +1,128 @@
+// Package storesql holds what store/sqlite and store/postgres share: the
+// listing queries built from a filter, the row loop that reads them, and
+// the encodings both use for comment columns. A Dialect carries the few
+// things the two databases spell differently; the rest of the SQL and its
+// Go types stay in each store.
+package storesql
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/commentd/commentd/moderation"
+)
+
+// CommentColumns is the column list every comment query selects. Each
+// store's scanComment reads them in this order.
+const CommentColumns = `id, site, article_id, parent_id, author_name, author_email, author_url,
+	body, ip, user_agent, referrer, status, initial_status, reasons, score,
+	request_id, request_hash, create_time, update_time, moderated_by, moderation_note`
+
+// AuditColumns is the column list of audit event queries, in the order of
+// moderation.AuditEvent's fields.
+const AuditColumns = `id, create_time, actor, action, target, note, detail`
+
+// Dialect is how one database spells the parts of a query that differ.
+type Dialect struct {
+	// Placeholder returns the marker of the nth argument, counting from 1.
+	Placeholder func(n int) string
+	// Time returns the value to bind for a time column.
+	Time func(time.Time) any
+	// StatusIn returns the condition that status is one of statuses,
+	// which are sorted, distinct and at least one. bind adds a value to
+	// the arguments and returns its placeholder.
+	StatusIn func(statuses []moderation.Status, bind func(v any) string) string
+}
+
+// query gathers one statement's text and arguments.
+type query struct {
+	d    Dialect
+	b    strings.Builder
+	args []any
+}
+
+// bind adds v to the arguments and returns its placeholder.
+func (q *query) bind(v any) string {
+	q.args = append(q.args, v)
+	return q.d.Placeholder(len(q.args))
+}
+
+// page ends a keyset-paginated query ordered by (create_time, id): rows
+// after the cursor, if any, in that order, at most limit of them.
+func (q *query) page(after *moderation.Cursor, newestFirst bool, limit int) {
+	cmp, dir := ">", "ASC"
+	if newestFirst {
+		cmp, dir = "<", "DESC"
+	}
+	if after != nil {
+		q.b.WriteString(" AND (create_time, id) " + cmp + " (" + q.bind(q.d.Time(after.Time)) + ", " + q.bind(after.ID) + ")")
+	}
+	q.b.WriteString(" ORDER BY create_time " + dir + ", id " + dir + " LIMIT " + q.bind(limit))
+}
+
+// CommentsQuery returns the statement and arguments that list the
+// comments f selects. Only the placeholders vary with the filter, never
+// data, so there are few statement texts and each is prepared once.
+func (d Dialect) CommentsQuery(f moderation.Filter) (string, []any, error) {
+	if len(f.Statuses) == 0 {
+		return "", nil, errors.New("filter has no statuses")
+	}
+	if f.Limit < 1 {
+		return "", nil, fmt.Errorf("filter limit %d, want at least 1", f.Limit)
+	}
+	// The same set of statuses, however given, makes the same statement.
+	statuses := slices.Clone(f.Statuses)
+	slices.Sort(statuses)
+	statuses = slices.Compact(statuses)
+
+	q := &query{d: d}
+	q.b.WriteString("SELECT " + CommentColumns + " FROM comments WHERE " + d.StatusIn(statuses, q.bind))
+	if f.Site != "" {
+		q.b.WriteString(" AND site = " + q.bind(f.Site))
+	}
+	if f.ArticleID != "" {
+		q.b.WriteString(" AND article_id = " + q.bind(f.ArticleID))
+	}
+	if f.AuthorEmail != "" {
+		q.b.WriteString(" AND author_email_key = " + q.bind(f.AuthorEmail))
+	}
+	if !f.Since.IsZero() {
+		q.b.WriteString(" AND create_time >= " + q.bind(d.Time(CeilMicro(f.Since))))
+	}
+	if !f.Until.IsZero() {
+		q.b.WriteString(" AND create_time < " + q.bind(d.Time(CeilMicro(f.Until))))
+	}
+	q.page(f.After, f.NewestFirst, f.Limit)
+	return q.b.String(), q.args, nil
+}
+
+// AuditQuery returns the statement and arguments that list the audit
+// events f selects, newest first.
+func (d Dialect) AuditQuery(f moderation.AuditFilter) (string, []any, error) {
+	if f.Limit < 1 {
+		return "", nil, fmt.Errorf("limit %d, want at least 1", f.Limit)
+	}
+	q := &query{d: d}
+	q.b.WriteString("SELECT " + AuditColumns + " FROM audit_events WHERE true")
+	if f.Actor != "" {
+		q.b.WriteString(" AND actor = " + q.bind(f.Actor))
+	}
+	if f.Target != "" {
+		q.b.WriteString(" AND target = " + q.bind(f.Target))
+	}
+	q.page(f.After, true, f.Limit)
+	return q.b.String(), q.args, nil
+}
+
+// CeilMicro rounds t up to a microsecond, the precision both stores keep,
+// so that a bound with nanoseconds keeps its meaning against stored times:
+// t >= since and t < until.
+func CeilMicro(t time.Time) time.Time {
+	if t.Nanosecond()%1000 == 0 {
+		return t
+	}
+	return t.Truncate(time.Microsecond).Add(time.Microsecond)
+}

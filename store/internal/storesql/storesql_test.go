@@ -1,0 +1,91 @@
+package storesql
+
+import (
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/commentd/commentd/moderation"
+)
+
+// The conformance suite's bounds are whole microseconds; these are not.
+func TestCeilMicro(t *testing.T) {
+	for _, tc := range []struct{ in, want time.Time }{
+		{time.Unix(10, 123000), time.Unix(10, 123000)},
+		{time.Unix(10, 123001), time.Unix(10, 124000)},
+		{time.Unix(10, 999999999), time.Unix(11, 0)},
+		{time.Unix(-10, 1), time.Unix(-10, 1000)}, // up, not toward 1970
+	} {
+		if got := CeilMicro(tc.in); !got.Equal(tc.want) {
+			t.Errorf("CeilMicro(%v) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestStoredTime: what CreateComment and UpdateStatus return matches what
+// a read gives back, also for nanoseconds, which the suite does not use.
+// SQLite reads unix microseconds back; timestamptz keeps the same.
+func TestStoredTime(t *testing.T) {
+	ist := time.FixedZone("IST", 5*3600+1800)
+	for _, in := range []time.Time{
+		time.Unix(10, 123000),
+		time.Unix(10, 123999).In(ist),
+		time.Unix(-10, 1), // down, not toward 1970
+		time.Now(),        // with a monotonic reading
+	} {
+		got, want := StoredTime(in), time.UnixMicro(in.UnixMicro()).UTC()
+		if got != want {
+			t.Errorf("StoredTime(%v) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+// TestCommentsQueryShape: the statement text depends on which fields are
+// set, not on their values or on the order of the statuses, so that the
+// stores' statement caches stay small.
+func TestCommentsQueryShape(t *testing.T) {
+	var gotStatuses [][]moderation.Status
+	d := Dialect{
+		Placeholder: func(n int) string { return "$" + strconv.Itoa(n) },
+		Time:        func(t time.Time) any { return t.UnixMicro() },
+		StatusIn: func(sts []moderation.Status, bind func(any) string) string {
+			gotStatuses = append(gotStatuses, sts)
+			ps := make([]string, len(sts))
+			for i, st := range sts {
+				ps[i] = bind(int64(st))
+			}
+			return "status IN (" + strings.Join(ps, ", ") + ")"
+		},
+	}
+	q1, args1, err := d.CommentsQuery(moderation.Filter{
+		Statuses: []moderation.Status{moderation.StatusSpam, moderation.StatusPending, moderation.StatusSpam},
+		Site:     "a.example", Since: time.Unix(100, 1), Limit: 10,
+		After: &moderation.Cursor{Time: time.Unix(200, 0), ID: "x"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q2, _, err := d.CommentsQuery(moderation.Filter{
+		Statuses: []moderation.Status{moderation.StatusPending, moderation.StatusSpam},
+		Site:     "b.example", Since: time.Unix(5, 0), Limit: 99,
+		After: &moderation.Cursor{Time: time.Unix(7, 0), ID: "y"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q1 != q2 {
+		t.Errorf("same shape, different statements:\n%s\n%s", q1, q2)
+	}
+	want := []moderation.Status{moderation.StatusPending, moderation.StatusSpam}
+	for _, got := range gotStatuses {
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("StatusIn got %v, want %v sorted and distinct", got, want)
+		}
+	}
+	wantArgs := []any{int64(2), int64(3), "a.example", int64(100000001), int64(200000000), "x", 10}
+	if !reflect.DeepEqual(args1, wantArgs) {
+		t.Errorf("args %#v, want %#v", args1, wantArgs)
+	}
+}

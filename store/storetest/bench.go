@@ -1,0 +1,42 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/commentd/commentd/moderation"
+)
+
+// BenchCreateComment measures durable inserts one at a time and from many
+// concurrent submitters. Every store runs the same workload, so their
+// numbers compare. open returns a store on a fresh database and closes it
+// when b ends.
+func BenchCreateComment(b *testing.B, open func(b *testing.B) Store) {
+	for _, par := range []int{1, 64} {
+		b.Run(fmt.Sprintf("submitters=%d", par), func(b *testing.B) {
+			s := open(b)
+			var n atomic.Int64
+			now := time.Now().UTC()
+			b.SetParallelism(par)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := n.Add(1)
+					c := moderation.Comment{
+						ID: fmt.Sprintf("c-%d", i), Site: "s", ArticleID: fmt.Sprintf("a-%d", i%50),
+						Author:    moderation.Author{Name: "प्रिया शर्मा", Email: "priya@example.in"},
+						Body:      "बहुत अच्छा लेख, धन्यवाद! A very good article, thank you.",
+						RequestID: fmt.Sprintf("r-%d", i), Status: moderation.StatusPublished,
+						CreateTime: now, UpdateTime: now,
+					}
+					if _, _, err := s.CreateComment(context.Background(), c); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
