@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -23,11 +24,14 @@ type File struct {
 	DefaultStatus string `yaml:"default_status"`
 	// Limits bound the submitted fields.
 	Limits moderation.Limits `yaml:"limits"`
+	// RateLimits are the flood limits per client IP, author email,
+	// network and article.
+	RateLimits moderation.RateLimits `yaml:"rate_limits"`
 }
 
 // Defaults returns the built-in policy file.
 func Defaults() File {
-	return File{DefaultStatus: "published", Limits: moderation.DefaultLimits()}
+	return File{DefaultStatus: "published", Limits: moderation.DefaultLimits(), RateLimits: moderation.DefaultRateLimits()}
 }
 
 // Load reads the policy file at path over the defaults. An empty path
@@ -72,5 +76,33 @@ func (f File) Policy() (moderation.Policy, error) {
 			return moderation.Policy{}, fmt.Errorf("config: %s must be positive, got %d", c.name, c.v)
 		}
 	}
-	return moderation.Policy{DefaultStatus: st, Limits: l}, nil
+	if err := checkRateLimits(f.RateLimits); err != nil {
+		return moderation.Policy{}, err
+	}
+	return moderation.Policy{DefaultStatus: st, Limits: l, RateLimits: f.RateLimits}, nil
+}
+
+func checkRateLimits(r moderation.RateLimits) error {
+	for _, c := range []struct {
+		name string
+		rate moderation.Rate
+	}{
+		{"client_ip", r.ClientIP}, {"author_email", r.AuthorEmail}, {"network", r.Network}, {"article_surge", r.ArticleSurge},
+	} {
+		if c.rate.Burst < 0 || c.rate.Every < 0 {
+			return fmt.Errorf("config: rate_limits.%s: burst and every must not be negative (burst 0 turns the limit off)", c.name)
+		}
+		if c.rate.Burst > 0 && c.rate.Every > 0 && c.rate.Every < time.Millisecond {
+			return fmt.Errorf("config: rate_limits.%s.every must be at least 1ms, got %s", c.name, c.rate.Every)
+		}
+	}
+	switch {
+	case r.IPv4Prefix < 8 || r.IPv4Prefix > 32:
+		return fmt.Errorf("config: rate_limits.ipv4_prefix must be 8 to 32, got %d", r.IPv4Prefix)
+	case r.IPv6Prefix < 16 || r.IPv6Prefix > 128:
+		return fmt.Errorf("config: rate_limits.ipv6_prefix must be 16 to 128, got %d", r.IPv6Prefix)
+	case r.Timeout <= 0 || r.Timeout > 5*time.Second:
+		return fmt.Errorf("config: rate_limits.timeout must be more than 0 and at most 5s, got %s", r.Timeout)
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/commentd/commentd/moderation"
 )
@@ -51,5 +52,29 @@ func TestLoadRefuses(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml")); err == nil {
 		t.Error("a missing file was accepted")
+	}
+}
+
+func TestLoadRateLimits(t *testing.T) {
+	p, err := Load(write(t, "rate_limits:\n  client_ip: {burst: 5, every: 10s}\n  article_surge: {burst: 0}\n  timeout: 20ms\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := p.RateLimits
+	if r.ClientIP != (moderation.Rate{Burst: 5, Every: 10 * time.Second}) || r.ArticleSurge.Enabled() ||
+		r.Timeout != 20*time.Millisecond || r.AuthorEmail != moderation.DefaultRateLimits().AuthorEmail {
+		t.Errorf("rate limits = %+v", r)
+	}
+	for body, want := range map[string]string{
+		"rate_limits:\n  network: {burst: -1}\n":     "rate_limits.network",
+		"rate_limits:\n  ipv6_prefix: 200\n":         "ipv6_prefix",
+		"rate_limits:\n  timeout: 0s\n":              "rate_limits.timeout",
+		"rate_limits:\n  client_ip: {every: 10}\n":   "time.Duration",
+		"rate_limits:\n  client_ip: {every: 10us}\n": "rate_limits.client_ip.every",
+		"rate_limits:\n  client_ip: {evry: 10s}\n":   "evry",
+	} {
+		if _, err := Load(write(t, body)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("config %q: err %v, want one naming %s", body, err, want)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
@@ -29,19 +30,24 @@ type Policy struct {
 	// StatusPublished or StatusPending.
 	DefaultStatus Status
 	Limits        Limits
+	RateLimits    RateLimits
 }
 
-// DefaultPolicy publishes what passes validation.
+// DefaultPolicy publishes what passes validation and the rate limits.
 func DefaultPolicy() Policy {
-	return Policy{DefaultStatus: StatusPublished, Limits: DefaultLimits()}
+	return Policy{DefaultStatus: StatusPublished, Limits: DefaultLimits(), RateLimits: DefaultRateLimits()}
 }
 
 // Service is the submission pipeline and the moderators' actions.
 type Service struct {
-	store  Store
-	policy Policy
-	now    func() time.Time
-	newID  func() string
+	store   Store
+	limiter Limiter
+	policy  Policy
+	now     func() time.Time
+	newID   func() string
+	log     *slog.Logger
+
+	limitFailures failureLog
 }
 
 // Option configures a Service.
@@ -49,6 +55,13 @@ type Option func(*Service)
 
 // WithPolicy sets the policy; the default is DefaultPolicy().
 func WithPolicy(p Policy) Option { return func(s *Service) { s.policy = p } }
+
+// WithLimiter sets the rate limiter; without one nothing is rate limited.
+func WithLimiter(l Limiter) Option { return func(s *Service) { s.limiter = l } }
+
+// WithLogger sets the logger for events worth an operator's attention;
+// the default is slog.Default().
+func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 
 // WithClock sets the clock, for tests.
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
@@ -63,10 +76,12 @@ func NewService(store Store, opts ...Option) *Service {
 		policy: DefaultPolicy(),
 		now:    time.Now,
 		newID:  func() string { return uuid.Must(uuid.NewV7()).String() },
+		log:    slog.Default(),
 	}
 	for _, o := range opts {
 		o(s)
 	}
+	s.limitFailures.log = s.log
 	return s
 }
 
@@ -105,6 +120,10 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 			return Result{}, err
 		}
 	}
+	reasons, err := s.limit(ctx, sub)
+	if err != nil {
+		return Result{}, err
+	}
 
 	now := s.clock()
 	c := Comment{
@@ -119,7 +138,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 		CreateTime:  now,
 		UpdateTime:  now,
 	}
-	c.Status, c.Reasons = s.decide()
+	c.Status, c.Reasons = s.decide(reasons)
 	c.InitialStatus = c.Status
 	if sub.ValidateOnly {
 		return Result{Comment: c}, nil
@@ -137,16 +156,28 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 	return Result{Comment: stored}, nil
 }
 
-// decide applies the policy. The rule engine will contribute reasons here.
-func (s *Service) decide() (Status, []Reason) {
-	if s.policy.DefaultStatus == StatusPending {
-		return StatusPending, []Reason{{
+// decide turns the reasons gathered so far into a status: any SPAM reason
+// files the comment as spam, any HOLD reason holds it, and otherwise the
+// policy's default applies.
+func (s *Service) decide(reasons []Reason) (Status, []Reason) {
+	st := StatusPublished
+	for _, r := range reasons {
+		switch {
+		case r.Action == RuleSpam:
+			st = StatusSpam
+		case r.Action == RuleHold && st != StatusSpam:
+			st = StatusPending
+		}
+	}
+	if st == StatusPublished && s.policy.DefaultStatus == StatusPending {
+		st = StatusPending
+		reasons = append(reasons, Reason{
 			Rule:   "default_status",
 			Action: RuleHold,
 			Detail: "every comment is held for a moderator (default_status: pending)",
-		}}
+		})
 	}
-	return StatusPublished, nil
+	return st, reasons
 }
 
 func (s *Service) checkParent(ctx context.Context, sub Submission) error {

@@ -94,6 +94,7 @@ func start(t *testing.T, st moderation.Store, opts ...moderation.Option) *client
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	opts = append([]moderation.Option{moderation.WithPolicy(testPolicy())}, opts...)
 	srv := server.New(moderation.NewService(st, opts...), server.WithLogger(log))
 	done := make(chan struct{})
 	go func() {
@@ -385,7 +386,7 @@ func TestRepliesStayOnTheirArticle(t *testing.T) {
 
 func TestHeldCommentIsApprovedIntoTheListing(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
-		pending := moderation.DefaultPolicy()
+		pending := testPolicy()
 		pending.DefaultStatus = moderation.StatusPending
 		c := start(t, b.open(t), moderation.WithPolicy(pending))
 

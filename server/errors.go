@@ -29,19 +29,20 @@ var grpcCodes = map[moderation.Code]codes.Code{
 // details a client needs to act on it. Internal errors are logged here and
 // reach the client only as "internal error".
 func toStatus(ctx context.Context, log *slog.Logger, err error) error {
+	var de *moderation.Error
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &de):
+		// The domain classified it, whatever it wraps.
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, "the call was cancelled")
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, "the call's deadline passed")
-	}
-	code := grpcCodes[moderation.ErrorCode(err)]
-	var de *moderation.Error
-	if !errors.As(err, &de) {
+	default:
 		de = &moderation.Error{Message: err.Error()}
 	}
+	code := grpcCodes[moderation.ErrorCode(err)]
 	switch code {
 	case codes.Internal:
 		log.ErrorContext(ctx, "internal error", "err", err)

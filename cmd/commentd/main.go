@@ -46,6 +46,9 @@ type settings struct {
 	listen          string
 	db              string
 	configPath      string
+	redis           string
+	redisPrefix     string
+	failure         string
 	logLevel        slog.Level
 	logFormat       string
 	shutdownTimeout time.Duration
@@ -58,6 +61,9 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	fs.StringVar(&s.listen, "listen", "127.0.0.1:50051", "`address` to serve gRPC on")
 	fs.StringVar(&s.db, "db", "commentd.db", "SQLite file `path`, or a postgres:// URL for PostgreSQL")
 	fs.StringVar(&s.configPath, "config", "", "policy file (YAML) with rules, limits and thresholds; built-in defaults if empty")
+	fs.StringVar(&s.redis, "redis", "", "Redis for rate limits shared by every replica: a redis:// or rediss:// `URL`, or a comma-separated list of cluster nodes; in-process limits if empty")
+	fs.StringVar(&s.redisPrefix, "redis-prefix", "commentd", "prefix of every Redis key, to share one Redis between deployments")
+	fs.StringVar(&s.failure, "ratelimit-failure", "hold", "when Redis fails or is slow: `hold` comments as pending, allow them unlimited, or deny them (UNAVAILABLE)")
 	fs.TextVar(&s.logLevel, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error")
 	fs.StringVar(&s.logFormat, "log-format", "text", "log `format`: text or json")
 	fs.DurationVar(&s.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight calls may run after SIGTERM")
@@ -85,13 +91,22 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if policy.RateLimits.Failure, err = moderation.ParseFailureMode(s.failure); err != nil {
+		return fmt.Errorf("--ratelimit-failure: %w", err)
+	}
 	store, closeStore, err := openStore(ctx, s.db)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
 
-	svc := moderation.NewService(store, moderation.WithPolicy(policy))
+	limiter, closeLimiter, err := openLimiter(ctx, log, s.redis, s.redisPrefix)
+	if err != nil {
+		return err
+	}
+	defer closeLimiter()
+
+	svc := moderation.NewService(store, moderation.WithPolicy(policy), moderation.WithLimiter(limiter), moderation.WithLogger(log))
 	srv := server.New(svc, server.WithLogger(log))
 
 	lis, err := net.Listen("tcp", s.listen)
@@ -99,6 +114,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	log.Info("commentd listening", "addr", lis.Addr().String(), "store", storeKind(s.db),
+		"ratelimit", limiterKind(s.redis), "ratelimit_failure", policy.RateLimits.Failure.String(),
 		"default_status", policy.DefaultStatus.String())
 
 	serveErr := make(chan error, 1)
@@ -134,6 +150,13 @@ func storeKind(db string) string {
 		return "postgres"
 	}
 	return "sqlite"
+}
+
+func limiterKind(redis string) string {
+	if redis == "" {
+		return "memory"
+	}
+	return "redis"
 }
 
 // openStore is the one place that picks the storage backend.

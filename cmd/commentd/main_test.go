@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -15,12 +16,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	"google.golang.org/grpc/status"
 
 	"github.com/commentd/commentd/internal/testpg"
+	"github.com/commentd/commentd/internal/testredis"
 	pb "github.com/commentd/commentd/proto/commentd/v1"
 )
 
@@ -246,5 +251,64 @@ func TestInvalidConfigIsRefusedAtStart(t *testing.T) {
 	out, err := exec.Command(binary(t), "--config", cfg, "--db", filepath.Join(t.TempDir(), "x.db"), "--listen", "127.0.0.1:0").CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "default_status") {
 		t.Errorf("commentd with a bad config: err %v, output %q; want a refusal naming default_status", err, out)
+	}
+}
+
+// TestTwoProcessesShareOneBudget runs two commentd processes on one Redis:
+// a reader's 3-comment burst is spent across both.
+func TestTwoProcessesShareOneBudget(t *testing.T) {
+	_, prefix := testredis.Shared(t)
+	env := []string{"COMMENTD_LISTEN=127.0.0.1:0", "COMMENTD_REDIS=" + testredis.URL(), "COMMENTD_REDIS_PREFIX=" + prefix}
+	a := startCommentd(t, append(env, "COMMENTD_DB="+filepath.Join(t.TempDir(), "a.db")))
+	b := startCommentd(t, append(env, "COMMENTD_DB="+filepath.Join(t.TempDir(), "b.db")))
+	clients := []pb.CommentServiceClient{
+		pb.NewCommentServiceClient(dial(t, a.addr)),
+		pb.NewCommentServiceClient(dial(t, b.addr)),
+	}
+	req := func(i int) *pb.SubmitCommentRequest {
+		return &pb.SubmitCommentRequest{
+			ArticleId: "shared-budget",
+			Author:    &pb.Author{Name: "Flood", Email: fmt.Sprintf("flood%d@example.com", i)},
+			Body:      "same reader, two replicas",
+			Client:    &pb.ClientInfo{Ip: "203.0.113.77"},
+		}
+	}
+	for i, c := range []pb.CommentServiceClient{clients[0], clients[1], clients[0]} {
+		if _, err := c.SubmitComment(ctxT(t), req(i)); err != nil {
+			t.Fatalf("comment %d: %v", i+1, err)
+		}
+	}
+	_, err := clients[1].SubmitComment(ctxT(t), req(3))
+	if status.Code(err) != codes.ResourceExhausted {
+		t.Fatalf("4th comment, on the other process: %v, want RESOURCE_EXHAUSTED", err)
+	}
+}
+
+func TestRedisFlag(t *testing.T) {
+	c, err := newRedisClient("redis://:s3cret@127.0.0.1:6390/2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	single, ok := c.(*redis.Client)
+	if !ok || single.Options().Addr != "127.0.0.1:6390" || single.Options().DB != 2 || !single.Options().ContextTimeoutEnabled {
+		t.Errorf("single URL gave %T %+v", c, c)
+	}
+	c.Close()
+
+	c, err = newRedisClient("redis://user:pw@10.0.0.1:7000, 10.0.0.2:7000,10.0.0.3:7000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, ok := c.(*redis.ClusterClient)
+	if !ok || !slices.Equal(cl.Options().Addrs, []string{"10.0.0.1:7000", "10.0.0.2:7000", "10.0.0.3:7000"}) ||
+		cl.Options().Password != "pw" || !cl.Options().ContextTimeoutEnabled {
+		t.Errorf("cluster list gave %T %+v", c, cl.Options())
+	}
+	c.Close()
+
+	for _, bad := range []string{"127.0.0.1:6379", "http://:hunter2@x", "redis://:hunter2@x:1,ftp://:hunter2@y"} {
+		if _, err := newRedisClient(bad); err == nil || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("--redis %q: err %v; want a refusal that does not echo the password", bad, err)
+		}
 	}
 }

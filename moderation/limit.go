@@ -1,0 +1,251 @@
+package moderation
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Limiter enforces rate limits. The ratelimit package holds a Redis
+// implementation (shared by every replica) and an in-process one.
+type Limiter interface {
+	// Take checks every subject of one submission at once and returns one
+	// verdict per subject, in order. Unless dryRun, and only when no
+	// refusing subject (Hold false) is over its limit, it takes one unit
+	// from every subject that is under its limit: a refused submission
+	// costs the other subjects nothing.
+	Take(ctx context.Context, site string, subjects []Subject, dryRun bool) ([]Verdict, error)
+}
+
+// Subject is one thing a submission is limited on: its client IP, its
+// author's email, its network, its article.
+type Subject struct {
+	Kind string // "ip", "email", "network", "article"
+	Key  string // the value limited, such as the IP address
+	Rate Rate
+	// Hold makes an exceeded limit hold the comment instead of refusing it.
+	Hold bool
+}
+
+// Rate is a GCRA limit: Burst submissions at once, then one every Every.
+type Rate struct {
+	Burst int           `yaml:"burst"`
+	Every time.Duration `yaml:"every"`
+}
+
+// Enabled reports whether the rate limits anything.
+func (r Rate) Enabled() bool { return r.Burst > 0 && r.Every > 0 }
+
+func (r Rate) String() string {
+	return fmt.Sprintf("%d at once, then 1 every %s", r.Burst, r.Every)
+}
+
+// Verdict is a limiter's answer for one subject.
+type Verdict struct {
+	Allowed bool
+	// Remaining is how many more the subject may send right now.
+	Remaining int
+	// RetryAfter is how long until the subject may send again, when it
+	// may not now.
+	RetryAfter time.Duration
+}
+
+// FailureMode says what to do with a submission when the limiter cannot
+// answer in time.
+type FailureMode int8
+
+// The failure modes.
+const (
+	// FailHold stores the comment as pending with reason
+	// ratelimit_unavailable: nothing is lost and abuse is contained.
+	FailHold FailureMode = iota
+	// FailAllow goes on as if no limit applied.
+	FailAllow
+	// FailDeny answers UNAVAILABLE; the site retries.
+	FailDeny
+)
+
+// ParseFailureMode parses "hold", "allow" or "deny".
+func ParseFailureMode(s string) (FailureMode, error) {
+	switch s {
+	case "hold":
+		return FailHold, nil
+	case "allow":
+		return FailAllow, nil
+	case "deny":
+		return FailDeny, nil
+	}
+	return FailHold, fmt.Errorf("rate-limit failure mode must be hold, allow or deny, got %q", s)
+}
+
+func (m FailureMode) String() string { return [...]string{"hold", "allow", "deny"}[m] }
+
+// RateLimits configures the limits of every submission.
+type RateLimits struct {
+	// ClientIP limits each reader IP; AuthorEmail each author email.
+	ClientIP    Rate `yaml:"client_ip"`
+	AuthorEmail Rate `yaml:"author_email"`
+	// Network limits each IPv4 /IPv4Prefix or IPv6 /IPv6Prefix.
+	Network    Rate `yaml:"network"`
+	IPv4Prefix int  `yaml:"ipv4_prefix"`
+	IPv6Prefix int  `yaml:"ipv6_prefix"`
+	// ArticleSurge holds every comment on an article beyond its rate
+	// instead of refusing them.
+	ArticleSurge Rate `yaml:"article_surge"`
+	// Timeout bounds one limiter call.
+	Timeout time.Duration `yaml:"timeout"`
+	// Failure is what happens when the limiter fails or times out.
+	Failure FailureMode `yaml:"-"`
+}
+
+// DefaultRateLimits are DESIGN.md §6's: WordPress's flood interval per IP
+// and per email, 30 a minute per network, and a surge limit per article.
+func DefaultRateLimits() RateLimits {
+	return RateLimits{
+		ClientIP:     Rate{Burst: 3, Every: 15 * time.Second},
+		AuthorEmail:  Rate{Burst: 3, Every: 15 * time.Second},
+		Network:      Rate{Burst: 30, Every: 2 * time.Second},
+		IPv4Prefix:   24,
+		IPv6Prefix:   64,
+		ArticleSurge: Rate{Burst: 120, Every: 500 * time.Millisecond},
+		Timeout:      50 * time.Millisecond,
+	}
+}
+
+// subjects lists what sub is limited on. The caller reuses buf.
+func (l RateLimits) subjects(sub Submission, buf []Subject) []Subject {
+	out := buf[:0]
+	if ip, err := netip.ParseAddr(sub.Client.IP); err == nil {
+		ip = ip.Unmap()
+		if l.ClientIP.Enabled() {
+			out = append(out, Subject{Kind: "ip", Key: ip.String(), Rate: l.ClientIP})
+		}
+		bits := l.IPv4Prefix
+		if ip.Is6() {
+			bits = l.IPv6Prefix
+		}
+		if p, err := ip.Prefix(bits); err == nil && l.Network.Enabled() {
+			out = append(out, Subject{Kind: "network", Key: p.String(), Rate: l.Network})
+		}
+	}
+	if l.AuthorEmail.Enabled() {
+		out = append(out, Subject{Kind: "email", Key: EmailKey(sub.Author.Email), Rate: l.AuthorEmail})
+	}
+	if l.ArticleSurge.Enabled() {
+		out = append(out, Subject{Kind: "article", Key: sub.ArticleID, Rate: l.ArticleSurge, Hold: true})
+	}
+	return out
+}
+
+var subjectNames = map[string]string{
+	"ip":      "client IP",
+	"email":   "author email",
+	"network": "network",
+	"article": "article",
+}
+
+// limit runs the limiter for one submission and returns the reasons it
+// adds, or a RESOURCE_EXHAUSTED error when a subject is over its limit.
+func (s *Service) limit(ctx context.Context, sub Submission) ([]Reason, error) {
+	if s.limiter == nil {
+		return nil, nil
+	}
+	var buf [4]Subject
+	subjects := s.policy.RateLimits.subjects(sub, buf[:])
+	if len(subjects) == 0 {
+		return nil, nil
+	}
+	lctx, cancel := context.WithTimeout(ctx, s.policy.RateLimits.Timeout)
+	verdicts, err := s.limiter.Take(lctx, sub.Site, subjects, sub.ValidateOnly)
+	cancel()
+	if err == nil && len(verdicts) != len(subjects) {
+		err = fmt.Errorf("limiter returned %d verdicts for %d subjects", len(verdicts), len(subjects))
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err() // the caller gave up; not the limiter's fault
+		}
+		s.limitFailures.failed(err)
+		switch s.policy.RateLimits.Failure {
+		case FailAllow:
+			return []Reason{{Rule: "ratelimit_unavailable", Action: RuleAllow,
+				Detail: "the rate limiter did not answer; allowed without limits (ratelimit failure mode allow)"}}, nil
+		case FailDeny:
+			return nil, Errorf(CodeUnavailable, "the rate limiter is unavailable; retry later: %w", err)
+		}
+		return []Reason{{Rule: "ratelimit_unavailable", Action: RuleHold,
+			Detail: "the rate limiter did not answer, so the comment is held rather than published unchecked"}}, nil
+	}
+	s.limitFailures.succeeded()
+
+	var refused *Error
+	var reasons []Reason
+	for i, v := range verdicts {
+		if v.Allowed {
+			continue
+		}
+		sj := subjects[i]
+		if sj.Hold {
+			reasons = append(reasons, Reason{Rule: sj.Kind + "_surge", Action: RuleHold,
+				Detail: fmt.Sprintf("the %s is receiving more than %s; new comments are held", subjectNames[sj.Kind], sj.Rate)})
+			continue
+		}
+		if refused == nil {
+			refused = &Error{Code: CodeResourceExhausted}
+		}
+		refused.RetryAfter = max(refused.RetryAfter, v.RetryAfter)
+		refused.Quota = append(refused.Quota, QuotaViolation{
+			Subject:     sj.Kind + ":" + sj.Key,
+			Description: fmt.Sprintf("comments per %s: %s", subjectNames[sj.Kind], sj.Rate),
+		})
+	}
+	if refused != nil {
+		kinds := make([]string, len(refused.Quota))
+		for i, q := range refused.Quota {
+			kinds[i] = subjectNames[q.Subject[:strings.IndexByte(q.Subject, ':')]]
+		}
+		refused.Message = fmt.Sprintf("too many comments from this %s; retry in %s",
+			strings.Join(kinds, " and "), refused.RetryAfter.Round(time.Second))
+		return nil, refused
+	}
+	return reasons, nil
+}
+
+// failureLog logs limiter failures once per burst: when they start and
+// when they end, with how many there were, not once per comment.
+type failureLog struct {
+	log     *slog.Logger
+	failing atomic.Bool // read on every call; the mutex only while failing
+	mu      sync.Mutex
+	count   int
+	since   time.Time
+}
+
+func (f *failureLog) failed(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.count++
+	if f.count == 1 {
+		f.since = time.Now()
+		f.failing.Store(true)
+		f.log.Warn("rate limiter unavailable; applying the failure mode until it answers again", "err", err)
+	}
+}
+
+func (f *failureLog) succeeded() {
+	if !f.failing.Load() {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.count > 0 {
+		f.log.Info("rate limiter answering again", "failed_calls", f.count, "for", time.Since(f.since).Round(time.Millisecond).String())
+		f.count = 0
+		f.failing.Store(false)
+	}
+}
