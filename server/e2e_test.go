@@ -470,8 +470,12 @@ func TestCommentsSurviveARestart(t *testing.T) {
 		st := b.open(t)
 		c := start(t, st)
 		var want []string
+		var reqs []*pb.SubmitCommentRequest
 		for i := 0; i < 5; i++ {
-			want = append(want, submit(t, c, submission("durable", fmt.Sprintf("remember me %d", i))).GetComment().GetId())
+			req := submission("durable", fmt.Sprintf("remember me %d", i))
+			req.RequestId = fmt.Sprintf("durable-%d", i)
+			reqs = append(reqs, req)
+			want = append(want, submit(t, c, req).GetComment().GetId())
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		c.srv.Shutdown(ctx)
@@ -487,6 +491,13 @@ func TestCommentsSurviveARestart(t *testing.T) {
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("after restart: %v, want %v", got, want)
+		}
+		// A retry that arrives after the restart still gets the first answer.
+		if id := submit(t, c2, reqs[2]).GetComment().GetId(); id != want[2] {
+			t.Errorf("retry after restart got %s, want %s", id, want[2])
+		}
+		if n := len(listAll(t, c2, "durable", 0)); n != 5 {
+			t.Errorf("%d comments after the retry, want 5", n)
 		}
 	})
 }
