@@ -27,11 +27,14 @@ type File struct {
 	// RateLimits are the flood limits per client IP, author email,
 	// network and article.
 	RateLimits moderation.RateLimits `yaml:"rate_limits"`
+	// Rules are the thresholds, scores, link limits and patterns of the
+	// spam rules.
+	Rules moderation.RuleConfig `yaml:"rules"`
 }
 
 // Defaults returns the built-in policy file.
 func Defaults() File {
-	return File{DefaultStatus: "published", Limits: moderation.DefaultLimits(), RateLimits: moderation.DefaultRateLimits()}
+	return File{DefaultStatus: "published", Limits: moderation.DefaultLimits(), RateLimits: moderation.DefaultRateLimits(), Rules: moderation.DefaultRuleConfig()}
 }
 
 // Load reads the policy file at path over the defaults. An empty path
@@ -79,7 +82,10 @@ func (f File) Policy() (moderation.Policy, error) {
 	if err := checkRateLimits(f.RateLimits); err != nil {
 		return moderation.Policy{}, err
 	}
-	return moderation.Policy{DefaultStatus: st, Limits: l, RateLimits: f.RateLimits}, nil
+	if err := moderation.CheckRuleConfig(f.Rules); err != nil {
+		return moderation.Policy{}, fmt.Errorf("config: rules: %w", err)
+	}
+	return moderation.Policy{DefaultStatus: st, Limits: l, RateLimits: f.RateLimits, Rules: f.Rules}, nil
 }
 
 func checkRateLimits(r moderation.RateLimits) error {

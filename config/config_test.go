@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -76,5 +77,35 @@ func TestLoadRateLimits(t *testing.T) {
 		if _, err := Load(write(t, body)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("config %q: err %v, want one naming %s", body, err, want)
 		}
+	}
+}
+
+// TestExampleFile keeps the documented example honest: it loads, it gives
+// the built-in defaults (plus its one example pattern), and the README
+// shows it verbatim.
+func TestExampleFile(t *testing.T) {
+	p, err := Load("../commentd.example.yaml")
+	if err != nil {
+		t.Fatalf("the example policy file does not load: %v", err)
+	}
+	d := Defaults()
+	if p.DefaultStatus != moderation.StatusPublished || p.Limits != d.Limits || p.RateLimits != d.RateLimits {
+		t.Errorf("example limits differ from the defaults: %+v", p)
+	}
+	// The example spells out empty lists; the defaults leave them nil.
+	p.Rules.Patterns, p.Rules.Links.AllowDomains, p.Rules.Links.BlockDomains = nil, nil, nil
+	if !reflect.DeepEqual(p.Rules, d.Rules) {
+		t.Errorf("example rules differ from the defaults:\n got %+v\nwant %+v", p.Rules, d.Rules)
+	}
+	example, err := os.ReadFile("../commentd.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```yaml\n"+string(example)+"```") {
+		t.Error("README.md does not show commentd.example.yaml verbatim")
 	}
 }

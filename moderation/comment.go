@@ -96,6 +96,9 @@ type Author struct {
 	Name  string
 	Email string
 	URL   string
+	// UserID is the site's own id of a signed-in reader, when the site
+	// vouches for it; empty for anonymous readers.
+	UserID string
 }
 
 // Client describes the reader's browser as seen by the site backend.
@@ -127,6 +130,13 @@ type Comment struct {
 	// InitialStatus is the decision made at submission, returned again to a
 	// retry even after a moderator has changed Status.
 	InitialStatus Status
+
+	// AuthorKey identifies the author for the first-time-commenter rule:
+	// a hash of the email, the name's match key and the site's verified
+	// user id, so that knowing an email alone does not pass as the author.
+	AuthorKey string
+	// BodyFingerprint is a hash of the body's match key, for duplicates.
+	BodyFingerprint string
 
 	CreateTime     time.Time
 	UpdateTime     time.Time

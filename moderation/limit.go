@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 // Limiter enforces rate limits. The ratelimit package holds a Redis
@@ -24,10 +25,17 @@ type Limiter interface {
 
 // Subject is one thing a submission is limited on: its client IP, its
 // author's email, its network, its article.
+//
+// A subject with a Member is a distinct count instead: the limiter adds
+// Member to the set named by Key, which lives for Rate.Every from its first
+// member, and reports the set's size in Verdict.Count; Allowed is false
+// from Rate.Burst members on. Campaign detection counts the articles and
+// authors of one text this way, in the same round trip as the limits.
 type Subject struct {
-	Kind string // "ip", "email", "network", "article"
-	Key  string // the value limited, such as the IP address
-	Rate Rate
+	Kind   string // "ip", "email", "network", "article", "campaign_article", …
+	Key    string // the value limited, such as the IP address
+	Member string
+	Rate   Rate
 	// Hold makes an exceeded limit hold the comment instead of refusing it.
 	Hold bool
 }
@@ -53,6 +61,9 @@ type Verdict struct {
 	// RetryAfter is how long until the subject may send again, when it
 	// may not now.
 	RetryAfter time.Duration
+	// Count is the size of a distinct-count subject's set, this member
+	// included.
+	Count int
 }
 
 // FailureMode says what to do with a submission when the limiter cannot
@@ -149,18 +160,19 @@ var subjectNames = map[string]string{
 	"article": "article",
 }
 
-// limit runs the limiter for one submission and returns the reasons it
-// adds, or a RESOURCE_EXHAUSTED error when a subject is over its limit.
-func (s *Service) limit(ctx context.Context, sub Submission) ([]Reason, error) {
+// limit runs the limiter for one submission, with the campaign counters
+// in extra, and returns the reasons it adds, or a RESOURCE_EXHAUSTED error
+// when a subject is over its limit.
+func (s *Service) limit(ctx context.Context, st *state, sub Submission, extra []Subject) ([]Reason, error) {
 	if s.limiter == nil {
 		return nil, nil
 	}
-	var buf [4]Subject
-	subjects := s.policy.RateLimits.subjects(sub, buf[:])
+	var buf [6]Subject
+	subjects := append(st.policy.RateLimits.subjects(sub, buf[:]), extra...)
 	if len(subjects) == 0 {
 		return nil, nil
 	}
-	lctx, cancel := context.WithTimeout(ctx, s.policy.RateLimits.Timeout)
+	lctx, cancel := context.WithTimeout(ctx, st.policy.RateLimits.Timeout)
 	verdicts, err := s.limiter.Take(lctx, sub.Site, subjects, sub.ValidateOnly)
 	cancel()
 	if err == nil && len(verdicts) != len(subjects) {
@@ -171,7 +183,7 @@ func (s *Service) limit(ctx context.Context, sub Submission) ([]Reason, error) {
 			return nil, ctx.Err() // the caller gave up; not the limiter's fault
 		}
 		s.limitFailures.failed(err)
-		switch s.policy.RateLimits.Failure {
+		switch st.policy.RateLimits.Failure {
 		case FailAllow:
 			return []Reason{{Rule: "ratelimit_unavailable", Action: RuleAllow,
 				Detail: "the rate limiter did not answer; allowed without limits (ratelimit failure mode allow)"}}, nil
@@ -190,6 +202,14 @@ func (s *Service) limit(ctx context.Context, sub Submission) ([]Reason, error) {
 			continue
 		}
 		sj := subjects[i]
+		if sj.Member != "" {
+			if hasRule(reasons, "campaign") {
+				continue // one reason is enough when both counts are over
+			}
+			reasons = append(reasons, Reason{Rule: "campaign", Action: RuleSpam,
+				Detail: fmt.Sprintf("the same text came from %d %s within %s", v.Count, campaignNames[sj.Kind], sj.Rate.Every)})
+			continue
+		}
 		if sj.Hold {
 			reasons = append(reasons, Reason{Rule: sj.Kind + "_surge", Action: RuleHold,
 				Detail: fmt.Sprintf("the %s is receiving more than %s; new comments are held", subjectNames[sj.Kind], sj.Rate)})
@@ -214,6 +234,31 @@ func (s *Service) limit(ctx context.Context, sub Submission) ([]Reason, error) {
 		return nil, refused
 	}
 	return reasons, nil
+}
+
+func hasRule(rs []Reason, rule string) bool {
+	for _, r := range rs {
+		if r.Rule == rule {
+			return true
+		}
+	}
+	return false
+}
+
+var campaignNames = map[string]string{"campaign_article": "articles", "campaign_author": "authors"}
+
+// campaignSubjects counts the articles and authors that sent this text,
+// when it is long enough to be telling.
+func (s *Service) campaignSubjects(st *state, sub Submission, c Comment) []Subject {
+	cr := st.policy.Rules.Campaign
+	if cr.Threshold <= 0 || utf8.RuneCountInString(sub.Body) < cr.MinRunes {
+		return nil
+	}
+	r := Rate{Burst: cr.Threshold, Every: cr.Window}
+	return []Subject{
+		{Kind: "campaign_article", Key: c.BodyFingerprint, Member: sub.ArticleID, Rate: r, Hold: true},
+		{Kind: "campaign_author", Key: c.BodyFingerprint, Member: c.AuthorKey, Rate: r, Hold: true},
+	}
 }
 
 // failureLog logs limiter failures once per burst: when they start and

@@ -24,19 +24,24 @@ func (s *Service) PublishedComment(ctx context.Context, site, id string) (Commen
 	return c, nil
 }
 
-// CommentDetail returns any comment, whatever its status, for moderators.
-func (s *Service) CommentDetail(ctx context.Context, id string) (Comment, error) {
+// CommentDetail returns any comment, whatever its status, with its
+// author's history (by email), for moderators.
+func (s *Service) CommentDetail(ctx context.Context, id string) (Comment, AuthorHistory, error) {
 	if p := ValidateID(id); p != "" {
-		return Comment{}, Invalid(FieldViolation{Field: "id", Description: p})
+		return Comment{}, nil, Invalid(FieldViolation{Field: "id", Description: p})
 	}
 	c, err := s.store.Comment(ctx, id)
 	if errors.Is(err, ErrNotFound) {
-		return Comment{}, NotFound("comment", id)
+		return Comment{}, nil, NotFound("comment", id)
 	}
 	if err != nil {
-		return Comment{}, fmt.Errorf("get comment: %w", err)
+		return Comment{}, nil, fmt.Errorf("get comment: %w", err)
 	}
-	return c, nil
+	h, err := s.store.AuthorHistory(ctx, EmailKey(c.Author.Email))
+	if err != nil {
+		return Comment{}, nil, fmt.Errorf("get author history: %w", err)
+	}
+	return c, h, nil
 }
 
 // Page asks for one page of a listing.

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -31,22 +33,25 @@ type Policy struct {
 	DefaultStatus Status
 	Limits        Limits
 	RateLimits    RateLimits
+	Rules         RuleConfig
 }
 
-// DefaultPolicy publishes what passes validation and the rate limits.
+// DefaultPolicy is DESIGN.md §6's: the built-in limits and rules.
 func DefaultPolicy() Policy {
-	return Policy{DefaultStatus: StatusPublished, Limits: DefaultLimits(), RateLimits: DefaultRateLimits()}
+	return Policy{DefaultStatus: StatusPublished, Limits: DefaultLimits(), RateLimits: DefaultRateLimits(), Rules: DefaultRuleConfig()}
 }
 
 // Service is the submission pipeline and the moderators' actions.
 type Service struct {
 	store   Store
 	limiter Limiter
-	policy  Policy
 	now     func() time.Time
 	newID   func() string
 	log     *slog.Logger
 
+	policy        Policy // as given to NewService; current() has the one in force
+	state         atomic.Pointer[state]
+	reload        sync.Mutex // serialises rule reloads
 	limitFailures failureLog
 }
 
@@ -69,8 +74,10 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 // WithIDs sets the id generator, for tests.
 func WithIDs(newID func() string) Option { return func(s *Service) { s.newID = newID } }
 
-// NewService returns a Service storing into store.
-func NewService(store Store, opts ...Option) *Service {
+// NewService returns a Service storing into store, with the built-in and
+// configured rules compiled. Call LoadRules to add the store's word lists
+// and bans, and WatchRules to follow other replicas' changes.
+func NewService(store Store, opts ...Option) (*Service, error) {
 	s := &Service{
 		store:  store,
 		policy: DefaultPolicy(),
@@ -82,7 +89,12 @@ func NewService(store Store, opts ...Option) *Service {
 		o(s)
 	}
 	s.limitFailures.log = s.log
-	return s
+	rules, err := compileRules(s.policy.Rules, nil, nil)
+	if err != nil {
+		return nil, fmt.Errorf("rules: %w", err)
+	}
+	s.state.Store(&state{policy: s.policy, rules: rules})
+	return s, nil
 }
 
 // clock returns the current time as stored: UTC, microsecond precision
@@ -102,7 +114,8 @@ type Result struct {
 // Submit runs one submission through the pipeline and, unless it is
 // validate-only, stores it durably before returning.
 func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
-	if v := s.policy.Limits.Validate(sub); len(v) > 0 {
+	st := s.current()
+	if v := st.policy.Limits.Validate(sub); len(v) > 0 {
 		return Result{}, Invalid(v...)
 	}
 	hash := requestHash(sub)
@@ -120,26 +133,56 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 			return Result{}, err
 		}
 	}
-	reasons, err := s.limit(ctx, sub)
-	if err != nil {
-		return Result{}, err
+
+	// Normalise every field once; every rule below reuses the keys.
+	keys := st.rules.keys(sub)
+	nameKey := keys[fieldIndex("name")].String()
+	c := Comment{
+		Site:            sub.Site,
+		ArticleID:       sub.ArticleID,
+		ParentID:        sub.ParentID,
+		Author:          sub.Author,
+		Body:            sub.Body,
+		Client:          sub.Client,
+		RequestID:       sub.RequestID,
+		RequestHash:     hash,
+		AuthorKey:       authorKey(EmailKey(sub.Author.Email), nameKey, sub.Author.UserID),
+		BodyFingerprint: fingerprint(keys[fieldIndex("body")].String()),
+	}
+	dup, err := s.store.FindDuplicate(ctx, sub.Site, sub.ArticleID, c.AuthorKey, c.BodyFingerprint)
+	switch {
+	case err == nil && sub.RequestID != "" && dup.RequestID == sub.RequestID:
+		// A concurrent retry of this very request was stored first.
+		return replay(dup, hash)
+	case err == nil:
+		return Result{}, &Error{Code: CodeAlreadyExists, Resource: Resource{Type: "comment", Name: dup.ID},
+			Message: fmt.Sprintf("the same author already posted this text on this article as comment %s", dup.ID)}
+	case !errors.Is(err, ErrNotFound):
+		return Result{}, fmt.Errorf("look up duplicates: %w", err)
 	}
 
 	now := s.clock()
-	c := Comment{
-		Site:        sub.Site,
-		ArticleID:   sub.ArticleID,
-		ParentID:    sub.ParentID,
-		Author:      sub.Author,
-		Body:        sub.Body,
-		Client:      sub.Client,
-		RequestID:   sub.RequestID,
-		RequestHash: hash,
-		CreateTime:  now,
-		UpdateTime:  now,
+	reasons := st.rules.bans.match(sub, nameKey, now)
+	limited, err := s.limit(ctx, st, sub, s.campaignSubjects(st, sub, c))
+	if err != nil {
+		return Result{}, err
 	}
-	c.Status, c.Reasons = s.decide(reasons)
+	reasons = append(reasons, limited...)
+	reasons = append(reasons, st.rules.evaluate(sub, &keys)...)
+	c.Status, c.Reasons, c.Score = decide(st.policy, reasons)
+	if c.Status == StatusPublished && st.policy.Rules.FirstTimeHold {
+		approved, err := s.store.HasApproved(ctx, sub.Site, c.AuthorKey)
+		if err != nil {
+			return Result{}, fmt.Errorf("look up the author's approved comments: %w", err)
+		}
+		if !approved {
+			c.Status = StatusPending
+			c.Reasons = append(c.Reasons, Reason{Rule: "first_time_commenter", Action: RuleHold,
+				Detail: "the author has no approved comment yet (by this email and name) on this site"})
+		}
+	}
 	c.InitialStatus = c.Status
+	c.CreateTime, c.UpdateTime = now, now
 	if sub.ValidateOnly {
 		return Result{Comment: c}, nil
 	}
@@ -156,20 +199,35 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 	return Result{Comment: stored}, nil
 }
 
-// decide turns the reasons gathered so far into a status: any SPAM reason
-// files the comment as spam, any HOLD reason holds it, and otherwise the
-// policy's default applies.
-func (s *Service) decide(reasons []Reason) (Status, []Reason) {
+// decide turns the reasons into a status: any SPAM reason files the
+// comment as spam, any HOLD reason holds it, scores add up toward the two
+// thresholds, and otherwise the policy's default applies.
+func decide(p Policy, reasons []Reason) (Status, []Reason, float64) {
 	st := StatusPublished
+	score := 0.0
 	for _, r := range reasons {
-		switch {
-		case r.Action == RuleSpam:
+		switch r.Action {
+		case RuleSpam:
 			st = StatusSpam
-		case r.Action == RuleHold && st != StatusSpam:
-			st = StatusPending
+		case RuleHold:
+			if st != StatusSpam {
+				st = StatusPending
+			}
+		case RuleScore:
+			score += r.Score
 		}
 	}
-	if st == StatusPublished && s.policy.DefaultStatus == StatusPending {
+	switch t := p.Rules; {
+	case score >= t.SpamScore && st != StatusSpam:
+		st = StatusSpam
+		reasons = append(reasons, Reason{Rule: "score", Action: RuleSpam,
+			Detail: fmt.Sprintf("total score %.1f reaches the spam threshold %.1f", score, t.SpamScore)})
+	case score >= t.HoldScore && st == StatusPublished:
+		st = StatusPending
+		reasons = append(reasons, Reason{Rule: "score", Action: RuleHold,
+			Detail: fmt.Sprintf("total score %.1f reaches the hold threshold %.1f", score, t.HoldScore)})
+	}
+	if st == StatusPublished && p.DefaultStatus == StatusPending {
 		st = StatusPending
 		reasons = append(reasons, Reason{
 			Rule:   "default_status",
@@ -177,7 +235,7 @@ func (s *Service) decide(reasons []Reason) (Status, []Reason) {
 			Detail: "every comment is held for a moderator (default_status: pending)",
 		})
 	}
-	return st, reasons
+	return st, reasons, score
 }
 
 func (s *Service) checkParent(ctx context.Context, sub Submission) error {
@@ -215,7 +273,8 @@ func requestHash(s Submission) []byte {
 	h := sha256.New()
 	for _, f := range [...]string{
 		s.Site, s.ArticleID, s.ParentID, s.Author.Name, s.Author.Email, s.Author.URL,
-		s.Body, s.Client.IP, s.Client.UserAgent, s.Client.Referrer,
+		s.Body, s.Client.IP, s.Client.UserAgent, s.Client.Referrer, s.Author.UserID, s.Honeypot,
+		s.FormDuration.String(),
 	} {
 		var n [binary.MaxVarintLen64]byte
 		h.Write(n[:binary.PutUvarint(n[:], uint64(len(f)))])

@@ -35,6 +35,36 @@ type Store interface {
 	UpdateStatus(ctx context.Context, u StatusUpdate) (c Comment, changed bool, err error)
 	// ListAuditEvents returns audit events, newest first.
 	ListAuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
+
+	// FindDuplicate returns a comment of the site on the article by the
+	// author (AuthorKey) whose BodyFingerprint is fingerprint, in any status
+	// but deleted; ErrNotFound when there is none.
+	FindDuplicate(ctx context.Context, site, articleID, authorKey, fingerprint string) (Comment, error)
+	// HasApproved reports whether the site holds a published comment by
+	// the author (AuthorKey).
+	HasApproved(ctx context.Context, site, authorKey string) (bool, error)
+	// AuthorHistory counts the comments of one author email (EmailKey) by
+	// status, over every site.
+	AuthorHistory(ctx context.Context, emailKey string) (AuthorHistory, error)
+
+	// RulesVersion is a number that changes whenever a word list or a ban
+	// changes, so that replicas can poll it cheaply and reload.
+	RulesVersion(ctx context.Context) (int64, error)
+	// WordTerms returns every term of every list, sorted by list and term.
+	WordTerms(ctx context.Context) ([]WordTerm, error)
+	// UpdateWordList applies u in one transaction (adding a present term or
+	// removing a missing one is no change), bumps RulesVersion and appends
+	// u.Audit when anything changed. It returns the list's terms after.
+	UpdateWordList(ctx context.Context, u WordListUpdate) ([]WordTerm, error)
+	// CreateBan stores b (ID and times set) and appends audit, in one
+	// transaction that bumps RulesVersion.
+	CreateBan(ctx context.Context, b Ban, audit AuditEvent) error
+	// DeleteBan removes a ban and appends audit, in one transaction that
+	// bumps RulesVersion; ErrNotFound when there is no such ban.
+	DeleteBan(ctx context.Context, id string, audit AuditEvent) (Ban, error)
+	// ListBans returns bans in force at now, newest first by (create_time,
+	// id), after the cursor if one is given.
+	ListBans(ctx context.Context, now time.Time, after *Cursor, limit int) ([]Ban, error)
 }
 
 // Filter selects comments for ListComments.

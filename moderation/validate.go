@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -40,6 +41,7 @@ func DefaultLimits() Limits {
 const (
 	maxIDBytes        = 64
 	maxRequestIDBytes = 128
+	maxHoneypotBytes  = 1024
 )
 
 // Submission is a reader's comment as a site backend submits it.
@@ -52,6 +54,10 @@ type Submission struct {
 	Client       Client
 	RequestID    string
 	ValidateOnly bool
+	// Honeypot is the hidden form field's value; readers leave it empty.
+	Honeypot string
+	// FormDuration is how long the form was open; 0 when not measured.
+	FormDuration time.Duration
 }
 
 // Validate checks every field of s against l and returns one violation per
@@ -64,6 +70,9 @@ func (l Limits) Validate(s Submission) []FieldViolation {
 	}
 	v.check("author.name", checkName(s.Author.Name, l.NameMaxRunes))
 	v.check("author.email", checkEmail(s.Author.Email, l.EmailMaxBytes))
+	if s.Author.UserID != "" {
+		v.check("author.user_id", checkRequestID(s.Author.UserID))
+	}
 	if s.Author.URL != "" {
 		v.check("author.url", checkURL(s.Author.URL, l.URLMaxBytes))
 	}
@@ -75,6 +84,15 @@ func (l Limits) Validate(s Submission) []FieldViolation {
 	v.check("client.referrer", checkLine(s.Client.Referrer, l.ReferrerMaxBytes))
 	if s.RequestID != "" {
 		v.check("request_id", checkRequestID(s.RequestID))
+	}
+	switch {
+	case len(s.Honeypot) > maxHoneypotBytes:
+		v.check("honeypot", fmt.Sprintf("must be at most %d bytes", maxHoneypotBytes))
+	case !utf8.ValidString(s.Honeypot):
+		v.check("honeypot", "is not valid UTF-8")
+	}
+	if s.FormDuration < 0 {
+		v.check("form_duration", "must not be negative")
 	}
 	return v
 }

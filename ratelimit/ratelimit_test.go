@@ -74,6 +74,7 @@ func TestLimiters(t *testing.T) {
 				{"ExactUnderConcurrency", testExactUnderConcurrency},
 				{"SitesAreSeparate", testSitesAreSeparate},
 				{"AllowedAgainAfterRetry", testAllowedAgainAfterRetry},
+				{"DistinctCounts", testDistinctCounts},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					tc.fn(t, newLimiter(t), "site-"+testredis.RandomHex(4))
@@ -379,5 +380,36 @@ func BenchmarkMemoryTake(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		l.Take(context.Background(), "bench", subjects[i%len(subjects)], true)
+	}
+}
+
+func testDistinctCounts(t *testing.T, l limiter, site string) {
+	window := moderation.Rate{Burst: 3, Every: time.Hour}
+	campaign := func(member string) moderation.Subject {
+		return moderation.Subject{Kind: "campaign_article", Key: "fingerprint-1", Member: member, Rate: window, Hold: true}
+	}
+	ip := subject("ip", "203.0.113.8", moderation.Rate{Burst: 10, Every: time.Minute})
+	for i, tc := range []struct {
+		member  string
+		count   int
+		allowed bool
+	}{{"a1", 1, true}, {"a1", 1, true}, {"a2", 2, true}, {"a3", 3, false}, {"a2", 3, false}} {
+		v := take(t, l, site, false, campaign(tc.member), ip)
+		if v[0].Count != tc.count || v[0].Allowed != tc.allowed || !v[1].Allowed {
+			t.Fatalf("step %d (%s): %+v, want count %d allowed %v", i, tc.member, v, tc.count, tc.allowed)
+		}
+	}
+	if v := take(t, l, site, true, campaign("a9"))[0]; v.Count != 4 {
+		t.Fatalf("dry run: %+v, want count 4", v)
+	}
+	if v := take(t, l, site, false, campaign("a3"))[0]; v.Count != 3 {
+		t.Fatalf("after a dry run: %+v, want count 3 (the dry run added nothing)", v)
+	}
+	// A refused submission adds no member either.
+	over := subject("email", "x@example.com", moderation.Rate{Burst: 1, Every: time.Minute})
+	take(t, l, site, false, over)
+	take(t, l, site, false, campaign("refused"), over)
+	if v := take(t, l, site, true, campaign("a1"))[0]; v.Count != 3 {
+		t.Fatalf("after a refused submission: %+v, want count 3", v)
 	}
 }

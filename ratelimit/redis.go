@@ -60,7 +60,7 @@ func (r *Redis) Take(ctx context.Context, site string, subjects []moderation.Sub
 		return out, nil
 	}
 
-	args := make([]any, 1, 1+3*len(subjects))
+	args := make([]any, 1, 1+4*len(subjects))
 	args[0] = "0"
 	if dryRun {
 		args[0] = "1"
@@ -70,7 +70,7 @@ func (r *Redis) Take(ctx context.Context, site string, subjects []moderation.Sub
 		if s.Hold {
 			hold = "1"
 		}
-		args = append(args, strconv.FormatInt(s.Rate.Every.Microseconds(), 10), strconv.Itoa(s.Rate.Burst), hold)
+		args = append(args, strconv.FormatInt(s.Rate.Every.Microseconds(), 10), strconv.Itoa(s.Rate.Burst), hold, s.Member)
 	}
 	res, err := script.Run(ctx, r.client, keys, args...).Slice()
 	if err != nil {
@@ -100,16 +100,16 @@ func parseVerdicts(res []any, n int) ([]moderation.Verdict, error) {
 	out := make([]moderation.Verdict, n)
 	for i, x := range res {
 		t, ok := x.([]any)
-		if !ok || len(t) != 3 {
+		if !ok || len(t) != 4 {
 			return nil, errors.New("ratelimit: script returned a malformed result")
 		}
-		var v [3]int64
+		var v [4]int64
 		for j := range v {
 			if v[j], ok = t[j].(int64); !ok {
 				return nil, errors.New("ratelimit: script returned a malformed result")
 			}
 		}
-		out[i] = moderation.Verdict{Allowed: v[0] == 1, Remaining: int(v[1]), RetryAfter: time.Duration(v[2]) * time.Microsecond}
+		out[i] = moderation.Verdict{Allowed: v[0] == 1, Remaining: int(v[1]), RetryAfter: time.Duration(v[2]) * time.Microsecond, Count: int(v[3])}
 	}
 	return out, nil
 }

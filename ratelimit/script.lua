@@ -1,36 +1,51 @@
--- GCRA for every subject of one submission, in one call (see gcra.go).
+-- Every limit of one submission, in one call (see gcra.go).
 --
--- KEYS[i]   the subject's TAT key; every key carries the same hash tag, so
---           on Redis Cluster they share one slot.
+-- KEYS[i]   subject i's key; every key carries the same hash tag, so on
+--           Redis Cluster they share one slot.
 -- ARGV[1]   "1" for a dry run: decide, store nothing.
--- ARGV[3i-1], ARGV[3i], ARGV[3i+1]
---           subject i's interval in microseconds, its burst, and "1" when
---           exceeding it holds the comment instead of refusing it.
+-- ARGV[4i-2 .. 4i+1], for subject i:
+--           its interval in microseconds, its burst, "1" when exceeding it
+--           holds the comment instead of refusing it, and a member: empty
+--           for a GCRA limit, else the member of a distinct-count set that
+--           lives one interval from its first member.
 --
--- Returns, per subject, {allowed (0 or 1), remaining, retry after in us}.
--- When any refusing subject is over its limit nothing is stored, so a
--- refused submission costs the other subjects nothing.
+-- Returns, per subject, {allowed (0 or 1), remaining, retry after in us,
+-- set size}. When any refusing subject is over its limit nothing is
+-- stored, so a refused submission costs the other subjects nothing.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local out, next, refused = {}, {}, false
 for i, key in ipairs(KEYS) do
-  local every = tonumber(ARGV[3 * i - 1])
-  local limit = every * tonumber(ARGV[3 * i])
-  local tat = tonumber(redis.call('GET', key) or '0')
-  if tat < now then tat = now end
-  local n = tat + every
-  local over = n - now - limit
-  if over > 0 then
-    out[i] = {0, 0, over}
-    if ARGV[3 * i + 1] ~= '1' then refused = true end
+  local a = 4 * i - 2
+  local every, burst, hold, member = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), ARGV[a + 2] == '1', ARGV[a + 3]
+  if member ~= '' then
+    local n = redis.call('SCARD', key)
+    if redis.call('SISMEMBER', key, member) == 0 then n = n + 1 end
+    out[i] = {n < burst and 1 or 0, math.max(burst - n, 0), 0, n}
+    if n >= burst and not hold then refused = true end
   else
-    out[i] = {1, math.floor((limit - (n - now)) / every), 0}
-    next[i] = n
+    local limit = every * burst
+    local tat = tonumber(redis.call('GET', key) or '0')
+    if tat < now then tat = now end
+    local n = tat + every
+    local over = n - now - limit
+    if over > 0 then
+      out[i] = {0, 0, over, 0}
+      if not hold then refused = true end
+    else
+      out[i] = {1, math.floor((limit - (n - now)) / every), 0, 0}
+      next[i] = n
+    end
   end
 end
 if ARGV[1] ~= '1' and not refused then
   for i, key in ipairs(KEYS) do
-    if next[i] then
+    local a = 4 * i - 2
+    if ARGV[a + 3] ~= '' then
+      redis.call('SADD', key, ARGV[a + 3])
+      -- The set's window starts with its first member.
+      redis.call('PEXPIRE', key, math.ceil(tonumber(ARGV[a]) / 1000), 'NX')
+    elseif next[i] then
       -- The key is useless once its TAT has passed: expire it then.
       redis.call('SET', key, string.format('%.0f', next[i]), 'PX', math.ceil((next[i] - now) / 1000))
     end

@@ -22,9 +22,10 @@ func (s *commentService) SubmitComment(ctx context.Context, req *pb.SubmitCommen
 		ArticleID: req.GetArticleId(),
 		ParentID:  req.GetParentId(),
 		Author: moderation.Author{
-			Name:  req.GetAuthor().GetName(),
-			Email: req.GetAuthor().GetEmail(),
-			URL:   req.GetAuthor().GetUrl(),
+			Name:   req.GetAuthor().GetName(),
+			Email:  req.GetAuthor().GetEmail(),
+			URL:    req.GetAuthor().GetUrl(),
+			UserID: req.GetAuthor().GetUserId(),
 		},
 		Body: req.GetBody(),
 		Client: moderation.Client{
@@ -34,6 +35,13 @@ func (s *commentService) SubmitComment(ctx context.Context, req *pb.SubmitCommen
 		},
 		RequestID:    req.GetRequestId(),
 		ValidateOnly: req.GetValidateOnly(),
+		Honeypot:     req.GetHoneypot(),
+	}
+	if d := req.GetFormDuration(); d != nil {
+		if err := d.CheckValid(); err != nil {
+			return nil, toStatus(ctx, s.log, invalid(moderation.FieldViolation{Field: "form_duration", Description: "is not a valid duration"}))
+		}
+		sub.FormDuration = d.AsDuration()
 	}
 	res, err := s.svc.Submit(ctx, sub)
 	if err != nil {

@@ -93,3 +93,24 @@ func auditEvent(e moderation.AuditEvent) *pb.AuditEvent {
 		Detail:     e.Detail,
 	}
 }
+
+func banToPB(b moderation.Ban) *pb.Ban {
+	out := &pb.Ban{
+		Id:         b.ID,
+		ExpireTime: timestamp(b.ExpireTime),
+		Reason:     b.Reason,
+		CreateTime: timestamp(b.CreateTime),
+		CreatedBy:  b.CreatedBy,
+	}
+	switch b.Kind {
+	case moderation.BanEmail:
+		out.Target = &pb.Ban_Email{Email: b.Display}
+	case moderation.BanIP:
+		out.Target = &pb.Ban_Ip{Ip: b.Display}
+	case moderation.BanCIDR:
+		out.Target = &pb.Ban_Cidr{Cidr: b.Display}
+	case moderation.BanName:
+		out.Target = &pb.Ban_Name{Name: b.Display}
+	}
+	return out
+}

@@ -84,6 +84,7 @@ type client struct {
 	health healthpb.HealthClient
 	conn   *grpc.ClientConn
 	srv    *server.Server
+	svc    *moderation.Service
 }
 
 // start serves a Service over st on a loopback port and dials it.
@@ -95,7 +96,14 @@ func start(t *testing.T, st moderation.Store, opts ...moderation.Option) *client
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	opts = append([]moderation.Option{moderation.WithPolicy(testPolicy())}, opts...)
-	srv := server.New(moderation.NewService(st, opts...), server.WithLogger(log))
+	svc, err := moderation.NewService(st, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.LoadRules(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(svc, server.WithLogger(log))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -118,6 +126,7 @@ func start(t *testing.T, st moderation.Store, opts ...moderation.Option) *client
 		health:               healthpb.NewHealthClient(conn),
 		conn:                 conn,
 		srv:                  srv,
+		svc:                  svc,
 	}
 }
 

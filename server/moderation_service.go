@@ -60,11 +60,17 @@ func timeKey(t time.Time) string {
 }
 
 func (s *moderationService) GetCommentDetail(ctx context.Context, req *pb.GetCommentDetailRequest) (*pb.GetCommentDetailResponse, error) {
-	c, err := s.svc.CommentDetail(ctx, req.GetId())
+	c, history, err := s.svc.CommentDetail(ctx, req.GetId())
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	return &pb.GetCommentDetailResponse{Comment: commentDetail(c)}, nil
+	return &pb.GetCommentDetailResponse{Comment: commentDetail(c), AuthorHistory: &pb.AuthorHistory{
+		Published: history[moderation.StatusPublished],
+		Pending:   history[moderation.StatusPending],
+		Spam:      history[moderation.StatusSpam],
+		Rejected:  history[moderation.StatusRejected],
+		Deleted:   history[moderation.StatusDeleted],
+	}}, nil
 }
 
 func (s *moderationService) ModerateComments(ctx context.Context, req *pb.ModerateCommentsRequest) (*pb.ModerateCommentsResponse, error) {
@@ -111,4 +117,81 @@ func (s *moderationService) ListAuditEvents(ctx context.Context, req *pb.ListAud
 		resp.Events[i] = auditEvent(e)
 	}
 	return resp, nil
+}
+
+var wordLists = []moderation.WordList{moderation.ListBlock, moderation.ListHold, moderation.ListAllow}
+
+func (s *moderationService) ListWordLists(ctx context.Context, _ *pb.ListWordListsRequest) (*pb.ListWordListsResponse, error) {
+	lists, err := s.svc.WordLists(ctx)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	resp := &pb.ListWordListsResponse{}
+	for _, l := range wordLists {
+		resp.Lists = append(resp.Lists, wordListTerms(l, lists[l]))
+	}
+	return resp, nil
+}
+
+func (s *moderationService) UpdateWordList(ctx context.Context, req *pb.UpdateWordListRequest) (*pb.UpdateWordListResponse, error) {
+	terms, err := s.svc.UpdateWordList(ctx, identityOf(ctx).Moderator, moderation.WordList(req.GetList()), req.GetAdd(), req.GetRemove())
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	return &pb.UpdateWordListResponse{List: wordListTerms(moderation.WordList(req.GetList()), terms)}, nil
+}
+
+func wordListTerms(l moderation.WordList, terms []moderation.WordTerm) *pb.WordListTerms {
+	out := &pb.WordListTerms{List: pb.WordList(l), Terms: make([]string, len(terms))}
+	for i, t := range terms {
+		out.Terms[i] = t.Term
+	}
+	return out
+}
+
+func (s *moderationService) CreateBan(ctx context.Context, req *pb.CreateBanRequest) (*pb.CreateBanResponse, error) {
+	b := req.GetBan()
+	r := moderation.BanRequest{Actor: identityOf(ctx).Moderator, Reason: b.GetReason()}
+	switch t := b.GetTarget().(type) {
+	case *pb.Ban_Email:
+		r.Kind, r.Target = moderation.BanEmail, t.Email
+	case *pb.Ban_Ip:
+		r.Kind, r.Target = moderation.BanIP, t.Ip
+	case *pb.Ban_Cidr:
+		r.Kind, r.Target = moderation.BanCIDR, t.Cidr
+	case *pb.Ban_Name:
+		r.Kind, r.Target = moderation.BanName, t.Name
+	}
+	if b.GetExpireTime() != nil {
+		r.ExpireTime = b.GetExpireTime().AsTime()
+	}
+	ban, err := s.svc.CreateBan(ctx, r)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	return &pb.CreateBanResponse{Ban: banToPB(ban)}, nil
+}
+
+func (s *moderationService) ListBans(ctx context.Context, req *pb.ListBansRequest) (*pb.ListBansResponse, error) {
+	fp := listing("ListBans")
+	after, err := decodeToken(fp, req.GetPageToken())
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	bans, next, err := s.svc.ListBans(ctx, moderation.Page{Size: int(req.GetPageSize()), After: after})
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	resp := &pb.ListBansResponse{Bans: make([]*pb.Ban, len(bans)), NextPageToken: encodeToken(fp, next)}
+	for i, b := range bans {
+		resp.Bans[i] = banToPB(b)
+	}
+	return resp, nil
+}
+
+func (s *moderationService) DeleteBan(ctx context.Context, req *pb.DeleteBanRequest) (*pb.DeleteBanResponse, error) {
+	if err := s.svc.DeleteBan(ctx, identityOf(ctx).Moderator, req.GetId()); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	return &pb.DeleteBanResponse{}, nil
 }

@@ -52,6 +52,7 @@ type settings struct {
 	logLevel        slog.Level
 	logFormat       string
 	shutdownTimeout time.Duration
+	rulesPoll       time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer) (settings, error) {
@@ -67,6 +68,7 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	fs.TextVar(&s.logLevel, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error")
 	fs.StringVar(&s.logFormat, "log-format", "text", "log `format`: text or json")
 	fs.DurationVar(&s.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight calls may run after SIGTERM")
+	fs.DurationVar(&s.rulesPoll, "rules-poll", time.Second, "how often to look for word-list and ban changes made through other replicas")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: commentd [flags]\n\nEvery flag may be set as COMMENTD_<FLAG> in the environment, e.g. COMMENTD_DB.\n\n")
 		fs.PrintDefaults()
@@ -106,7 +108,15 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer closeLimiter()
 
-	svc := moderation.NewService(store, moderation.WithPolicy(policy), moderation.WithLimiter(limiter), moderation.WithLogger(log))
+	svc, err := moderation.NewService(store, moderation.WithPolicy(policy), moderation.WithLimiter(limiter), moderation.WithLogger(log))
+	if err != nil {
+		return err
+	}
+	if err := svc.LoadRules(ctx); err != nil {
+		return err
+	}
+	go svc.WatchRules(ctx, s.rulesPoll)
+	go reloadOnHangup(ctx, log, svc, s)
 	srv := server.New(svc, server.WithLogger(log))
 
 	lis, err := net.Listen("tcp", s.listen)
@@ -131,6 +141,33 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	srv.Shutdown(sctx)
 	log.Info("stopped")
 	return nil
+}
+
+// reloadOnHangup rereads the policy file on SIGHUP. A file that does not
+// load leaves the rules in force and says why.
+func reloadOnHangup(ctx context.Context, log *slog.Logger, svc *moderation.Service, s settings) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		p, err := config.Load(s.configPath)
+		if err == nil {
+			p.RateLimits.Failure, err = moderation.ParseFailureMode(s.failure)
+		}
+		if err == nil {
+			err = svc.SetPolicy(p)
+		}
+		if err != nil {
+			log.Error("policy file not reloaded; the rules in force stay", "config", s.configPath, "err", err)
+			continue
+		}
+		log.Info("policy file reloaded", "config", s.configPath)
+	}
 }
 
 func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {

@@ -195,14 +195,18 @@ func TestCommentdServesStopsAndRestarts(t *testing.T) {
 				t.Fatal("commentd did not exit after SIGTERM")
 			}
 
-			p2 := startCommentd(t, env)
-			list, err := pb.NewCommentServiceClient(dial(t, p2.addr)).ListComments(ctxT(t), &pb.ListCommentsRequest{ArticleId: "restart"})
-			if err != nil {
-				t.Fatal(err)
+			// The built-in rules hold a first-time commenter.
+			if resp.GetStatus() != pb.CommentStatus_COMMENT_STATUS_PENDING {
+				t.Errorf("first comment of a new author: %v, want PENDING", resp.GetStatus())
 			}
-			if len(list.GetComments()) != 1 || list.GetComments()[0].GetId() != resp.GetComment().GetId() ||
-				list.GetComments()[0].GetBody() != resp.GetComment().GetBody() {
-				t.Errorf("after restart: %v, want %v", list.GetComments(), resp.GetComment())
+
+			p2 := startCommentd(t, env)
+			got, err := pb.NewModerationServiceClient(dial(t, p2.addr)).GetCommentDetail(ctxT(t), &pb.GetCommentDetailRequest{Id: resp.GetComment().GetId()})
+			if err != nil {
+				t.Fatalf("after restart: %v", err)
+			}
+			if c := got.GetComment().GetComment(); c.GetBody() != resp.GetComment().GetBody() || c.GetAuthorName() != "प्रिया शर्मा" {
+				t.Errorf("after restart: %v, want %v", c, resp.GetComment())
 			}
 		})
 	}
@@ -310,5 +314,53 @@ func TestRedisFlag(t *testing.T) {
 		if _, err := newRedisClient(bad); err == nil || strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("--redis %q: err %v; want a refusal that does not echo the password", bad, err)
 		}
+	}
+}
+
+// TestPolicyReloadsOnHangup edits the policy file under a running
+// commentd: an invalid file is refused and the old rules stay; a valid one
+// takes effect without a restart.
+func TestPolicyReloadsOnHangup(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "commentd.yaml")
+	write := func(body string) {
+		if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("rules:\n  first_time_hold: false\n")
+	p := startCommentd(t, []string{"COMMENTD_LISTEN=127.0.0.1:0", "COMMENTD_DB=" + filepath.Join(t.TempDir(), "c.db"), "COMMENTD_CONFIG=" + cfg})
+	c := pb.NewCommentServiceClient(dial(t, p.addr))
+	n := 0
+	decide := func() pb.CommentStatus {
+		n++
+		r, err := c.SubmitComment(ctxT(t), &pb.SubmitCommentRequest{
+			ArticleId: "reload",
+			Author:    &pb.Author{Name: "Asha", Email: fmt.Sprintf("asha%d@example.in", n)},
+			Body:      fmt.Sprintf("Comment number %d on the reload article", n),
+			Client:    &pb.ClientInfo{Ip: fmt.Sprintf("203.0.113.%d", n)},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.GetStatus()
+	}
+	if st := decide(); st != pb.CommentStatus_COMMENT_STATUS_PUBLISHED {
+		t.Fatalf("before reload: %v", st)
+	}
+
+	write("rules:\n  first_time_hold: false\n  patterns:\n    - {id: broken, pattern: '(', action: hold}\n")
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	if rec := p.waitLog(t, "policy file not reloaded; the rules in force stay"); !strings.Contains(fmt.Sprint(rec["err"]), "broken") {
+		t.Errorf("refusal does not name the broken pattern: %v", rec)
+	}
+	if st := decide(); st != pb.CommentStatus_COMMENT_STATUS_PUBLISHED {
+		t.Fatalf("after a refused reload: %v, want the old rules", st)
+	}
+
+	write("default_status: pending\nrules:\n  first_time_hold: false\n")
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	p.waitLog(t, "policy file reloaded")
+	if st := decide(); st != pb.CommentStatus_COMMENT_STATUS_PENDING {
+		t.Fatalf("after reloading default_status: pending: %v", st)
 	}
 }

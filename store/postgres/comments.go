@@ -14,8 +14,10 @@ import (
 const (
 	insertCommentSQL = `INSERT INTO comments (id, site, article_id, parent_id, author_name, author_email,
 	author_email_key, author_url, body, ip, user_agent, referrer, status, initial_status, reasons, score,
-	request_id, request_hash, create_time, update_time, moderated_by, moderation_note)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+	request_id, request_hash, create_time, update_time, moderated_by, moderation_note,
+	author_user_id, author_key, body_fingerprint)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+	$23, $24, $25)
 ON CONFLICT (site, request_id) WHERE request_id <> '' DO NOTHING`
 
 	commentByIDSQL = `SELECT ` + storesql.CommentColumns + ` FROM comments WHERE id = $1`
@@ -26,6 +28,14 @@ WHERE site = $1 AND request_id = $2 AND request_id <> ''`
 	countPublishedSQL = `SELECT article_id, count(*) FROM comments
 WHERE site = $1 AND status = $2 AND article_id = ANY($3)
 GROUP BY article_id`
+
+	// The oldest, should there be several.
+	findDuplicateSQL = `SELECT ` + storesql.CommentColumns + ` FROM comments
+WHERE site = $1 AND article_id = $2 AND author_key = $3 AND body_fingerprint = $4 AND status <> $5
+ORDER BY create_time, id LIMIT 1`
+	hasApprovedSQL = `SELECT EXISTS (SELECT 1 FROM comments WHERE site = $1 AND author_key = $2 AND status = $3)`
+	// Served by the index on (author_email_key, status, …) alone.
+	authorHistorySQL = `SELECT status, count(*) FROM comments WHERE author_email_key = $1 GROUP BY status`
 
 	lockCommentSQL  = commentByIDSQL + ` FOR UPDATE`
 	updateStatusSQL = `UPDATE comments SET status = $2, update_time = $3, moderated_by = $4, moderation_note = $5
@@ -170,4 +180,59 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 		return c, false, wrap("update status", err)
 	}
 	return updated, true, nil
+}
+
+// FindDuplicate implements moderation.Store. An empty author key or
+// fingerprint matches nothing: comments stored before either existed
+// carry empty ones, and they are no one's duplicates.
+func (s *Store) FindDuplicate(ctx context.Context, site, articleID, authorKey, fingerprint string) (moderation.Comment, error) {
+	notFound := fmt.Errorf("postgres: duplicate of %q on %q: %w", fingerprint, articleID, moderation.ErrNotFound)
+	if authorKey == "" || fingerprint == "" {
+		return moderation.Comment{}, notFound
+	}
+	c, err := scanComment(s.pool.QueryRow(ctx, findDuplicateSQL,
+		site, articleID, authorKey, fingerprint, int16(moderation.StatusDeleted)))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return moderation.Comment{}, notFound
+	}
+	if err != nil {
+		return moderation.Comment{}, wrap("find duplicate", err)
+	}
+	return c, nil
+}
+
+// HasApproved implements moderation.Store. An empty author key has
+// approved nothing, for the reason FindDuplicate gives.
+func (s *Store) HasApproved(ctx context.Context, site, authorKey string) (bool, error) {
+	if authorKey == "" {
+		return false, nil
+	}
+	var ok bool
+	err := s.pool.QueryRow(ctx, hasApprovedSQL, site, authorKey, int16(moderation.StatusPublished)).Scan(&ok)
+	if err != nil {
+		return false, wrap("has approved", err)
+	}
+	return ok, nil
+}
+
+// AuthorHistory implements moderation.Store in one query.
+func (s *Store) AuthorHistory(ctx context.Context, emailKey string) (moderation.AuthorHistory, error) {
+	rows, err := s.pool.Query(ctx, authorHistorySQL, emailKey)
+	if err != nil {
+		return nil, wrap("author history", err)
+	}
+	defer rows.Close()
+	h := make(moderation.AuthorHistory)
+	for rows.Next() {
+		var status int16
+		var n int64
+		if err := rows.Scan(&status, &n); err != nil {
+			return nil, wrap("author history", err)
+		}
+		h[moderation.Status(status)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("author history", err)
+	}
+	return h, nil
 }

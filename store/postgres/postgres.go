@@ -1,6 +1,6 @@
-// Package postgres stores commentd's comments and audit trail in
-// PostgreSQL through pgx, so that several commentd replicas can share
-// them.
+// Package postgres stores commentd's comments, audit trail, word lists
+// and bans in PostgreSQL through pgx, so that several commentd replicas
+// can share them.
 //
 // Every session runs with synchronous_commit on: a comment is on disk
 // before CreateComment returns. Concurrent commits share WAL flushes in
@@ -10,6 +10,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"hash/crc32"
@@ -70,27 +71,33 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 }
 
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
 	// The *sql.DB borrows the pool's connections; closing it leaves the
 	// pool open.
 	db := stdlib.OpenDBFromPool(pool)
 	defer db.Close()
-	// A replica that finds another migrating waits for it, checking
-	// every second for up to five minutes.
-	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(migrationLockID), lock.WithLockTimeout(1, 300))
-	if err != nil {
-		return err
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
-		goose.WithSessionLocker(locker), goose.WithDisableGlobalRegistry(true))
+	p, err := migrator(db)
 	if err != nil {
 		return err
 	}
 	_, err = p.Up(ctx)
 	return err
+}
+
+// migrator returns the provider of the embedded migrations; tests also
+// use it to migrate to a given version.
+func migrator(db *sql.DB) (*goose.Provider, error) {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	// A replica that finds another migrating waits for it, checking
+	// every second for up to five minutes.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(migrationLockID), lock.WithLockTimeout(1, 300))
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(goose.DialectPostgres, db, fsys,
+		goose.WithSessionLocker(locker), goose.WithDisableGlobalRegistry(true))
 }
 
 // Close closes every connection. It is safe to call more than once.

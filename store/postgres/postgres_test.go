@@ -3,10 +3,14 @@ package postgres
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/commentd/commentd/internal/testpg"
 	"github.com/commentd/commentd/moderation"
@@ -52,11 +56,15 @@ func TestConcurrentOpen(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	var applied int
-	err := stores[0].pool.QueryRow(t.Context(),
-		"SELECT count(*) FROM goose_db_version WHERE version_id > 0 AND is_applied").Scan(&applied)
-	if err != nil || applied != 1 {
-		t.Errorf("migrations applied %d times (err %v), want once", applied, err)
+	files, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("embedded migrations: %v, %v", files, err)
+	}
+	var applied, distinct int
+	err = stores[0].pool.QueryRow(t.Context(),
+		"SELECT count(*), count(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0 AND is_applied").Scan(&applied, &distinct)
+	if err != nil || applied != len(files) || distinct != len(files) {
+		t.Errorf("%d migrations applied, %d distinct (err %v); want each of the %d once", applied, distinct, err, len(files))
 	}
 }
 
@@ -160,4 +168,62 @@ func contains(s, sub string) bool { return strings.Contains(s, sub) }
 // flushes.
 func BenchmarkCreateComment(b *testing.B) {
 	storetest.BenchCreateComment(b, func(b *testing.B) storetest.Store { return openTemp(b) })
+}
+
+// TestMigrateFromV1: a database written before migration 2 opens with its
+// comments intact, the new columns empty and no rules; migration 2 also
+// goes down and up again.
+func TestMigrateFromV1(t *testing.T) {
+	ctx := t.Context()
+	dsn := testpg.NewDatabase(t)
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	db := stdlib.OpenDBFromPool(pool)
+	defer db.Close()
+	p, err := migrator(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 1); err != nil {
+		t.Fatalf("migrate to 1: %v", err)
+	}
+	_, err = db.ExecContext(ctx, `INSERT INTO comments (id, site, article_id, author_name, author_email,
+	author_email_key, body, status, initial_status, create_time, update_time)
+VALUES ('old-1', 's', 'a', 'प्रिया', 'p@example.in', 'p@example.in', 'पुराना', 1, 1, now(), now())`)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	check := func() {
+		t.Helper()
+		s, err := Open(ctx, dsn)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		defer s.Close()
+		c, err := s.Comment(ctx, "old-1")
+		if err != nil {
+			t.Fatalf("Comment: %v", err)
+		}
+		if c.Body != "पुराना" || c.Author.UserID != "" || c.AuthorKey != "" || c.BodyFingerprint != "" {
+			t.Errorf("old comment reads %+v", c)
+		}
+		if ok, err := s.HasApproved(ctx, "s", ""); ok || err != nil {
+			t.Errorf("HasApproved of the empty author key = %v, %v; want false", ok, err)
+		}
+		if v, err := s.RulesVersion(ctx); v != 0 || err != nil {
+			t.Errorf("RulesVersion = %d, %v; want 0", v, err)
+		}
+		if ts, err := s.WordTerms(ctx); len(ts) != 0 || err != nil {
+			t.Errorf("WordTerms = %v, %v; want none", ts, err)
+		}
+	}
+	check()
+	if _, err := p.DownTo(ctx, 1); err != nil {
+		t.Fatalf("migrate down to 1: %v", err)
+	}
+	check()
 }

@@ -17,7 +17,8 @@ func scanComment(row storesql.Scanner) (moderation.Comment, error) {
 	)
 	err := row.Scan(&c.ID, &c.Site, &c.ArticleID, &c.ParentID, &c.Author.Name, &c.Author.Email, &c.Author.URL,
 		&c.Body, &c.Client.IP, &c.Client.UserAgent, &c.Client.Referrer, &status, &initial, &reasons, &c.Score,
-		&c.RequestID, &c.RequestHash, &c.CreateTime, &c.UpdateTime, &c.ModeratedBy, &c.ModerationNote)
+		&c.RequestID, &c.RequestHash, &c.CreateTime, &c.UpdateTime, &c.ModeratedBy, &c.ModerationNote,
+		&c.Author.UserID, &c.AuthorKey, &c.BodyFingerprint)
 	if err != nil {
 		return moderation.Comment{}, err
 	}
@@ -44,6 +45,7 @@ func commentArgs(c moderation.Comment) ([]any, error) {
 		c.Author.URL, c.Body, c.Client.IP, c.Client.UserAgent, c.Client.Referrer, int16(c.Status),
 		int16(c.InitialStatus), reasons, c.Score, c.RequestID, nullBytes(c.RequestHash),
 		c.CreateTime, c.UpdateTime, c.ModeratedBy, c.ModerationNote,
+		c.Author.UserID, c.AuthorKey, c.BodyFingerprint,
 	}, nil
 }
 
@@ -73,4 +75,38 @@ func nullBytes(b []byte) []byte {
 		return nil
 	}
 	return b
+}
+
+// nullTime stores the zero time, which means "never", as NULL.
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func scanWordTerm(row storesql.Scanner) (moderation.WordTerm, error) {
+	var w moderation.WordTerm
+	var list int16
+	if err := row.Scan(&list, &w.Term, &w.CreateTime, &w.CreatedBy); err != nil {
+		return moderation.WordTerm{}, err
+	}
+	w.List, w.CreateTime = moderation.WordList(list), w.CreateTime.UTC()
+	return w, nil
+}
+
+func scanBan(row storesql.Scanner) (moderation.Ban, error) {
+	var (
+		b      moderation.Ban
+		kind   int16
+		expire *time.Time
+	)
+	if err := row.Scan(&b.ID, &kind, &b.Value, &b.Display, &expire, &b.Reason, &b.CreateTime, &b.CreatedBy); err != nil {
+		return moderation.Ban{}, err
+	}
+	b.Kind, b.CreateTime = moderation.BanKind(kind), b.CreateTime.UTC()
+	if expire != nil {
+		b.ExpireTime = expire.UTC()
+	}
+	return b, nil
 }

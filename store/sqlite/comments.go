@@ -146,3 +146,63 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 	}
 	return updated, true, nil
 }
+
+// FindDuplicate implements moderation.Store. An empty author key or
+// fingerprint matches nothing: comments stored before either existed
+// carry empty ones, and they are no one's duplicates.
+func (s *Store) FindDuplicate(ctx context.Context, site, articleID, authorKey, fingerprint string) (moderation.Comment, error) {
+	notFound := fmt.Errorf("sqlite: duplicate of %q on %q: %w", fingerprint, articleID, moderation.ErrNotFound)
+	if authorKey == "" || fingerprint == "" {
+		return moderation.Comment{}, notFound
+	}
+	row, err := s.reads.queryRow(ctx, findDuplicateSQL, site, articleID, authorKey, fingerprint, int64(moderation.StatusDeleted))
+	if err != nil {
+		return moderation.Comment{}, wrap("find duplicate", err)
+	}
+	c, err := scanComment(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return moderation.Comment{}, notFound
+	}
+	if err != nil {
+		return moderation.Comment{}, wrap("find duplicate", err)
+	}
+	return c, nil
+}
+
+// HasApproved implements moderation.Store. An empty author key has
+// approved nothing, for the reason FindDuplicate gives.
+func (s *Store) HasApproved(ctx context.Context, site, authorKey string) (bool, error) {
+	if authorKey == "" {
+		return false, nil
+	}
+	row, err := s.reads.queryRow(ctx, hasApprovedSQL, site, authorKey, int64(moderation.StatusPublished))
+	if err != nil {
+		return false, wrap("has approved", err)
+	}
+	var ok bool
+	if err := row.Scan(&ok); err != nil {
+		return false, wrap("has approved", err)
+	}
+	return ok, nil
+}
+
+// AuthorHistory implements moderation.Store in one query.
+func (s *Store) AuthorHistory(ctx context.Context, emailKey string) (moderation.AuthorHistory, error) {
+	rows, err := s.reads.query(ctx, authorHistorySQL, emailKey)
+	if err != nil {
+		return nil, wrap("author history", err)
+	}
+	defer rows.Close()
+	h := make(moderation.AuthorHistory)
+	for rows.Next() {
+		var status, n int64
+		if err := rows.Scan(&status, &n); err != nil {
+			return nil, wrap("author history", err)
+		}
+		h[moderation.Status(status)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("author history", err)
+	}
+	return h, nil
+}

@@ -22,7 +22,8 @@ func scanComment(row storesql.Scanner) (moderation.Comment, error) {
 	)
 	err := row.Scan(&c.ID, &c.Site, &c.ArticleID, &c.ParentID, &c.Author.Name, &c.Author.Email, &c.Author.URL,
 		&c.Body, &c.Client.IP, &c.Client.UserAgent, &c.Client.Referrer, &status, &initial, &reasons, &c.Score,
-		&c.RequestID, &c.RequestHash, &created, &update, &c.ModeratedBy, &c.ModerationNote)
+		&c.RequestID, &c.RequestHash, &created, &update, &c.ModeratedBy, &c.ModerationNote,
+		&c.Author.UserID, &c.AuthorKey, &c.BodyFingerprint)
 	if err != nil {
 		return moderation.Comment{}, err
 	}
@@ -48,6 +49,7 @@ func commentArgs(c moderation.Comment) ([]any, error) {
 		c.Author.URL, c.Body, c.Client.IP, c.Client.UserAgent, c.Client.Referrer, int64(c.Status),
 		int64(c.InitialStatus), reasons, c.Score, c.RequestID, nullBytes(c.RequestHash),
 		micros(c.CreateTime), micros(c.UpdateTime), c.ModeratedBy, c.ModerationNote,
+		c.Author.UserID, c.AuthorKey, c.BodyFingerprint,
 	}, nil
 }
 
@@ -62,6 +64,44 @@ func nullBytes(b []byte) any {
 func micros(t time.Time) int64 { return t.UnixMicro() }
 
 func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// nullMicros stores the zero time, which means "never", as NULL.
+func nullMicros(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return micros(t)
+}
+
+func scanWordTerm(row storesql.Scanner) (moderation.WordTerm, error) {
+	var (
+		w       moderation.WordTerm
+		list    int64
+		created int64
+	)
+	if err := row.Scan(&list, &w.Term, &created, &w.CreatedBy); err != nil {
+		return moderation.WordTerm{}, err
+	}
+	w.List, w.CreateTime = moderation.WordList(list), fromMicros(created)
+	return w, nil
+}
+
+func scanBan(row storesql.Scanner) (moderation.Ban, error) {
+	var (
+		b       moderation.Ban
+		kind    int64
+		expire  sql.NullInt64
+		created int64
+	)
+	if err := row.Scan(&b.ID, &kind, &b.Value, &b.Display, &expire, &b.Reason, &created, &b.CreatedBy); err != nil {
+		return moderation.Ban{}, err
+	}
+	b.Kind, b.CreateTime = moderation.BanKind(kind), fromMicros(created)
+	if expire.Valid {
+		b.ExpireTime = fromMicros(expire.Int64)
+	}
+	return b, nil
+}
 
 // dialect is how SQLite spells the shared listing queries.
 var dialect = storesql.Dialect{

@@ -1,5 +1,5 @@
-// Package sqlite stores commentd's comments and audit trail in one SQLite
-// file through the cgo-free driver modernc.org/sqlite.
+// Package sqlite stores commentd's comments, audit trail, word lists and
+// bans in one SQLite file through the cgo-free driver modernc.org/sqlite.
 //
 // The file runs in WAL mode with synchronous=FULL, so an acknowledged write
 // survives a machine crash. All writes go through one connection in
@@ -170,16 +170,22 @@ func readerDSN(path string, busyTimeout time.Duration) string {
 func dsn(path string, q url.Values) string { return path + "?" + q.Encode() }
 
 func migrate(ctx context.Context, db *sql.DB) error {
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true))
+	p, err := migrator(db)
 	if err != nil {
 		return err
 	}
 	_, err = p.Up(ctx)
 	return err
+}
+
+// migrator returns the provider of the embedded migrations; tests also
+// use it to migrate to a given version.
+func migrator(db *sql.DB) (*goose.Provider, error) {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true))
 }
 
 // Close waits for the submissions already handed to the writer, then

@@ -152,3 +152,59 @@ func BenchmarkCreateComment(b *testing.B) {
 		return s
 	})
 }
+
+// TestMigrateFromV1: a database written before migration 2 opens with its
+// comments intact, the new columns empty and no rules; migration 2 also
+// goes down and up again.
+func TestMigrateFromV1(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "commentd.db")
+	db, err := sql.Open("sqlite", writerDSN(path, defaultBusyTimeout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := migrator(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 1); err != nil {
+		t.Fatalf("migrate to 1: %v", err)
+	}
+	_, err = db.ExecContext(ctx, `INSERT INTO comments (id, site, article_id, author_name, author_email,
+	author_email_key, body, status, initial_status, create_time, update_time)
+VALUES ('old-1', 's', 'a', 'प्रिया', 'p@example.in', 'p@example.in', 'पुराना', 1, 1, 1000, 1000)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	check := func() {
+		t.Helper()
+		s, err := Open(ctx, path)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		defer s.Close()
+		c, err := s.Comment(ctx, "old-1")
+		if err != nil {
+			t.Fatalf("Comment: %v", err)
+		}
+		if c.Body != "पुराना" || c.Author.UserID != "" || c.AuthorKey != "" || c.BodyFingerprint != "" {
+			t.Errorf("old comment reads %+v", c)
+		}
+		if ok, err := s.HasApproved(ctx, "s", ""); ok || err != nil {
+			t.Errorf("HasApproved of the empty author key = %v, %v; want false", ok, err)
+		}
+		if v, err := s.RulesVersion(ctx); v != 0 || err != nil {
+			t.Errorf("RulesVersion = %d, %v; want 0", v, err)
+		}
+		if ts, err := s.WordTerms(ctx); len(ts) != 0 || err != nil {
+			t.Errorf("WordTerms = %v, %v; want none", ts, err)
+		}
+	}
+	check()
+	if _, err := p.DownTo(ctx, 1); err != nil {
+		t.Fatalf("migrate down to 1: %v", err)
+	}
+	check()
+}

@@ -13,8 +13,9 @@ import (
 const (
 	insertCommentSQL = `INSERT INTO comments (id, site, article_id, parent_id, author_name, author_email,
 	author_email_key, author_url, body, ip, user_agent, referrer, status, initial_status, reasons, score,
-	request_id, request_hash, create_time, update_time, moderated_by, moderation_note)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	request_id, request_hash, create_time, update_time, moderated_by, moderation_note,
+	author_user_id, author_key, body_fingerprint)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (site, request_id) WHERE request_id <> '' DO NOTHING`
 
 	commentByIDSQL        = `SELECT ` + storesql.CommentColumns + ` FROM comments WHERE id = ?`
@@ -30,6 +31,26 @@ VALUES (?, ?, ?, ?, ?, ?, ?)`
 	countPublishedSQL = `SELECT article_id, count(*) FROM comments
 WHERE site = ? AND status = ? AND article_id IN (SELECT value FROM json_each(?))
 GROUP BY article_id`
+
+	// The oldest, should there be several.
+	findDuplicateSQL = `SELECT ` + storesql.CommentColumns + ` FROM comments
+WHERE site = ? AND article_id = ? AND author_key = ? AND body_fingerprint = ? AND status <> ?
+ORDER BY create_time, id LIMIT 1`
+	hasApprovedSQL = `SELECT EXISTS (SELECT 1 FROM comments WHERE site = ? AND author_key = ? AND status = ?)`
+	// Served by the index on (author_email_key, status, …) alone.
+	authorHistorySQL = `SELECT status, count(*) FROM comments WHERE author_email_key = ? GROUP BY status`
+
+	rulesVersionSQL = `SELECT version FROM rules_version WHERE id = 1`
+	bumpVersionSQL  = `UPDATE rules_version SET version = version + 1 WHERE id = 1`
+
+	wordTermsSQL  = `SELECT ` + storesql.WordTermColumns + ` FROM word_terms ORDER BY list, term`
+	listTermsSQL  = `SELECT ` + storesql.WordTermColumns + ` FROM word_terms WHERE list = ? ORDER BY term`
+	insertTermSQL = `INSERT INTO word_terms (list, term, create_time, created_by) VALUES (?, ?, ?, ?)
+ON CONFLICT (list, term) DO NOTHING`
+	deleteTermSQL = `DELETE FROM word_terms WHERE list = ? AND term = ?`
+
+	insertBanSQL = `INSERT INTO bans (` + storesql.BanColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	deleteBanSQL = `DELETE FROM bans WHERE id = ? RETURNING ` + storesql.BanColumns
 )
 
 // writeStmts are prepared once on the writer's only connection.
@@ -39,6 +60,12 @@ type writeStmts struct {
 	commentByRequestID *sql.Stmt
 	updateStatus       *sql.Stmt
 	insertAudit        *sql.Stmt
+	bumpVersion        *sql.Stmt
+	listTerms          *sql.Stmt
+	insertTerm         *sql.Stmt
+	deleteTerm         *sql.Stmt
+	insertBan          *sql.Stmt
+	deleteBan          *sql.Stmt
 }
 
 func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
@@ -51,6 +78,12 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 		{&w.commentByRequestID, commentByRequestIDSQL},
 		{&w.updateStatus, updateStatusSQL},
 		{&w.insertAudit, insertAuditSQL},
+		{&w.bumpVersion, bumpVersionSQL},
+		{&w.listTerms, listTermsSQL},
+		{&w.insertTerm, insertTermSQL},
+		{&w.deleteTerm, deleteTermSQL},
+		{&w.insertBan, insertBanSQL},
+		{&w.deleteBan, deleteBanSQL},
 	} {
 		st, err := db.PrepareContext(ctx, p.sql)
 		if err != nil {
@@ -63,7 +96,10 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 
 func (w *writeStmts) close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{w.insertComment, w.commentByID, w.commentByRequestID, w.updateStatus, w.insertAudit} {
+	for _, st := range []*sql.Stmt{
+		w.insertComment, w.commentByID, w.commentByRequestID, w.updateStatus, w.insertAudit,
+		w.bumpVersion, w.listTerms, w.insertTerm, w.deleteTerm, w.insertBan, w.deleteBan,
+	} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

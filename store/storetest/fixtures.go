@@ -56,9 +56,10 @@ func fullComment(id string) moderation.Comment {
 		ArticleID: "politics/2025/03/budget-बजट",
 		ParentID:  "parent-" + id,
 		Author: moderation.Author{
-			Name:  hindiName,
-			Email: "Priya.Sharma@Example.IN",
-			URL:   "https://example.in/~priya?x=1&y=२",
+			Name:   hindiName,
+			Email:  "Priya.Sharma@Example.IN",
+			URL:    "https://example.in/~priya?x=1&y=२",
+			UserID: "user:प्रिया/42",
 		},
 		Body: hindiBody,
 		Client: moderation.Client{
@@ -72,14 +73,16 @@ func fullComment(id string) moderation.Comment {
 				Span: &moderation.Span{Field: "body", Start: 3, End: 17, Text: "क्ष्\u200dत्र"}},
 			{Rule: "caps", Action: moderation.RuleScore, Score: 1.0 / 3},
 		},
-		Score:          2.718281828459045,
-		RequestID:      "req-" + id,
-		RequestHash:    []byte{0, 1, 2, 0xfe, 0xff, 0},
-		InitialStatus:  moderation.StatusPending,
-		CreateTime:     time.Date(2025, time.March, 14, 14, 56, 53, 654321000, ist),
-		UpdateTime:     time.Date(2025, time.March, 14, 14, 57, 0, 1000, ist),
-		ModeratedBy:    "मॉडरेटर",
-		ModerationNote: "note \x1b with ESC",
+		Score:           2.718281828459045,
+		RequestID:       "req-" + id,
+		RequestHash:     []byte{0, 1, 2, 0xfe, 0xff, 0},
+		InitialStatus:   moderation.StatusPending,
+		AuthorKey:       "ak:" + id + ":प्रिया",
+		BodyFingerprint: "fp:9f86d081884c7d65:" + id,
+		CreateTime:      time.Date(2025, time.March, 14, 14, 56, 53, 654321000, ist),
+		UpdateTime:      time.Date(2025, time.March, 14, 14, 57, 0, 1000, ist),
+		ModeratedBy:     "मॉडरेटर",
+		ModerationNote:  "note \x1b with ESC",
 	}
 }
 
@@ -145,6 +148,8 @@ func diffComment(got, want moderation.Comment) []string {
 		diffs = append(diffs, fmt.Sprintf("Score = %v, want %v", got.Score, want.Score))
 	}
 	field("RequestID", got.RequestID, want.RequestID)
+	field("AuthorKey", got.AuthorKey, want.AuthorKey)
+	field("BodyFingerprint", got.BodyFingerprint, want.BodyFingerprint)
 	if !bytes.Equal(got.RequestHash, want.RequestHash) || (got.RequestHash == nil) != (want.RequestHash == nil) {
 		diffs = append(diffs, fmt.Sprintf("RequestHash = %#v, want %#v", got.RequestHash, want.RequestHash))
 	}

@@ -11,6 +11,7 @@ package storetest
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/commentd/commentd/moderation"
@@ -50,6 +51,12 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"UpdateStatusNextError", testUpdateStatusNextError},
 		{"UpdateStatusRace", testUpdateStatusRace},
 		{"AuditEvents", testAuditEvents},
+		{"FindDuplicate", testFindDuplicate},
+		{"HasApproved", testHasApproved},
+		{"AuthorHistory", testAuthorHistory},
+		{"WordLists", testWordLists},
+		{"WordListsConcurrent", testWordListsConcurrent},
+		{"Bans", testBans},
 		{"Reopen", testReopen},
 	}
 	for _, tt := range tests {
@@ -99,6 +106,15 @@ func testReopen(t *testing.T, o Opener) {
 	if err != nil {
 		t.Fatalf("UpdateStatus: %v", err)
 	}
+	wantTerms, err := s.UpdateWordList(ctx, wordUpdate(moderation.ListHold, []string{"कैसीनो", "free money"}, nil, "mod-asha", "audit-words", at(3)))
+	if err != nil {
+		t.Fatalf("UpdateWordList: %v", err)
+	}
+	ban := newBan("ban-1", moderation.BanCIDR, "2001:db8::/64", at(4), at(5000))
+	if err := s.CreateBan(ctx, ban, banAudit("audit-ban", "ban.create", ban.ID, at(4))); err != nil {
+		t.Fatalf("CreateBan: %v", err)
+	}
+	wantVersion := rulesVersion(t, s)
 	if err := s.Close(); err != nil {
 		t.Fatalf("close: %v", err)
 	}
@@ -123,8 +139,25 @@ func testReopen(t *testing.T, o Opener) {
 		t.Errorf("retry after reopen: got id %q, created %v, err %v; want %q, false, nil", got.ID, created, err, c.ID)
 	}
 	events, err := s.ListAuditEvents(ctx, moderation.AuditFilter{Limit: 10})
-	if err != nil || len(events) != 1 || events[0].ID != u.Audit.ID {
-		t.Errorf("audit after reopen: %v, %v; want the one event %s", events, err, u.Audit.ID)
+	if got, want := eventIDs(events), []string{"audit-ban", "audit-words", u.Audit.ID}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("audit after reopen: %v, %v; want %v", got, err, want)
+	}
+	terms, err := s.WordTerms(ctx)
+	if err != nil {
+		t.Fatalf("WordTerms after reopen: %v", err)
+	}
+	checkTerms(t, "WordTerms after reopen", terms, wantTerms)
+	bans, err := s.ListBans(ctx, at(10), nil, 10)
+	if err != nil || len(bans) != 1 {
+		t.Fatalf("ListBans after reopen: %v, %v; want %s", banIDs(bans), err, ban.ID)
+	}
+	checkBan(t, bans[0], storedBan(ban))
+	if v := rulesVersion(t, s); v != wantVersion || v == 0 {
+		t.Errorf("rules version after reopen = %d, want %d", v, wantVersion)
+	}
+	dup, err := s.FindDuplicate(ctx, c.Site, c.ArticleID, c.AuthorKey, c.BodyFingerprint)
+	if err != nil || dup.ID != c.ID {
+		t.Errorf("FindDuplicate after reopen: %q, %v; want %q", dup.ID, err, c.ID)
 	}
 	counts, err := s.CountPublished(ctx, site, []string{"article-r"})
 	if err != nil || counts["article-r"] != 1 {

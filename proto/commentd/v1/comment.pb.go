@@ -435,7 +435,13 @@ type Author struct {
 	// shown publicly.
 	Email string `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
 	// Optional. An http or https URL, at most 2,048 bytes.
-	Url           string `protobuf:"bytes,3,opt,name=url,proto3" json:"url,omitempty"`
+	Url string `protobuf:"bytes,3,opt,name=url,proto3" json:"url,omitempty"`
+	// Optional. The site's own id of a signed-in reader, only when the site
+	// has verified who they are; at most 128 bytes. It is part of what
+	// identifies a returning commenter, so a commenter whose earlier comment
+	// was approved is not held again, while someone who merely knows their
+	// email is. Never shown publicly.
+	UserId        string `protobuf:"bytes,4,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -487,6 +493,13 @@ func (x *Author) GetEmail() string {
 func (x *Author) GetUrl() string {
 	if x != nil {
 		return x.Url
+	}
+	return ""
+}
+
+func (x *Author) GetUserId() string {
+	if x != nil {
+		return x.UserId
 	}
 	return ""
 }
@@ -698,11 +711,12 @@ const file_commentd_v1_comment_proto_rawDesc = "" +
 	"\x05field\x18\x01 \x01(\tR\x05field\x12\x14\n" +
 	"\x05start\x18\x02 \x01(\x05R\x05start\x12\x10\n" +
 	"\x03end\x18\x03 \x01(\x05R\x03end\x12\x12\n" +
-	"\x04text\x18\x04 \x01(\tR\x04text\"D\n" +
+	"\x04text\x18\x04 \x01(\tR\x04text\"]\n" +
 	"\x06Author\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05email\x18\x02 \x01(\tR\x05email\x12\x10\n" +
-	"\x03url\x18\x03 \x01(\tR\x03url\"W\n" +
+	"\x03url\x18\x03 \x01(\tR\x03url\x12\x17\n" +
+	"\auser_id\x18\x04 \x01(\tR\x06userId\"W\n" +
 	"\n" +
 	"ClientInfo\x12\x0e\n" +
 	"\x02ip\x18\x01 \x01(\tR\x02ip\x12\x1d\n" +

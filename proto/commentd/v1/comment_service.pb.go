@@ -9,6 +9,7 @@ package commentdv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -45,7 +46,14 @@ type SubmitCommentRequest struct {
 	// When true, every check runs and the decision is returned, but nothing is
 	// stored and no rate-limit budget is used (AIP-163). The returned comment
 	// has no id.
-	ValidateOnly  bool `protobuf:"varint,7,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
+	ValidateOnly bool `protobuf:"varint,7,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
+	// Optional. The value of a form field hidden from people (a honeypot).
+	// Readers leave it empty; bots fill it in. Send it as received.
+	Honeypot string `protobuf:"bytes,8,opt,name=honeypot,proto3" json:"honeypot,omitempty"`
+	// Optional. How long the reader's form was open before it was submitted,
+	// as measured by the site. A comment typed faster than a person can type
+	// scores toward spam. Unset when the site does not measure it.
+	FormDuration  *durationpb.Duration `protobuf:"bytes,9,opt,name=form_duration,json=formDuration,proto3" json:"form_duration,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -127,6 +135,20 @@ func (x *SubmitCommentRequest) GetValidateOnly() bool {
 		return x.ValidateOnly
 	}
 	return false
+}
+
+func (x *SubmitCommentRequest) GetHoneypot() string {
+	if x != nil {
+		return x.Honeypot
+	}
+	return ""
+}
+
+func (x *SubmitCommentRequest) GetFormDuration() *durationpb.Duration {
+	if x != nil {
+		return x.FormDuration
+	}
+	return nil
 }
 
 type SubmitCommentResponse struct {
@@ -504,7 +526,7 @@ var File_commentd_v1_comment_service_proto protoreflect.FileDescriptor
 
 const file_commentd_v1_comment_service_proto_rawDesc = "" +
 	"\n" +
-	"!commentd/v1/comment_service.proto\x12\vcommentd.v1\x1a\x19commentd/v1/comment.proto\"\x88\x02\n" +
+	"!commentd/v1/comment_service.proto\x12\vcommentd.v1\x1a\x19commentd/v1/comment.proto\x1a\x1egoogle/protobuf/duration.proto\"\xe4\x02\n" +
 	"\x14SubmitCommentRequest\x12\x1d\n" +
 	"\n" +
 	"article_id\x18\x01 \x01(\tR\tarticleId\x12\x1b\n" +
@@ -514,7 +536,9 @@ const file_commentd_v1_comment_service_proto_rawDesc = "" +
 	"\x06client\x18\x05 \x01(\v2\x17.commentd.v1.ClientInfoR\x06client\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x06 \x01(\tR\trequestId\x12#\n" +
-	"\rvalidate_only\x18\a \x01(\bR\fvalidateOnly\"\xc0\x01\n" +
+	"\rvalidate_only\x18\a \x01(\bR\fvalidateOnly\x12\x1a\n" +
+	"\bhoneypot\x18\b \x01(\tR\bhoneypot\x12>\n" +
+	"\rform_duration\x18\t \x01(\v2\x19.google.protobuf.DurationR\fformDuration\"\xc0\x01\n" +
 	"\x15SubmitCommentResponse\x12.\n" +
 	"\acomment\x18\x01 \x01(\v2\x14.commentd.v1.CommentR\acomment\x122\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1a.commentd.v1.CommentStatusR\x06status\x12-\n" +
@@ -573,32 +597,34 @@ var file_commentd_v1_comment_service_proto_goTypes = []any{
 	nil,                           // 8: commentd.v1.CountCommentsResponse.CountsEntry
 	(*Author)(nil),                // 9: commentd.v1.Author
 	(*ClientInfo)(nil),            // 10: commentd.v1.ClientInfo
-	(*Comment)(nil),               // 11: commentd.v1.Comment
-	(CommentStatus)(0),            // 12: commentd.v1.CommentStatus
-	(*Reason)(nil),                // 13: commentd.v1.Reason
+	(*durationpb.Duration)(nil),   // 11: google.protobuf.Duration
+	(*Comment)(nil),               // 12: commentd.v1.Comment
+	(CommentStatus)(0),            // 13: commentd.v1.CommentStatus
+	(*Reason)(nil),                // 14: commentd.v1.Reason
 }
 var file_commentd_v1_comment_service_proto_depIdxs = []int32{
 	9,  // 0: commentd.v1.SubmitCommentRequest.author:type_name -> commentd.v1.Author
 	10, // 1: commentd.v1.SubmitCommentRequest.client:type_name -> commentd.v1.ClientInfo
-	11, // 2: commentd.v1.SubmitCommentResponse.comment:type_name -> commentd.v1.Comment
-	12, // 3: commentd.v1.SubmitCommentResponse.status:type_name -> commentd.v1.CommentStatus
-	13, // 4: commentd.v1.SubmitCommentResponse.reasons:type_name -> commentd.v1.Reason
-	11, // 5: commentd.v1.GetCommentResponse.comment:type_name -> commentd.v1.Comment
-	11, // 6: commentd.v1.ListCommentsResponse.comments:type_name -> commentd.v1.Comment
-	8,  // 7: commentd.v1.CountCommentsResponse.counts:type_name -> commentd.v1.CountCommentsResponse.CountsEntry
-	0,  // 8: commentd.v1.CommentService.SubmitComment:input_type -> commentd.v1.SubmitCommentRequest
-	2,  // 9: commentd.v1.CommentService.GetComment:input_type -> commentd.v1.GetCommentRequest
-	4,  // 10: commentd.v1.CommentService.ListComments:input_type -> commentd.v1.ListCommentsRequest
-	6,  // 11: commentd.v1.CommentService.CountComments:input_type -> commentd.v1.CountCommentsRequest
-	1,  // 12: commentd.v1.CommentService.SubmitComment:output_type -> commentd.v1.SubmitCommentResponse
-	3,  // 13: commentd.v1.CommentService.GetComment:output_type -> commentd.v1.GetCommentResponse
-	5,  // 14: commentd.v1.CommentService.ListComments:output_type -> commentd.v1.ListCommentsResponse
-	7,  // 15: commentd.v1.CommentService.CountComments:output_type -> commentd.v1.CountCommentsResponse
-	12, // [12:16] is the sub-list for method output_type
-	8,  // [8:12] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	11, // 2: commentd.v1.SubmitCommentRequest.form_duration:type_name -> google.protobuf.Duration
+	12, // 3: commentd.v1.SubmitCommentResponse.comment:type_name -> commentd.v1.Comment
+	13, // 4: commentd.v1.SubmitCommentResponse.status:type_name -> commentd.v1.CommentStatus
+	14, // 5: commentd.v1.SubmitCommentResponse.reasons:type_name -> commentd.v1.Reason
+	12, // 6: commentd.v1.GetCommentResponse.comment:type_name -> commentd.v1.Comment
+	12, // 7: commentd.v1.ListCommentsResponse.comments:type_name -> commentd.v1.Comment
+	8,  // 8: commentd.v1.CountCommentsResponse.counts:type_name -> commentd.v1.CountCommentsResponse.CountsEntry
+	0,  // 9: commentd.v1.CommentService.SubmitComment:input_type -> commentd.v1.SubmitCommentRequest
+	2,  // 10: commentd.v1.CommentService.GetComment:input_type -> commentd.v1.GetCommentRequest
+	4,  // 11: commentd.v1.CommentService.ListComments:input_type -> commentd.v1.ListCommentsRequest
+	6,  // 12: commentd.v1.CommentService.CountComments:input_type -> commentd.v1.CountCommentsRequest
+	1,  // 13: commentd.v1.CommentService.SubmitComment:output_type -> commentd.v1.SubmitCommentResponse
+	3,  // 14: commentd.v1.CommentService.GetComment:output_type -> commentd.v1.GetCommentResponse
+	5,  // 15: commentd.v1.CommentService.ListComments:output_type -> commentd.v1.ListCommentsResponse
+	7,  // 16: commentd.v1.CommentService.CountComments:output_type -> commentd.v1.CountCommentsResponse
+	13, // [13:17] is the sub-list for method output_type
+	9,  // [9:13] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_commentd_v1_comment_service_proto_init() }

@@ -19,11 +19,20 @@ import (
 // store's scanComment reads them in this order.
 const CommentColumns = `id, site, article_id, parent_id, author_name, author_email, author_url,
 	body, ip, user_agent, referrer, status, initial_status, reasons, score,
-	request_id, request_hash, create_time, update_time, moderated_by, moderation_note`
+	request_id, request_hash, create_time, update_time, moderated_by, moderation_note,
+	author_user_id, author_key, body_fingerprint`
 
 // AuditColumns is the column list of audit event queries, in the order of
 // moderation.AuditEvent's fields.
 const AuditColumns = `id, create_time, actor, action, target, note, detail`
+
+// WordTermColumns is the column list of word term queries, in the order
+// of moderation.WordTerm's fields.
+const WordTermColumns = `list, term, create_time, created_by`
+
+// BanColumns is the column list of ban queries, in the order of
+// moderation.Ban's fields.
+const BanColumns = `id, kind, value, display, expire_time, reason, create_time, created_by`
 
 // Dialect is how one database spells the parts of a query that differ.
 type Dialect struct {
@@ -115,6 +124,55 @@ func (d Dialect) AuditQuery(f moderation.AuditFilter) (string, []any, error) {
 	}
 	q.page(f.After, true, f.Limit)
 	return q.b.String(), q.args, nil
+}
+
+// BansQuery returns the statement and arguments that list the bans in
+// force at now, newest first. A ban expiring exactly at now is no longer
+// in force, as moderation.Ban.Active says. Binding now truncated to the
+// microsecond, as both stores do, keeps that meaning: for a stored expiry
+// e in whole microseconds, e > now exactly when e > now truncated.
+func (d Dialect) BansQuery(now time.Time, after *moderation.Cursor, limit int) (string, []any, error) {
+	if limit < 1 {
+		return "", nil, fmt.Errorf("limit %d, want at least 1", limit)
+	}
+	q := &query{d: d}
+	q.b.WriteString("SELECT " + BanColumns + " FROM bans WHERE (expire_time IS NULL OR expire_time > " + q.bind(d.Time(now)) + ")")
+	q.page(after, true, limit)
+	return q.b.String(), q.args, nil
+}
+
+// WordListDetail is the audit detail of a word list change, such as
+// "added: a, b; removed: c", naming only the parts that changed.
+func WordListDetail(added, removed []string) string {
+	var parts []string
+	if len(added) > 0 {
+		parts = append(parts, "added: "+strings.Join(added, ", "))
+	}
+	if len(removed) > 0 {
+		parts = append(parts, "removed: "+strings.Join(removed, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// InGivenOrder returns the distinct members of changed in the order they
+// first appear in given, for an audit detail that follows the request
+// when the database returns changed rows in no particular order.
+func InGivenOrder(given, changed []string) []string {
+	if len(changed) == 0 {
+		return nil
+	}
+	set := make(map[string]bool, len(changed))
+	for _, s := range changed {
+		set[s] = true
+	}
+	out := make([]string, 0, len(set))
+	for _, s := range given {
+		if set[s] {
+			out = append(out, s)
+			delete(set, s)
+		}
+	}
+	return out
 }
 
 // CeilMicro rounds t up to a microsecond, the precision both stores keep,

@@ -89,3 +89,59 @@ func TestCommentsQueryShape(t *testing.T) {
 		t.Errorf("args %#v, want %#v", args1, wantArgs)
 	}
 }
+
+func TestWordListDetail(t *testing.T) {
+	for _, tc := range []struct {
+		added, removed []string
+		want           string
+	}{
+		{[]string{"a", "b"}, []string{"c"}, "added: a, b; removed: c"},
+		{[]string{"free money"}, nil, "added: free money"},
+		{nil, []string{"कैसीनो", "x"}, "removed: कैसीनो, x"},
+		{nil, nil, ""},
+	} {
+		if got := WordListDetail(tc.added, tc.removed); got != tc.want {
+			t.Errorf("WordListDetail(%q, %q) = %q, want %q", tc.added, tc.removed, got, tc.want)
+		}
+	}
+}
+
+func TestInGivenOrder(t *testing.T) {
+	for _, tc := range []struct {
+		given, changed, want []string
+	}{
+		{[]string{"b", "a", "c", "a"}, []string{"a", "c", "b"}, []string{"b", "a", "c"}},
+		{[]string{"b", "a", "b"}, []string{"b"}, []string{"b"}},
+		{[]string{"x"}, nil, nil},
+	} {
+		if got := InGivenOrder(tc.given, tc.changed); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("InGivenOrder(%q, %q) = %q, want %q", tc.given, tc.changed, got, tc.want)
+		}
+	}
+}
+
+// TestBansQueryShape: two statement texts, with and without a cursor.
+func TestBansQueryShape(t *testing.T) {
+	d := Dialect{
+		Placeholder: func(n int) string { return "$" + strconv.Itoa(n) },
+		Time:        func(t time.Time) any { return t.UnixMicro() },
+	}
+	if _, _, err := d.BansQuery(time.Unix(1, 0), nil, 0); err == nil {
+		t.Error("limit 0 accepted")
+	}
+	q1, args, err := d.BansQuery(time.Unix(1, 0), nil, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "SELECT " + BanColumns + " FROM bans WHERE (expire_time IS NULL OR expire_time > $1) ORDER BY create_time DESC, id DESC LIMIT $2"
+	if q1 != want || !reflect.DeepEqual(args, []any{int64(1000000), 5}) {
+		t.Errorf("BansQuery = %q %#v\nwant %q", q1, args, want)
+	}
+	q2, args, err := d.BansQuery(time.Unix(1, 0), &moderation.Cursor{Time: time.Unix(2, 0), ID: "b"}, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(q2, " AND (create_time, id) < ($2, $3) ORDER BY") || !reflect.DeepEqual(args, []any{int64(1000000), int64(2000000), "b", 5}) {
+		t.Errorf("BansQuery after a cursor = %q %#v", q2, args)
+	}
+}

@@ -1,0 +1,89 @@
+package moderation
+
+import (
+	"fmt"
+	"time"
+)
+
+// WordList names one of the moderators' word lists.
+type WordList int8
+
+// The word lists. Their numeric values are stored; never renumber them.
+const (
+	ListUnspecified WordList = 0
+	ListBlock       WordList = 1 // a listed term files the comment as spam
+	ListHold        WordList = 2 // a listed term holds the comment
+	ListAllow       WordList = 3 // a listed term is never a reason to hold or block
+)
+
+var wordListNames = [...]string{"UNSPECIFIED", "BLOCK", "HOLD", "ALLOW"}
+
+func (l WordList) String() string {
+	if l >= 0 && int(l) < len(wordListNames) {
+		return wordListNames[l]
+	}
+	return fmt.Sprintf("WordList(%d)", int8(l))
+}
+
+// Valid reports whether l is a real list.
+func (l WordList) Valid() bool { return l >= ListBlock && l <= ListAllow }
+
+// WordTerm is one entry of a word list, as a moderator entered it.
+type WordTerm struct {
+	List       WordList
+	Term       string
+	CreateTime time.Time
+	CreatedBy  string
+}
+
+// WordListUpdate adds and removes terms of one list in one transaction.
+type WordListUpdate struct {
+	List   WordList
+	Add    []string
+	Remove []string
+	Actor  string
+	Time   time.Time
+	// Audit is appended when anything changed, with Detail set to what
+	// was added and removed.
+	Audit AuditEvent
+}
+
+// BanKind is what a ban matches.
+type BanKind int8
+
+// The ban kinds. Their numeric values are stored; never renumber them.
+const (
+	BanUnspecified BanKind = 0
+	BanEmail       BanKind = 1 // Value is an EmailKey
+	BanIP          BanKind = 2 // Value is a canonical IP address
+	BanCIDR        BanKind = 3 // Value is a masked prefix such as 203.0.113.0/24
+	BanName        BanKind = 4 // Value is the name's match key
+)
+
+var banKindNames = [...]string{"unspecified", "email", "ip", "cidr", "name"}
+
+func (k BanKind) String() string {
+	if k >= 0 && int(k) < len(banKindNames) {
+		return banKindNames[k]
+	}
+	return fmt.Sprintf("BanKind(%d)", int8(k))
+}
+
+// Ban keeps an author, an address or a range from being published.
+type Ban struct {
+	ID    string
+	Kind  BanKind
+	Value string
+	// Display is the target as the moderator entered it, for listings.
+	Display    string
+	ExpireTime time.Time // zero: never
+	Reason     string
+	CreateTime time.Time
+	CreatedBy  string
+}
+
+// Active reports whether the ban is in force at now.
+func (b Ban) Active(now time.Time) bool { return b.ExpireTime.IsZero() || now.Before(b.ExpireTime) }
+
+// AuthorHistory counts one author's comments by status.
+type AuthorHistory map[Status]int64

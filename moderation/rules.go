@@ -1,0 +1,425 @@
+package moderation
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/commentd/commentd/moderation/links"
+	"github.com/commentd/commentd/moderation/textmatch"
+)
+
+// RuleConfig is the part of the rules an operator sets in the policy file:
+// thresholds, scores, link limits and regular expressions. Word lists and
+// bans live in the store instead.
+type RuleConfig struct {
+	// A comment whose scored rules add up to HoldScore or more is held;
+	// to SpamScore or more, filed as spam.
+	HoldScore float64 `yaml:"hold_score"`
+	SpamScore float64 `yaml:"spam_score"`
+	// Leetspeak also folds digits and symbols inside words ("c4s1n0").
+	Leetspeak bool `yaml:"leetspeak"`
+	// StarterRules adds the shipped word lists and patterns for a
+	// Hindi/English news site (betting, loans, crypto, …).
+	StarterRules bool `yaml:"starter_rules"`
+	// FirstTimeHold holds an author's comments until one is approved.
+	FirstTimeHold bool `yaml:"first_time_hold"`
+
+	Links      LinkRules     `yaml:"links"`
+	Campaign   CampaignRules `yaml:"campaign"`
+	Heuristics Heuristics    `yaml:"heuristics"`
+	Patterns   []PatternRule `yaml:"patterns"`
+}
+
+// LinkRules limit links in a comment body.
+type LinkRules struct {
+	// Hold holds a comment with this many links or more (WordPress's
+	// comment_max_links); 0 turns it off.
+	Hold int `yaml:"hold"`
+	// AllowDomains never count; BlockDomains file the comment as spam.
+	// Subdomains are included.
+	AllowDomains []string `yaml:"allow_domains"`
+	BlockDomains []string `yaml:"block_domains"`
+	// ShortenerScore is added once when a link goes through a shortener.
+	ShortenerScore float64 `yaml:"shortener_score"`
+}
+
+// CampaignRules find one text posted across articles or authors.
+type CampaignRules struct {
+	// The same text on Threshold or more articles, or by Threshold or more
+	// authors, within Window, is spam. 0 turns it off.
+	Threshold int           `yaml:"threshold"`
+	Window    time.Duration `yaml:"window"`
+	// MinRunes skips short texts ("Nice article!"), which many readers
+	// write independently.
+	MinRunes int `yaml:"min_runes"`
+}
+
+// Heuristics are scores of signs of spam; 0 turns one off.
+type Heuristics struct {
+	Caps          float64 `yaml:"caps"`            // mostly capital letters
+	RepeatedChars float64 `yaml:"repeated_chars"`  // a long run of one character
+	LinkOnly      float64 `yaml:"link_only"`       // links and hardly any words
+	MixedScript   float64 `yaml:"mixed_script"`    // a word mixing scripts, as in Latin+Cyrillic
+	Invisible     float64 `yaml:"invisible"`       // invisible or bidi control characters
+	BBCode        float64 `yaml:"bbcode"`          // [url=…] and [link=…]
+	Honeypot      float64 `yaml:"honeypot"`        // the hidden form field was filled
+	TooFast       float64 `yaml:"too_fast"`        // the form was sent faster than a person types
+	NameIsLink    float64 `yaml:"name_is_link"`    // the name is a URL or an email
+	Obfuscated    float64 `yaml:"obfuscated_link"` // a link written to dodge counters (hxxp, [.])
+	// MinFormDuration is the fastest a person fills the form in.
+	MinFormDuration time.Duration `yaml:"min_form_duration"`
+}
+
+// PatternRule is a regular expression (RE2 syntax, linear time) matched
+// against some fields as written; start it with (?i) to ignore case.
+// Word lists are the tool against disguised words; patterns are for shapes
+// such as phone numbers, which the match key would fold away.
+type PatternRule struct {
+	ID      string  `yaml:"id"`
+	Pattern string  `yaml:"pattern"`
+	Action  string  `yaml:"action"` // hold, spam or score
+	Score   float64 `yaml:"score"`
+	// Fields defaults to ["body"]; any of name, email, url, body, ip,
+	// user_agent.
+	Fields []string `yaml:"fields"`
+	// Detail explains the rule to moderators.
+	Detail string `yaml:"detail"`
+	// Requires, when set, runs the pattern only on fields whose match key
+	// contains one of these words (so case and look-alikes do not matter):
+	// a cheap test that spares most comments a regular-expression scan.
+	Requires []string `yaml:"requires"`
+}
+
+// DefaultRuleConfig is DESIGN.md §6's defaults.
+func DefaultRuleConfig() RuleConfig {
+	return RuleConfig{
+		HoldScore:     3,
+		SpamScore:     6,
+		StarterRules:  true,
+		FirstTimeHold: true,
+		Links:         LinkRules{Hold: 2, ShortenerScore: 1.5},
+		Campaign:      CampaignRules{Threshold: 3, Window: time.Hour, MinRunes: 40},
+		Heuristics: Heuristics{
+			Caps: 1.5, RepeatedChars: 1, LinkOnly: 2.5, MixedScript: 2, Invisible: 1.5,
+			BBCode: 3, Honeypot: 6, TooFast: 2, NameIsLink: 2, Obfuscated: 1, MinFormDuration: 3 * time.Second,
+		},
+	}
+}
+
+// fields a rule may look at, in the order reasons report them.
+var ruleFields = [...]string{"name", "email", "url", "body", "ip", "user_agent"}
+
+func fieldIndex(name string) int {
+	for i, f := range ruleFields {
+		if f == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func fieldTexts(s Submission) [len(ruleFields)]string {
+	return [...]string{s.Author.Name, s.Author.Email, s.Author.URL, s.Body, s.Client.IP, s.Client.UserAgent}
+}
+
+// ruleSet is one compiled, immutable set of rules. The service swaps it
+// whole when the policy file, a word list or a ban changes.
+type ruleSet struct {
+	cfg      RuleConfig
+	opts     textmatch.Options
+	terms    []listedTerm
+	matcher  *textmatch.Matcher
+	patterns []pattern
+	bans     banIndex
+}
+
+// listedTerm is what a matcher term stands for.
+type listedTerm struct {
+	list    WordList
+	term    string
+	starter bool
+}
+
+type pattern struct {
+	PatternRule
+	re       *regexp.Regexp
+	action   RuleAction
+	fields   []int
+	requires []string // match keys
+}
+
+// applies reports whether the pattern's required words occur in key.
+func (p *pattern) applies(key string) bool {
+	if len(p.requires) == 0 {
+		return true
+	}
+	for _, w := range p.requires {
+		if strings.Contains(key, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// compileRules builds a rule set. Errors name the faulty part of the
+// configuration; a word-list term that cannot be compiled is an error too
+// (UpdateWordList checks terms before storing them).
+func compileRules(cfg RuleConfig, words []WordTerm, bans []Ban) (*ruleSet, error) {
+	rs := &ruleSet{cfg: cfg, opts: textmatch.Options{Leet: cfg.Leetspeak}}
+	for _, w := range words {
+		rs.terms = append(rs.terms, listedTerm{list: w.List, term: w.Term})
+	}
+	if cfg.StarterRules {
+		for _, l := range []struct {
+			list  WordList
+			terms []string
+		}{{ListBlock, starterBlock}, {ListHold, starterHold}} {
+			for _, t := range l.terms {
+				rs.terms = append(rs.terms, listedTerm{list: l.list, term: t, starter: true})
+			}
+		}
+	}
+	texts := make([]string, len(rs.terms))
+	for i, t := range rs.terms {
+		texts[i] = t.term
+	}
+	m, err := textmatch.Compile(texts, rs.opts)
+	if err != nil {
+		return nil, fmt.Errorf("word lists: %w", err)
+	}
+	rs.matcher = m
+
+	all := cfg.Patterns
+	if cfg.StarterRules {
+		all = append(append([]PatternRule(nil), starterPatterns...), all...)
+	}
+	for i, p := range all {
+		cp, err := compilePattern(p, rs.opts)
+		if err != nil {
+			return nil, fmt.Errorf("patterns[%d] (%s): %w", i, p.ID, err)
+		}
+		rs.patterns = append(rs.patterns, cp)
+	}
+	rs.bans = newBanIndex(bans)
+	return rs, nil
+}
+
+func compilePattern(p PatternRule, opts textmatch.Options) (pattern, error) {
+	cp := pattern{PatternRule: p}
+	if p.ID == "" {
+		return cp, fmt.Errorf("id is required")
+	}
+	re, err := regexp.Compile(p.Pattern)
+	if err != nil {
+		return cp, fmt.Errorf("pattern: %w", err)
+	}
+	cp.re = re
+	for _, w := range p.Requires {
+		key := textmatch.Normalize(w, opts).String()
+		if strings.TrimSpace(key) == "" {
+			return cp, fmt.Errorf("requires has an empty word")
+		}
+		cp.requires = append(cp.requires, key)
+	}
+	switch p.Action {
+	case "hold":
+		cp.action = RuleHold
+	case "spam":
+		cp.action = RuleSpam
+	case "score":
+		cp.action = RuleScore
+		if p.Score == 0 {
+			return cp, fmt.Errorf("action score needs a score")
+		}
+	default:
+		return cp, fmt.Errorf("action must be hold, spam or score, got %q", p.Action)
+	}
+	fields := p.Fields
+	if len(fields) == 0 {
+		fields = []string{"body"}
+	}
+	for _, f := range fields {
+		i := fieldIndex(f)
+		if i < 0 {
+			return cp, fmt.Errorf("unknown field %q (want name, email, url, body, ip or user_agent)", f)
+		}
+		cp.fields = append(cp.fields, i)
+	}
+	return cp, nil
+}
+
+// CheckRuleConfig compiles cfg alone, to refuse a bad policy file before
+// it replaces a good one.
+func CheckRuleConfig(cfg RuleConfig) error {
+	switch {
+	case cfg.HoldScore <= 0 || cfg.SpamScore < cfg.HoldScore:
+		return fmt.Errorf("hold_score must be positive and spam_score at least hold_score")
+	case cfg.Links.Hold < 0 || cfg.Campaign.Threshold < 0 || cfg.Campaign.MinRunes < 0:
+		return fmt.Errorf("links.hold, campaign.threshold and campaign.min_runes must not be negative")
+	case cfg.Campaign.Threshold > 0 && cfg.Campaign.Window < time.Second:
+		return fmt.Errorf("campaign.window must be at least 1s")
+	}
+	_, err := compileRules(cfg, nil, nil)
+	return err
+}
+
+// keys are the match keys of a submission's fields, built once.
+type keys [len(ruleFields)]textmatch.Key
+
+func (rs *ruleSet) keys(s Submission) keys {
+	var k keys
+	for i, t := range fieldTexts(s) {
+		if t != "" {
+			k[i] = textmatch.Normalize(t, rs.opts)
+		}
+	}
+	return k
+}
+
+// span reports a key match as a span of the original field.
+func span(field int, text string, k textmatch.Key, start, end int) *Span {
+	s, e := k.Source(start, end)
+	return &Span{Field: ruleFields[field], Start: s, End: e, Text: text[s:e]}
+}
+
+type termHit struct {
+	term       int
+	field      int
+	start, end int
+}
+
+// evaluate runs the content rules (word lists, patterns, links and the
+// heuristics) and returns their reasons.
+func (rs *ruleSet) evaluate(s Submission, k *keys) []Reason {
+	var reasons []Reason
+	texts := fieldTexts(s)
+
+	// Word lists: one pass of one automaton per field.
+	var hits, allows []termHit
+	for f := range k {
+		if texts[f] == "" {
+			continue
+		}
+		rs.matcher.Match(k[f], func(term, start, end int) bool {
+			h := termHit{term: term, field: f, start: start, end: end}
+			if rs.terms[term].list == ListAllow {
+				allows = append(allows, h)
+			} else {
+				hits = append(hits, h)
+			}
+			return true
+		})
+	}
+	seen := make(map[int]bool, len(hits))
+	for _, h := range hits {
+		if seen[h.term] || covered(h, allows) {
+			continue
+		}
+		seen[h.term] = true
+		t := rs.terms[h.term]
+		r := Reason{Rule: "wordlist_block", Action: RuleSpam, Span: span(h.field, texts[h.field], k[h.field], h.start, h.end)}
+		if t.list == ListHold {
+			r.Rule, r.Action = "wordlist_hold", RuleHold
+		}
+		source := "word list"
+		if t.starter {
+			source = "starter list"
+		}
+		r.Detail = fmt.Sprintf("%s term %q (%s) in the %s", strings.ToUpper(t.list.String()), t.term, source, ruleFields[h.field])
+		reasons = append(reasons, r)
+	}
+	for _, a := range allows {
+		for _, h := range hits {
+			if h.field == a.field && a.start <= h.start && h.end <= a.end && !seen[h.term] {
+				reasons = append(reasons, Reason{Rule: "wordlist_allow", Action: RuleAllow,
+					Span:   span(a.field, texts[a.field], k[a.field], a.start, a.end),
+					Detail: fmt.Sprintf("ALLOW term %q covers %q", rs.terms[a.term].term, rs.terms[h.term].term)})
+				seen[h.term] = true
+			}
+		}
+	}
+
+	for i := range rs.patterns {
+		p := &rs.patterns[i]
+		for _, f := range p.fields {
+			if texts[f] == "" || !p.applies(k[f].String()) {
+				continue
+			}
+			loc := p.re.FindStringIndex(texts[f])
+			if loc == nil {
+				continue
+			}
+			detail := p.Detail
+			if detail == "" {
+				detail = fmt.Sprintf("matches pattern %s", p.ID)
+			}
+			reasons = append(reasons, Reason{Rule: "pattern_" + p.ID, Action: p.action, Score: p.Score,
+				Detail: detail, Span: &Span{Field: ruleFields[f], Start: loc[0], End: loc[1], Text: texts[f][loc[0]:loc[1]]}})
+			break
+		}
+	}
+
+	found := links.Find(s.Body)
+	reasons = append(reasons, rs.linkReasons(found)...)
+	reasons = append(reasons, rs.heuristics(s, found)...)
+	return reasons
+}
+
+// covered reports whether an ALLOW match contains h.
+func covered(h termHit, allows []termHit) bool {
+	for _, a := range allows {
+		if a.field == h.field && a.start <= h.start && h.end <= a.end {
+			return true
+		}
+	}
+	return false
+}
+
+func (rs *ruleSet) linkReasons(found []links.Link) []Reason {
+	if len(found) == 0 {
+		return nil
+	}
+	var reasons []Reason
+	var counted []string
+	shortener := false
+	for _, l := range found {
+		if anyDomain(l.Host, rs.cfg.Links.AllowDomains) {
+			continue
+		}
+		counted = append(counted, l.Host)
+		if d := firstDomain(l.Host, rs.cfg.Links.BlockDomains); d != "" {
+			reasons = append(reasons, Reason{Rule: "link_domain_block", Action: RuleSpam,
+				Detail: fmt.Sprintf("links to %s, a blocked domain", l.Host),
+				Span:   &Span{Field: "body", Start: l.Start, End: l.End, Text: l.Text}})
+		}
+		if !shortener && rs.cfg.Links.ShortenerScore > 0 && links.IsShortener(l.Host) {
+			shortener = true
+			reasons = append(reasons, Reason{Rule: "url_shortener", Action: RuleScore, Score: rs.cfg.Links.ShortenerScore,
+				Detail: fmt.Sprintf("link through the URL shortener %s hides where it goes", l.Host),
+				Span:   &Span{Field: "body", Start: l.Start, End: l.End, Text: l.Text}})
+		}
+		if l.Obfuscated && rs.cfg.Heuristics.Obfuscated > 0 {
+			reasons = append(reasons, Reason{Rule: "obfuscated_link", Action: RuleScore, Score: rs.cfg.Heuristics.Obfuscated,
+				Detail: fmt.Sprintf("link written to dodge filters: %q is %s", l.Text, l.URL),
+				Span:   &Span{Field: "body", Start: l.Start, End: l.End, Text: l.Text}})
+		}
+	}
+	if max := rs.cfg.Links.Hold; max > 0 && len(counted) >= max {
+		reasons = append(reasons, Reason{Rule: "links", Action: RuleHold,
+			Detail: fmt.Sprintf("%d links (comments with %d or more are held): %s", len(counted), max, strings.Join(counted, ", "))})
+	}
+	return reasons
+}
+
+func anyDomain(host string, domains []string) bool { return firstDomain(host, domains) != "" }
+
+func firstDomain(host string, domains []string) string {
+	for _, d := range domains {
+		if links.MatchesDomain(host, d) {
+			return d
+		}
+	}
+	return ""
+}

@@ -1,0 +1,187 @@
+package storetest
+
+import (
+	"errors"
+	"maps"
+	"testing"
+
+	"github.com/commentd/commentd/moderation"
+)
+
+// byAuthor returns a comment by author key with body fingerprint fp.
+func byAuthor(id, article, key, fp string, status moderation.Status, i int) moderation.Comment {
+	c := newComment(id, article, status, at(i))
+	c.AuthorKey, c.BodyFingerprint = key, fp
+	return c
+}
+
+func checkNotFound(t *testing.T, what string, err error) {
+	t.Helper()
+	if !errors.Is(err, moderation.ErrNotFound) {
+		t.Errorf("%s: err = %v, want one wrapping ErrNotFound", what, err)
+	}
+	if code := moderation.ErrorCode(err); code != moderation.CodeNotFound {
+		t.Errorf("%s: ErrorCode = %v, want CodeNotFound", what, code)
+	}
+}
+
+func testFindDuplicate(t *testing.T, o Opener) {
+	s := open(t, o)
+	ctx := t.Context()
+	full := fullComment("c-full") // every field, to check what comes back
+	seed(t, s, []moderation.Comment{
+		full,
+		// Two matches: the oldest is preferred, whatever the ids.
+		byAuthor("c-b-new", "a", "key-1", "fp-1", moderation.StatusPublished, 5),
+		byAuthor("c-z-old", "a", "key-1", "fp-1", moderation.StatusSpam, 1),
+		// A match only when deleted ones counted.
+		byAuthor("c-deleted", "a", "key-1", "fp-deleted", moderation.StatusDeleted, 0),
+		// Each differs from (a, key-1, fp-2) in one part.
+		byAuthor("c-other-article", "b", "key-1", "fp-2", moderation.StatusPending, 0),
+		byAuthor("c-other-key", "a", "key-2", "fp-2", moderation.StatusPending, 0),
+		byAuthor("c-other-fp", "a", "key-1", "fp-3", moderation.StatusRejected, 0),
+		// Comments from before author keys existed match nothing.
+		byAuthor("c-legacy", "a", "", "", moderation.StatusPublished, 0),
+	})
+	other := byAuthor("c-other-site", "a", "key-1", "fp-2", moderation.StatusPending, 0)
+	other.Site = "other.example"
+	mustCreate(t, s, other)
+
+	got, err := s.FindDuplicate(ctx, full.Site, full.ArticleID, full.AuthorKey, full.BodyFingerprint)
+	if err != nil {
+		t.Fatalf("FindDuplicate of the full comment: %v", err)
+	}
+	checkComment(t, got, stored(full))
+
+	for _, tc := range []struct {
+		name               string
+		site, article, key string
+		fp                 string
+		want               string // "" for none
+	}{
+		{"oldest of two", site, "a", "key-1", "fp-1", "c-z-old"},
+		{"deleted is no duplicate", site, "a", "key-1", "fp-deleted", ""},
+		{"on another article", site, "b", "key-1", "fp-2", "c-other-article"},
+		{"by another author", site, "a", "key-2", "fp-2", "c-other-key"},
+		{"another text", site, "a", "key-1", "fp-3", "c-other-fp"},
+		{"on another site", "other.example", "a", "key-1", "fp-2", "c-other-site"},
+		{"none", site, "a", "key-1", "fp-2", ""},
+		{"no such article", site, "zzz", "key-1", "fp-1", ""},
+		{"author key case", site, "a", "KEY-1", "fp-1", ""},
+		{"empty author key", site, "a", "", "", ""},
+		{"empty fingerprint", site, "a", "key-1", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := s.FindDuplicate(ctx, tc.site, tc.article, tc.key, tc.fp)
+			if tc.want == "" {
+				checkNotFound(t, "FindDuplicate", err)
+				return
+			}
+			if err != nil || got.ID != tc.want {
+				t.Errorf("FindDuplicate = %q, %v; want %q", got.ID, err, tc.want)
+			}
+		})
+	}
+
+	// Deleting the only match leaves none.
+	if _, _, err := s.UpdateStatus(ctx, moveTo("c-other-fp", "audit-del", moderation.StatusDeleted, "comment.delete", at(50))); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.FindDuplicate(ctx, site, "a", "key-1", "fp-3")
+	checkNotFound(t, "FindDuplicate after deletion", err)
+}
+
+func testHasApproved(t *testing.T, o Opener) {
+	s := open(t, o)
+	ctx := t.Context()
+	seed(t, s, []moderation.Comment{
+		byAuthor("c-1", "a", "key-pending", "fp", moderation.StatusPending, 0),
+		byAuthor("c-2", "a", "key-held", "fp", moderation.StatusSpam, 0),
+		byAuthor("c-3", "b", "key-held", "fp", moderation.StatusRejected, 1),
+		byAuthor("c-4", "b", "key-held", "fp", moderation.StatusDeleted, 2),
+		byAuthor("c-5", "a", "key-ok", "fp", moderation.StatusPending, 0),
+		byAuthor("c-6", "b", "key-ok", "fp", moderation.StatusPublished, 1),
+		byAuthor("c-7", "a", "", "fp", moderation.StatusPublished, 0),
+	})
+	elsewhere := byAuthor("c-8", "a", "key-elsewhere", "fp", moderation.StatusPublished, 0)
+	elsewhere.Site = "other.example"
+	mustCreate(t, s, elsewhere)
+
+	check := func(site, key string, want bool) {
+		t.Helper()
+		got, err := s.HasApproved(ctx, site, key)
+		if err != nil || got != want {
+			t.Errorf("HasApproved(%s, %q) = %v, %v; want %v", site, key, got, err, want)
+		}
+	}
+	check(site, "key-pending", false)
+	check(site, "key-held", false) // spam, rejected and deleted do not count
+	check(site, "key-ok", true)    // on any article of the site
+	check(site, "KEY-OK", false)
+	check(site, "key-elsewhere", false) // per site
+	check("other.example", "key-elsewhere", true)
+	check("other.example", "key-ok", false)
+	check(site, "key-missing", false)
+	check(site, "", false) // comments from before author keys existed vouch for no one
+
+	if _, _, err := s.UpdateStatus(ctx, approve("c-1", "audit-1", at(10))); err != nil {
+		t.Fatal(err)
+	}
+	check(site, "key-pending", true)
+	if _, _, err := s.UpdateStatus(ctx, moveTo("c-6", "audit-2", moderation.StatusDeleted, "comment.delete", at(11))); err != nil {
+		t.Fatal(err)
+	}
+	check(site, "key-ok", false)
+}
+
+func testAuthorHistory(t *testing.T, o Opener) {
+	s := open(t, o)
+	ctx := t.Context()
+	priya := moderation.EmailKey("Priya.Sharma@Example.IN")
+	var cs []moderation.Comment
+	add := func(id, site, email string, st moderation.Status) {
+		c := newComment(id, "a", st, at(len(cs)))
+		c.Site, c.Author.Email = site, email
+		cs = append(cs, c)
+	}
+	add("p1", site, "Priya.Sharma@Example.IN", moderation.StatusPublished)
+	add("p2", site, "priya.sharma@example.in", moderation.StatusPending)
+	add("p3", "other.example", "PRIYA.SHARMA@EXAMPLE.IN", moderation.StatusPending) // any site
+	add("p4", "other.example", " priya.sharma@example.in ", moderation.StatusSpam)
+	add("p5", site, "priya.sharma@example.in", moderation.StatusDeleted)
+	add("r1", site, "ravi@example.in", moderation.StatusPublished)
+	add("r2", site, "priya.sharma@example.in.evil", moderation.StatusRejected)
+	seed(t, s, cs)
+
+	check := func(emailKey string, want moderation.AuthorHistory) {
+		t.Helper()
+		got, err := s.AuthorHistory(ctx, emailKey)
+		if err != nil {
+			t.Fatalf("AuthorHistory(%q): %v", emailKey, err)
+		}
+		// Statuses with no comments may be absent or zero.
+		maps.DeleteFunc(got, func(_ moderation.Status, n int64) bool { return n == 0 })
+		if !maps.Equal(got, want) {
+			t.Errorf("AuthorHistory(%q) = %v, want %v", emailKey, got, want)
+		}
+	}
+	check(priya, moderation.AuthorHistory{
+		moderation.StatusPublished: 1,
+		moderation.StatusPending:   2,
+		moderation.StatusSpam:      1,
+		moderation.StatusDeleted:   1,
+	})
+	check("ravi@example.in", moderation.AuthorHistory{moderation.StatusPublished: 1})
+	check("nobody@example.in", moderation.AuthorHistory{})
+
+	if _, _, err := s.UpdateStatus(ctx, moveTo("p2", "audit-1", moderation.StatusRejected, "comment.reject", at(10))); err != nil {
+		t.Fatal(err)
+	}
+	check(priya, moderation.AuthorHistory{
+		moderation.StatusPublished: 1,
+		moderation.StatusPending:   1,
+		moderation.StatusSpam:      1,
+		moderation.StatusRejected:  1,
+		moderation.StatusDeleted:   1,
+	})
+}
