@@ -4,7 +4,7 @@
 
 GO       ?= go
 BUF      := $(GO) tool -modfile=tools/go.mod buf
-FUZZTIME ?= 15s
+FUZZTIME ?= 10s
 
 .PHONY: run build test unit race fuzz lint generate check-generated fmt-check vet
 
@@ -30,19 +30,24 @@ unit:
 ## fuzz: a short bounded run of each fuzz target (seed corpora live in testdata/fuzz)
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZTIME) ./moderation
+	$(GO) test -run '^$$' -fuzz '^FuzzRules$$' -fuzztime $(FUZZTIME) ./moderation
+	$(GO) test -run '^$$' -fuzz '^FuzzNormalize$$' -fuzztime $(FUZZTIME) ./moderation/textmatch
+	$(GO) test -run '^$$' -fuzz '^FuzzMatch$$' -fuzztime $(FUZZTIME) ./moderation/textmatch
+	$(GO) test -run '^$$' -fuzz '^FuzzFind$$' -fuzztime $(FUZZTIME) ./moderation/links
 
 ## lint: buf lint (STANDARD)
 lint:
 	$(BUF) lint
 
-## generate: regenerate the Go code beside the protos
+## generate: regenerate the Go code beside the protos, and textmatch's Unicode tables
 generate:
 	$(BUF) generate
+	$(GO) generate ./moderation/textmatch
 
 ## check-generated: fail when regenerating would change the committed code
 check-generated: generate
-	@git diff --exit-code -- proto/ || { echo "generated code is stale: run make generate and commit" >&2; exit 1; }
-	@test -z "$$(git status --porcelain -- proto/)" || { git status --porcelain -- proto/; echo "make generate created untracked files" >&2; exit 1; }
+	@git diff --exit-code -- proto/ moderation/textmatch/ || { echo "generated code is stale: run make generate and commit" >&2; exit 1; }
+	@test -z "$$(git status --porcelain -- proto/ moderation/textmatch/)" || { git status --porcelain -- proto/ moderation/textmatch/; echo "make generate created untracked files" >&2; exit 1; }
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || { echo "gofmt needed: $$out" >&2; exit 1; }

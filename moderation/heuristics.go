@@ -134,13 +134,13 @@ func caseCounts(s string) (upper, letters int) {
 func longestRun(s string) (start, end int) {
 	var prev rune = -1
 	runStart := 0
-	for i, r := range s {
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
 		if r != prev {
-			runStart = i
-			prev = r
+			runStart, prev = i, r
 		}
-		if !unicode.IsSpace(r) && i+utf8.RuneLen(r)-runStart > end-start {
-			start, end = runStart, i+utf8.RuneLen(r)
+		if i += n; !unicode.IsSpace(r) && i-runStart > end-start {
+			start, end = runStart, i
 		}
 	}
 	return start, end

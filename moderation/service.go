@@ -45,6 +45,7 @@ func DefaultPolicy() Policy {
 type Service struct {
 	store   Store
 	limiter Limiter
+	bus     Bus
 	now     func() time.Time
 	newID   func() string
 	log     *slog.Logger
@@ -196,6 +197,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 		// A concurrent retry with the same request id won the race.
 		return replay(stored, hash)
 	}
+	s.announce(ctx, stored)
 	return Result{Comment: stored}, nil
 }
 

@@ -24,13 +24,10 @@ func WithIdentity(ctx context.Context, id Identity) context.Context {
 	return context.WithValue(ctx, identityKey{}, id)
 }
 
+// identityOf returns the caller the authentication interceptor admitted.
+// Every CommentService and ModerationService call passes through it, so
+// the identity is always set there.
 func identityOf(ctx context.Context) Identity {
 	id, _ := ctx.Value(identityKey{}).(Identity)
-	if id.Site == "" {
-		id.Site = DefaultSite
-	}
-	if id.Moderator == "" {
-		id.Moderator = DefaultModerator
-	}
 	return id
 }

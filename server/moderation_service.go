@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/commentd/commentd/moderation"
 	pb "github.com/commentd/commentd/proto/commentd/v1"
@@ -15,8 +16,9 @@ import (
 // moderationService serves ModerationService.
 type moderationService struct {
 	pb.UnimplementedModerationServiceServer
-	svc *moderation.Service
-	log *slog.Logger
+	svc      *moderation.Service
+	log      *slog.Logger
+	stopping <-chan struct{} // closed when shutdown begins
 }
 
 func (s *moderationService) ListQueue(ctx context.Context, req *pb.ListQueueRequest) (*pb.ListQueueResponse, error) {
@@ -194,4 +196,42 @@ func (s *moderationService) DeleteBan(ctx context.Context, req *pb.DeleteBanRequ
 		return nil, toStatus(ctx, s.log, err)
 	}
 	return &pb.DeleteBanResponse{}, nil
+}
+
+func (s *moderationService) WatchQueue(req *pb.WatchQueueRequest, stream pb.ModerationService_WatchQueueServer) error {
+	ctx, cancel := context.WithCancel(stream.Context())
+	defer cancel()
+	// A watch lasts until the moderator leaves; shutdown must not wait for
+	// that, so it ends watches itself and the client reconnects elsewhere.
+	go func() {
+		select {
+		case <-s.stopping:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	q := moderation.WatchQuery{ArticleID: req.GetArticleId()}
+	for _, st := range req.GetStatuses() {
+		q.Statuses = append(q.Statuses, statusFromPB(st))
+	}
+	comments, err := s.svc.Watch(ctx, q)
+	if err != nil {
+		return toStatus(ctx, s.log, err)
+	}
+	// The headers tell the client the subscription is live: every comment
+	// held from now on will reach it.
+	if err := stream.SendHeader(nil); err != nil {
+		return err
+	}
+	for c := range comments {
+		if err := stream.Send(&pb.WatchQueueResponse{Comment: commentDetail(c)}); err != nil {
+			return err
+		}
+	}
+	select {
+	case <-s.stopping:
+		return status.Error(codes.Unavailable, "the server is shutting down; reconnect")
+	default:
+		return toStatus(ctx, s.log, stream.Context().Err())
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"runtime/debug"
+	"sync"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
@@ -30,13 +31,16 @@ const MaxRequestBytes = 64 << 10
 
 // Server is commentd's gRPC server.
 type Server struct {
-	grpc   *grpc.Server
-	health *health.Server
-	log    *slog.Logger
+	grpc     *grpc.Server
+	health   *health.Server
+	log      *slog.Logger
+	stopping chan struct{}
+	stopOnce sync.Once
 }
 
 type options struct {
 	log      *slog.Logger
+	creds    *Credentials
 	grpcOpts []grpc.ServerOption
 }
 
@@ -46,6 +50,10 @@ type Option func(*options)
 // WithLogger sets the logger; the default is slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
+// WithCredentials makes the server authenticate sites and moderators.
+// Without it every caller is the default site and the local moderator.
+func WithCredentials(c *Credentials) Option { return func(o *options) { o.creds = c } }
+
 // WithGRPCOptions adds gRPC server options, such as credentials.
 func WithGRPCOptions(opts ...grpc.ServerOption) Option {
 	return func(o *options) { o.grpcOpts = append(o.grpcOpts, opts...) }
@@ -53,7 +61,7 @@ func WithGRPCOptions(opts ...grpc.ServerOption) Option {
 
 // New returns a Server serving svc.
 func New(svc *moderation.Service, opts ...Option) *Server {
-	o := options{log: slog.Default()}
+	o := options{log: slog.Default(), creds: &Credentials{}}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -69,18 +77,20 @@ func New(svc *moderation.Service, opts ...Option) *Server {
 		grpc.ChainUnaryInterceptor(
 			logging.UnaryServerInterceptor(slogAdapter(o.log), logOpts...),
 			recovery.UnaryServerInterceptor(recoverOpt),
+			o.creds.unaryInterceptor,
 			c.unaryInterceptor,
 		),
 		grpc.ChainStreamInterceptor(
 			logging.StreamServerInterceptor(slogAdapter(o.log), logOpts...),
 			recovery.StreamServerInterceptor(recoverOpt),
+			o.creds.streamInterceptor,
 			c.streamInterceptor,
 		),
 	}, o.grpcOpts...)
 
-	s := &Server{grpc: grpc.NewServer(gopts...), health: health.NewServer(), log: o.log}
+	s := &Server{grpc: grpc.NewServer(gopts...), health: health.NewServer(), log: o.log, stopping: make(chan struct{})}
 	pb.RegisterCommentServiceServer(s.grpc, &commentService{svc: svc, log: o.log})
-	pb.RegisterModerationServiceServer(s.grpc, &moderationService{svc: svc, log: o.log})
+	pb.RegisterModerationServiceServer(s.grpc, &moderationService{svc: svc, log: o.log, stopping: s.stopping})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
 	for _, name := range []string{"", pb.CommentService_ServiceDesc.ServiceName, pb.ModerationService_ServiceDesc.ServiceName} {
@@ -97,6 +107,7 @@ func (s *Server) Serve(lis net.Listener) error { return s.grpc.Serve(lis) }
 // the remaining calls and closes every connection.
 func (s *Server) Shutdown(ctx context.Context) {
 	s.health.Shutdown()
+	s.stopOnce.Do(func() { close(s.stopping) })
 	done := make(chan struct{})
 	go func() {
 		s.grpc.GracefulStop()

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/peterbourgon/ff/v3"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/commentd/commentd/config"
 	"github.com/commentd/commentd/moderation"
@@ -53,6 +54,8 @@ type settings struct {
 	logFormat       string
 	shutdownTimeout time.Duration
 	rulesPoll       time.Duration
+	siteKeys        string
+	moderatorTokens string
 }
 
 func parseFlags(args []string, stderr io.Writer) (settings, error) {
@@ -68,6 +71,8 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	fs.TextVar(&s.logLevel, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error")
 	fs.StringVar(&s.logFormat, "log-format", "text", "log `format`: text or json")
 	fs.DurationVar(&s.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight calls may run after SIGTERM")
+	fs.StringVar(&s.siteKeys, "site-keys", "", "site API keys, `site:key,…` (set it in the environment, not on the command line, where ps shows it)")
+	fs.StringVar(&s.moderatorTokens, "moderator-tokens", "", "moderator tokens, `name:token[:role],…`, role moderator (default) or admin")
 	fs.DurationVar(&s.rulesPoll, "rules-poll", time.Second, "how often to look for word-list and ban changes made through other replicas")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: commentd [flags]\n\nEvery flag may be set as COMMENTD_<FLAG> in the environment, e.g. COMMENTD_DB.\n\n")
@@ -102,13 +107,19 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer closeStore()
 
-	limiter, closeLimiter, err := openLimiter(ctx, log, s.redis, s.redisPrefix)
-	if err != nil {
-		return err
+	var rdb redis.UniversalClient
+	if s.redis != "" {
+		redis.SetLogger(quietRedis{})
+		if rdb, err = newRedisClient(s.redis); err != nil {
+			return err
+		}
+		defer rdb.Close()
 	}
-	defer closeLimiter()
-
-	svc, err := moderation.NewService(store, moderation.WithPolicy(policy), moderation.WithLimiter(limiter), moderation.WithLogger(log))
+	svc, err := moderation.NewService(store,
+		moderation.WithPolicy(policy),
+		moderation.WithLimiter(openLimiter(ctx, log, rdb, s.redisPrefix)),
+		moderation.WithBus(openBus(log, rdb, s.redisPrefix, store)),
+		moderation.WithLogger(log))
 	if err != nil {
 		return err
 	}
@@ -117,7 +128,14 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	go svc.WatchRules(ctx, s.rulesPoll)
 	go reloadOnHangup(ctx, log, svc, s)
-	srv := server.New(svc, server.WithLogger(log))
+	creds, err := server.ParseCredentials(s.siteKeys, s.moderatorTokens)
+	if err != nil {
+		return err
+	}
+	if creds.Empty() {
+		log.Warn("no site keys or moderator tokens: every caller is trusted as the default site and the local admin")
+	}
+	srv := server.New(svc, server.WithLogger(log), server.WithCredentials(creds))
 
 	lis, err := net.Listen("tcp", s.listen)
 	if err != nil {

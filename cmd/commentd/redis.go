@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/commentd/commentd/moderation"
+	"github.com/commentd/commentd/notify"
 	"github.com/commentd/commentd/ratelimit"
 )
 
@@ -49,16 +50,12 @@ func newRedisClient(spec string) (redis.UniversalClient, error) {
 	return redis.NewClusterClient(o), nil
 }
 
-// openLimiter is the one place that picks the rate limiter.
-func openLimiter(ctx context.Context, log *slog.Logger, spec, prefix string) (moderation.Limiter, func(), error) {
-	if spec == "" {
+// openLimiter is the one place that picks the rate limiter: Redis when
+// there is one, else in process.
+func openLimiter(ctx context.Context, log *slog.Logger, client redis.UniversalClient, prefix string) moderation.Limiter {
+	if client == nil {
 		log.Warn("no --redis given: rate limits are kept in this process only; with several replicas each has its own budget")
-		return ratelimit.NewMemory(), func() {}, nil
-	}
-	redis.SetLogger(quietRedis{})
-	client, err := newRedisClient(spec)
-	if err != nil {
-		return nil, nil, err
+		return ratelimit.NewMemory()
 	}
 	l := ratelimit.NewRedis(client, prefix)
 	lctx, cancel := context.WithTimeout(ctx, 3*time.Second)
@@ -68,7 +65,21 @@ func openLimiter(ctx context.Context, log *slog.Logger, spec, prefix string) (mo
 		// limiting starts by itself when it comes up.
 		log.Warn("Redis did not answer at start; the rate-limit failure mode applies until it does", "err", err)
 	}
-	return l, func() { client.Close() }, nil
+	return l
+}
+
+// openBus is the one place that picks how held comments reach watchers on
+// every replica: Redis pub/sub, else the store's own (PostgreSQL
+// LISTEN/NOTIFY), else this process only.
+func openBus(log *slog.Logger, client redis.UniversalClient, prefix string, store moderation.Store) moderation.Bus {
+	if client != nil {
+		return notify.NewRedis(client, prefix)
+	}
+	if b, ok := store.(moderation.Bus); ok {
+		return b
+	}
+	log.Info("no --redis and a SQLite store: WatchQueue sees the comments held by this process only")
+	return notify.NewLocal()
 }
 
 // quietRedis drops go-redis's own log lines: it prints one per failed dial,

@@ -1,0 +1,177 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"fmt"
+	"strings"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	pb "github.com/commentd/commentd/proto/commentd/v1"
+)
+
+// Role is what a moderator may do.
+type Role string
+
+// The roles: moderators act on comments; admins also change word lists
+// and bans.
+const (
+	RoleModerator Role = "moderator"
+	RoleAdmin     Role = "admin"
+)
+
+// Credentials are the secrets the server accepts, kept as SHA-256 digests
+// and compared in constant time.
+type Credentials struct {
+	sites      []credential
+	moderators []credential
+}
+
+type credential struct {
+	digest [32]byte
+	name   string
+	role   Role
+}
+
+// ParseCredentials reads COMMENTD_SITE_KEYS ("site:key,…") and
+// COMMENTD_MODERATOR_TOKENS ("name:token[:role],…", role moderator or
+// admin, moderator by default). Errors never repeat a secret.
+func ParseCredentials(siteKeys, moderatorTokens string) (*Credentials, error) {
+	c := &Credentials{}
+	for i, entry := range splitList(siteKeys) {
+		site, key, ok := strings.Cut(entry, ":")
+		if !ok || site == "" || key == "" {
+			return nil, fmt.Errorf("site keys: entry %d is not site:key", i+1)
+		}
+		c.sites = append(c.sites, credential{digest: sha256.Sum256([]byte(key)), name: site})
+	}
+	for i, entry := range splitList(moderatorTokens) {
+		parts := strings.Split(entry, ":")
+		if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" {
+			return nil, fmt.Errorf("moderator tokens: entry %d is not name:token[:role]", i+1)
+		}
+		role := RoleModerator
+		if len(parts) == 3 {
+			role = Role(parts[2])
+			if role != RoleModerator && role != RoleAdmin {
+				return nil, fmt.Errorf("moderator tokens: entry %d (%s): role must be moderator or admin", i+1, parts[0])
+			}
+		}
+		c.moderators = append(c.moderators, credential{digest: sha256.Sum256([]byte(parts[1])), name: parts[0], role: role})
+	}
+	return c, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, e := range strings.Split(s, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Empty reports whether no credentials are configured: then every caller
+// is the default site and the local admin.
+func (c *Credentials) Empty() bool { return c == nil || len(c.sites)+len(c.moderators) == 0 }
+
+// find compares digest with every credential, always all of them, so the
+// time taken says nothing about which one nearly matched.
+func find(creds []credential, digest [32]byte) (credential, bool) {
+	var found credential
+	ok := 0
+	for _, c := range creds {
+		if subtle.ConstantTimeCompare(c.digest[:], digest[:]) == 1 {
+			found, ok = c, 1
+		}
+	}
+	return found, ok == 1
+}
+
+// adminMethods change the rules every replica applies.
+var adminMethods = map[string]bool{
+	pb.ModerationService_UpdateWordList_FullMethodName: true,
+	pb.ModerationService_CreateBan_FullMethodName:      true,
+	pb.ModerationService_DeleteBan_FullMethodName:      true,
+}
+
+// authenticate returns ctx with the caller's identity, or the status that
+// refuses the call. Health checks and reflection stay open.
+func (c *Credentials) authenticate(ctx context.Context, method string) (context.Context, error) {
+	service := "/" + pb.CommentService_ServiceDesc.ServiceName + "/"
+	isComments := strings.HasPrefix(method, service)
+	isModeration := strings.HasPrefix(method, "/"+pb.ModerationService_ServiceDesc.ServiceName+"/")
+	if !isComments && !isModeration {
+		return ctx, nil
+	}
+	if isComments && len(c.sites) == 0 || isModeration && len(c.moderators) == 0 {
+		return WithIdentity(ctx, Identity{Site: DefaultSite, Moderator: DefaultModerator}), nil
+	}
+	token, err := bearer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	digest := sha256.Sum256([]byte(token))
+	if isComments {
+		if site, ok := find(c.sites, digest); ok {
+			return WithIdentity(ctx, Identity{Site: site.name}), nil
+		}
+		if _, ok := find(c.moderators, digest); ok {
+			return nil, status.Error(codes.PermissionDenied, "a moderator token cannot call CommentService; use the site's key")
+		}
+		return nil, status.Error(codes.Unauthenticated, "unknown site key")
+	}
+	mod, ok := find(c.moderators, digest)
+	if !ok {
+		if _, isSite := find(c.sites, digest); isSite {
+			return nil, status.Error(codes.PermissionDenied, "a site key cannot call ModerationService; use a moderator token")
+		}
+		return nil, status.Error(codes.Unauthenticated, "unknown moderator token")
+	}
+	if adminMethods[method] && mod.role != RoleAdmin {
+		return nil, status.Errorf(codes.PermissionDenied, "%s needs the admin role", method[strings.LastIndexByte(method, '/')+1:])
+	}
+	return WithIdentity(ctx, Identity{Moderator: mod.name}), nil
+}
+
+func bearer(ctx context.Context) (string, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	vals := md.Get("authorization")
+	if len(vals) != 1 {
+		return "", status.Error(codes.Unauthenticated, "missing credentials: send the metadata authorization: Bearer <key>")
+	}
+	scheme, token, ok := strings.Cut(vals[0], " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", status.Error(codes.Unauthenticated, "malformed credentials: want authorization: Bearer <key>")
+	}
+	return token, nil
+}
+
+func (c *Credentials) unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
+	ctx, err := c.authenticate(ctx, info.FullMethod)
+	if err != nil {
+		return nil, err
+	}
+	return next(ctx, req)
+}
+
+func (c *Credentials) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, next grpc.StreamHandler) error {
+	ctx, err := c.authenticate(ss.Context(), info.FullMethod)
+	if err != nil {
+		return err
+	}
+	return next(srv, &identityStream{ServerStream: ss, ctx: ctx})
+}
+
+type identityStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (s *identityStream) Context() context.Context { return s.ctx }
