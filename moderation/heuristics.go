@@ -7,6 +7,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/commentd/commentd/moderation/links"
 )
 
@@ -21,17 +23,14 @@ func (rs *ruleSet) heuristics(s Submission, found []links.Link) []Reason {
 		}
 	}
 	body := s.Body
+	st := scanText(body) // one pass for every per-character heuristic
 
-	if h.Caps > 0 {
-		if upper, letters := caseCounts(body); letters >= 20 && upper*10 >= letters*7 {
-			add("caps", h.Caps, fmt.Sprintf("%d of %d cased letters are capitals", upper, letters), nil)
-		}
+	if h.Caps > 0 && st.letters >= 20 && st.upper*10 >= st.letters*7 {
+		add("caps", h.Caps, fmt.Sprintf("%d of %d cased letters are capitals", st.upper, st.letters), nil)
 	}
-	if h.RepeatedChars > 0 {
-		if start, end := longestRun(body); utf8.RuneCountInString(body[start:end]) >= 6 {
-			add("repeated_chars", h.RepeatedChars, fmt.Sprintf("one character %d times in a row", utf8.RuneCountInString(body[start:end])),
-				&Span{Field: "body", Start: start, End: end, Text: body[start:end]})
-		}
+	if h.RepeatedChars > 0 && st.runLen >= 6 {
+		add("repeated_chars", h.RepeatedChars, fmt.Sprintf("one character %d times in a row", st.runLen),
+			&Span{Field: "body", Start: st.runStart, End: st.runEnd, Text: body[st.runStart:st.runEnd]})
 	}
 	if h.LinkOnly > 0 {
 		if len(found) > 0 {
@@ -52,18 +51,21 @@ func (rs *ruleSet) heuristics(s Submission, found []links.Link) []Reason {
 			if f == fieldIndex("email") || f == fieldIndex("url") || text == "" {
 				continue
 			}
-			if start, end, scripts := mixedScriptWord(text); end > start {
-				add("mixed_script", h.MixedScript, fmt.Sprintf("a word in the %s mixes %s letters", ruleFields[f], scripts),
-					&Span{Field: ruleFields[f], Start: start, End: end, Text: text[start:end]})
+			fs := st
+			if f != fieldIndex("body") {
+				fs = scanText(text)
+			}
+			if fs.mixedEnd > fs.mixedStart {
+				add("mixed_script", h.MixedScript, fmt.Sprintf("a word in the %s mixes %s letters", ruleFields[f], fs.mixedScripts),
+					&Span{Field: ruleFields[f], Start: fs.mixedStart, End: fs.mixedEnd, Text: text[fs.mixedStart:fs.mixedEnd]})
 				break
 			}
 		}
 	}
-	if h.Invisible > 0 {
-		if i, r := invisible(body); i >= 0 {
-			add("invisible_chars", h.Invisible, fmt.Sprintf("invisible character U+%04X in the body", r),
-				&Span{Field: "body", Start: i, End: i + utf8.RuneLen(r), Text: string(r)})
-		}
+	if h.Invisible > 0 && st.invisibleAt >= 0 {
+		r, n := utf8.DecodeRuneInString(body[st.invisibleAt:])
+		add("invisible_chars", h.Invisible, fmt.Sprintf("invisible character U+%04X in the body", r),
+			&Span{Field: "body", Start: st.invisibleAt, End: st.invisibleAt + n, Text: body[st.invisibleAt : st.invisibleAt+n]})
 	}
 	if h.BBCode > 0 {
 		if i, n := bbcode(body); i >= 0 {
@@ -106,44 +108,93 @@ func bbcode(s string) (int, int) {
 	return -1, 0
 }
 
-// caseCounts counts the cased letters of s and the capitals among them.
-// Scripts without case, such as Devanagari, count for neither.
-func caseCounts(s string) (upper, letters int) {
-	for _, r := range s {
+// textStats are what the per-character heuristics need, gathered in one
+// pass over the text.
+type textStats struct {
+	upper, letters int // capitals, and cased letters: scripts without case count for neither
+	// The longest run of one non-space character.
+	runStart, runEnd, runLen int
+	// The first word whose letters come from two scripts that pass for
+	// each other, the mark of a homoglyph attack ("pаypal" with a
+	// Cyrillic а).
+	mixedStart, mixedEnd int
+	mixedScripts         string
+	// The first character that shows nothing and is not needed: format and
+	// bidi controls, except ZWJ/ZWNJ right after a virama; -1 if none.
+	invisibleAt int
+}
+
+func scanText(s string) textStats {
+	st := textStats{invisibleAt: -1}
+	var prev rune = -1
+	runStart, runLen := 0, 0
+	wordStart := -1
+	var first *unicode.RangeTable
+	var firstName string
+	for i, r := range s {
+		// Case.
 		switch {
 		case r < 0x80:
 			if 'A' <= r && r <= 'Z' {
-				upper++
-				letters++
+				st.upper++
+				st.letters++
 			} else if 'a' <= r && r <= 'z' {
-				letters++
+				st.letters++
 			}
 		case 0x900 <= r && r <= 0x97F: // Devanagari has no case
 		case unicode.IsUpper(r):
-			upper++
-			letters++
+			st.upper++
+			st.letters++
 		case unicode.IsLower(r):
-			letters++
+			st.letters++
 		}
+		// Runs.
+		if r != prev {
+			runStart, runLen = i, 0
+		}
+		runLen++
+		if !unicode.IsSpace(r) && runLen > st.runLen {
+			st.runStart, st.runEnd, st.runLen = runStart, i+utf8.RuneLen(r), runLen
+			if r == utf8.RuneError {
+				st.runEnd = i + 1 // invalid bytes decode one at a time
+			}
+		}
+		// Invisible characters (none below the soft hyphen).
+		if st.invisibleAt < 0 && r >= 0xAD && (unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Bidi_Control, r)) &&
+			!((r == '\u200C' || r == '\u200D') && isVirama(prev)) {
+			st.invisibleAt = i
+		}
+		// Mixed-script words.
+		if isWordRune(r) {
+			if wordStart < 0 {
+				wordStart, first, firstName = i, nil, ""
+			}
+			if name, table := scriptOf(r); table != nil && st.mixedEnd == 0 {
+				if first == nil {
+					first, firstName = table, name
+				} else if table != first {
+					st.mixedStart, st.mixedScripts = wordStart, firstName+" and "+name
+					st.mixedEnd = wordEnd(s, i)
+				}
+			}
+		} else {
+			wordStart = -1
+		}
+		prev = r
 	}
-	return upper, letters
+	return st
 }
 
-// longestRun returns the byte span of the longest run of one non-space
-// character.
-func longestRun(s string) (start, end int) {
-	var prev rune = -1
-	runStart := 0
-	for i := 0; i < len(s); {
+// wordEnd returns where the word containing byte i ends.
+func wordEnd(s string, i int) int {
+	for i < len(s) {
 		r, n := utf8.DecodeRuneInString(s[i:])
-		if r != prev {
-			runStart, prev = i, r
+		if !isWordRune(r) {
+			break
 		}
-		if i += n; !unicode.IsSpace(r) && i-runStart > end-start {
-			start, end = runStart, i
-		}
+		i += n
 	}
-	return start, end
+	return i
 }
 
 func countLetters(s string) int {
@@ -154,42 +205,6 @@ func countLetters(s string) int {
 		}
 	}
 	return n
-}
-
-// mixedScriptWord finds a word whose letters come from two scripts, the
-// mark of a homoglyph attack ("pаypal" with a Cyrillic а). Scripts that
-// share letters legitimately (Common, Inherited) do not count.
-func mixedScriptWord(s string) (start, end int, scripts string) {
-	wordStart := -1
-	var first *unicode.RangeTable
-	var firstName string
-	for i, r := range s {
-		if isWordRune(r) {
-			if wordStart < 0 {
-				wordStart, first, firstName = i, nil, ""
-			}
-			name, table := scriptOf(r)
-			if table == nil {
-				continue
-			}
-			if first == nil {
-				first, firstName = table, name
-			} else if table != first {
-				j := i
-				for j < len(s) {
-					r2, n := utf8.DecodeRuneInString(s[j:])
-					if !isWordRune(r2) {
-						break
-					}
-					j += n
-				}
-				return wordStart, j, firstName + " and " + name
-			}
-			continue
-		}
-		wordStart = -1
-	}
-	return 0, 0, ""
 }
 
 // isWordRune reports letters, marks and digits, quickly for ASCII and
@@ -231,33 +246,8 @@ func scriptOf(r rune) (string, *unicode.RangeTable) {
 	return "", nil
 }
 
-// invisible finds the first character that shows nothing and is not
-// needed: format and bidi controls, except ZWJ/ZWNJ right after a virama.
-func invisible(s string) (int, rune) {
-	var prev rune
-	for i, r := range s {
-		if r < 0xAD { // below the first format character, the soft hyphen
-			prev = r
-			continue
-		}
-		if unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Bidi_Control, r) {
-			if (r == '\u200C' || r == '\u200D') && isVirama(prev) {
-				prev = r
-				continue
-			}
-			return i, r
-		}
-		prev = r
-	}
-	return -1, 0
-}
-
-// isVirama reports the viramas of the Indic scripts (canonical combining
+// isVirama reports the viramas of every script (canonical combining
 // class 9), after which ZWJ and ZWNJ shape conjuncts (RFC 5892 A.1/A.2).
 func isVirama(r rune) bool {
-	switch r {
-	case '\u094D', '\u09CD', '\u0A4D', '\u0ACD', '\u0B4D', '\u0BCD', '\u0C4D', '\u0CCD', '\u0D4D', '\u0DCA', '\u0E3A', '\u1039', '\u17D2':
-		return true
-	}
-	return false
+	return r >= 0x900 && norm.NFD.PropertiesString(string(r)).CCC() == 9
 }
