@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/commentd/commentd/cmd/commentctl/internal/table"
+	"github.com/commentd/commentd/cmd/commentctl/internal/termsafe"
+	pb "github.com/commentd/commentd/proto/commentd/v1"
+)
+
+func newBanCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "ban",
+		Short: "Ban emails, IPs, ranges and names; list and lift bans",
+		Long: `Comments from a banned email, IP address, CIDR range or author name are
+filed as spam until the ban expires. Bans need a token with the admin role.`,
+		Example: `  commentctl ban add --email spammer@example.com --ttl 30d --reason "casino links"
+  commentctl ban list
+  commentctl ban rm 01a21b00-1c2d-7e3f-8a9b-0c1d2e3f4a5b`,
+		Args: cobra.NoArgs,
+	}
+	cmd.AddCommand(newBanAddCmd(a), newBanListCmd(a), newBanRmCmd(a))
+	return cmd
+}
+
+func newBanAddCmd(a *app) *cobra.Command {
+	var email, ip, cidr, name, ttl, reason string
+	cmd := &cobra.Command{
+		Use:   "add (--email E | --ip IP | --cidr C | --name N) [--ttl 24h] [--reason …]",
+		Short: "Ban an email, an IP address, a CIDR range or an author name",
+		Long: `Ban exactly one email, IP address, CIDR range or author name. Without
+--ttl the ban never expires. The reason is for other moderators.`,
+		Example: `  commentctl ban add --email spammer@example.com --reason "casino links"
+  commentctl ban add --ip 203.0.113.7 --ttl 24h
+  commentctl ban add --cidr 198.51.100.0/24 --ttl 7d --reason "bot network"
+  commentctl ban add --name "Free Recharge" --ttl 30d`,
+		Args: cobra.NoArgs,
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&email, "email", "", "an email address (any case)")
+	fs.StringVar(&ip, "ip", "", "one IPv4 or IPv6 address")
+	fs.StringVar(&cidr, "cidr", "", "an IPv4 or IPv6 range, such as 203.0.113.0/24")
+	fs.StringVar(&name, "name", "", "an author name (compared on its normalised form)")
+	fs.StringVar(&ttl, "ttl", "", "how long the ban lasts, such as 24h or 30d; none means for ever")
+	fs.StringVar(&reason, "reason", "", "why, for other moderators")
+	cmd.MarkFlagsOneRequired("email", "ip", "cidr", "name")
+	cmd.MarkFlagsMutuallyExclusive("email", "ip", "cidr", "name")
+	cmd.RunE = action(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+		if err := a.onlyOutputs("ban add", outTable, outJSON, outIDs); err != nil {
+			return err
+		}
+		d, err := parseTTL("--ttl", ttl)
+		if err != nil {
+			return err
+		}
+		ban := &pb.Ban{Reason: reason}
+		switch {
+		case email != "":
+			ban.Target = &pb.Ban_Email{Email: email}
+		case ip != "":
+			ban.Target = &pb.Ban_Ip{Ip: ip}
+		case cidr != "":
+			ban.Target = &pb.Ban_Cidr{Cidr: cidr}
+		default:
+			ban.Target = &pb.Ban_Name{Name: name}
+		}
+		if d > 0 {
+			ban.ExpireTime = timestamppb.New(a.now().Add(d))
+		}
+		c, err := a.dial(ctx)
+		if err != nil {
+			return err
+		}
+		resp, err := c.Moderation.CreateBan(ctx, &pb.CreateBanRequest{Ban: ban})
+		if err != nil {
+			return fmt.Errorf("create ban: %w", err)
+		}
+		switch a.output {
+		case outJSON:
+			return printJSON(a, resp.GetBan())
+		case outIDs:
+			a.printf("%s\n", resp.GetBan().GetId())
+			return nil
+		}
+		b := resp.GetBan()
+		until := "for ever"
+		if b.GetExpireTime() != nil {
+			until = "until " + expiry(b, a.now())
+		}
+		a.printf("banned %s %s %s (ban %s)\n", banKind(b), termsafe.Line(banTarget(b)), until, b.GetId())
+		return nil
+	})
+	return cmd
+}
+
+func newBanListCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   "List the bans in force",
+		Long:    "List the bans in force: what is banned, until when, by whom and why.",
+		Example: `  commentctl ban list
+  commentctl ban list -o json`,
+		Args: cobra.NoArgs,
+		RunE: action(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+			c, err := a.dial(ctx)
+			if err != nil {
+				return err
+			}
+			var bans []*pb.Ban
+			for b, err := range c.Bans(ctx, &pb.ListBansRequest{PageSize: 100}) {
+				if err != nil {
+					return fmt.Errorf("list bans: %w", err)
+				}
+				bans = append(bans, b)
+			}
+			switch a.output {
+			case outJSON:
+				return printJSONList(a, bans)
+			case outIDs:
+				for _, b := range bans {
+					a.printf("%s\n", b.GetId())
+				}
+				return nil
+			}
+			if len(bans) == 0 {
+				a.warnf("no bans")
+				return nil
+			}
+			now := a.now()
+			t := table.New(
+				table.Column{Header: "ID"},
+				table.Column{Header: "KIND"},
+				table.Column{Header: "TARGET", Max: 40},
+				table.Column{Header: "EXPIRES"},
+				table.Column{Header: "BY", Max: 16},
+				table.Column{Header: "AGE", Align: table.Right},
+				table.Column{Header: "REASON", Max: 60, Flex: true},
+			)
+			for _, b := range bans {
+				t.Row(b.GetId(), banKind(b), banTarget(b), expiry(b, now), b.GetCreatedBy(), age(b.GetCreateTime(), now), b.GetReason())
+			}
+			return t.Write(a.stdout, a.termWidth())
+		}),
+	}
+}
+
+func newBanRmCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:     "rm ID…|-",
+		Aliases: []string{"delete", "lift"},
+		Short:   "Lift bans",
+		Long: `Lift bans by id (see ban list); - reads ids from standard input, one a
+line. Each id gets a line, "removed ID" or "failed ID: …"; the exit status
+is 1 when any failed.`,
+		Example: `  commentctl ban rm 01a21b00-1c2d-7e3f-8a9b-0c1d2e3f4a5b
+  commentctl ban list -o ids | commentctl ban rm -`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: action(func(ctx context.Context, _ *cobra.Command, args []string) error {
+			if err := a.onlyOutputs("ban rm", outTable, outIDs); err != nil {
+				return err
+			}
+			ids, bad, err := a.readIDs(args)
+			if err != nil {
+				return err
+			}
+			failed := false
+			fail := func(id string, code codes.Code, msg string) {
+				line := fmt.Sprintf("failed %s: %s %s", termsafe.Line(id), codeName(code), termsafe.Line(msg))
+				if a.output == outIDs {
+					a.warnf("%s", line) // keep standard output ids only
+				} else {
+					a.printf("%s\n", line)
+				}
+				failed = true
+			}
+			for _, b := range bad {
+				fail(b, codes.InvalidArgument, "not a ban id")
+			}
+			if len(ids) == 0 {
+				return nil
+			}
+			c, err := a.dial(ctx)
+			if err != nil {
+				return err
+			}
+			for _, id := range ids {
+				_, err := c.Moderation.DeleteBan(ctx, &pb.DeleteBanRequest{Id: id})
+				switch code := status.Code(err); {
+				case code == codes.OK && a.output == outIDs:
+					a.printf("%s\n", id)
+				case code == codes.OK:
+					a.printf("removed %s\n", id)
+				case code == codes.NotFound, code == codes.InvalidArgument:
+					fail(id, code, status.Convert(err).Message())
+				default:
+					return fmt.Errorf("delete ban %s: %w", id, err)
+				}
+			}
+			if failed {
+				return errReported
+			}
+			return nil
+		}),
+	}
+}
+
+func banKind(b *pb.Ban) string {
+	switch b.GetTarget().(type) {
+	case *pb.Ban_Email:
+		return "email"
+	case *pb.Ban_Ip:
+		return "ip"
+	case *pb.Ban_Cidr:
+		return "cidr"
+	case *pb.Ban_Name:
+		return "name"
+	}
+	return "?"
+}
+
+func banTarget(b *pb.Ban) string {
+	switch t := b.GetTarget().(type) {
+	case *pb.Ban_Email:
+		return t.Email
+	case *pb.Ban_Ip:
+		return t.Ip
+	case *pb.Ban_Cidr:
+		return t.Cidr
+	case *pb.Ban_Name:
+		return t.Name
+	}
+	return ""
+}
+
+// expiry is when a ban ends, for people.
+func expiry(b *pb.Ban, now time.Time) string {
+	if b.GetExpireTime() == nil {
+		return "never"
+	}
+	t := b.GetExpireTime().AsTime()
+	return fmt.Sprintf("%s (in %s)", t.Local().Format("2006-01-02 15:04 MST"), span(t.Sub(now)))
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/commentd/commentd/client"
+	pb "github.com/commentd/commentd/proto/commentd/v1"
+)
+
+func newCheckCmd(a *app) *cobra.Command {
+	var (
+		req     = &pb.SubmitCommentRequest{Author: &pb.Author{}, Client: &pb.ClientInfo{}, ValidateOnly: true}
+		siteKey string
+	)
+	cmd := &cobra.Command{
+		Use:   "check --article A --name N --email E [--ip IP] [--url U] TEXT|-",
+		Short: "Run a text through the rules without storing anything",
+		Long: `Run a comment through every check and rule, as SubmitComment with
+validate_only, and print the decision (published, pending or spam) with
+every reason: the rule, its action, score and detail, and the text it
+matched. Nothing is stored and no rate-limit budget is used. Use it to try
+a new word-list term or ban before a reader meets it.
+
+The text is the argument, or standard input with -. The author's history
+counts as for a real comment: a first-time author is held.
+
+check calls CommentService, which site backends call; when commentd asks
+sites for keys, pass one with --site-key or COMMENTCTL_SITE_KEY.`,
+		Example: `  commentctl check --article 2026/11/budget-session --name "Rahul Verma" \
+      --email rahul@example.com "Best online casino, join now"
+
+  commentctl check --article test --name Test --email test@example.com --ip 203.0.113.7 - < comment.txt`,
+		Args: cobra.ExactArgs(1),
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&req.ArticleId, "article", "", "the article `id` (required)")
+	fs.StringVar(&req.Author.Name, "name", "", "the author's `name` (required)")
+	fs.StringVar(&req.Author.Email, "email", "", "the author's `email` (required)")
+	fs.StringVar(&req.Author.Url, "url", "", "the author's web site")
+	fs.StringVar(&req.Client.Ip, "ip", "", "the reader's IP address")
+	fs.StringVar(&req.Client.UserAgent, "user-agent", "", "the reader's User-Agent")
+	fs.StringVar(&siteKey, "site-key", "", "a site key for CommentService (env COMMENTCTL_SITE_KEY); default the --token")
+	for _, f := range []string{"article", "name", "email"} {
+		cmd.MarkFlagRequired(f)
+	}
+	cmd.RunE = action(func(ctx context.Context, _ *cobra.Command, args []string) error {
+		if err := a.onlyOutputs("check", outTable, outJSON); err != nil {
+			return err
+		}
+		req.Body = args[0]
+		if args[0] == "-" {
+			b, err := io.ReadAll(io.LimitReader(a.stdin, 1<<20))
+			if err != nil {
+				return fmt.Errorf("read standard input: %w", err)
+			}
+			req.Body = string(b)
+		}
+		if siteKey == "" {
+			siteKey = os.Getenv("COMMENTCTL_SITE_KEY")
+		}
+		c, err := a.checkClient(ctx, siteKey)
+		if err != nil {
+			return err
+		}
+		resp, err := c.Comments.SubmitComment(ctx, req)
+		if err != nil {
+			return fmt.Errorf("check: %w", err)
+		}
+		if a.output == outJSON {
+			return printJSON(a, resp)
+		}
+		a.printf("decision  %s", strings.ToUpper(statusName(resp.GetStatus())))
+		if resp.GetScore() != 0 {
+			a.printf(" (score %s)", strconv.FormatFloat(resp.GetScore(), 'f', -1, 64))
+		}
+		a.printf("\n")
+		if len(resp.GetReasons()) == 0 {
+			a.printf("reasons   none: no rule matched\n")
+		}
+		for i, r := range resp.GetReasons() {
+			k := ""
+			if i == 0 {
+				k = "reasons"
+			}
+			a.printf("%-9s %s\n", k, reasonLine(r))
+		}
+		a.printf("(nothing was stored)\n")
+		return nil
+	})
+	return cmd
+}
+
+// checkClient is the moderator's connection, or another one carrying the
+// site key when there is one.
+func (a *app) checkClient(ctx context.Context, siteKey string) (*client.Client, error) {
+	if siteKey == "" || siteKey == a.token {
+		return a.dial(ctx)
+	}
+	return a.dialToken(ctx, siteKey)
+}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/commentd/commentd/client"
+	"github.com/commentd/commentd/cmd/commentctl/internal/table"
+	pb "github.com/commentd/commentd/proto/commentd/v1"
+)
+
+var listNames = []string{"block", "hold", "allow"}
+
+// parseList reads a word list's name in any case: block, HOLD,
+// WORD_LIST_ALLOW.
+func parseList(s string) (pb.WordList, error) {
+	name := strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(s)), "WORD_LIST_")
+	if v, ok := pb.WordList_value["WORD_LIST_"+name]; ok && v != 0 {
+		return pb.WordList(v), nil
+	}
+	return 0, usageErrorf("the word list must be BLOCK, HOLD or ALLOW (any case), not %q", s)
+}
+
+func listName(l pb.WordList) string { return strings.TrimPrefix(l.String(), "WORD_LIST_") }
+
+func newWordsCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "words",
+		Short: "List and edit the BLOCK, HOLD and ALLOW word lists",
+		Long: `A comment containing a BLOCK term is filed as spam, one containing a HOLD
+term is held for a moderator, and an ALLOW term is never a reason to hold
+or block. Terms are words or phrases matched as whole words in every
+script, after folding case, look-alike letters and spacing tricks; * at
+the start or end of a word matches any letters. Every commentd replica
+uses a change within seconds. Editing needs a token with the admin role.`,
+		Example: `  commentctl words list
+  commentctl words add block "online casino" "satta king"
+  commentctl words add hold मत
+  commentctl words rm allow "bet*"`,
+		Args: cobra.NoArgs,
+	}
+	cmd.AddCommand(newWordsListCmd(a), newWordsEditCmd(a, true), newWordsEditCmd(a, false))
+	return cmd
+}
+
+func newWordsListCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:     "list [BLOCK|HOLD|ALLOW]",
+		Aliases: []string{"ls"},
+		Short:   "List the terms of every word list, or of one",
+		Long: `List the terms of every word list, or of one. -o ids prints the terms
+alone, one a line; -o json the lists as an array.`,
+		Example: `  commentctl words list
+  commentctl words list hold -o ids > hold.txt`,
+		Args:      cobra.MaximumNArgs(1),
+		ValidArgs: listNames,
+		RunE: action(func(ctx context.Context, _ *cobra.Command, args []string) error {
+			var only pb.WordList
+			if len(args) == 1 {
+				var err error
+				if only, err = parseList(args[0]); err != nil {
+					return err
+				}
+			}
+			c, err := a.dial(ctx)
+			if err != nil {
+				return err
+			}
+			lists, err := wordLists(ctx, c, only)
+			if err != nil {
+				return err
+			}
+			switch a.output {
+			case outJSON:
+				return printJSONList(a, lists)
+			case outIDs:
+				for _, l := range lists {
+					for _, t := range l.GetTerms() {
+						a.printf("%s\n", t)
+					}
+				}
+				return nil
+			}
+			t := table.New(table.Column{Header: "LIST"}, table.Column{Header: "TERM"})
+			for _, l := range lists {
+				for _, term := range l.GetTerms() {
+					t.Row(listName(l.GetList()), term)
+				}
+			}
+			if t.Len() == 0 {
+				a.warnf("no terms")
+				return nil
+			}
+			return t.Write(a.stdout, 0)
+		}),
+	}
+}
+
+// wordLists returns every list, or only one.
+func wordLists(ctx context.Context, c *client.Client, only pb.WordList) ([]*pb.WordListTerms, error) {
+	resp, err := c.Moderation.ListWordLists(ctx, &pb.ListWordListsRequest{})
+	if err != nil {
+		return nil, fmt.Errorf("list word lists: %w", err)
+	}
+	var out []*pb.WordListTerms
+	for _, l := range resp.GetLists() {
+		if only == 0 || l.GetList() == only {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
+func newWordsEditCmd(a *app, add bool) *cobra.Command {
+	use, short, verb := "rm LIST TERM…|-", "Remove terms from a word list", "removed"
+	if add {
+		use, short, verb = "add LIST TERM…|-", "Add terms to a word list", "added"
+	}
+	name := strings.Fields(use)[0]
+	return &cobra.Command{
+		Use:     use,
+		Short:   short,
+		Aliases: map[bool][]string{true: nil, false: {"remove"}}[add],
+		Long: short + ` (BLOCK, HOLD or ALLOW, any case). Quote phrases; - reads
+terms from standard input, one a line (blank lines and lines starting with
+# are skipped). Prints the list's size before and after.`,
+		Example: fmt.Sprintf(`  commentctl words %[1]s block "online casino" satta
+  commentctl words %[1]s hold - < terms.txt`, name),
+		Args:      cobra.MinimumNArgs(2),
+		ValidArgs: listNames,
+		RunE: action(func(ctx context.Context, _ *cobra.Command, args []string) error {
+			if err := a.onlyOutputs("words "+name, outTable, outJSON); err != nil {
+				return err
+			}
+			list, err := parseList(args[0])
+			if err != nil {
+				return err
+			}
+			terms := args[1:]
+			if len(terms) == 1 && terms[0] == "-" {
+				if terms, err = readLines(a.stdin); err != nil {
+					return err
+				}
+			}
+			if len(terms) == 0 {
+				a.warnf("no terms on standard input; nothing to do")
+				return nil
+			}
+			c, err := a.dial(ctx)
+			if err != nil {
+				return err
+			}
+			before, err := wordLists(ctx, c, list)
+			if err != nil {
+				return err
+			}
+			req := &pb.UpdateWordListRequest{List: list}
+			if add {
+				req.Add = terms
+			} else {
+				req.Remove = terms
+			}
+			resp, err := c.Moderation.UpdateWordList(ctx, req)
+			if err != nil {
+				return fmt.Errorf("update word list %s: %w", listName(list), err)
+			}
+			if a.output == outJSON {
+				return printJSON(a, resp.GetList())
+			}
+			was := 0
+			if len(before) == 1 {
+				was = len(before[0].GetTerms())
+			}
+			a.printf("%s %d terms: %s now has %d (was %d)\n", verb, len(terms), listName(list), len(resp.GetList().GetTerms()), was)
+			return nil
+		}),
+	}
+}
