@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
@@ -133,7 +134,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	if creds.Empty() {
-		log.Warn("no site keys or moderator tokens: every caller is trusted as the default site and the local admin")
+		if err := loopbackOnly(s.listen); err != nil {
+			return err
+		}
+		log.Warn("no site keys or moderator tokens: every caller is trusted as the default site and the local admin, so commentd serves on loopback only")
 	}
 	srv := server.New(svc, server.WithLogger(log), server.WithCredentials(creds))
 
@@ -205,6 +209,23 @@ func storeKind(db string) string {
 		return "postgres"
 	}
 	return "sqlite"
+}
+
+// loopbackOnly refuses a listen address reachable from other machines:
+// without credentials anyone who can connect could moderate.
+func loopbackOnly(listen string) error {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return fmt.Errorf("--listen %q: %w", listen, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("refusing to serve on %s without credentials: anyone who can connect could moderate; "+
+		"set COMMENTD_SITE_KEYS and COMMENTD_MODERATOR_TOKENS, or listen on 127.0.0.1", listen)
 }
 
 func limiterKind(redis string) string {

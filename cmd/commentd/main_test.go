@@ -364,3 +364,19 @@ func TestPolicyReloadsOnHangup(t *testing.T) {
 		t.Fatalf("after reloading default_status: pending: %v", st)
 	}
 }
+
+func TestWithoutCredentialsOnlyLoopback(t *testing.T) {
+	for addr, ok := range map[string]bool{
+		"127.0.0.1:50051": true, "[::1]:50051": true, "localhost:0": true, "127.0.0.2:1": true,
+		"0.0.0.0:50051": false, ":50051": false, "[::]:50051": false, "192.0.2.10:50051": false,
+	} {
+		if err := loopbackOnly(addr); (err == nil) != ok {
+			t.Errorf("loopbackOnly(%q) = %v, want allowed %v", addr, err, ok)
+		}
+	}
+	// The real binary refuses to start, and says why.
+	out, err := exec.Command(binary(t), "--listen", "0.0.0.0:0", "--db", filepath.Join(t.TempDir(), "x.db")).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "without credentials") {
+		t.Errorf("commentd on 0.0.0.0 without credentials: err %v, output %q", err, out)
+	}
+}
