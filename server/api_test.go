@@ -17,6 +17,7 @@ import (
 
 	"github.com/commentd/commentd/moderation"
 	pb "github.com/commentd/commentd/proto/commentd/v1"
+	"github.com/commentd/commentd/server"
 )
 
 // privateField matches the names of fields that carry reader data which
@@ -142,4 +143,33 @@ func TestPanicsBecomeInternalAndTheServerLives(t *testing.T) {
 		t.Fatalf("got %v, want INTERNAL without the panic's text", err)
 	}
 	submit(t, c, submission("after-panic", "the server still works"))
+}
+
+func TestOversizedRequests(t *testing.T) {
+	c := start(t, sqliteStore(t))
+	// A body of exactly the right size to make the message one byte over
+	// the limit.
+	req := submission("big", "")
+	req.Body = "x"
+	base := proto.Size(req)
+	req.Body = strings.Repeat("x", server.MaxRequestBytes-base+1+1) // +1 for the longer length prefix
+	for proto.Size(req) > server.MaxRequestBytes+1 {
+		req.Body = req.Body[1:]
+	}
+	if proto.Size(req) != server.MaxRequestBytes+1 {
+		t.Fatalf("built a %d-byte request, want %d", proto.Size(req), server.MaxRequestBytes+1)
+	}
+	if _, err := c.SubmitComment(ctxT(t), req); status.Code(err) != codes.ResourceExhausted {
+		t.Errorf("request one byte over the limit: %v, want RESOURCE_EXHAUSTED", err)
+	}
+	req.Body = req.Body[2:]
+	if _, err := c.SubmitComment(ctxT(t), req); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("request under the size limit with an over-long body: %v, want INVALID_ARGUMENT", err)
+	}
+	long := submission("big", "fine body")
+	long.Author.Name = strings.Repeat("n", 10000)
+	_, err := c.SubmitComment(ctxT(t), long)
+	if got := violations(t, err); !slices.Equal(got, []string{"author.name"}) {
+		t.Errorf("10,000-character name: %v", got)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -145,6 +146,9 @@ func bearer(ctx context.Context) (string, error) {
 	vals := md.Get("authorization")
 	if len(vals) != 1 {
 		return "", status.Error(codes.Unauthenticated, "missing credentials: send the metadata authorization: Bearer <key>")
+	}
+	if !utf8.ValidString(vals[0]) {
+		return "", status.Error(codes.InvalidArgument, "the authorization metadata is not valid UTF-8")
 	}
 	scheme, token, ok := strings.Cut(vals[0], " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {

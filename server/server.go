@@ -10,6 +10,7 @@ import (
 	"net"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
@@ -17,6 +18,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
@@ -28,6 +30,9 @@ import (
 // submission (5,000 four-byte characters and every other field at its
 // limit) is well under it.
 const MaxRequestBytes = 64 << 10
+
+// MaxConcurrentStreams bounds the calls in flight on one connection.
+const MaxConcurrentStreams = 256
 
 // Server is commentd's gRPC server.
 type Server struct {
@@ -74,6 +79,12 @@ func New(svc *moderation.Service, opts ...Option) *Server {
 	gopts := append([]grpc.ServerOption{
 		grpc.ForceServerCodecV2(c),
 		grpc.MaxRecvMsgSize(MaxRequestBytes),
+		// Bounded resources: streams per connection, a handshake deadline,
+		// and keepalive rules that close idle or misbehaving connections.
+		grpc.MaxConcurrentStreams(MaxConcurrentStreams),
+		grpc.ConnectionTimeout(10 * time.Second),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 15 * time.Minute, Time: 2 * time.Minute, Timeout: 20 * time.Second}),
 		grpc.ChainUnaryInterceptor(
 			logging.UnaryServerInterceptor(slogAdapter(o.log), logOpts...),
 			recovery.UnaryServerInterceptor(recoverOpt),
