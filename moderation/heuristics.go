@@ -81,8 +81,12 @@ func (rs *ruleSet) heuristics(s Submission, found []links.Link) []Reason {
 	}
 	if h.NameIsLink > 0 {
 		name := strings.TrimSpace(s.Author.Name)
-		_, mailErr := mail.ParseAddress(name)
-		if mailErr == nil || len(links.Find(name)) > 0 {
+		isMail := false
+		if strings.IndexByte(name, '@') >= 0 {
+			_, err := mail.ParseAddress(name)
+			isMail = err == nil
+		}
+		if isMail || len(links.Find(name)) > 0 {
 			add("name_is_link", h.NameIsLink, "the name is a web or email address",
 				&Span{Field: "name", Start: 0, End: len(s.Author.Name), Text: s.Author.Name})
 		}
@@ -153,14 +157,16 @@ func scanText(s string) textStats {
 			runStart, runLen = i, 0
 		}
 		runLen++
-		if !unicode.IsSpace(r) && runLen > st.runLen {
+		if runLen > st.runLen && !unicode.IsSpace(r) {
 			st.runStart, st.runEnd, st.runLen = runStart, i+utf8.RuneLen(r), runLen
 			if r == utf8.RuneError {
 				st.runEnd = i + 1 // invalid bytes decode one at a time
 			}
 		}
-		// Invisible characters (none below the soft hyphen).
-		if st.invisibleAt < 0 && r >= 0xAD && (unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Bidi_Control, r)) &&
+		// Invisible characters: none below the soft hyphen, and none from
+		// Devanagari up to the Mongolian vowel separator.
+		if st.invisibleAt < 0 && r >= 0xAD && (r < 0x900 || r >= 0x180E) &&
+			(unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Bidi_Control, r)) &&
 			!((r == '\u200C' || r == '\u200D') && isVirama(prev)) {
 			st.invisibleAt = i
 		}
