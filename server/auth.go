@@ -4,13 +4,17 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"crypto/x509/pkix"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 
 	pb "github.com/commentd/commentd/proto/commentd/v1"
@@ -27,11 +31,18 @@ const (
 )
 
 // Credentials are the secrets the server accepts, kept as SHA-256 digests
-// and compared in constant time.
+// and compared in constant time, and whether verified client certificates
+// (mTLS) identify callers too.
 type Credentials struct {
-	sites      []credential
-	moderators []credential
+	sites       []credential
+	moderators  []credential
+	clientCerts bool
 }
+
+// AcceptClientCertificates lets a verified client certificate identify its
+// caller: OU "site" with the site as CN, or OU "moderator" or "admin" with
+// the moderator's name as CN. The TLS configuration verifies the chain.
+func (c *Credentials) AcceptClientCertificates() { c.clientCerts = true }
 
 type credential struct {
 	digest [32]byte
@@ -41,7 +52,9 @@ type credential struct {
 
 // ParseCredentials reads COMMENTD_SITE_KEYS ("site:key,…") and
 // COMMENTD_MODERATOR_TOKENS ("name:token[:role],…", role moderator or
-// admin, moderator by default). Errors never repeat a secret.
+// admin, moderator by default). A secret may be given as its SHA-256
+// digest, "sha256:<64 hex digits>", so that the plain secret need not be
+// stored with the server's configuration. Errors never repeat a secret.
 func ParseCredentials(siteKeys, moderatorTokens string) (*Credentials, error) {
 	c := &Credentials{}
 	for i, entry := range splitList(siteKeys) {
@@ -49,10 +62,17 @@ func ParseCredentials(siteKeys, moderatorTokens string) (*Credentials, error) {
 		if !ok || site == "" || key == "" {
 			return nil, fmt.Errorf("site keys: entry %d is not site:key", i+1)
 		}
-		c.sites = append(c.sites, credential{digest: sha256.Sum256([]byte(key)), name: site})
+		d, err := secretDigest(key)
+		if err != nil {
+			return nil, fmt.Errorf("site keys: entry %d (%s): %w", i+1, site, err)
+		}
+		c.sites = append(c.sites, credential{digest: d, name: site})
 	}
 	for i, entry := range splitList(moderatorTokens) {
 		parts := strings.Split(entry, ":")
+		if len(parts) >= 3 && parts[1] == "sha256" { // name:sha256:hex[:role]
+			parts = append([]string{parts[0], parts[1] + ":" + parts[2]}, parts[3:]...)
+		}
 		if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" {
 			return nil, fmt.Errorf("moderator tokens: entry %d is not name:token[:role]", i+1)
 		}
@@ -63,9 +83,29 @@ func ParseCredentials(siteKeys, moderatorTokens string) (*Credentials, error) {
 				return nil, fmt.Errorf("moderator tokens: entry %d (%s): role must be moderator or admin", i+1, parts[0])
 			}
 		}
-		c.moderators = append(c.moderators, credential{digest: sha256.Sum256([]byte(parts[1])), name: parts[0], role: role})
+		d, err := secretDigest(parts[1])
+		if err != nil {
+			return nil, fmt.Errorf("moderator tokens: entry %d (%s): %w", i+1, parts[0], err)
+		}
+		c.moderators = append(c.moderators, credential{digest: d, name: parts[0], role: role})
 	}
 	return c, nil
+}
+
+// secretDigest hashes a plain secret, or decodes one given as
+// "sha256:<hex>".
+func secretDigest(secret string) ([32]byte, error) {
+	var d [32]byte
+	hexDigest, hashed := strings.CutPrefix(secret, "sha256:")
+	if !hashed {
+		return sha256.Sum256([]byte(secret)), nil
+	}
+	b, err := hex.DecodeString(hexDigest)
+	if err != nil || len(b) != len(d) {
+		return d, fmt.Errorf("a sha256: secret must be 64 hex digits")
+	}
+	copy(d[:], b)
+	return d, nil
 }
 
 func splitList(s string) []string {
@@ -80,7 +120,9 @@ func splitList(s string) []string {
 
 // Empty reports whether no credentials are configured: then every caller
 // is the default site and the local admin.
-func (c *Credentials) Empty() bool { return c == nil || len(c.sites)+len(c.moderators) == 0 }
+func (c *Credentials) Empty() bool {
+	return c == nil || len(c.sites)+len(c.moderators) == 0 && !c.clientCerts
+}
 
 // find compares digest with every credential, always all of them, so the
 // time taken says nothing about which one nearly matched.
@@ -111,7 +153,12 @@ func (c *Credentials) authenticate(ctx context.Context, method string) (context.
 	if !isComments && !isModeration {
 		return ctx, nil
 	}
-	if isComments && len(c.sites) == 0 || isModeration && len(c.moderators) == 0 {
+	if c.clientCerts {
+		if subject, ok := clientCertificate(ctx); ok {
+			return certIdentity(ctx, subject, isComments, method)
+		}
+	}
+	if isComments && len(c.sites) == 0 && !c.clientCerts || isModeration && len(c.moderators) == 0 && !c.clientCerts {
 		return WithIdentity(ctx, Identity{Site: DefaultSite, Moderator: DefaultModerator}), nil
 	}
 	token, err := bearer(ctx)
@@ -139,6 +186,43 @@ func (c *Credentials) authenticate(ctx context.Context, method string) (context.
 		return nil, status.Errorf(codes.PermissionDenied, "%s needs the admin role", method[strings.LastIndexByte(method, '/')+1:])
 	}
 	return WithIdentity(ctx, Identity{Moderator: mod.name}), nil
+}
+
+// clientCertificate returns the subject of the caller's verified client
+// certificate, if it sent one.
+func clientCertificate(ctx context.Context) (pkix.Name, bool) {
+	p, ok := peer.FromContext(ctx)
+	if !ok {
+		return pkix.Name{}, false
+	}
+	info, ok := p.AuthInfo.(credentials.TLSInfo)
+	if !ok || len(info.State.VerifiedChains) == 0 || len(info.State.VerifiedChains[0]) == 0 {
+		return pkix.Name{}, false
+	}
+	return info.State.VerifiedChains[0][0].Subject, true
+}
+
+// certIdentity maps a certificate's OU (site, moderator or admin) and CN
+// (the name) to an identity for the method called.
+func certIdentity(ctx context.Context, subject pkix.Name, isComments bool, method string) (context.Context, error) {
+	var role string
+	if len(subject.OrganizationalUnit) == 1 {
+		role = subject.OrganizationalUnit[0]
+	}
+	name := subject.CommonName
+	switch {
+	case name == "" || (role != "site" && role != string(RoleModerator) && role != string(RoleAdmin)):
+		return nil, status.Error(codes.Unauthenticated, "the client certificate names no commentd identity: want OU site, moderator or admin and the name as CN")
+	case isComments && role != "site":
+		return nil, status.Error(codes.PermissionDenied, "a moderator's certificate cannot call CommentService")
+	case isComments:
+		return WithIdentity(ctx, Identity{Site: name}), nil
+	case role == "site":
+		return nil, status.Error(codes.PermissionDenied, "a site's certificate cannot call ModerationService")
+	case adminMethods[method] && Role(role) != RoleAdmin:
+		return nil, status.Errorf(codes.PermissionDenied, "%s needs the admin role", method[strings.LastIndexByte(method, '/')+1:])
+	}
+	return WithIdentity(ctx, Identity{Moderator: name}), nil
 }
 
 func bearer(ctx context.Context) (string, error) {

@@ -24,6 +24,8 @@ import (
 
 	"github.com/peterbourgon/ff/v3"
 	"github.com/redis/go-redis/v9"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 
 	"github.com/commentd/commentd/config"
 	"github.com/commentd/commentd/moderation"
@@ -57,6 +59,9 @@ type settings struct {
 	rulesPoll       time.Duration
 	siteKeys        string
 	moderatorTokens string
+	tlsCert         string
+	tlsKey          string
+	tlsClientCA     string
 }
 
 func parseFlags(args []string, stderr io.Writer) (settings, error) {
@@ -74,6 +79,9 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	fs.DurationVar(&s.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight calls may run after SIGTERM")
 	fs.StringVar(&s.siteKeys, "site-keys", "", "site API keys, `site:key,…` (set it in the environment, not on the command line, where ps shows it)")
 	fs.StringVar(&s.moderatorTokens, "moderator-tokens", "", "moderator tokens, `name:token[:role],…`, role moderator (default) or admin")
+	fs.StringVar(&s.tlsCert, "tls-cert", "", "serve TLS with this certificate `file` (PEM; with --tls-key)")
+	fs.StringVar(&s.tlsKey, "tls-key", "", "the TLS certificate's private key `file` (PEM)")
+	fs.StringVar(&s.tlsClientCA, "tls-client-ca", "", "verify client certificates signed by this CA `file` (mTLS); OU site|moderator|admin and CN name identify the caller")
 	fs.DurationVar(&s.rulesPoll, "rules-poll", time.Second, "how often to look for word-list and ban changes made through other replicas")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: commentd [flags]\n\nEvery flag may be set as COMMENTD_<FLAG> in the environment, e.g. COMMENTD_DB.\n\n")
@@ -133,13 +141,27 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	srvOpts := []server.Option{server.WithLogger(log), server.WithCredentials(creds)}
+	switch {
+	case s.tlsCert != "" || s.tlsKey != "":
+		cfg, err := server.TLSConfig(s.tlsCert, s.tlsKey, s.tlsClientCA)
+		if err != nil {
+			return err
+		}
+		if s.tlsClientCA != "" {
+			creds.AcceptClientCertificates()
+		}
+		srvOpts = append(srvOpts, server.WithGRPCOptions(grpc.Creds(credentials.NewTLS(cfg))))
+	case s.tlsClientCA != "":
+		return errors.New("--tls-client-ca needs --tls-cert and --tls-key")
+	}
 	if creds.Empty() {
 		if err := loopbackOnly(s.listen); err != nil {
 			return err
 		}
 		log.Warn("no site keys or moderator tokens: every caller is trusted as the default site and the local admin, so commentd serves on loopback only")
 	}
-	srv := server.New(svc, server.WithLogger(log), server.WithCredentials(creds))
+	srv := server.New(svc, srvOpts...)
 
 	lis, err := net.Listen("tcp", s.listen)
 	if err != nil {
