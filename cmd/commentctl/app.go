@@ -34,6 +34,8 @@ type app struct {
 	server        string
 	token         string
 	insecureToken bool
+	caCert        string // --cacert
+	cert, key     string // --cert, --key
 	output        string
 	timeout       time.Duration
 
@@ -77,9 +79,16 @@ func (a *app) dialToken(ctx context.Context, token string) (*client.Client, erro
 	if a.insecureToken {
 		opts = append(opts, client.WithInsecureToken())
 	}
+	if a.caCert != "" || a.cert != "" || a.key != "" {
+		cfg, err := client.TLSConfig(a.caCert, a.cert, a.key)
+		if err != nil {
+			return nil, usageErrorf("%v", err)
+		}
+		opts = append(opts, client.WithTLS(cfg))
+	}
 	c, err := client.Dial(ctx, a.server, opts...)
 	if errors.Is(err, client.ErrInsecureToken) {
-		return nil, usageErrorf("%v\n(TLS is not supported yet: pass --insecure-token to send the token in plaintext on a network you trust)", err)
+		return nil, usageErrorf("%v\n(use TLS with --cacert, or pass --insecure-token to send the token in plaintext on a network you trust)", err)
 	}
 	if err != nil {
 		return nil, err

@@ -47,6 +47,9 @@ var envFlags = map[string]string{
 	"server":  "COMMENTCTL_SERVER",
 	"token":   "COMMENTCTL_TOKEN",
 	"timeout": "COMMENTCTL_TIMEOUT",
+	"cacert":  "COMMENTCTL_CACERT",
+	"cert":    "COMMENTCTL_CERT",
+	"key":     "COMMENTCTL_KEY",
 }
 
 func newRootCmd(a *app) *cobra.Command {
@@ -76,6 +79,9 @@ func newRootCmd(a *app) *cobra.Command {
 	pf.StringVar(&a.server, "server", "127.0.0.1:50051", "commentd's gRPC `address` (env COMMENTCTL_SERVER)")
 	pf.StringVar(&a.token, "token", "", "moderator `token`, sent as authorization: Bearer (env COMMENTCTL_TOKEN, which ps does not show)")
 	pf.BoolVar(&a.insecureToken, "insecure-token", false, "send the token over plaintext to a server that is not on this machine")
+	pf.StringVar(&a.caCert, "cacert", "", "connect with TLS, verifying the server with this CA certificate `file` (PEM) (env COMMENTCTL_CACERT)")
+	pf.StringVar(&a.cert, "cert", "", "client certificate `file` for mTLS, with --key (env COMMENTCTL_CERT)")
+	pf.StringVar(&a.key, "key", "", "the client certificate's key `file` (env COMMENTCTL_KEY)")
 	pf.StringVarP(&a.output, "output", "o", outTable, "output `format`: table, json (lossless) or ids (one a line, for pipes)")
 	pf.DurationVar(&a.timeout, "timeout", 15*time.Second, "how long one call to commentd may take, retries included (env COMMENTCTL_TIMEOUT)")
 	root.RegisterFlagCompletionFunc("output", fixedCompletions(outTable, outJSON, outIDs))
