@@ -30,11 +30,21 @@ type File struct {
 	// Rules are the thresholds, scores, link limits and patterns of the
 	// spam rules.
 	Rules moderation.RuleConfig `yaml:"rules"`
+	// Privacy says how long reader data is kept.
+	Privacy Privacy `yaml:"privacy"`
+}
+
+// Privacy is the reader-data section of the policy file.
+type Privacy struct {
+	// ClientDataRetention is how long a comment keeps the reader's IP and
+	// user agent; 0 keeps them for ever.
+	ClientDataRetention time.Duration `yaml:"client_data_retention"`
 }
 
 // Defaults returns the built-in policy file.
 func Defaults() File {
-	return File{DefaultStatus: "published", Limits: moderation.DefaultLimits(), RateLimits: moderation.DefaultRateLimits(), Rules: moderation.DefaultRuleConfig()}
+	return File{DefaultStatus: "published", Limits: moderation.DefaultLimits(), RateLimits: moderation.DefaultRateLimits(), Rules: moderation.DefaultRuleConfig(),
+		Privacy: Privacy{ClientDataRetention: moderation.DefaultClientDataRetention}}
 }
 
 // Load reads the policy file at path over the defaults. An empty path
@@ -85,7 +95,11 @@ func (f File) Policy() (moderation.Policy, error) {
 	if err := moderation.CheckRuleConfig(f.Rules); err != nil {
 		return moderation.Policy{}, fmt.Errorf("config: rules: %w", err)
 	}
-	return moderation.Policy{DefaultStatus: st, Limits: l, RateLimits: f.RateLimits, Rules: f.Rules}, nil
+	if f.Privacy.ClientDataRetention < 0 {
+		return moderation.Policy{}, fmt.Errorf("config: privacy.client_data_retention must not be negative")
+	}
+	return moderation.Policy{DefaultStatus: st, Limits: l, RateLimits: f.RateLimits, Rules: f.Rules,
+		ClientDataRetention: f.Privacy.ClientDataRetention}, nil
 }
 
 func checkRateLimits(r moderation.RateLimits) error {

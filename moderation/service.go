@@ -34,11 +34,15 @@ type Policy struct {
 	Limits        Limits
 	RateLimits    RateLimits
 	Rules         RuleConfig
+	// ClientDataRetention is how long comments keep the reader's IP and
+	// user agent; 0 keeps them.
+	ClientDataRetention time.Duration
 }
 
 // DefaultPolicy is DESIGN.md §6's: the built-in limits and rules.
 func DefaultPolicy() Policy {
-	return Policy{DefaultStatus: StatusPublished, Limits: DefaultLimits(), RateLimits: DefaultRateLimits(), Rules: DefaultRuleConfig()}
+	return Policy{DefaultStatus: StatusPublished, Limits: DefaultLimits(), RateLimits: DefaultRateLimits(),
+		Rules: DefaultRuleConfig(), ClientDataRetention: DefaultClientDataRetention}
 }
 
 // Service is the submission pipeline and the moderators' actions.

@@ -62,6 +62,10 @@ type Store interface {
 	// DeleteBan removes a ban and appends audit, in one transaction that
 	// bumps RulesVersion; ErrNotFound when there is no such ban.
 	DeleteBan(ctx context.Context, id string, audit AuditEvent) (Ban, error)
+	// EraseClientData blanks the client IP and user agent of up to limit
+	// comments created before before, and returns how many it changed.
+	EraseClientData(ctx context.Context, before time.Time, limit int) (int64, error)
+
 	// ListBans returns bans in force at now, newest first by (create_time,
 	// id), after the cursor if one is given.
 	ListBans(ctx context.Context, now time.Time, after *Cursor, limit int) ([]Ban, error)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -234,4 +235,44 @@ func TestWordListChangeReachesAnotherReplica(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	})
+}
+
+// TestRetentionErasesClientData ages comments past the retention: their IP
+// and user agent are erased, everything else stays, and a ban on that IP
+// still files the reader's next comment as spam.
+func TestRetentionErasesClientData(t *testing.T) {
+	var clock struct {
+		sync.Mutex
+		now time.Time
+	}
+	clock.now = time.Now()
+	now := func() time.Time { clock.Lock(); defer clock.Unlock(); return clock.now }
+	c := start(t, sqliteStore(t), moderation.WithClock(now))
+	req := submission("retention", "a comment from last month")
+	req.Client.Ip, req.Client.UserAgent = "198.51.100.77", "Mozilla/5.0 (old)"
+	id := submit(t, c, req).GetComment().GetId()
+	if _, err := c.mod.CreateBan(ctxT(t), &pb.CreateBanRequest{Ban: &pb.Ban{Target: &pb.Ban_Ip{Ip: "198.51.100.77"}}}); err != nil {
+		t.Fatal(err)
+	}
+
+	clock.Lock()
+	clock.now = clock.now.Add(moderation.DefaultClientDataRetention + time.Hour)
+	clock.Unlock()
+	n, err := c.svc.EraseExpiredClientData(context.Background())
+	if err != nil || n != 1 {
+		t.Fatalf("EraseExpiredClientData = %d, %v; want 1", n, err)
+	}
+	d, err := c.mod.GetCommentDetail(ctxT(t), &pb.GetCommentDetailRequest{Id: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cl := d.GetComment().GetClient(); cl.GetIp() != "" || cl.GetUserAgent() != "" || d.GetComment().GetAuthorEmail() == "" ||
+		d.GetComment().GetComment().GetBody() != req.GetBody() {
+		t.Errorf("after the retention: %v; want the IP and user agent gone and the comment kept", d.GetComment())
+	}
+	again := submission("retention", "back again")
+	again.Client.Ip = "198.51.100.77"
+	if r := submit(t, c, again); !slices.Contains(rules(r.GetReasons()), "ban_ip") {
+		t.Errorf("the IP ban after erasure: %v, want ban_ip", rules(r.GetReasons()))
+	}
 }

@@ -136,6 +136,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	go svc.WatchRules(ctx, s.rulesPoll)
+	go svc.RunRetention(ctx, time.Hour)
 	go reloadOnHangup(ctx, log, svc, s)
 	creds, err := server.ParseCredentials(s.siteKeys, s.moderatorTokens)
 	if err != nil {

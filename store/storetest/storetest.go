@@ -57,6 +57,7 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"WordLists", testWordLists},
 		{"WordListsConcurrent", testWordListsConcurrent},
 		{"Bans", testBans},
+		{"EraseClientData", testEraseClientData},
 		{"Reopen", testReopen},
 	}
 	for _, tt := range tests {
