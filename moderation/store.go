@@ -62,6 +62,15 @@ type Store interface {
 	// DeleteBan removes a ban and appends audit, in one transaction that
 	// bumps RulesVersion; ErrNotFound when there is no such ban.
 	DeleteBan(ctx context.Context, id string, audit AuditEvent) (Ban, error)
+	// EraseAuthor turns every comment whose author email key is emailKey
+	// into a DELETED tombstone — text, name, email, URL, user id, client
+	// data, keys and reasons blanked, update time at, moderated by the
+	// audit's actor — and appends audit, in one transaction. It returns how
+	// many comments it changed.
+	EraseAuthor(ctx context.Context, emailKey string, at time.Time, audit AuditEvent) (int64, error)
+	// AppendAudit appends one audit event.
+	AppendAudit(ctx context.Context, e AuditEvent) error
+
 	// EraseClientData blanks the client IP and user agent of up to limit
 	// comments created before before, and returns how many it changed.
 	EraseClientData(ctx context.Context, before time.Time, limit int) (int64, error)

@@ -142,6 +142,9 @@ var adminMethods = map[string]bool{
 	pb.ModerationService_UpdateWordList_FullMethodName: true,
 	pb.ModerationService_CreateBan_FullMethodName:      true,
 	pb.ModerationService_DeleteBan_FullMethodName:      true,
+	// Reader data leaves or is destroyed only at an admin's hand.
+	pb.ModerationService_ExportAuthorData_FullMethodName: true,
+	pb.ModerationService_EraseAuthorData_FullMethodName:  true,
 }
 
 // authenticate returns ctx with the caller's identity, or the status that

@@ -87,6 +87,10 @@ func TestAuthentication(t *testing.T) {
 			_, err := mod.UpdateWordList(as(t, "tok-ravi"), &pb.UpdateWordListRequest{List: pb.WordList_WORD_LIST_BLOCK, Add: []string{"x"}})
 			return err
 		}, codes.PermissionDenied},
+		{"moderator may not export an author", func() error {
+			_, err := mod.ExportAuthorData(as(t, "tok-ravi"), &pb.ExportAuthorDataRequest{AuthorEmail: "x@example.com"})
+			return err
+		}, codes.PermissionDenied},
 		{"admin changes word lists", func() error {
 			_, err := mod.UpdateWordList(as(t, "tok-asha"), &pb.UpdateWordListRequest{List: pb.WordList_WORD_LIST_BLOCK, Add: []string{"x"}})
 			return err

@@ -235,3 +235,29 @@ func (s *moderationService) WatchQueue(req *pb.WatchQueueRequest, stream pb.Mode
 		return toStatus(ctx, s.log, stream.Context().Err())
 	}
 }
+
+func (s *moderationService) ExportAuthorData(ctx context.Context, req *pb.ExportAuthorDataRequest) (*pb.ExportAuthorDataResponse, error) {
+	fp := listing("ExportAuthorData", moderation.EmailKey(req.GetAuthorEmail()))
+	after, err := decodeToken(fp, req.GetPageToken())
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	cs, next, err := s.svc.ExportAuthor(ctx, identityOf(ctx).Moderator, req.GetAuthorEmail(),
+		moderation.Page{Size: int(req.GetPageSize()), After: after})
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	resp := &pb.ExportAuthorDataResponse{Comments: make([]*pb.CommentDetail, len(cs)), NextPageToken: encodeToken(fp, next)}
+	for i, c := range cs {
+		resp.Comments[i] = commentDetail(c)
+	}
+	return resp, nil
+}
+
+func (s *moderationService) EraseAuthorData(ctx context.Context, req *pb.EraseAuthorDataRequest) (*pb.EraseAuthorDataResponse, error) {
+	n, err := s.svc.EraseAuthor(ctx, identityOf(ctx).Moderator, req.GetAuthorEmail(), req.GetNote())
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	return &pb.EraseAuthorDataResponse{ErasedCount: n}, nil
+}

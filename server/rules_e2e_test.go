@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -275,4 +276,80 @@ func TestRetentionErasesClientData(t *testing.T) {
 	if r := submit(t, c, again); !slices.Contains(rules(r.GetReasons()), "ban_ip") {
 		t.Errorf("the IP ban after erasure: %v, want ban_ip", rules(r.GetReasons()))
 	}
+}
+
+// TestAuthorExportAndErasure answers a data subject's requests: export
+// lists every comment of theirs in every status; erasure leaves tombstones,
+// audited without the email, and is harmless twice.
+func TestAuthorExportAndErasure(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		c := start(t, b.open(t))
+		var ids []string
+		for i := 0; i < 3; i++ {
+			r := submission("gdpr", fmt.Sprintf("my comment %d", i))
+			r.Author.Email, r.Author.Name = "Priya@Example.in", "प्रिया शर्मा"
+			ids = append(ids, submit(t, c, r).GetComment().GetId())
+		}
+		if _, err := c.mod.ModerateComments(ctxT(t), &pb.ModerateCommentsRequest{Ids: ids[:1], Action: pb.ModerationAction_MODERATION_ACTION_REJECT}); err != nil {
+			t.Fatal(err)
+		}
+		submit(t, c, submission("gdpr", "someone else"))
+
+		var exported []string
+		token := ""
+		for {
+			page, err := c.mod.ExportAuthorData(ctxT(t), &pb.ExportAuthorDataRequest{AuthorEmail: "priya@example.IN", PageSize: 2, PageToken: token})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range page.GetComments() {
+				exported = append(exported, d.GetComment().GetId())
+			}
+			if token = page.GetNextPageToken(); token == "" {
+				break
+			}
+		}
+		if !slices.Equal(exported, ids) {
+			t.Errorf("export = %v, want %v (every status, oldest first)", exported, ids)
+		}
+
+		r, err := c.mod.EraseAuthorData(ctxT(t), &pb.EraseAuthorDataRequest{AuthorEmail: "PRIYA@example.in", Note: "request #42"})
+		if err != nil || r.GetErasedCount() != 3 {
+			t.Fatalf("EraseAuthorData = %v, %v; want 3", r, err)
+		}
+		for _, id := range ids {
+			d, err := c.mod.GetCommentDetail(ctxT(t), &pb.GetCommentDetailRequest{Id: id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cm := d.GetComment(); cm.GetComment().GetBody() != "" || cm.GetComment().GetAuthorName() != "" || cm.GetAuthorEmail() != "" ||
+				cm.GetComment().GetStatus() != pb.CommentStatus_COMMENT_STATUS_DELETED {
+				t.Errorf("after erasure: %v", cm)
+			}
+		}
+		if got := listAll(t, c, "gdpr", 0); len(got) != 1 || got[0].GetBody() != "someone else" {
+			t.Errorf("public listing after erasure: %v", got)
+		}
+		ev, err := c.mod.ListAuditEvents(ctxT(t), &pb.ListAuditEventsRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var actions []string
+		for _, e := range ev.GetEvents() {
+			if strings.Contains(strings.ToLower(e.String()), "priya@example") {
+				t.Errorf("audit event %v holds the erased email", e)
+			}
+			actions = append(actions, e.GetAction())
+		}
+		if !slices.Contains(actions, "author.erase") || !slices.Contains(actions, "author.export") {
+			t.Errorf("audit actions %v lack the export and the erasure", actions)
+		}
+		if r, err := c.mod.EraseAuthorData(ctxT(t), &pb.EraseAuthorDataRequest{AuthorEmail: "priya@example.in"}); err != nil || r.GetErasedCount() != 0 {
+			t.Errorf("erasing again = %v, %v; want 0", r, err)
+		}
+		_, err = c.mod.EraseAuthorData(ctxT(t), &pb.EraseAuthorDataRequest{AuthorEmail: "not an email"})
+		if got := violations(t, err); !slices.Equal(got, []string{"author_email"}) {
+			t.Errorf("bad email: %v", got)
+		}
+	})
 }

@@ -91,7 +91,7 @@ func newRootCmd(a *app) *cobra.Command {
 	})
 	root.AddGroup(
 		&cobra.Group{ID: "comments", Title: "Comments:"},
-		&cobra.Group{ID: "rules", Title: "Bans and word lists:"},
+		&cobra.Group{ID: "rules", Title: "Bans, word lists and authors' data:"},
 	)
 	for _, c := range []*cobra.Command{
 		newQueueCmd(a), newShowCmd(a), newReviewCmd(a), newWatchCmd(a),
@@ -102,7 +102,7 @@ func newRootCmd(a *app) *cobra.Command {
 		c.GroupID = "comments"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newBanCmd(a), newWordsCmd(a)} {
+	for _, c := range []*cobra.Command{newBanCmd(a), newWordsCmd(a), newAuthorCmd(a)} {
 		c.GroupID = "rules"
 		root.AddCommand(c)
 	}

@@ -39,3 +39,26 @@ func TestTLS(t *testing.T) {
 		t.Errorf("--cert without --key: exit %d, want 2 (usage)", r.code)
 	}
 }
+
+// TestAuthorData exports and erases one author's data through commentctl.
+func TestAuthorData(t *testing.T) {
+	srv := startCommentd(t, "")
+	c := dialT(t, srv.Addr)
+	for i := 0; i < 2; i++ {
+		submit(t, c, "2026/11/gdpr", "प्रिया शर्मा", "priya@example.in", "मेरी टिप्पणी "+string(rune('A'+i)))
+	}
+	r := ctl(t, srv.Addr, "", "author", "export", "priya@example.in", "-o", "json")
+	if r.code != 0 || strings.Count(r.stdout, "priya@example.in") != 2 {
+		t.Fatalf("export: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := ctl(t, srv.Addr, "", "author", "erase", "priya@example.in"); r.code != 2 {
+		t.Errorf("erase without --yes: exit %d, want 2", r.code)
+	}
+	r = ctl(t, srv.Addr, "", "author", "erase", "priya@example.in", "--yes", "--note", "request 42")
+	if r.code != 0 || !strings.Contains(r.stdout, "erased 2 comments") {
+		t.Fatalf("erase: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := ctl(t, srv.Addr, "", "author", "export", "priya@example.in", "-o", "json"); r.code != 0 || strings.Contains(r.stdout, "priya") {
+		t.Errorf("export after erasure still shows the author:\n%s", r.stdout)
+	}
+}

@@ -58,6 +58,7 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"WordListsConcurrent", testWordListsConcurrent},
 		{"Bans", testBans},
 		{"EraseClientData", testEraseClientData},
+		{"EraseAuthor", testEraseAuthor},
 		{"Reopen", testReopen},
 	}
 	for _, tt := range tests {

@@ -189,6 +189,220 @@ func (SortOrder) EnumDescriptor() ([]byte, []int) {
 	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{2}
 }
 
+type ExportAuthorDataRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The author's email, compared case-insensitively.
+	AuthorEmail string `protobuf:"bytes,1,opt,name=author_email,json=authorEmail,proto3" json:"author_email,omitempty"`
+	// The most comments to return: 1 to 100; 0 means 50.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page for the same email.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportAuthorDataRequest) Reset() {
+	*x = ExportAuthorDataRequest{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportAuthorDataRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportAuthorDataRequest) ProtoMessage() {}
+
+func (x *ExportAuthorDataRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportAuthorDataRequest.ProtoReflect.Descriptor instead.
+func (*ExportAuthorDataRequest) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ExportAuthorDataRequest) GetAuthorEmail() string {
+	if x != nil {
+		return x.AuthorEmail
+	}
+	return ""
+}
+
+func (x *ExportAuthorDataRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ExportAuthorDataRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ExportAuthorDataResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Comments      []*CommentDetail       `protobuf:"bytes,1,rep,name=comments,proto3" json:"comments,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportAuthorDataResponse) Reset() {
+	*x = ExportAuthorDataResponse{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportAuthorDataResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportAuthorDataResponse) ProtoMessage() {}
+
+func (x *ExportAuthorDataResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportAuthorDataResponse.ProtoReflect.Descriptor instead.
+func (*ExportAuthorDataResponse) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ExportAuthorDataResponse) GetComments() []*CommentDetail {
+	if x != nil {
+		return x.Comments
+	}
+	return nil
+}
+
+func (x *ExportAuthorDataResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type EraseAuthorDataRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The author's email, compared case-insensitively.
+	AuthorEmail string `protobuf:"bytes,1,opt,name=author_email,json=authorEmail,proto3" json:"author_email,omitempty"`
+	// Why, for the audit trail (for example the request's reference).
+	Note          string `protobuf:"bytes,2,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EraseAuthorDataRequest) Reset() {
+	*x = EraseAuthorDataRequest{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EraseAuthorDataRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EraseAuthorDataRequest) ProtoMessage() {}
+
+func (x *EraseAuthorDataRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EraseAuthorDataRequest.ProtoReflect.Descriptor instead.
+func (*EraseAuthorDataRequest) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *EraseAuthorDataRequest) GetAuthorEmail() string {
+	if x != nil {
+		return x.AuthorEmail
+	}
+	return ""
+}
+
+func (x *EraseAuthorDataRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+type EraseAuthorDataResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How many comments were erased.
+	ErasedCount   int64 `protobuf:"varint,1,opt,name=erased_count,json=erasedCount,proto3" json:"erased_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EraseAuthorDataResponse) Reset() {
+	*x = EraseAuthorDataResponse{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EraseAuthorDataResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EraseAuthorDataResponse) ProtoMessage() {}
+
+func (x *EraseAuthorDataResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EraseAuthorDataResponse.ProtoReflect.Descriptor instead.
+func (*EraseAuthorDataResponse) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *EraseAuthorDataResponse) GetErasedCount() int64 {
+	if x != nil {
+		return x.ErasedCount
+	}
+	return 0
+}
+
 type ListQueueRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The status to list; UNSPECIFIED means PENDING.
@@ -213,7 +427,7 @@ type ListQueueRequest struct {
 
 func (x *ListQueueRequest) Reset() {
 	*x = ListQueueRequest{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[0]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -225,7 +439,7 @@ func (x *ListQueueRequest) String() string {
 func (*ListQueueRequest) ProtoMessage() {}
 
 func (x *ListQueueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[0]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -238,7 +452,7 @@ func (x *ListQueueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListQueueRequest.ProtoReflect.Descriptor instead.
 func (*ListQueueRequest) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{0}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ListQueueRequest) GetStatus() CommentStatus {
@@ -308,7 +522,7 @@ type ListQueueResponse struct {
 
 func (x *ListQueueResponse) Reset() {
 	*x = ListQueueResponse{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[1]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -320,7 +534,7 @@ func (x *ListQueueResponse) String() string {
 func (*ListQueueResponse) ProtoMessage() {}
 
 func (x *ListQueueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[1]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -333,7 +547,7 @@ func (x *ListQueueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListQueueResponse.ProtoReflect.Descriptor instead.
 func (*ListQueueResponse) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{1}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListQueueResponse) GetComments() []*CommentDetail {
@@ -360,7 +574,7 @@ type GetCommentDetailRequest struct {
 
 func (x *GetCommentDetailRequest) Reset() {
 	*x = GetCommentDetailRequest{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[2]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -372,7 +586,7 @@ func (x *GetCommentDetailRequest) String() string {
 func (*GetCommentDetailRequest) ProtoMessage() {}
 
 func (x *GetCommentDetailRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[2]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -385,7 +599,7 @@ func (x *GetCommentDetailRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCommentDetailRequest.ProtoReflect.Descriptor instead.
 func (*GetCommentDetailRequest) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{2}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetCommentDetailRequest) GetId() string {
@@ -410,7 +624,7 @@ type AuthorHistory struct {
 
 func (x *AuthorHistory) Reset() {
 	*x = AuthorHistory{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[3]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -422,7 +636,7 @@ func (x *AuthorHistory) String() string {
 func (*AuthorHistory) ProtoMessage() {}
 
 func (x *AuthorHistory) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[3]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -435,7 +649,7 @@ func (x *AuthorHistory) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuthorHistory.ProtoReflect.Descriptor instead.
 func (*AuthorHistory) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{3}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *AuthorHistory) GetPublished() int64 {
@@ -484,7 +698,7 @@ type GetCommentDetailResponse struct {
 
 func (x *GetCommentDetailResponse) Reset() {
 	*x = GetCommentDetailResponse{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[4]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -496,7 +710,7 @@ func (x *GetCommentDetailResponse) String() string {
 func (*GetCommentDetailResponse) ProtoMessage() {}
 
 func (x *GetCommentDetailResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[4]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -509,7 +723,7 @@ func (x *GetCommentDetailResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCommentDetailResponse.ProtoReflect.Descriptor instead.
 func (*GetCommentDetailResponse) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{4}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetCommentDetailResponse) GetComment() *CommentDetail {
@@ -540,7 +754,7 @@ type ModerateCommentsRequest struct {
 
 func (x *ModerateCommentsRequest) Reset() {
 	*x = ModerateCommentsRequest{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[5]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -552,7 +766,7 @@ func (x *ModerateCommentsRequest) String() string {
 func (*ModerateCommentsRequest) ProtoMessage() {}
 
 func (x *ModerateCommentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[5]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -565,7 +779,7 @@ func (x *ModerateCommentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ModerateCommentsRequest.ProtoReflect.Descriptor instead.
 func (*ModerateCommentsRequest) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{5}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ModerateCommentsRequest) GetIds() []string {
@@ -610,7 +824,7 @@ type ModerationResult struct {
 
 func (x *ModerationResult) Reset() {
 	*x = ModerationResult{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[6]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -622,7 +836,7 @@ func (x *ModerationResult) String() string {
 func (*ModerationResult) ProtoMessage() {}
 
 func (x *ModerationResult) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[6]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -635,7 +849,7 @@ func (x *ModerationResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ModerationResult.ProtoReflect.Descriptor instead.
 func (*ModerationResult) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{6}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ModerationResult) GetId() string {
@@ -683,7 +897,7 @@ type ModerateCommentsResponse struct {
 
 func (x *ModerateCommentsResponse) Reset() {
 	*x = ModerateCommentsResponse{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[7]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -695,7 +909,7 @@ func (x *ModerateCommentsResponse) String() string {
 func (*ModerateCommentsResponse) ProtoMessage() {}
 
 func (x *ModerateCommentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[7]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -708,7 +922,7 @@ func (x *ModerateCommentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ModerateCommentsResponse.ProtoReflect.Descriptor instead.
 func (*ModerateCommentsResponse) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{7}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ModerateCommentsResponse) GetResults() []*ModerationResult {
@@ -730,7 +944,7 @@ type WatchQueueRequest struct {
 
 func (x *WatchQueueRequest) Reset() {
 	*x = WatchQueueRequest{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[8]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -742,7 +956,7 @@ func (x *WatchQueueRequest) String() string {
 func (*WatchQueueRequest) ProtoMessage() {}
 
 func (x *WatchQueueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[8]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -755,7 +969,7 @@ func (x *WatchQueueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchQueueRequest.ProtoReflect.Descriptor instead.
 func (*WatchQueueRequest) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{8}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *WatchQueueRequest) GetStatuses() []CommentStatus {
@@ -781,7 +995,7 @@ type WatchQueueResponse struct {
 
 func (x *WatchQueueResponse) Reset() {
 	*x = WatchQueueResponse{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[9]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -793,7 +1007,7 @@ func (x *WatchQueueResponse) String() string {
 func (*WatchQueueResponse) ProtoMessage() {}
 
 func (x *WatchQueueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[9]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -806,7 +1020,7 @@ func (x *WatchQueueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchQueueResponse.ProtoReflect.Descriptor instead.
 func (*WatchQueueResponse) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{9}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *WatchQueueResponse) GetComment() *CommentDetail {
@@ -843,7 +1057,7 @@ type Ban struct {
 
 func (x *Ban) Reset() {
 	*x = Ban{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[10]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -855,7 +1069,7 @@ func (x *Ban) String() string {
 func (*Ban) ProtoMessage() {}
 
 func (x *Ban) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[10]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -868,7 +1082,7 @@ func (x *Ban) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ban.ProtoReflect.Descriptor instead.
 func (*Ban) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{10}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Ban) GetId() string {
@@ -991,7 +1205,7 @@ type CreateBanRequest struct {
 
 func (x *CreateBanRequest) Reset() {
 	*x = CreateBanRequest{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[11]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1003,7 +1217,7 @@ func (x *CreateBanRequest) String() string {
 func (*CreateBanRequest) ProtoMessage() {}
 
 func (x *CreateBanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[11]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1016,7 +1230,7 @@ func (x *CreateBanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBanRequest.ProtoReflect.Descriptor instead.
 func (*CreateBanRequest) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{11}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CreateBanRequest) GetBan() *Ban {
@@ -1035,7 +1249,7 @@ type CreateBanResponse struct {
 
 func (x *CreateBanResponse) Reset() {
 	*x = CreateBanResponse{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[12]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1047,7 +1261,7 @@ func (x *CreateBanResponse) String() string {
 func (*CreateBanResponse) ProtoMessage() {}
 
 func (x *CreateBanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[12]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1060,7 +1274,7 @@ func (x *CreateBanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBanResponse.ProtoReflect.Descriptor instead.
 func (*CreateBanResponse) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{12}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CreateBanResponse) GetBan() *Ban {
@@ -1082,7 +1296,7 @@ type ListBansRequest struct {
 
 func (x *ListBansRequest) Reset() {
 	*x = ListBansRequest{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[13]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1094,7 +1308,7 @@ func (x *ListBansRequest) String() string {
 func (*ListBansRequest) ProtoMessage() {}
 
 func (x *ListBansRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[13]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1107,7 +1321,7 @@ func (x *ListBansRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBansRequest.ProtoReflect.Descriptor instead.
 func (*ListBansRequest) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{13}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListBansRequest) GetPageSize() int32 {
@@ -1134,7 +1348,7 @@ type ListBansResponse struct {
 
 func (x *ListBansResponse) Reset() {
 	*x = ListBansResponse{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[14]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1146,7 +1360,7 @@ func (x *ListBansResponse) String() string {
 func (*ListBansResponse) ProtoMessage() {}
 
 func (x *ListBansResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[14]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1159,7 +1373,7 @@ func (x *ListBansResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBansResponse.ProtoReflect.Descriptor instead.
 func (*ListBansResponse) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{14}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListBansResponse) GetBans() []*Ban {
@@ -1186,7 +1400,7 @@ type DeleteBanRequest struct {
 
 func (x *DeleteBanRequest) Reset() {
 	*x = DeleteBanRequest{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[15]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1198,7 +1412,7 @@ func (x *DeleteBanRequest) String() string {
 func (*DeleteBanRequest) ProtoMessage() {}
 
 func (x *DeleteBanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[15]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1211,7 +1425,7 @@ func (x *DeleteBanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteBanRequest.ProtoReflect.Descriptor instead.
 func (*DeleteBanRequest) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{15}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *DeleteBanRequest) GetId() string {
@@ -1229,7 +1443,7 @@ type DeleteBanResponse struct {
 
 func (x *DeleteBanResponse) Reset() {
 	*x = DeleteBanResponse{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[16]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1241,7 +1455,7 @@ func (x *DeleteBanResponse) String() string {
 func (*DeleteBanResponse) ProtoMessage() {}
 
 func (x *DeleteBanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[16]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1254,7 +1468,7 @@ func (x *DeleteBanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteBanResponse.ProtoReflect.Descriptor instead.
 func (*DeleteBanResponse) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{16}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{20}
 }
 
 type ListWordListsRequest struct {
@@ -1265,7 +1479,7 @@ type ListWordListsRequest struct {
 
 func (x *ListWordListsRequest) Reset() {
 	*x = ListWordListsRequest{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[17]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1277,7 +1491,7 @@ func (x *ListWordListsRequest) String() string {
 func (*ListWordListsRequest) ProtoMessage() {}
 
 func (x *ListWordListsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[17]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1290,7 +1504,7 @@ func (x *ListWordListsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWordListsRequest.ProtoReflect.Descriptor instead.
 func (*ListWordListsRequest) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{17}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{21}
 }
 
 // WordListTerms is one word list's terms.
@@ -1305,7 +1519,7 @@ type WordListTerms struct {
 
 func (x *WordListTerms) Reset() {
 	*x = WordListTerms{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[18]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1317,7 +1531,7 @@ func (x *WordListTerms) String() string {
 func (*WordListTerms) ProtoMessage() {}
 
 func (x *WordListTerms) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[18]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1330,7 +1544,7 @@ func (x *WordListTerms) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WordListTerms.ProtoReflect.Descriptor instead.
 func (*WordListTerms) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{18}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *WordListTerms) GetList() WordList {
@@ -1357,7 +1571,7 @@ type ListWordListsResponse struct {
 
 func (x *ListWordListsResponse) Reset() {
 	*x = ListWordListsResponse{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[19]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1369,7 +1583,7 @@ func (x *ListWordListsResponse) String() string {
 func (*ListWordListsResponse) ProtoMessage() {}
 
 func (x *ListWordListsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[19]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1382,7 +1596,7 @@ func (x *ListWordListsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWordListsResponse.ProtoReflect.Descriptor instead.
 func (*ListWordListsResponse) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{19}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListWordListsResponse) GetLists() []*WordListTerms {
@@ -1407,7 +1621,7 @@ type UpdateWordListRequest struct {
 
 func (x *UpdateWordListRequest) Reset() {
 	*x = UpdateWordListRequest{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[20]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1419,7 +1633,7 @@ func (x *UpdateWordListRequest) String() string {
 func (*UpdateWordListRequest) ProtoMessage() {}
 
 func (x *UpdateWordListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[20]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1432,7 +1646,7 @@ func (x *UpdateWordListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateWordListRequest.ProtoReflect.Descriptor instead.
 func (*UpdateWordListRequest) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{20}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *UpdateWordListRequest) GetList() WordList {
@@ -1466,7 +1680,7 @@ type UpdateWordListResponse struct {
 
 func (x *UpdateWordListResponse) Reset() {
 	*x = UpdateWordListResponse{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[21]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1478,7 +1692,7 @@ func (x *UpdateWordListResponse) String() string {
 func (*UpdateWordListResponse) ProtoMessage() {}
 
 func (x *UpdateWordListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[21]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1491,7 +1705,7 @@ func (x *UpdateWordListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateWordListResponse.ProtoReflect.Descriptor instead.
 func (*UpdateWordListResponse) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{21}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *UpdateWordListResponse) GetList() *WordListTerms {
@@ -1524,7 +1738,7 @@ type AuditEvent struct {
 
 func (x *AuditEvent) Reset() {
 	*x = AuditEvent{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[22]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1536,7 +1750,7 @@ func (x *AuditEvent) String() string {
 func (*AuditEvent) ProtoMessage() {}
 
 func (x *AuditEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[22]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1549,7 +1763,7 @@ func (x *AuditEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditEvent.ProtoReflect.Descriptor instead.
 func (*AuditEvent) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{22}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *AuditEvent) GetId() string {
@@ -1617,7 +1831,7 @@ type ListAuditEventsRequest struct {
 
 func (x *ListAuditEventsRequest) Reset() {
 	*x = ListAuditEventsRequest{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[23]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1629,7 +1843,7 @@ func (x *ListAuditEventsRequest) String() string {
 func (*ListAuditEventsRequest) ProtoMessage() {}
 
 func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[23]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1642,7 +1856,7 @@ func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsRequest) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{23}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListAuditEventsRequest) GetActor() string {
@@ -1684,7 +1898,7 @@ type ListAuditEventsResponse struct {
 
 func (x *ListAuditEventsResponse) Reset() {
 	*x = ListAuditEventsResponse{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[24]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1696,7 +1910,7 @@ func (x *ListAuditEventsResponse) String() string {
 func (*ListAuditEventsResponse) ProtoMessage() {}
 
 func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[24]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1709,7 +1923,7 @@ func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsResponse) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{24}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListAuditEventsResponse) GetEvents() []*AuditEvent {
@@ -1730,7 +1944,20 @@ var File_commentd_v1_moderation_service_proto protoreflect.FileDescriptor
 
 const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\n" +
-	"$commentd/v1/moderation_service.proto\x12\vcommentd.v1\x1a\x19commentd/v1/comment.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe4\x02\n" +
+	"$commentd/v1/moderation_service.proto\x12\vcommentd.v1\x1a\x19commentd/v1/comment.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"x\n" +
+	"\x17ExportAuthorDataRequest\x12!\n" +
+	"\fauthor_email\x18\x01 \x01(\tR\vauthorEmail\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"z\n" +
+	"\x18ExportAuthorDataResponse\x126\n" +
+	"\bcomments\x18\x01 \x03(\v2\x1a.commentd.v1.CommentDetailR\bcomments\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"O\n" +
+	"\x16EraseAuthorDataRequest\x12!\n" +
+	"\fauthor_email\x18\x01 \x01(\tR\vauthorEmail\x12\x12\n" +
+	"\x04note\x18\x02 \x01(\tR\x04note\"<\n" +
+	"\x17EraseAuthorDataResponse\x12!\n" +
+	"\ferased_count\x18\x01 \x01(\x03R\verasedCount\"\xe4\x02\n" +
 	"\x10ListQueueRequest\x122\n" +
 	"\x06status\x18\x01 \x01(\x0e2\x1a.commentd.v1.CommentStatusR\x06status\x12\x1d\n" +
 	"\n" +
@@ -1848,7 +2075,7 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\tSortOrder\x12\x1a\n" +
 	"\x16SORT_ORDER_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17SORT_ORDER_NEWEST_FIRST\x10\x01\x12\x1b\n" +
-	"\x17SORT_ORDER_OLDEST_FIRST\x10\x022\xe4\x06\n" +
+	"\x17SORT_ORDER_OLDEST_FIRST\x10\x022\xa3\b\n" +
 	"\x11ModerationService\x12J\n" +
 	"\tListQueue\x12\x1d.commentd.v1.ListQueueRequest\x1a\x1e.commentd.v1.ListQueueResponse\x12_\n" +
 	"\x10GetCommentDetail\x12$.commentd.v1.GetCommentDetailRequest\x1a%.commentd.v1.GetCommentDetailResponse\x12_\n" +
@@ -1860,7 +2087,9 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\tDeleteBan\x12\x1d.commentd.v1.DeleteBanRequest\x1a\x1e.commentd.v1.DeleteBanResponse\x12V\n" +
 	"\rListWordLists\x12!.commentd.v1.ListWordListsRequest\x1a\".commentd.v1.ListWordListsResponse\x12Y\n" +
 	"\x0eUpdateWordList\x12\".commentd.v1.UpdateWordListRequest\x1a#.commentd.v1.UpdateWordListResponse\x12\\\n" +
-	"\x0fListAuditEvents\x12#.commentd.v1.ListAuditEventsRequest\x1a$.commentd.v1.ListAuditEventsResponseB;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
+	"\x0fListAuditEvents\x12#.commentd.v1.ListAuditEventsRequest\x1a$.commentd.v1.ListAuditEventsResponse\x12_\n" +
+	"\x10ExportAuthorData\x12$.commentd.v1.ExportAuthorDataRequest\x1a%.commentd.v1.ExportAuthorDataResponse\x12\\\n" +
+	"\x0fEraseAuthorData\x12#.commentd.v1.EraseAuthorDataRequest\x1a$.commentd.v1.EraseAuthorDataResponseB;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
 
 var (
 	file_commentd_v1_moderation_service_proto_rawDescOnce sync.Once
@@ -1875,89 +2104,98 @@ func file_commentd_v1_moderation_service_proto_rawDescGZIP() []byte {
 }
 
 var file_commentd_v1_moderation_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_commentd_v1_moderation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_commentd_v1_moderation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_commentd_v1_moderation_service_proto_goTypes = []any{
 	(ModerationAction)(0),            // 0: commentd.v1.ModerationAction
 	(WordList)(0),                    // 1: commentd.v1.WordList
 	(SortOrder)(0),                   // 2: commentd.v1.SortOrder
-	(*ListQueueRequest)(nil),         // 3: commentd.v1.ListQueueRequest
-	(*ListQueueResponse)(nil),        // 4: commentd.v1.ListQueueResponse
-	(*GetCommentDetailRequest)(nil),  // 5: commentd.v1.GetCommentDetailRequest
-	(*AuthorHistory)(nil),            // 6: commentd.v1.AuthorHistory
-	(*GetCommentDetailResponse)(nil), // 7: commentd.v1.GetCommentDetailResponse
-	(*ModerateCommentsRequest)(nil),  // 8: commentd.v1.ModerateCommentsRequest
-	(*ModerationResult)(nil),         // 9: commentd.v1.ModerationResult
-	(*ModerateCommentsResponse)(nil), // 10: commentd.v1.ModerateCommentsResponse
-	(*WatchQueueRequest)(nil),        // 11: commentd.v1.WatchQueueRequest
-	(*WatchQueueResponse)(nil),       // 12: commentd.v1.WatchQueueResponse
-	(*Ban)(nil),                      // 13: commentd.v1.Ban
-	(*CreateBanRequest)(nil),         // 14: commentd.v1.CreateBanRequest
-	(*CreateBanResponse)(nil),        // 15: commentd.v1.CreateBanResponse
-	(*ListBansRequest)(nil),          // 16: commentd.v1.ListBansRequest
-	(*ListBansResponse)(nil),         // 17: commentd.v1.ListBansResponse
-	(*DeleteBanRequest)(nil),         // 18: commentd.v1.DeleteBanRequest
-	(*DeleteBanResponse)(nil),        // 19: commentd.v1.DeleteBanResponse
-	(*ListWordListsRequest)(nil),     // 20: commentd.v1.ListWordListsRequest
-	(*WordListTerms)(nil),            // 21: commentd.v1.WordListTerms
-	(*ListWordListsResponse)(nil),    // 22: commentd.v1.ListWordListsResponse
-	(*UpdateWordListRequest)(nil),    // 23: commentd.v1.UpdateWordListRequest
-	(*UpdateWordListResponse)(nil),   // 24: commentd.v1.UpdateWordListResponse
-	(*AuditEvent)(nil),               // 25: commentd.v1.AuditEvent
-	(*ListAuditEventsRequest)(nil),   // 26: commentd.v1.ListAuditEventsRequest
-	(*ListAuditEventsResponse)(nil),  // 27: commentd.v1.ListAuditEventsResponse
-	(CommentStatus)(0),               // 28: commentd.v1.CommentStatus
-	(*timestamppb.Timestamp)(nil),    // 29: google.protobuf.Timestamp
-	(*CommentDetail)(nil),            // 30: commentd.v1.CommentDetail
+	(*ExportAuthorDataRequest)(nil),  // 3: commentd.v1.ExportAuthorDataRequest
+	(*ExportAuthorDataResponse)(nil), // 4: commentd.v1.ExportAuthorDataResponse
+	(*EraseAuthorDataRequest)(nil),   // 5: commentd.v1.EraseAuthorDataRequest
+	(*EraseAuthorDataResponse)(nil),  // 6: commentd.v1.EraseAuthorDataResponse
+	(*ListQueueRequest)(nil),         // 7: commentd.v1.ListQueueRequest
+	(*ListQueueResponse)(nil),        // 8: commentd.v1.ListQueueResponse
+	(*GetCommentDetailRequest)(nil),  // 9: commentd.v1.GetCommentDetailRequest
+	(*AuthorHistory)(nil),            // 10: commentd.v1.AuthorHistory
+	(*GetCommentDetailResponse)(nil), // 11: commentd.v1.GetCommentDetailResponse
+	(*ModerateCommentsRequest)(nil),  // 12: commentd.v1.ModerateCommentsRequest
+	(*ModerationResult)(nil),         // 13: commentd.v1.ModerationResult
+	(*ModerateCommentsResponse)(nil), // 14: commentd.v1.ModerateCommentsResponse
+	(*WatchQueueRequest)(nil),        // 15: commentd.v1.WatchQueueRequest
+	(*WatchQueueResponse)(nil),       // 16: commentd.v1.WatchQueueResponse
+	(*Ban)(nil),                      // 17: commentd.v1.Ban
+	(*CreateBanRequest)(nil),         // 18: commentd.v1.CreateBanRequest
+	(*CreateBanResponse)(nil),        // 19: commentd.v1.CreateBanResponse
+	(*ListBansRequest)(nil),          // 20: commentd.v1.ListBansRequest
+	(*ListBansResponse)(nil),         // 21: commentd.v1.ListBansResponse
+	(*DeleteBanRequest)(nil),         // 22: commentd.v1.DeleteBanRequest
+	(*DeleteBanResponse)(nil),        // 23: commentd.v1.DeleteBanResponse
+	(*ListWordListsRequest)(nil),     // 24: commentd.v1.ListWordListsRequest
+	(*WordListTerms)(nil),            // 25: commentd.v1.WordListTerms
+	(*ListWordListsResponse)(nil),    // 26: commentd.v1.ListWordListsResponse
+	(*UpdateWordListRequest)(nil),    // 27: commentd.v1.UpdateWordListRequest
+	(*UpdateWordListResponse)(nil),   // 28: commentd.v1.UpdateWordListResponse
+	(*AuditEvent)(nil),               // 29: commentd.v1.AuditEvent
+	(*ListAuditEventsRequest)(nil),   // 30: commentd.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),  // 31: commentd.v1.ListAuditEventsResponse
+	(*CommentDetail)(nil),            // 32: commentd.v1.CommentDetail
+	(CommentStatus)(0),               // 33: commentd.v1.CommentStatus
+	(*timestamppb.Timestamp)(nil),    // 34: google.protobuf.Timestamp
 }
 var file_commentd_v1_moderation_service_proto_depIdxs = []int32{
-	28, // 0: commentd.v1.ListQueueRequest.status:type_name -> commentd.v1.CommentStatus
-	29, // 1: commentd.v1.ListQueueRequest.start_time:type_name -> google.protobuf.Timestamp
-	29, // 2: commentd.v1.ListQueueRequest.end_time:type_name -> google.protobuf.Timestamp
-	2,  // 3: commentd.v1.ListQueueRequest.order:type_name -> commentd.v1.SortOrder
-	30, // 4: commentd.v1.ListQueueResponse.comments:type_name -> commentd.v1.CommentDetail
-	30, // 5: commentd.v1.GetCommentDetailResponse.comment:type_name -> commentd.v1.CommentDetail
-	6,  // 6: commentd.v1.GetCommentDetailResponse.author_history:type_name -> commentd.v1.AuthorHistory
-	0,  // 7: commentd.v1.ModerateCommentsRequest.action:type_name -> commentd.v1.ModerationAction
-	28, // 8: commentd.v1.ModerationResult.status:type_name -> commentd.v1.CommentStatus
-	9,  // 9: commentd.v1.ModerateCommentsResponse.results:type_name -> commentd.v1.ModerationResult
-	28, // 10: commentd.v1.WatchQueueRequest.statuses:type_name -> commentd.v1.CommentStatus
-	30, // 11: commentd.v1.WatchQueueResponse.comment:type_name -> commentd.v1.CommentDetail
-	29, // 12: commentd.v1.Ban.expire_time:type_name -> google.protobuf.Timestamp
-	29, // 13: commentd.v1.Ban.create_time:type_name -> google.protobuf.Timestamp
-	13, // 14: commentd.v1.CreateBanRequest.ban:type_name -> commentd.v1.Ban
-	13, // 15: commentd.v1.CreateBanResponse.ban:type_name -> commentd.v1.Ban
-	13, // 16: commentd.v1.ListBansResponse.bans:type_name -> commentd.v1.Ban
-	1,  // 17: commentd.v1.WordListTerms.list:type_name -> commentd.v1.WordList
-	21, // 18: commentd.v1.ListWordListsResponse.lists:type_name -> commentd.v1.WordListTerms
-	1,  // 19: commentd.v1.UpdateWordListRequest.list:type_name -> commentd.v1.WordList
-	21, // 20: commentd.v1.UpdateWordListResponse.list:type_name -> commentd.v1.WordListTerms
-	29, // 21: commentd.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
-	25, // 22: commentd.v1.ListAuditEventsResponse.events:type_name -> commentd.v1.AuditEvent
-	3,  // 23: commentd.v1.ModerationService.ListQueue:input_type -> commentd.v1.ListQueueRequest
-	5,  // 24: commentd.v1.ModerationService.GetCommentDetail:input_type -> commentd.v1.GetCommentDetailRequest
-	8,  // 25: commentd.v1.ModerationService.ModerateComments:input_type -> commentd.v1.ModerateCommentsRequest
-	11, // 26: commentd.v1.ModerationService.WatchQueue:input_type -> commentd.v1.WatchQueueRequest
-	14, // 27: commentd.v1.ModerationService.CreateBan:input_type -> commentd.v1.CreateBanRequest
-	16, // 28: commentd.v1.ModerationService.ListBans:input_type -> commentd.v1.ListBansRequest
-	18, // 29: commentd.v1.ModerationService.DeleteBan:input_type -> commentd.v1.DeleteBanRequest
-	20, // 30: commentd.v1.ModerationService.ListWordLists:input_type -> commentd.v1.ListWordListsRequest
-	23, // 31: commentd.v1.ModerationService.UpdateWordList:input_type -> commentd.v1.UpdateWordListRequest
-	26, // 32: commentd.v1.ModerationService.ListAuditEvents:input_type -> commentd.v1.ListAuditEventsRequest
-	4,  // 33: commentd.v1.ModerationService.ListQueue:output_type -> commentd.v1.ListQueueResponse
-	7,  // 34: commentd.v1.ModerationService.GetCommentDetail:output_type -> commentd.v1.GetCommentDetailResponse
-	10, // 35: commentd.v1.ModerationService.ModerateComments:output_type -> commentd.v1.ModerateCommentsResponse
-	12, // 36: commentd.v1.ModerationService.WatchQueue:output_type -> commentd.v1.WatchQueueResponse
-	15, // 37: commentd.v1.ModerationService.CreateBan:output_type -> commentd.v1.CreateBanResponse
-	17, // 38: commentd.v1.ModerationService.ListBans:output_type -> commentd.v1.ListBansResponse
-	19, // 39: commentd.v1.ModerationService.DeleteBan:output_type -> commentd.v1.DeleteBanResponse
-	22, // 40: commentd.v1.ModerationService.ListWordLists:output_type -> commentd.v1.ListWordListsResponse
-	24, // 41: commentd.v1.ModerationService.UpdateWordList:output_type -> commentd.v1.UpdateWordListResponse
-	27, // 42: commentd.v1.ModerationService.ListAuditEvents:output_type -> commentd.v1.ListAuditEventsResponse
-	33, // [33:43] is the sub-list for method output_type
-	23, // [23:33] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	32, // 0: commentd.v1.ExportAuthorDataResponse.comments:type_name -> commentd.v1.CommentDetail
+	33, // 1: commentd.v1.ListQueueRequest.status:type_name -> commentd.v1.CommentStatus
+	34, // 2: commentd.v1.ListQueueRequest.start_time:type_name -> google.protobuf.Timestamp
+	34, // 3: commentd.v1.ListQueueRequest.end_time:type_name -> google.protobuf.Timestamp
+	2,  // 4: commentd.v1.ListQueueRequest.order:type_name -> commentd.v1.SortOrder
+	32, // 5: commentd.v1.ListQueueResponse.comments:type_name -> commentd.v1.CommentDetail
+	32, // 6: commentd.v1.GetCommentDetailResponse.comment:type_name -> commentd.v1.CommentDetail
+	10, // 7: commentd.v1.GetCommentDetailResponse.author_history:type_name -> commentd.v1.AuthorHistory
+	0,  // 8: commentd.v1.ModerateCommentsRequest.action:type_name -> commentd.v1.ModerationAction
+	33, // 9: commentd.v1.ModerationResult.status:type_name -> commentd.v1.CommentStatus
+	13, // 10: commentd.v1.ModerateCommentsResponse.results:type_name -> commentd.v1.ModerationResult
+	33, // 11: commentd.v1.WatchQueueRequest.statuses:type_name -> commentd.v1.CommentStatus
+	32, // 12: commentd.v1.WatchQueueResponse.comment:type_name -> commentd.v1.CommentDetail
+	34, // 13: commentd.v1.Ban.expire_time:type_name -> google.protobuf.Timestamp
+	34, // 14: commentd.v1.Ban.create_time:type_name -> google.protobuf.Timestamp
+	17, // 15: commentd.v1.CreateBanRequest.ban:type_name -> commentd.v1.Ban
+	17, // 16: commentd.v1.CreateBanResponse.ban:type_name -> commentd.v1.Ban
+	17, // 17: commentd.v1.ListBansResponse.bans:type_name -> commentd.v1.Ban
+	1,  // 18: commentd.v1.WordListTerms.list:type_name -> commentd.v1.WordList
+	25, // 19: commentd.v1.ListWordListsResponse.lists:type_name -> commentd.v1.WordListTerms
+	1,  // 20: commentd.v1.UpdateWordListRequest.list:type_name -> commentd.v1.WordList
+	25, // 21: commentd.v1.UpdateWordListResponse.list:type_name -> commentd.v1.WordListTerms
+	34, // 22: commentd.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
+	29, // 23: commentd.v1.ListAuditEventsResponse.events:type_name -> commentd.v1.AuditEvent
+	7,  // 24: commentd.v1.ModerationService.ListQueue:input_type -> commentd.v1.ListQueueRequest
+	9,  // 25: commentd.v1.ModerationService.GetCommentDetail:input_type -> commentd.v1.GetCommentDetailRequest
+	12, // 26: commentd.v1.ModerationService.ModerateComments:input_type -> commentd.v1.ModerateCommentsRequest
+	15, // 27: commentd.v1.ModerationService.WatchQueue:input_type -> commentd.v1.WatchQueueRequest
+	18, // 28: commentd.v1.ModerationService.CreateBan:input_type -> commentd.v1.CreateBanRequest
+	20, // 29: commentd.v1.ModerationService.ListBans:input_type -> commentd.v1.ListBansRequest
+	22, // 30: commentd.v1.ModerationService.DeleteBan:input_type -> commentd.v1.DeleteBanRequest
+	24, // 31: commentd.v1.ModerationService.ListWordLists:input_type -> commentd.v1.ListWordListsRequest
+	27, // 32: commentd.v1.ModerationService.UpdateWordList:input_type -> commentd.v1.UpdateWordListRequest
+	30, // 33: commentd.v1.ModerationService.ListAuditEvents:input_type -> commentd.v1.ListAuditEventsRequest
+	3,  // 34: commentd.v1.ModerationService.ExportAuthorData:input_type -> commentd.v1.ExportAuthorDataRequest
+	5,  // 35: commentd.v1.ModerationService.EraseAuthorData:input_type -> commentd.v1.EraseAuthorDataRequest
+	8,  // 36: commentd.v1.ModerationService.ListQueue:output_type -> commentd.v1.ListQueueResponse
+	11, // 37: commentd.v1.ModerationService.GetCommentDetail:output_type -> commentd.v1.GetCommentDetailResponse
+	14, // 38: commentd.v1.ModerationService.ModerateComments:output_type -> commentd.v1.ModerateCommentsResponse
+	16, // 39: commentd.v1.ModerationService.WatchQueue:output_type -> commentd.v1.WatchQueueResponse
+	19, // 40: commentd.v1.ModerationService.CreateBan:output_type -> commentd.v1.CreateBanResponse
+	21, // 41: commentd.v1.ModerationService.ListBans:output_type -> commentd.v1.ListBansResponse
+	23, // 42: commentd.v1.ModerationService.DeleteBan:output_type -> commentd.v1.DeleteBanResponse
+	26, // 43: commentd.v1.ModerationService.ListWordLists:output_type -> commentd.v1.ListWordListsResponse
+	28, // 44: commentd.v1.ModerationService.UpdateWordList:output_type -> commentd.v1.UpdateWordListResponse
+	31, // 45: commentd.v1.ModerationService.ListAuditEvents:output_type -> commentd.v1.ListAuditEventsResponse
+	4,  // 46: commentd.v1.ModerationService.ExportAuthorData:output_type -> commentd.v1.ExportAuthorDataResponse
+	6,  // 47: commentd.v1.ModerationService.EraseAuthorData:output_type -> commentd.v1.EraseAuthorDataResponse
+	36, // [36:48] is the sub-list for method output_type
+	24, // [24:36] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_commentd_v1_moderation_service_proto_init() }
@@ -1966,7 +2204,7 @@ func file_commentd_v1_moderation_service_proto_init() {
 		return
 	}
 	file_commentd_v1_comment_proto_init()
-	file_commentd_v1_moderation_service_proto_msgTypes[10].OneofWrappers = []any{
+	file_commentd_v1_moderation_service_proto_msgTypes[14].OneofWrappers = []any{
 		(*Ban_Email)(nil),
 		(*Ban_Ip)(nil),
 		(*Ban_Cidr)(nil),
@@ -1978,7 +2216,7 @@ func file_commentd_v1_moderation_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commentd_v1_moderation_service_proto_rawDesc), len(file_commentd_v1_moderation_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   25,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -29,6 +29,8 @@ const (
 	ModerationService_ListWordLists_FullMethodName    = "/commentd.v1.ModerationService/ListWordLists"
 	ModerationService_UpdateWordList_FullMethodName   = "/commentd.v1.ModerationService/UpdateWordList"
 	ModerationService_ListAuditEvents_FullMethodName  = "/commentd.v1.ModerationService/ListAuditEvents"
+	ModerationService_ExportAuthorData_FullMethodName = "/commentd.v1.ModerationService/ExportAuthorData"
+	ModerationService_EraseAuthorData_FullMethodName  = "/commentd.v1.ModerationService/EraseAuthorData"
 )
 
 // ModerationServiceClient is the client API for ModerationService service.
@@ -72,6 +74,16 @@ type ModerationServiceClient interface {
 	// Lists the audit trail: every moderator action and rule change, newest
 	// first.
 	ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error)
+	// Exports everything stored about one author, by email, for a data
+	// subject's access request: every comment in every status, oldest first,
+	// paged. Needs the admin role; audited.
+	ExportAuthorData(ctx context.Context, in *ExportAuthorDataRequest, opts ...grpc.CallOption) (*ExportAuthorDataResponse, error)
+	// Erases one author's data, by email, for a data subject's erasure
+	// request: every comment of theirs becomes a DELETED tombstone with its
+	// text, name, email, URL, IP, user agent and referrer blanked (the id
+	// stays, so replies keep their thread). Needs the admin role; audited
+	// without the email. Erasing twice is harmless.
+	EraseAuthorData(ctx context.Context, in *EraseAuthorDataRequest, opts ...grpc.CallOption) (*EraseAuthorDataResponse, error)
 }
 
 type moderationServiceClient struct {
@@ -191,6 +203,26 @@ func (c *moderationServiceClient) ListAuditEvents(ctx context.Context, in *ListA
 	return out, nil
 }
 
+func (c *moderationServiceClient) ExportAuthorData(ctx context.Context, in *ExportAuthorDataRequest, opts ...grpc.CallOption) (*ExportAuthorDataResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ExportAuthorDataResponse)
+	err := c.cc.Invoke(ctx, ModerationService_ExportAuthorData_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *moderationServiceClient) EraseAuthorData(ctx context.Context, in *EraseAuthorDataRequest, opts ...grpc.CallOption) (*EraseAuthorDataResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(EraseAuthorDataResponse)
+	err := c.cc.Invoke(ctx, ModerationService_EraseAuthorData_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ModerationServiceServer is the server API for ModerationService service.
 // All implementations must embed UnimplementedModerationServiceServer
 // for forward compatibility.
@@ -232,6 +264,16 @@ type ModerationServiceServer interface {
 	// Lists the audit trail: every moderator action and rule change, newest
 	// first.
 	ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error)
+	// Exports everything stored about one author, by email, for a data
+	// subject's access request: every comment in every status, oldest first,
+	// paged. Needs the admin role; audited.
+	ExportAuthorData(context.Context, *ExportAuthorDataRequest) (*ExportAuthorDataResponse, error)
+	// Erases one author's data, by email, for a data subject's erasure
+	// request: every comment of theirs becomes a DELETED tombstone with its
+	// text, name, email, URL, IP, user agent and referrer blanked (the id
+	// stays, so replies keep their thread). Needs the admin role; audited
+	// without the email. Erasing twice is harmless.
+	EraseAuthorData(context.Context, *EraseAuthorDataRequest) (*EraseAuthorDataResponse, error)
 	mustEmbedUnimplementedModerationServiceServer()
 }
 
@@ -271,6 +313,12 @@ func (UnimplementedModerationServiceServer) UpdateWordList(context.Context, *Upd
 }
 func (UnimplementedModerationServiceServer) ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAuditEvents not implemented")
+}
+func (UnimplementedModerationServiceServer) ExportAuthorData(context.Context, *ExportAuthorDataRequest) (*ExportAuthorDataResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportAuthorData not implemented")
+}
+func (UnimplementedModerationServiceServer) EraseAuthorData(context.Context, *EraseAuthorDataRequest) (*EraseAuthorDataResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method EraseAuthorData not implemented")
 }
 func (UnimplementedModerationServiceServer) mustEmbedUnimplementedModerationServiceServer() {}
 func (UnimplementedModerationServiceServer) testEmbeddedByValue()                           {}
@@ -466,6 +514,42 @@ func _ModerationService_ListAuditEvents_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ModerationService_ExportAuthorData_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportAuthorDataRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModerationServiceServer).ExportAuthorData(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModerationService_ExportAuthorData_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModerationServiceServer).ExportAuthorData(ctx, req.(*ExportAuthorDataRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModerationService_EraseAuthorData_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EraseAuthorDataRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModerationServiceServer).EraseAuthorData(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModerationService_EraseAuthorData_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModerationServiceServer).EraseAuthorData(ctx, req.(*EraseAuthorDataRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ModerationService_ServiceDesc is the grpc.ServiceDesc for ModerationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -508,6 +592,14 @@ var ModerationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListAuditEvents",
 			Handler:    _ModerationService_ListAuditEvents_Handler,
+		},
+		{
+			MethodName: "ExportAuthorData",
+			Handler:    _ModerationService_ExportAuthorData_Handler,
+		},
+		{
+			MethodName: "EraseAuthorData",
+			Handler:    _ModerationService_EraseAuthorData_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

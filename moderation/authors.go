@@ -1,0 +1,62 @@
+package moderation
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+)
+
+// allStatuses lists every status, for exports.
+var allStatuses = []Status{StatusPublished, StatusPending, StatusSpam, StatusRejected, StatusDeleted}
+
+// authorTarget names an author in the audit trail without their email.
+func authorTarget(emailKey string) string {
+	h := sha256.Sum256([]byte(emailKey))
+	return "author:" + hex.EncodeToString(h[:8])
+}
+
+func checkAuthorEmail(email string) error {
+	if email == "" {
+		return Invalid(FieldViolation{Field: "author_email", Description: "is required"})
+	}
+	if p := checkEmail(email, DefaultLimits().EmailMaxBytes); p != "" {
+		return Invalid(FieldViolation{Field: "author_email", Description: p})
+	}
+	return nil
+}
+
+// ExportAuthor lists everything stored about one author, by email, in
+// every status, oldest first, for a data subject's access request. Each
+// call is audited.
+func (s *Service) ExportAuthor(ctx context.Context, actor, email string, page Page) ([]Comment, *Cursor, error) {
+	if err := checkAuthorEmail(email); err != nil {
+		return nil, nil, err
+	}
+	limit, problem := page.limit()
+	if problem != "" {
+		return nil, nil, Invalid(FieldViolation{Field: "page_size", Description: problem})
+	}
+	key := EmailKey(email)
+	now := s.clock()
+	if err := s.store.AppendAudit(ctx, s.audit(actor, "author.export", authorTarget(key), "", "", now)); err != nil {
+		return nil, nil, fmt.Errorf("audit export: %w", err)
+	}
+	return s.list(ctx, Filter{Statuses: allStatuses, AuthorEmail: key, After: page.After}, limit)
+}
+
+// EraseAuthor erases one author's data, by email, for a data subject's
+// erasure request, and returns how many comments it erased. The audit
+// event names the author by a hash, not the email.
+func (s *Service) EraseAuthor(ctx context.Context, actor, email, note string) (int64, error) {
+	if err := checkAuthorEmail(email); err != nil {
+		return 0, err
+	}
+	key := EmailKey(email)
+	now := s.clock()
+	n, err := s.store.EraseAuthor(ctx, key, now, s.audit(actor, "author.erase", authorTarget(key), note, "erased the author's comments", now))
+	if err != nil {
+		return 0, fmt.Errorf("erase author: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,42 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/commentd/commentd/moderation"
+)
+
+// eraseAuthorSQL turns every comment of one author into a tombstone.
+const eraseAuthorSQL = `UPDATE comments SET status = $1, body = '', author_name = '', author_email = '',
+author_email_key = '', author_url = '', author_user_id = '', ip = '', user_agent = '', referrer = '',
+author_key = '', body_fingerprint = '', reasons = '[]', moderation_note = '', moderated_by = $2, update_time = $3
+WHERE author_email_key = $4`
+
+// EraseAuthor implements moderation.Store.
+func (s *Store) EraseAuthor(ctx context.Context, emailKey string, at time.Time, audit moderation.AuditEvent) (int64, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return 0, wrap("erase author", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	tag, err := tx.Exec(ctx, eraseAuthorSQL, int16(moderation.StatusDeleted), audit.Actor, at, emailKey)
+	if err != nil {
+		return 0, wrap("erase author", err)
+	}
+	if _, err := tx.Exec(ctx, insertAuditSQL, audit.ID, audit.Time, audit.Actor, audit.Action, audit.Target, audit.Note, audit.Detail); err != nil {
+		return 0, wrap("erase author", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, wrap("erase author", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// AppendAudit implements moderation.Store.
+func (s *Store) AppendAudit(ctx context.Context, a moderation.AuditEvent) error {
+	if _, err := s.pool.Exec(ctx, insertAuditSQL, a.ID, a.Time, a.Actor, a.Action, a.Target, a.Note, a.Detail); err != nil {
+		return wrap("append audit event", err)
+	}
+	return nil
+}

@@ -1,0 +1,46 @@
+package sqlite
+
+import (
+	"context"
+	"time"
+
+	"github.com/commentd/commentd/moderation"
+)
+
+// eraseAuthorSQL turns every comment of one author into a tombstone.
+const eraseAuthorSQL = `UPDATE comments SET status = ?, body = '', author_name = '', author_email = '',
+author_email_key = '', author_url = '', author_user_id = '', ip = '', user_agent = '', referrer = '',
+author_key = '', body_fingerprint = '', reasons = '[]', moderation_note = '', moderated_by = ?, update_time = ?
+WHERE author_email_key = ?`
+
+// EraseAuthor implements moderation.Store.
+func (s *Store) EraseAuthor(ctx context.Context, emailKey string, at time.Time, audit moderation.AuditEvent) (int64, error) {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, wrap("erase author", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, eraseAuthorSQL, int64(moderation.StatusDeleted), audit.Actor, micros(at), emailKey)
+	if err != nil {
+		return 0, wrap("erase author", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, wrap("erase author", err)
+	}
+	if err := insertAudit(ctx, tx.StmtContext(ctx, s.w.insertAudit), audit); err != nil {
+		return 0, wrap("erase author", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, wrap("erase author", err)
+	}
+	return n, nil
+}
+
+// AppendAudit implements moderation.Store.
+func (s *Store) AppendAudit(ctx context.Context, a moderation.AuditEvent) error {
+	if err := insertAudit(ctx, s.w.insertAudit, a); err != nil {
+		return wrap("append audit event", err)
+	}
+	return nil
+}
