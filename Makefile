@@ -34,6 +34,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzNormalize$$' -fuzztime $(FUZZTIME) ./moderation/textmatch
 	$(GO) test -run '^$$' -fuzz '^FuzzMatch$$' -fuzztime $(FUZZTIME) ./moderation/textmatch
 	$(GO) test -run '^$$' -fuzz '^FuzzFind$$' -fuzztime $(FUZZTIME) ./moderation/links
+	$(GO) test -run '^$$' -fuzz '^FuzzSubmitBytes$$' -fuzztime $(FUZZTIME) ./server
 
 ## lint: buf lint (STANDARD)
 lint:

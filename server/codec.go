@@ -18,11 +18,12 @@ import (
 	"github.com/commentd/commentd/moderation"
 )
 
-// codec is the standard proto codec with one change. proto3 requires string
-// fields to be valid UTF-8, and grpc-go answers a request that breaks this
-// with INTERNAL, which tells the client nothing. codec instead records which
-// fields hold bad bytes, hands the handler an empty message, and the
-// badUTF8 interceptors answer INVALID_ARGUMENT naming those fields.
+// codec is the standard proto codec with one change. grpc-go answers a
+// request it cannot decode — malformed wire data, or a proto3 string that
+// is not UTF-8 — with INTERNAL, which blames the server and tells the
+// client nothing. codec instead records what is wrong (naming the string
+// fields that hold bad bytes), hands the handler an empty message, and
+// its interceptors answer INVALID_ARGUMENT with those details.
 type codec struct {
 	encoding.CodecV2
 	pending *sync.Map // proto.Message -> []moderation.FieldViolation
@@ -45,7 +46,9 @@ func (c codec) Unmarshal(data mem.BufferSlice, v any) error {
 	defer buf.Free()
 	vs := invalidUTF8(buf.ReadOnlyData(), m.ProtoReflect().Descriptor(), "")
 	if len(vs) == 0 {
-		return err
+		// Not bad text but bad bytes: still the client's fault, so still
+		// INVALID_ARGUMENT rather than grpc-go's INTERNAL.
+		vs = []moderation.FieldViolation{{Field: "request", Description: "is not a valid " + string(m.ProtoReflect().Descriptor().FullName()) + " message"}}
 	}
 	proto.Reset(m)
 	c.pending.Store(m, vs)

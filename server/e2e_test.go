@@ -88,7 +88,7 @@ type client struct {
 }
 
 // start serves a Service over st on a loopback port and dials it.
-func start(t *testing.T, st moderation.Store, opts ...moderation.Option) *client {
+func start(t testing.TB, st moderation.Store, opts ...moderation.Option) *client {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
