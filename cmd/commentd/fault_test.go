@@ -200,3 +200,81 @@ func writeFile(t *testing.T, path, body string) {
 		t.Fatal(err)
 	}
 }
+
+// TestSIGTERMWithCallsInFlight holds submissions inside commentd (a lock
+// on its table), sends SIGTERM, and checks that new calls are refused, the
+// held calls complete once the lock goes, and the process exits by itself.
+func TestSIGTERMWithCallsInFlight(t *testing.T) {
+	dsn := testpg.NewDatabase(t)
+	p := startCommentd(t, append(faultEnv(t, dsn), "COMMENTD_LISTEN=127.0.0.1:0", "COMMENTD_SHUTDOWN_TIMEOUT=30s"))
+	conn := dial(t, p.addr)
+	c := pb.NewCommentServiceClient(conn)
+	if _, err := c.SubmitComment(ctxT(t), stormRequest(0)); err != nil { // warm up the pool
+		t.Fatal(err)
+	}
+
+	admin, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(context.Background())
+	tx, err := admin.Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(context.Background(), "LOCK TABLE comments IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+
+	const inFlight = 3 // under the pool size, so each waits on the lock itself
+	errs := make(chan error, inFlight)
+	for i := 1; i <= inFlight; i++ {
+		go func() {
+			_, err := c.SubmitComment(ctxT(t), stormRequest(i))
+			errs <- err
+		}()
+	}
+	// Wait until all of them wait on the lock.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var waiting int
+		admin.QueryRow(context.Background(), "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'comments'::regclass").Scan(&waiting)
+		if waiting >= inFlight {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d submissions reached the lock", waiting)
+		}
+	}
+
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	p.waitLog(t, "shutting down")
+	// A new connection is refused once the listener is closed.
+	late := pb.NewCommentServiceClient(dial(t, p.addr))
+	if _, err := late.SubmitComment(ctxT(t), stormRequest(99)); status.Code(err) != codes.Unavailable {
+		t.Errorf("a new call during shutdown: %v, want UNAVAILABLE", err)
+	}
+
+	if err := tx.Commit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < inFlight; i++ {
+		if err := <-errs; err != nil {
+			t.Errorf("an in-flight submission failed: %v", err)
+		}
+	}
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Errorf("commentd exited with %v", err)
+		}
+		p.done <- nil
+	case <-time.After(30 * time.Second):
+		t.Fatal("commentd did not exit")
+	}
+	var stored int
+	if err := admin.QueryRow(context.Background(), "SELECT count(*) FROM comments").Scan(&stored); err != nil || stored != inFlight+1 {
+		t.Errorf("%d comments stored (%v), want %d", stored, err, inFlight+1)
+	}
+}
