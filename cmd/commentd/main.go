@@ -52,6 +52,7 @@ type settings struct {
 	configPath      string
 	redis           string
 	redisPrefix     string
+	redisCA         string
 	failure         string
 	logLevel        slog.Level
 	logFormat       string
@@ -72,6 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	fs.StringVar(&s.db, "db", "commentd.db", "SQLite file `path`, or a postgres:// URL for PostgreSQL")
 	fs.StringVar(&s.configPath, "config", "", "policy file (YAML) with rules, limits and thresholds; built-in defaults if empty")
 	fs.StringVar(&s.redis, "redis", "", "Redis for rate limits shared by every replica: a redis:// or rediss:// `URL`, or a comma-separated list of cluster nodes; in-process limits if empty")
+	fs.StringVar(&s.redisCA, "redis-ca", "", "verify a rediss:// server with this CA certificate `file` (PEM) instead of the system's")
 	fs.StringVar(&s.redisPrefix, "redis-prefix", "commentd", "prefix of every Redis key, to share one Redis between deployments")
 	fs.StringVar(&s.failure, "ratelimit-failure", "hold", "when Redis fails or is slow: `hold` comments as pending, allow them unlimited, or deny them (UNAVAILABLE)")
 	fs.TextVar(&s.logLevel, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error")
@@ -119,7 +121,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	var rdb redis.UniversalClient
 	if s.redis != "" {
 		redis.SetLogger(quietRedis{})
-		if rdb, err = newRedisClient(s.redis); err != nil {
+		if rdb, err = newRedisClient(s.redis, s.redisCA); err != nil {
 			return err
 		}
 		defer rdb.Close()

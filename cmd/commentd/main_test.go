@@ -24,6 +24,7 @@ import (
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
 
+	"github.com/commentd/commentd/internal/testcert"
 	"github.com/commentd/commentd/internal/testpg"
 	"github.com/commentd/commentd/internal/testredis"
 	pb "github.com/commentd/commentd/proto/commentd/v1"
@@ -289,7 +290,7 @@ func TestTwoProcessesShareOneBudget(t *testing.T) {
 }
 
 func TestRedisFlag(t *testing.T) {
-	c, err := newRedisClient("redis://:s3cret@127.0.0.1:6390/2")
+	c, err := newRedisClient("redis://:s3cret@127.0.0.1:6390/2", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +300,7 @@ func TestRedisFlag(t *testing.T) {
 	}
 	c.Close()
 
-	c, err = newRedisClient("redis://user:pw@10.0.0.1:7000, 10.0.0.2:7000,10.0.0.3:7000")
+	c, err = newRedisClient("redis://user:pw@10.0.0.1:7000, 10.0.0.2:7000,10.0.0.3:7000", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +312,7 @@ func TestRedisFlag(t *testing.T) {
 	c.Close()
 
 	for _, bad := range []string{"127.0.0.1:6379", "http://:hunter2@x", "redis://:hunter2@x:1,ftp://:hunter2@y"} {
-		if _, err := newRedisClient(bad); err == nil || strings.Contains(err.Error(), "hunter2") {
+		if _, err := newRedisClient(bad, ""); err == nil || strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("--redis %q: err %v; want a refusal that does not echo the password", bad, err)
 		}
 	}
@@ -378,5 +379,29 @@ func TestWithoutCredentialsOnlyLoopback(t *testing.T) {
 	out, err := exec.Command(binary(t), "--listen", "0.0.0.0:0", "--db", filepath.Join(t.TempDir(), "x.db")).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "without credentials") {
 		t.Errorf("commentd on 0.0.0.0 without credentials: err %v, output %q", err, out)
+	}
+}
+
+// TestRedisOverTLS limits through a Redis that speaks only TLS, verified
+// with a private CA given as --redis-ca.
+func TestRedisOverTLS(t *testing.T) {
+	ca := testcert.NewCA(t)
+	pair := ca.Server("redis")
+	srv := testredis.NewTLSServer(t, pair.CertPath, pair.KeyPath, ca.PEMPath)
+	p := startCommentd(t, []string{"COMMENTD_LISTEN=127.0.0.1:0", "COMMENTD_DB=" + filepath.Join(t.TempDir(), "c.db"),
+		"COMMENTD_REDIS=rediss://" + srv.Addr, "COMMENTD_REDIS_CA=" + ca.PEMPath})
+	c := pb.NewCommentServiceClient(dial(t, p.addr))
+	for i := 0; i < 4; i++ {
+		r, err := c.SubmitComment(ctxT(t), &pb.SubmitCommentRequest{
+			ArticleId: "tls", Body: "over TLS to Redis",
+			Author: &pb.Author{Name: "Asha", Email: fmt.Sprintf("asha%d@example.in", i)},
+			Client: &pb.ClientInfo{Ip: "203.0.113.61"},
+		})
+		switch {
+		case i < 3 && (err != nil || slices.ContainsFunc(r.GetReasons(), func(x *pb.Reason) bool { return x.GetRule() == "ratelimit_unavailable" })):
+			t.Fatalf("comment %d: %v %v; want it limited through Redis, not held for its absence", i+1, r, err)
+		case i == 3 && status.Code(err) != codes.ResourceExhausted:
+			t.Fatalf("4th comment: %v, want RESOURCE_EXHAUSTED from the TLS Redis", err)
+		}
 	}
 }

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -17,7 +20,23 @@ import (
 // newRedisClient parses --redis: one redis://, rediss:// or unix:// URL
 // for a single server, or a comma-separated list of cluster nodes, each a
 // host:port or a URL (credentials and TLS come from the first).
-func newRedisClient(spec string) (redis.UniversalClient, error) {
+func newRedisClient(spec, caFile string) (redis.UniversalClient, error) {
+	var roots *x509.CertPool
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("--redis-ca: %w", err)
+		}
+		roots = x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--redis-ca: %s holds no PEM certificate", caFile)
+		}
+	}
+	withRoots := func(cfg *tls.Config) {
+		if cfg != nil && roots != nil {
+			cfg.RootCAs = roots
+		}
+	}
 	parts := strings.Split(spec, ",")
 	if len(parts) == 1 {
 		o, err := redis.ParseURL(strings.TrimSpace(spec))
@@ -25,6 +44,7 @@ func newRedisClient(spec string) (redis.UniversalClient, error) {
 			// The URL may hold a password: do not echo it.
 			return nil, fmt.Errorf("--redis: want a redis://, rediss:// or unix:// URL, or a comma-separated list of cluster nodes")
 		}
+		withRoots(o.TLSConfig)
 		// Without this go-redis ignores context deadlines, and the
 		// limiter's deadline of tens of milliseconds would not hold.
 		o.ContextTimeoutEnabled = true
@@ -45,6 +65,7 @@ func newRedisClient(spec string) (redis.UniversalClient, error) {
 		o.Addrs = append(o.Addrs, u.Addr)
 		if i == 0 {
 			o.Username, o.Password, o.TLSConfig = u.Username, u.Password, u.TLSConfig
+			withRoots(o.TLSConfig)
 		}
 	}
 	return redis.NewClusterClient(o), nil

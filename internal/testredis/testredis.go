@@ -96,8 +96,21 @@ type Server struct {
 	cmd  *exec.Cmd
 }
 
+// NewTLSServer starts a throwaway redis-server that speaks only TLS on its
+// address, with the given PEM certificate and key.
+func NewTLSServer(t testing.TB, certFile, keyFile, caFile string) *Server {
+	t.Helper()
+	return newServer(t, true, "--tls-cert-file", certFile, "--tls-key-file", keyFile,
+		"--tls-ca-cert-file", caFile, "--tls-auth-clients", "no")
+}
+
 // NewServer starts a throwaway redis-server, stopped when the test ends.
 func NewServer(t testing.TB, extra ...string) *Server {
+	t.Helper()
+	return newServer(t, false, extra...)
+}
+
+func newServer(t testing.TB, tls bool, extra ...string) *Server {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -105,8 +118,12 @@ func NewServer(t testing.TB, extra ...string) *Server {
 	}
 	s := &Server{t: t, dir: t.TempDir(), Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t)))}
 	_, port, _ := net.SplitHostPort(s.Addr)
-	s.args = append([]string{"--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no",
-		"--dir", s.dir, "--logfile", filepath.Join(s.dir, "redis.log")}, extra...)
+	ports := []string{"--port", port}
+	if tls {
+		ports = []string{"--port", "0", "--tls-port", port}
+	}
+	s.args = append(append([]string{"--bind", "127.0.0.1"}, ports...), append([]string{"--save", "", "--appendonly", "no",
+		"--dir", s.dir, "--logfile", filepath.Join(s.dir, "redis.log")}, extra...)...)
 	s.cmd = exec.Command(bin)
 	s.Start()
 	t.Cleanup(s.Stop)
