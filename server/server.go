@@ -34,6 +34,10 @@ const MaxRequestBytes = 64 << 10
 // MaxConcurrentStreams bounds the calls in flight on one connection.
 const MaxConcurrentStreams = 256
 
+// MaxCallDuration bounds one unary call, and so the store work it does,
+// whatever deadline the client set (or none).
+const MaxCallDuration = 15 * time.Second
+
 // Server is commentd's gRPC server.
 type Server struct {
 	grpc     *grpc.Server
@@ -86,6 +90,7 @@ func New(svc *moderation.Service, opts ...Option) *Server {
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 15 * time.Minute, Time: 2 * time.Minute, Timeout: 20 * time.Second}),
 		grpc.ChainUnaryInterceptor(
+			boundDeadline,
 			logging.UnaryServerInterceptor(slogAdapter(o.log), logOpts...),
 			recovery.UnaryServerInterceptor(recoverOpt),
 			o.creds.unaryInterceptor,
@@ -131,6 +136,14 @@ func (s *Server) Shutdown(ctx context.Context) {
 		s.grpc.Stop()
 		<-done
 	}
+}
+
+// boundDeadline gives every unary call a deadline of at most
+// MaxCallDuration.
+func boundDeadline(ctx context.Context, req any, _ *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
+	ctx, cancel := context.WithTimeout(ctx, MaxCallDuration)
+	defer cancel()
+	return next(ctx, req)
 }
 
 // logLevel keeps successful calls out of the default (info) log: under load
