@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"syscall"
 	"testing"
@@ -111,18 +110,7 @@ func TestSIGKILLMidStream(t *testing.T) {
 
 	p2 := startCommentd(t, env)
 	c2 := pb.NewCommentServiceClient(dial(t, p2.addr))
-	// Retry everything: the acknowledged ones must come back with their
-	// first id, the others be stored now, once.
-	for i := 0; i < n; i++ {
-		r, err := c2.SubmitComment(ctxT(t), stormRequest(i))
-		if err != nil {
-			t.Fatalf("retry %d: %v", i, err)
-		}
-		if id, ok := acked[i]; ok && r.GetComment().GetId() != id {
-			t.Errorf("retry %d got id %s, first answer was %s", i, r.GetComment().GetId(), id)
-		}
-		acked[i] = r.GetComment().GetId()
-	}
+	retryAll(t, c2, n, acked)
 	checkExactlyOnce(t, storedIDs(t, p2.addr), acked)
 }
 
@@ -173,7 +161,16 @@ func TestPostgresBackendsCutMidStream(t *testing.T) {
 	close(stop)
 	cuts.Wait()
 	t.Logf("%d of %d submissions failed while backends were cut", len(failed), n)
-	for _, i := range slices.Concat(failed, keys(acked)) {
+	retryAll(t, c, n, acked)
+	checkExactlyOnce(t, storedIDs(t, p.addr), acked)
+}
+
+// retryAll resends submissions 0 to n-1 with their request ids: the
+// acknowledged ones must come back with their first id, the others be
+// stored now. acked gains every id.
+func retryAll(t *testing.T, c pb.CommentServiceClient, n int, acked map[int]string) {
+	t.Helper()
+	for i := 0; i < n; i++ {
 		r, err := c.SubmitComment(ctxT(t), stormRequest(i))
 		if err != nil {
 			t.Fatalf("retry %d: %v", i, err)
@@ -183,15 +180,6 @@ func TestPostgresBackendsCutMidStream(t *testing.T) {
 		}
 		acked[i] = r.GetComment().GetId()
 	}
-	checkExactlyOnce(t, storedIDs(t, p.addr), acked)
-}
-
-func keys(m map[int]string) []int {
-	out := make([]int, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 func writeFile(t *testing.T, path, body string) {
