@@ -183,6 +183,7 @@ func (s *Service) limit(ctx context.Context, st *state, sub Submission, extra []
 			return nil, ctx.Err() // the caller gave up; not the limiter's fault
 		}
 		s.limitFailures.failed(err)
+		s.observe.LimiterFailed()
 		switch st.policy.RateLimits.Failure {
 		case FailAllow:
 			return []Reason{{Rule: "ratelimit_unavailable", Action: RuleAllow,
@@ -215,6 +216,7 @@ func (s *Service) limit(ctx context.Context, st *state, sub Submission, extra []
 				Detail: fmt.Sprintf("the %s is receiving more than %s; new comments are held", subjectNames[sj.Kind], sj.Rate)})
 			continue
 		}
+		s.observe.Limited(sj.Kind)
 		if refused == nil {
 			refused = &Error{Code: CodeResourceExhausted}
 		}

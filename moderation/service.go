@@ -50,6 +50,7 @@ type Service struct {
 	store   Store
 	limiter Limiter
 	bus     Bus
+	observe Observer
 	now     func() time.Time
 	newID   func() string
 	log     *slog.Logger
@@ -84,11 +85,12 @@ func WithIDs(newID func() string) Option { return func(s *Service) { s.newID = n
 // and bans, and WatchRules to follow other replicas' changes.
 func NewService(store Store, opts ...Option) (*Service, error) {
 	s := &Service{
-		store:  store,
-		policy: DefaultPolicy(),
-		now:    time.Now,
-		newID:  func() string { return uuid.Must(uuid.NewV7()).String() },
-		log:    slog.Default(),
+		store:   store,
+		policy:  DefaultPolicy(),
+		now:     time.Now,
+		newID:   func() string { return uuid.Must(uuid.NewV7()).String() },
+		log:     slog.Default(),
+		observe: noObserver{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -188,6 +190,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 	}
 	c.InitialStatus = c.Status
 	c.CreateTime, c.UpdateTime = now, now
+	s.observe.Decided(c.Status, c.Reasons)
 	if sub.ValidateOnly {
 		return Result{Comment: c}, nil
 	}

@@ -51,6 +51,8 @@ type options struct {
 	log      *slog.Logger
 	creds    *Credentials
 	grpcOpts []grpc.ServerOption
+	unary    []grpc.UnaryServerInterceptor
+	stream   []grpc.StreamServerInterceptor
 }
 
 // Option configures a Server.
@@ -62,6 +64,15 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 // WithCredentials makes the server authenticate sites and moderators.
 // Without it every caller is the default site and the local moderator.
 func WithCredentials(c *Credentials) Option { return func(o *options) { o.creds = c } }
+
+// WithInterceptors adds interceptors outermost, ahead of logging, for
+// concerns such as metrics that must see every call.
+func WithInterceptors(unary grpc.UnaryServerInterceptor, stream grpc.StreamServerInterceptor) Option {
+	return func(o *options) {
+		o.unary = append(o.unary, unary)
+		o.stream = append(o.stream, stream)
+	}
+}
 
 // WithGRPCOptions adds gRPC server options, such as credentials.
 func WithGRPCOptions(opts ...grpc.ServerOption) Option {
@@ -89,6 +100,8 @@ func New(svc *moderation.Service, opts ...Option) *Server {
 		grpc.ConnectionTimeout(10 * time.Second),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 15 * time.Minute, Time: 2 * time.Minute, Timeout: 20 * time.Second}),
+		grpc.ChainUnaryInterceptor(o.unary...),
+		grpc.ChainStreamInterceptor(o.stream...),
 		grpc.ChainUnaryInterceptor(
 			boundDeadline,
 			logging.UnaryServerInterceptor(slogAdapter(o.log), logOpts...),

@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -28,6 +29,7 @@ import (
 	"google.golang.org/grpc/credentials"
 
 	"github.com/commentd/commentd/config"
+	"github.com/commentd/commentd/metrics"
 	"github.com/commentd/commentd/moderation"
 	"github.com/commentd/commentd/server"
 	"github.com/commentd/commentd/store/postgres"
@@ -58,6 +60,7 @@ type settings struct {
 	logFormat       string
 	shutdownTimeout time.Duration
 	rulesPoll       time.Duration
+	metricsListen   string
 	siteKeys        string
 	moderatorTokens string
 	tlsCert         string
@@ -84,6 +87,7 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	fs.StringVar(&s.tlsCert, "tls-cert", "", "serve TLS with this certificate `file` (PEM; with --tls-key)")
 	fs.StringVar(&s.tlsKey, "tls-key", "", "the TLS certificate's private key `file` (PEM)")
 	fs.StringVar(&s.tlsClientCA, "tls-client-ca", "", "verify client certificates signed by this CA `file` (mTLS); OU site|moderator|admin and CN name identify the caller")
+	fs.StringVar(&s.metricsListen, "metrics-listen", "", "serve Prometheus metrics at http://`address`/metrics; off if empty")
 	fs.DurationVar(&s.rulesPoll, "rules-poll", time.Second, "how often to look for word-list and ban changes made through other replicas")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: commentd [flags]\n\nEvery flag may be set as COMMENTD_<FLAG> in the environment, e.g. COMMENTD_DB.\n\n")
@@ -126,7 +130,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		defer rdb.Close()
 	}
-	svc, err := moderation.NewService(store,
+	m := metrics.New()
+	svc, err := moderation.NewService(m.Store(store),
+		moderation.WithObserver(m),
 		moderation.WithPolicy(policy),
 		moderation.WithLimiter(openLimiter(ctx, log, rdb, s.redisPrefix)),
 		moderation.WithBus(openBus(log, rdb, s.redisPrefix, store)),
@@ -144,7 +150,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srvOpts := []server.Option{server.WithLogger(log), server.WithCredentials(creds)}
+	srvOpts := []server.Option{server.WithLogger(log), server.WithCredentials(creds),
+		server.WithInterceptors(m.GRPC.UnaryServerInterceptor(), m.GRPC.StreamServerInterceptor())}
 	switch {
 	case s.tlsCert != "" || s.tlsKey != "":
 		cfg, err := server.TLSConfig(s.tlsCert, s.tlsKey, s.tlsClientCA)
@@ -176,6 +183,13 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(lis) }()
+	if s.metricsListen != "" {
+		stopMetrics, err := serveMetrics(log, s.metricsListen, m, serveErr)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
 
 	select {
 	case err := <-serveErr:
@@ -188,6 +202,25 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	srv.Shutdown(sctx)
 	log.Info("stopped")
 	return nil
+}
+
+// serveMetrics serves /metrics on its own port, so that scrapers need no
+// gRPC and the API port exposes nothing else.
+func serveMetrics(log *slog.Logger, addr string, m *metrics.Metrics, failed chan<- error) (func(), error) {
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", m.Handler())
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := hs.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			failed <- fmt.Errorf("metrics: %w", err)
+		}
+	}()
+	log.Info("metrics listening", "addr", lis.Addr().String())
+	return func() { hs.Close() }, nil
 }
 
 // reloadOnHangup rereads the policy file on SIGHUP. A file that does not

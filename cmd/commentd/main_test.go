@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -402,6 +403,40 @@ func TestRedisOverTLS(t *testing.T) {
 			t.Fatalf("comment %d: %v %v; want it limited through Redis, not held for its absence", i+1, r, err)
 		case i == 3 && status.Code(err) != codes.ResourceExhausted:
 			t.Fatalf("4th comment: %v, want RESOURCE_EXHAUSTED from the TLS Redis", err)
+		}
+	}
+}
+
+// TestMetrics scrapes the metrics port after a submission and a refusal.
+func TestMetrics(t *testing.T) {
+	p := startCommentd(t, []string{"COMMENTD_LISTEN=127.0.0.1:0", "COMMENTD_DB=" + filepath.Join(t.TempDir(), "m.db"),
+		"COMMENTD_METRICS_LISTEN=127.0.0.1:0"})
+	rec := p.waitLog(t, "metrics listening")
+	c := pb.NewCommentServiceClient(dial(t, p.addr))
+	for i := 0; i < 4; i++ {
+		c.SubmitComment(ctxT(t), &pb.SubmitCommentRequest{
+			ArticleId: "metrics", Body: "counted",
+			Author: &pb.Author{Name: "Asha", Email: fmt.Sprintf("asha%d@example.in", i)},
+			Client: &pb.ClientInfo{Ip: "203.0.113.70"},
+		})
+	}
+	resp, err := http.Get("http://" + rec["addr"].(string) + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		`grpc_server_handled_total{grpc_code="OK",grpc_method="SubmitComment",grpc_service="commentd.v1.CommentService",grpc_type="unary"} 3`,
+		`grpc_server_handled_total{grpc_code="ResourceExhausted",grpc_method="SubmitComment"`,
+		`grpc_server_handling_seconds_bucket{`,
+		`commentd_decisions_total{status="PENDING"} 3`,
+		`commentd_decision_reasons_total{rule="first_time_commenter"} 3`,
+		`commentd_ratelimit_refusals_total{subject="ip"} 1`,
+		`commentd_store_seconds_count{op="create_comment"} 3`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
 		}
 	}
 }

@@ -1,0 +1,126 @@
+// Package metrics exposes commentd's Prometheus metrics: gRPC calls by
+// method and code, decisions by status and rule, limiter refusals and
+// failures, and store latency.
+package metrics
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/commentd/commentd/moderation"
+)
+
+// Metrics is one registry of commentd's metrics. It observes the pipeline
+// (moderation.Observer) and instruments the store.
+type Metrics struct {
+	Registry  *prometheus.Registry
+	GRPC      *grpcprom.ServerMetrics
+	decisions *prometheus.CounterVec
+	reasons   *prometheus.CounterVec
+	limited   *prometheus.CounterVec
+	limiterKO prometheus.Counter
+	store     *prometheus.HistogramVec
+}
+
+var _ moderation.Observer = (*Metrics)(nil)
+
+// New registers every metric, Go runtime and process ones included.
+func New() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		GRPC: grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram(
+			grpcprom.WithHistogramBuckets([]float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}))),
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "commentd_decisions_total", Help: "Submissions decided, by status.",
+		}, []string{"status"}),
+		reasons: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "commentd_decision_reasons_total", Help: "Rules that contributed to decisions, by rule.",
+		}, []string{"rule"}),
+		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "commentd_ratelimit_refusals_total", Help: "Submissions refused by a rate limit, by subject kind.",
+		}, []string{"subject"}),
+		limiterKO: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "commentd_ratelimit_failures_total", Help: "Limiter calls that failed or missed their deadline.",
+		}),
+		store: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "commentd_store_seconds", Help: "Latency of store operations, by operation.",
+			Buckets: []float64{.0002, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
+		}, []string{"op"}),
+	}
+	m.Registry.MustRegister(m.GRPC, m.decisions, m.reasons, m.limited, m.limiterKO, m.store,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+}
+
+// Decided implements moderation.Observer.
+func (m *Metrics) Decided(st moderation.Status, reasons []moderation.Reason) {
+	m.decisions.WithLabelValues(st.String()).Inc()
+	for _, r := range reasons {
+		m.reasons.WithLabelValues(r.Rule).Inc()
+	}
+}
+
+// Limited implements moderation.Observer.
+func (m *Metrics) Limited(kind string) { m.limited.WithLabelValues(kind).Inc() }
+
+// LimiterFailed implements moderation.Observer.
+func (m *Metrics) LimiterFailed() { m.limiterKO.Inc() }
+
+// Store wraps s so that the operations on the submission path report their
+// latency; the rest pass through.
+func (m *Metrics) Store(s moderation.Store) moderation.Store { return &timedStore{Store: s, m: m} }
+
+type timedStore struct {
+	moderation.Store
+	m *Metrics
+}
+
+func (t *timedStore) since(op string, start time.Time) {
+	t.m.store.WithLabelValues(op).Observe(time.Since(start).Seconds())
+}
+
+func (t *timedStore) CreateComment(ctx context.Context, c moderation.Comment) (moderation.Comment, bool, error) {
+	defer t.since("create_comment", time.Now())
+	return t.Store.CreateComment(ctx, c)
+}
+
+func (t *timedStore) CommentByRequestID(ctx context.Context, site, id string) (moderation.Comment, error) {
+	defer t.since("comment_by_request_id", time.Now())
+	return t.Store.CommentByRequestID(ctx, site, id)
+}
+
+func (t *timedStore) Comment(ctx context.Context, id string) (moderation.Comment, error) {
+	defer t.since("comment", time.Now())
+	return t.Store.Comment(ctx, id)
+}
+
+func (t *timedStore) ListComments(ctx context.Context, f moderation.Filter) ([]moderation.Comment, error) {
+	defer t.since("list_comments", time.Now())
+	return t.Store.ListComments(ctx, f)
+}
+
+func (t *timedStore) FindDuplicate(ctx context.Context, site, article, author, fp string) (moderation.Comment, error) {
+	defer t.since("find_duplicate", time.Now())
+	return t.Store.FindDuplicate(ctx, site, article, author, fp)
+}
+
+func (t *timedStore) HasApproved(ctx context.Context, site, author string) (bool, error) {
+	defer t.since("has_approved", time.Now())
+	return t.Store.HasApproved(ctx, site, author)
+}
+
+func (t *timedStore) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (moderation.Comment, bool, error) {
+	defer t.since("update_status", time.Now())
+	return t.Store.UpdateStatus(ctx, u)
+}

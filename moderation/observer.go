@@ -1,0 +1,24 @@
+package moderation
+
+// Observer hears what the pipeline decides, for metrics. The metrics
+// package implements it; the default hears nothing.
+type Observer interface {
+	// Decided is called once per decided submission, just before it is
+	// stored (or returned, for validate_only).
+	Decided(status Status, reasons []Reason)
+	// Limited is called when the limiter refuses a submission, once per
+	// refusing subject kind ("ip", "email", …).
+	Limited(kind string)
+	// LimiterFailed is called when the limiter fails or misses its
+	// deadline.
+	LimiterFailed()
+}
+
+type noObserver struct{}
+
+func (noObserver) Decided(Status, []Reason) {}
+func (noObserver) Limited(string)           {}
+func (noObserver) LimiterFailed()           {}
+
+// WithObserver sets the observer of decisions and limits.
+func WithObserver(o Observer) Option { return func(s *Service) { s.observe = o } }
