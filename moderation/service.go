@@ -77,9 +77,6 @@ func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 // WithClock sets the clock, for tests.
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
-// WithIDs sets the id generator, for tests.
-func WithIDs(newID func() string) Option { return func(s *Service) { s.newID = newID } }
-
 // NewService returns a Service storing into store, with the built-in and
 // configured rules compiled. Call LoadRules to add the store's word lists
 // and bans, and WatchRules to follow other replicas' changes.
@@ -113,9 +110,6 @@ type Result struct {
 	// Comment as stored (without an ID for validate_only). Its Status is
 	// the decision.
 	Comment Comment
-	// Replayed is true when the answer is the stored answer to an earlier
-	// submission with the same request id.
-	Replayed bool
 }
 
 // Submit runs one submission through the pipeline and, unless it is
@@ -273,7 +267,7 @@ func replay(prev Comment, hash []byte) (Result, error) {
 		})
 	}
 	prev.Status = prev.InitialStatus
-	return Result{Comment: prev, Replayed: true}, nil
+	return Result{Comment: prev}, nil
 }
 
 // requestHash fingerprints everything a submission asks for, so that a
