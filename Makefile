@@ -5,7 +5,7 @@
 GO       ?= go
 BUF      := $(GO) tool -modfile=tools/go.mod buf
 
-.PHONY: run build test unit race fuzz lint generate check-generated fmt-check vet
+.PHONY: run build test unit race fuzz lint generate check-generated fmt-check vet bench
 
 ## run: start commentd on its embedded default (SQLite file commentd.db, 127.0.0.1:50051)
 run:
@@ -38,19 +38,25 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzFind$$' -fuzztime $(or $(FUZZTIME),40000x) ./moderation/links
 	$(GO) test -run '^$$' -fuzz '^FuzzSubmitBytes$$' -fuzztime $(or $(FUZZTIME),20000x) ./server
 
+## bench: load-test commentd with ghz beside the echo baselines (see README); BENCHFLAGS=-duration=30s
+bench:
+	scripts/with-services.sh $(GO) run ./bench $(BENCHFLAGS)
+
 ## lint: buf lint (STANDARD)
 lint:
 	$(BUF) lint
 
-## generate: regenerate the Go code beside the protos, and textmatch's Unicode tables
+## generate: regenerate the Go code beside the protos, the protoset ghz uses where
+## reflection is off, and textmatch's Unicode tables
 generate:
 	$(BUF) generate
+	$(BUF) build -o 'bench/commentd.protoset#format=binpb'
 	$(GO) generate ./moderation/textmatch
 
 ## check-generated: fail when regenerating would change the committed code
 check-generated: generate
-	@git diff --exit-code -- proto/ moderation/textmatch/ || { echo "generated code is stale: run make generate and commit" >&2; exit 1; }
-	@test -z "$$(git status --porcelain -- proto/ moderation/textmatch/)" || { git status --porcelain -- proto/ moderation/textmatch/; echo "make generate created untracked files" >&2; exit 1; }
+	@git diff --exit-code -- proto/ moderation/textmatch/ bench/commentd.protoset || { echo "generated code is stale: run make generate and commit" >&2; exit 1; }
+	@test -z "$$(git status --porcelain -- proto/ moderation/textmatch/ bench/commentd.protoset)" || { git status --porcelain -- proto/ moderation/textmatch/ bench/commentd.protoset; echo "make generate created untracked files" >&2; exit 1; }
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || { echo "gofmt needed: $$out" >&2; exit 1; }

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -61,6 +62,7 @@ type settings struct {
 	shutdownTimeout time.Duration
 	rulesPoll       time.Duration
 	metricsListen   string
+	pprof           bool
 	siteKeys        string
 	moderatorTokens string
 	tlsCert         string
@@ -88,6 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	fs.StringVar(&s.tlsKey, "tls-key", "", "the TLS certificate's private key `file` (PEM)")
 	fs.StringVar(&s.tlsClientCA, "tls-client-ca", "", "verify client certificates signed by this CA `file` (mTLS); OU site|moderator|admin and CN name identify the caller")
 	fs.StringVar(&s.metricsListen, "metrics-listen", "", "serve Prometheus metrics at http://`address`/metrics; off if empty")
+	fs.BoolVar(&s.pprof, "pprof", false, "also serve Go's runtime profiles at /debug/pprof/ on --metrics-listen (CPU, heap, goroutines; for profiling under load)")
 	fs.DurationVar(&s.rulesPoll, "rules-poll", time.Second, "how often to look for word-list and ban changes made through other replicas")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: commentd [flags]\n\nEvery flag may be set as COMMENTD_<FLAG> in the environment, e.g. COMMENTD_DB.\n\n")
@@ -95,6 +98,9 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	}
 	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix("COMMENTD")); err != nil {
 		return s, err
+	}
+	if s.pprof && s.metricsListen == "" {
+		return s, errors.New("--pprof serves on --metrics-listen, which is not set")
 	}
 	if s.logFormat != "text" && s.logFormat != "json" {
 		return s, fmt.Errorf("--log-format must be text or json, got %q", s.logFormat)
@@ -184,7 +190,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(lis) }()
 	if s.metricsListen != "" {
-		stopMetrics, err := serveMetrics(log, s.metricsListen, m, serveErr)
+		stopMetrics, err := serveMetrics(log, s.metricsListen, s.pprof, m, serveErr)
 		if err != nil {
 			return err
 		}
@@ -206,13 +212,20 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 
 // serveMetrics serves /metrics on its own port, so that scrapers need no
 // gRPC and the API port exposes nothing else.
-func serveMetrics(log *slog.Logger, addr string, m *metrics.Metrics, failed chan<- error) (func(), error) {
+func serveMetrics(log *slog.Logger, addr string, profiles bool, m *metrics.Metrics, failed chan<- error) (func(), error) {
 	lis, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("--metrics-listen: %w", err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", m.Handler())
+	if profiles {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	}
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := hs.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {

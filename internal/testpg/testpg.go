@@ -32,15 +32,37 @@ const DefaultDSN = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 // when the test ends.
 func NewDatabase(t testing.TB) string {
 	t.Helper()
-	admin := os.Getenv(EnvVar)
-	if admin == "" {
-		admin = DefaultDSN
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	dsn, drop, err := Create(ctx, AdminDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := drop(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	return dsn
+}
+
+// AdminDSN is EnvVar's value, or DefaultDSN when it is unset.
+func AdminDSN() string {
+	if admin := os.Getenv(EnvVar); admin != "" {
+		return admin
+	}
+	return DefaultDSN
+}
+
+// Create makes an empty database on the server of the admin DSN and
+// returns its DSN and a function that drops it, with any connection still
+// open to it.
+func Create(ctx context.Context, admin string) (dsn string, drop func(context.Context) error, err error) {
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
-		t.Fatalf("testpg: cannot reach PostgreSQL at %s: %v\n"+
+		return "", nil, fmt.Errorf("testpg: cannot reach PostgreSQL at %s: %v\n"+
 			"These tests need a PostgreSQL server (13 or later). Run them with `make test`,\n"+
 			"which uses the server on 127.0.0.1:5432 or starts a throwaway one when initdb and\n"+
 			"pg_ctl are installed (apt-get install postgresql), or point %s at the admin\n"+
@@ -52,29 +74,24 @@ func NewDatabase(t testing.TB) string {
 	name := "commentd_test_" + randomHex(8)
 	// template0 and UTF8: independent of whatever template1 holds.
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE template0 ENCODING 'UTF8'"); err != nil {
-		t.Fatalf("testpg: create database %s: %v", name, err)
+		return "", nil, fmt.Errorf("testpg: create database %s: %w", name, err)
 	}
-	t.Cleanup(func() { drop(t, admin, name) })
-
-	dsn, err := withDatabase(admin, name)
-	if err != nil {
-		t.Fatalf("testpg: %v", err)
+	drop = func(ctx context.Context) error {
+		conn, err := pgx.Connect(ctx, admin)
+		if err != nil {
+			return fmt.Errorf("testpg: drop database %s: %w", name, err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			return fmt.Errorf("testpg: drop database %s: %w", name, err)
+		}
+		return nil
 	}
-	return dsn
-}
-
-func drop(t testing.TB, admin, name string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		t.Errorf("testpg: drop database %s: %v", name, err)
-		return
+	if dsn, err = withDatabase(admin, name); err != nil {
+		drop(ctx)
+		return "", nil, fmt.Errorf("testpg: %w", err)
 	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-		t.Errorf("testpg: drop database %s: %v", name, err)
-	}
+	return dsn, drop, nil
 }
 
 // withDatabase returns the admin DSN with its database replaced by name.

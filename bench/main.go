@@ -1,0 +1,113 @@
+// Command bench is `make bench`: it load-tests commentd with ghz beside two
+// baselines measured in the same run, checks that every acknowledged
+// comment was stored exactly once, and prints one table.
+//
+// Everything runs on loopback, one server at a time so that none competes
+// with another for the machine: the echo baseline, the echo baseline with
+// one Redis EVALSHA per call, commentd on SQLite and commentd on
+// PostgreSQL, both with the Redis limiter. Each runs every case in bench/
+// for -duration at -concurrency. The Redis and PostgreSQL to use come from
+// COMMENTD_TEST_REDIS and COMMENTD_TEST_POSTGRES (scripts/with-services.sh
+// sets them); the bench keeps to its own key prefix and its own database
+// and removes both when it ends.
+//
+// Run it from the repository root: go run ./bench [-duration 10s].
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+func main() {
+	var o options
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "how long each case runs against each server")
+	flag.IntVar(&o.concurrency, "concurrency", 50, "concurrent calls ghz keeps in flight")
+	flag.BoolVar(&o.goBench, "go-bench", true, "also run the Go benchmarks and print their figures")
+	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of commentd during the many-readers case into this `directory`")
+	flag.StringVar(&o.only, "only", "", "run only the servers whose name contains this text (e.g. sqlite)")
+	flag.Parse()
+	log.SetFlags(0)
+	log.SetPrefix("bench: ")
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		log.Fatal(err)
+	}
+}
+
+type options struct {
+	duration    time.Duration
+	concurrency int
+	goBench     bool
+	profile     string
+	only        string
+}
+
+func run(ctx context.Context, o options) error {
+	if _, err := os.Stat("bench/many-readers.json"); err != nil {
+		return errors.New("run me from the repository root (make bench)")
+	}
+	tmp, err := os.MkdirTemp("", "commentd-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	log.Printf("building commentd, the echo baseline and ghz")
+	if err := build(ctx, tmp); err != nil {
+		return err
+	}
+	env, err := newEnvironment(ctx)
+	if err != nil {
+		return err
+	}
+	defer env.close()
+
+	servers := env.servers(tmp)
+	var results []result
+	var failures []error
+	for _, srv := range servers {
+		if o.only != "" && !containsFold(srv.name, o.only) {
+			continue
+		}
+		rs, err := benchServer(ctx, o, tmp, srv)
+		results = append(results, rs...)
+		if err != nil {
+			failures = append(failures, fmt.Errorf("%s: %w", srv.name, err))
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	printTable(os.Stdout, o, results)
+	printTargets(os.Stdout, results)
+
+	if o.goBench {
+		if err := goBenchmarks(ctx, os.Stdout); err != nil {
+			failures = append(failures, err)
+		}
+	}
+	return errors.Join(failures...)
+}
+
+// build compiles the binaries into dir, so that no `go run` shares the
+// machine with the measurement.
+func build(ctx context.Context, dir string) error {
+	if err := command(ctx, "go", "build", "-o", dir+string(filepath.Separator), "./cmd/commentd", "./bench/echo").Run(); err != nil {
+		return fmt.Errorf("build: %w", err)
+	}
+	if err := command(ctx, "go", "build", "-modfile=tools/go.mod", "-o", filepath.Join(dir, "ghz"), "github.com/bojand/ghz/cmd/ghz").Run(); err != nil {
+		return fmt.Errorf("build ghz: %w", err)
+	}
+	return nil
+}
