@@ -95,9 +95,9 @@ func (t *timedStore) CreateComment(ctx context.Context, c moderation.Comment) (m
 	return t.Store.CreateComment(ctx, c)
 }
 
-func (t *timedStore) CommentByRequestID(ctx context.Context, site, id string) (moderation.Comment, error) {
-	defer t.since("comment_by_request_id", time.Now())
-	return t.Store.CommentByRequestID(ctx, site, id)
+func (t *timedStore) Prior(ctx context.Context, q moderation.PriorQuery) (moderation.Prior, error) {
+	defer t.since("prior", time.Now())
+	return t.Store.Prior(ctx, q)
 }
 
 func (t *timedStore) Comment(ctx context.Context, id string) (moderation.Comment, error) {
@@ -108,16 +108,6 @@ func (t *timedStore) Comment(ctx context.Context, id string) (moderation.Comment
 func (t *timedStore) ListComments(ctx context.Context, f moderation.Filter) ([]moderation.Comment, error) {
 	defer t.since("list_comments", time.Now())
 	return t.Store.ListComments(ctx, f)
-}
-
-func (t *timedStore) FindDuplicate(ctx context.Context, site, article, author, fp string) (moderation.Comment, error) {
-	defer t.since("find_duplicate", time.Now())
-	return t.Store.FindDuplicate(ctx, site, article, author, fp)
-}
-
-func (t *timedStore) HasApproved(ctx context.Context, site, author string) (bool, error) {
-	defer t.since("has_approved", time.Now())
-	return t.Store.HasApproved(ctx, site, author)
 }
 
 func (t *timedStore) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (moderation.Comment, bool, error) {

@@ -195,7 +195,46 @@ func (s *Service) limit(ctx context.Context, st *state, sub Submission, extra []
 			Detail: "the rate limiter did not answer, so the comment is held rather than published unchecked"}}, nil
 	}
 	s.limitFailures.succeeded()
+	reasons, refused := s.judge(subjects, verdicts)
+	if refused != nil {
+		return nil, refused
+	}
+	return reasons, nil
+}
 
+// RefusalCache is a Limiter that remembers the subjects it refused and
+// can answer for them from memory.
+type RefusalCache interface {
+	// Refused returns the verdicts for subjects and true when one of them
+	// is known to be over its limit; false means ask Take.
+	Refused(site string, subjects []Subject) ([]Verdict, bool)
+}
+
+// refusedFromMemory refuses a submission whose client or author the
+// limiter already knows to be over a limit, before any store read or
+// Redis trip: a flood is refused at the cost of a map lookup. A retry of
+// a comment this replica stored recently is let through to be answered
+// from the store.
+func (s *Service) refusedFromMemory(st *state, sub Submission) error {
+	rc, ok := s.limiter.(RefusalCache)
+	if !ok || (sub.RequestID != "" && s.recent.has(sub.Site, sub.RequestID)) {
+		return nil
+	}
+	var buf [6]Subject
+	subjects := st.policy.RateLimits.subjects(sub, buf[:])
+	verdicts, ok := rc.Refused(sub.Site, subjects)
+	if !ok || len(verdicts) != len(subjects) {
+		return nil
+	}
+	if _, refused := s.judge(subjects, verdicts); refused != nil {
+		return refused
+	}
+	return nil
+}
+
+// judge turns the limiter's verdicts into hold and spam reasons, or into
+// a RESOURCE_EXHAUSTED error when a refusing subject is over its limit.
+func (s *Service) judge(subjects []Subject, verdicts []Verdict) ([]Reason, *Error) {
 	var refused *Error
 	var reasons []Reason
 	for i, v := range verdicts {

@@ -59,6 +59,9 @@ type Service struct {
 	state         atomic.Pointer[state]
 	reload        sync.Mutex // serialises rule reloads
 	limitFailures failureLog
+	recent        *recentRequests
+	announcer     sync.Once
+	announced     chan string // ids of held comments for the bus
 }
 
 // Option configures a Service.
@@ -88,6 +91,7 @@ func NewService(store Store, opts ...Option) (*Service, error) {
 		newID:   func() string { return uuid.Must(uuid.NewV7()).String() },
 		log:     slog.Default(),
 		observe: noObserver{},
+		recent:  newRecentRequests(recentRequestIDs),
 	}
 	for _, o := range opts {
 		o(s)
@@ -119,21 +123,10 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 	if v := st.policy.Limits.Validate(sub); len(v) > 0 {
 		return Result{}, Invalid(v...)
 	}
+	if err := s.refusedFromMemory(st, sub); err != nil {
+		return Result{}, err
+	}
 	hash := requestHash(sub)
-	if sub.RequestID != "" && !sub.ValidateOnly {
-		prev, err := s.store.CommentByRequestID(ctx, sub.Site, sub.RequestID)
-		switch {
-		case err == nil:
-			return replay(prev, hash)
-		case !errors.Is(err, ErrNotFound):
-			return Result{}, fmt.Errorf("look up request id: %w", err)
-		}
-	}
-	if sub.ParentID != "" {
-		if err := s.checkParent(ctx, sub); err != nil {
-			return Result{}, err
-		}
-	}
 
 	// Normalise every field once; every rule below reuses the keys.
 	keys := st.rules.keys(sub)
@@ -150,16 +143,25 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 		AuthorKey:       authorKey(EmailKey(sub.Author.Email), nameKey, sub.Author.UserID),
 		BodyFingerprint: fingerprint(keys[fieldIndex("body")].String()),
 	}
-	dup, err := s.store.FindDuplicate(ctx, sub.Site, sub.ArticleID, c.AuthorKey, c.BodyFingerprint)
-	switch {
-	case err == nil && sub.RequestID != "" && dup.RequestID == sub.RequestID:
-		// A concurrent retry of this very request was stored first.
-		return replay(dup, hash)
-	case err == nil:
+	q := PriorQuery{Site: sub.Site, ArticleID: sub.ArticleID, AuthorKey: c.AuthorKey, Fingerprint: c.BodyFingerprint}
+	if !sub.ValidateOnly {
+		q.RequestID = sub.RequestID
+	}
+	prior, err := s.store.Prior(ctx, q)
+	if err != nil {
+		return Result{}, fmt.Errorf("look up earlier comments: %w", err)
+	}
+	if prior.Request != nil {
+		return replay(*prior.Request, hash)
+	}
+	if dup := prior.Duplicate; dup != nil {
 		return Result{}, &Error{Code: CodeAlreadyExists, Resource: Resource{Type: "comment", Name: dup.ID},
 			Message: fmt.Sprintf("the same author already posted this text on this article as comment %s", dup.ID)}
-	case !errors.Is(err, ErrNotFound):
-		return Result{}, fmt.Errorf("look up duplicates: %w", err)
+	}
+	if sub.ParentID != "" {
+		if err := s.checkParent(ctx, sub); err != nil {
+			return Result{}, err
+		}
 	}
 
 	now := s.clock()
@@ -172,11 +174,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 	reasons = append(reasons, st.rules.evaluate(sub, &keys)...)
 	c.Status, c.Reasons, c.Score = decide(st.policy, reasons)
 	if c.Status == StatusPublished && st.policy.Rules.FirstTimeHold {
-		approved, err := s.store.HasApproved(ctx, sub.Site, c.AuthorKey)
-		if err != nil {
-			return Result{}, fmt.Errorf("look up the author's approved comments: %w", err)
-		}
-		if !approved {
+		if !prior.Approved {
 			c.Status = StatusPending
 			c.Reasons = append(c.Reasons, Reason{Rule: "first_time_commenter", Action: RuleHold,
 				Detail: "the author has no approved comment yet (by this email and name) on this site"})
@@ -198,7 +196,10 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 		// A concurrent retry with the same request id won the race.
 		return replay(stored, hash)
 	}
-	s.announce(ctx, stored)
+	if sub.RequestID != "" {
+		s.recent.add(sub.Site, sub.RequestID)
+	}
+	s.announce(stored)
 	return Result{Comment: stored}, nil
 }
 

@@ -17,8 +17,9 @@ type Store interface {
 	// RequestID is already stored, it stores nothing and returns that
 	// comment with created false.
 	CreateComment(ctx context.Context, c Comment) (stored Comment, created bool, err error)
-	// CommentByRequestID returns the comment a site stored under requestID.
-	CommentByRequestID(ctx context.Context, site, requestID string) (Comment, error)
+	// Prior answers, in one read, what the pipeline must know of the
+	// comments already stored before it decides a submission.
+	Prior(ctx context.Context, q PriorQuery) (Prior, error)
 	// Comment returns one comment by id, whatever its status.
 	Comment(ctx context.Context, id string) (Comment, error)
 	// ListComments returns the comments matching f, in f's order.
@@ -36,13 +37,6 @@ type Store interface {
 	// ListAuditEvents returns audit events, newest first.
 	ListAuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
 
-	// FindDuplicate returns a comment of the site on the article by the
-	// author (AuthorKey) whose BodyFingerprint is fingerprint, in any status
-	// but deleted; ErrNotFound when there is none.
-	FindDuplicate(ctx context.Context, site, articleID, authorKey, fingerprint string) (Comment, error)
-	// HasApproved reports whether the site holds a published comment by
-	// the author (AuthorKey).
-	HasApproved(ctx context.Context, site, authorKey string) (bool, error)
 	// AuthorHistory counts the comments of one author email (EmailKey) by
 	// status, over every site.
 	AuthorHistory(ctx context.Context, emailKey string) (AuthorHistory, error)
@@ -136,4 +130,28 @@ type AuditFilter struct {
 	// Start after this position (newest first), when set.
 	After *Cursor
 	Limit int
+}
+
+// PriorQuery describes a submission to Store.Prior.
+type PriorQuery struct {
+	Site        string
+	RequestID   string // "" looks up no earlier request
+	ArticleID   string
+	AuthorKey   string // "" matches no comment: comments stored before author keys existed carry none
+	Fingerprint string // "" matches no comment, likewise
+}
+
+// Prior is what the store holds about a submission. One read answers all
+// three, so a submission costs one store round trip before its write.
+type Prior struct {
+	// Request is the comment the site stored under the same request id,
+	// or nil.
+	Request *Comment
+	// Duplicate is the oldest comment of the site on the same article by
+	// the same author (AuthorKey) with the same BodyFingerprint, in any
+	// status but deleted, or nil.
+	Duplicate *Comment
+	// Approved reports whether the site holds a published comment by the
+	// author.
+	Approved bool
 }

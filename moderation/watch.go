@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // Bus carries the ids of newly held comments between replicas, so that a
@@ -12,8 +13,9 @@ import (
 // notify package holds in-process and Redis buses; store/postgres is one
 // too (LISTEN/NOTIFY).
 type Bus interface {
-	// Publish announces a comment id to every subscriber of every replica.
-	Publish(ctx context.Context, id string) error
+	// Publish announces comment ids to every subscriber of every replica,
+	// in one message where the bus allows.
+	Publish(ctx context.Context, ids []string) error
 	// Subscribe delivers every id published from now on, until ctx ends;
 	// then the channel is closed. A slow subscriber may miss ids rather
 	// than slow the publishers.
@@ -24,14 +26,50 @@ type Bus interface {
 func WithBus(b Bus) Option { return func(s *Service) { s.bus = b } }
 
 // announce tells watchers about a comment that needs a moderator's eye.
-// A failure to announce loses nothing: the comment is stored and listed in
-// the queue; it is logged and the submission goes on.
-func (s *Service) announce(ctx context.Context, c Comment) {
+// It only queues the id: one goroutine publishes everything queued in one
+// bus message, so a submission waits for no Redis or PostgreSQL round trip
+// of its own and a burst of held comments costs a few. A failure to
+// announce loses nothing: the comment is stored and listed in the queue,
+// and watchers catch up from it.
+func (s *Service) announce(c Comment) {
 	if s.bus == nil || (c.Status != StatusPending && c.Status != StatusSpam) {
 		return
 	}
-	if err := s.bus.Publish(ctx, c.ID); err != nil {
-		s.log.Warn("announcing a held comment to watchers failed", "comment", c.ID, "err", err)
+	s.announcer.Do(func() {
+		s.announced = make(chan string, announceQueue)
+		go s.publish()
+	})
+	select {
+	case s.announced <- c.ID:
+	default:
+		s.log.Warn("announce queue full; watchers will find the comment in the queue", "comment", c.ID)
+	}
+}
+
+const (
+	announceQueue = 4096 // ids waiting to be published
+	announceBatch = 512  // ids in one bus message at most
+)
+
+// publish sends the queued ids, everything queued in one message.
+func (s *Service) publish() {
+	batch := make([]string, 0, announceBatch)
+	for id := range s.announced {
+		batch = append(batch[:0], id)
+	drain:
+		for len(batch) < announceBatch {
+			select {
+			case id := <-s.announced:
+				batch = append(batch, id)
+			default:
+				break drain
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := s.bus.Publish(ctx, batch); err != nil {
+			s.log.Warn("announcing held comments to watchers failed", "comments", len(batch), "err", err)
+		}
+		cancel()
 	}
 }
 

@@ -6,6 +6,7 @@ package notify
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
@@ -25,13 +26,15 @@ type Local struct {
 func NewLocal() *Local { return &Local{subs: make(map[chan string]struct{})} }
 
 // Publish implements moderation.Bus.
-func (l *Local) Publish(_ context.Context, id string) error {
+func (l *Local) Publish(_ context.Context, ids []string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for ch := range l.subs {
-		select {
-		case ch <- id:
-		default: // never block a submission on a slow watcher
+		for _, id := range ids {
+			select {
+			case ch <- id:
+			default: // never block a submission on a slow watcher
+			}
 		}
 	}
 	return nil
@@ -66,8 +69,8 @@ func NewRedis(client redis.UniversalClient, prefix string) *Redis {
 }
 
 // Publish implements moderation.Bus.
-func (r *Redis) Publish(ctx context.Context, id string) error {
-	if err := r.client.Publish(ctx, r.channel, id).Err(); err != nil {
+func (r *Redis) Publish(ctx context.Context, ids []string) error {
+	if err := r.client.Publish(ctx, r.channel, JoinIDs(ids)).Err(); err != nil {
 		return fmt.Errorf("notify: redis publish: %w", err)
 	}
 	return nil
@@ -96,12 +99,26 @@ func (r *Redis) Subscribe(ctx context.Context) (<-chan string, error) {
 				if !ok {
 					return
 				}
-				select {
-				case out <- m.Payload:
-				default:
+				for _, id := range SplitIDs(m.Payload) {
+					select {
+					case out <- id:
+					default:
+					}
 				}
 			}
 		}
 	}()
 	return out, nil
+}
+
+// JoinIDs is the payload of one message carrying ids; SplitIDs reads it.
+// Comment ids hold no newline.
+func JoinIDs(ids []string) string { return strings.Join(ids, "\n") }
+
+// SplitIDs returns the ids of a JoinIDs payload.
+func SplitIDs(payload string) []string {
+	if payload == "" {
+		return nil
+	}
+	return strings.Split(payload, "\n")
 }

@@ -9,7 +9,7 @@ import (
 )
 
 type bus interface {
-	Publish(ctx context.Context, id string) error
+	Publish(ctx context.Context, ids []string) error
 	Subscribe(ctx context.Context) (<-chan string, error)
 }
 
@@ -26,13 +26,13 @@ func TestBuses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, id := range []string{"a", "b"} {
-				if err := b.Publish(context.Background(), id); err != nil {
+			for _, ids := range [][]string{{"a"}, {"b", "c"}} {
+				if err := b.Publish(context.Background(), ids); err != nil {
 					t.Fatal(err)
 				}
 			}
 			for _, ch := range []<-chan string{one, two} {
-				for _, want := range []string{"a", "b"} {
+				for _, want := range []string{"a", "b", "c"} {
 					select {
 					case got := <-ch:
 						if got != want {
@@ -69,7 +69,7 @@ func TestLocalNeverBlocks(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		for i := 0; i < 10*subscriberBuffer; i++ {
-			l.Publish(context.Background(), "id")
+			l.Publish(context.Background(), []string{"id"})
 		}
 		close(done)
 	}()

@@ -113,3 +113,13 @@ func parseVerdicts(res []any, n int) ([]moderation.Verdict, error) {
 	}
 	return out, nil
 }
+
+// Refused implements moderation.RefusalCache: it answers from the refusals
+// Take saw, with no Redis trip.
+func (r *Redis) Refused(site string, subjects []moderation.Subject) ([]moderation.Verdict, bool) {
+	keys := make([]string, len(subjects))
+	for i, s := range subjects {
+		keys[i] = r.key(site, s)
+	}
+	return r.denials.check(keys, subjects)
+}

@@ -79,16 +79,22 @@ func (s *Store) Comment(ctx context.Context, id string) (moderation.Comment, err
 	return c, nil
 }
 
-// CommentByRequestID implements moderation.Store.
-func (s *Store) CommentByRequestID(ctx context.Context, site, requestID string) (moderation.Comment, error) {
-	c, err := scanComment(s.pool.QueryRow(ctx, commentByRequestIDSQL, site, requestID))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return moderation.Comment{}, fmt.Errorf("postgres: comment with request id %q: %w", requestID, moderation.ErrNotFound)
+// Prior implements moderation.Store in one statement, so one round trip.
+func (s *Store) Prior(ctx context.Context, q moderation.PriorQuery) (moderation.Prior, error) {
+	query, args := dialect.PriorQuery(q)
+	if query == "" {
+		return moderation.Prior{}, nil
 	}
+	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
-		return moderation.Comment{}, wrap("get comment by request id", err)
+		return moderation.Prior{}, wrap("look up earlier comments", err)
 	}
-	return c, nil
+	defer rows.Close()
+	p, err := storesql.ReadPrior(rows, scanComment)
+	if err != nil {
+		return moderation.Prior{}, wrap("look up earlier comments", err)
+	}
+	return p, nil
 }
 
 // ListComments implements moderation.Store with keyset pagination. pgx
@@ -180,39 +186,6 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 		return c, false, wrap("update status", err)
 	}
 	return updated, true, nil
-}
-
-// FindDuplicate implements moderation.Store. An empty author key or
-// fingerprint matches nothing: comments stored before either existed
-// carry empty ones, and they are no one's duplicates.
-func (s *Store) FindDuplicate(ctx context.Context, site, articleID, authorKey, fingerprint string) (moderation.Comment, error) {
-	notFound := fmt.Errorf("postgres: duplicate of %q on %q: %w", fingerprint, articleID, moderation.ErrNotFound)
-	if authorKey == "" || fingerprint == "" {
-		return moderation.Comment{}, notFound
-	}
-	c, err := scanComment(s.pool.QueryRow(ctx, findDuplicateSQL,
-		site, articleID, authorKey, fingerprint, int16(moderation.StatusDeleted)))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return moderation.Comment{}, notFound
-	}
-	if err != nil {
-		return moderation.Comment{}, wrap("find duplicate", err)
-	}
-	return c, nil
-}
-
-// HasApproved implements moderation.Store. An empty author key has
-// approved nothing, for the reason FindDuplicate gives.
-func (s *Store) HasApproved(ctx context.Context, site, authorKey string) (bool, error) {
-	if authorKey == "" {
-		return false, nil
-	}
-	var ok bool
-	err := s.pool.QueryRow(ctx, hasApprovedSQL, site, authorKey, int16(moderation.StatusPublished)).Scan(&ok)
-	if err != nil {
-		return false, wrap("has approved", err)
-	}
-	return ok, nil
 }
 
 // AuthorHistory implements moderation.Store in one query.

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/commentd/commentd/notify"
 )
 
 // queueChannel is the LISTEN/NOTIFY channel of held comments.
@@ -13,9 +15,14 @@ const queueChannel = "commentd_queue"
 
 // Publish implements moderation.Bus with NOTIFY, so replicas that share
 // the database and no Redis still see each other's held comments.
-func (s *Store) Publish(ctx context.Context, id string) error {
-	if _, err := s.pool.Exec(ctx, "SELECT pg_notify($1, $2)", queueChannel, id); err != nil {
-		return wrap("notify", err)
+func (s *Store) Publish(ctx context.Context, ids []string) error {
+	// A NOTIFY payload holds under 8000 bytes: about 200 ids.
+	for len(ids) > 0 {
+		n := min(len(ids), 200)
+		if _, err := s.pool.Exec(ctx, "SELECT pg_notify($1, $2)", queueChannel, notify.JoinIDs(ids[:n])); err != nil {
+			return wrap("notify", err)
+		}
+		ids = ids[n:]
 	}
 	return nil
 }
@@ -41,9 +48,11 @@ func (s *Store) Subscribe(ctx context.Context) (<-chan string, error) {
 					break
 				}
 				backoff = 100 * time.Millisecond
-				select {
-				case out <- n.Payload:
-				default: // a slow watcher misses ids rather than slowing Postgres
+				for _, id := range notify.SplitIDs(n.Payload) {
+					select {
+					case out <- id:
+					default: // a slow watcher misses ids rather than slowing Postgres
+					}
 				}
 			}
 			select {

@@ -34,20 +34,22 @@ func (s *Store) Comment(ctx context.Context, id string) (moderation.Comment, err
 	return c, nil
 }
 
-// CommentByRequestID implements moderation.Store.
-func (s *Store) CommentByRequestID(ctx context.Context, site, requestID string) (moderation.Comment, error) {
-	row, err := s.reads.queryRow(ctx, commentByRequestIDSQL, site, requestID)
+// Prior implements moderation.Store in one statement.
+func (s *Store) Prior(ctx context.Context, q moderation.PriorQuery) (moderation.Prior, error) {
+	query, args := dialect.PriorQuery(q)
+	if query == "" {
+		return moderation.Prior{}, nil
+	}
+	rows, err := s.reads.query(ctx, query, args...)
 	if err != nil {
-		return moderation.Comment{}, wrap("get comment by request id", err)
+		return moderation.Prior{}, wrap("look up earlier comments", err)
 	}
-	c, err := scanComment(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return moderation.Comment{}, fmt.Errorf("sqlite: comment with request id %q: %w", requestID, moderation.ErrNotFound)
-	}
+	defer rows.Close()
+	p, err := storesql.ReadPrior(rows, scanComment)
 	if err != nil {
-		return moderation.Comment{}, wrap("get comment by request id", err)
+		return moderation.Prior{}, wrap("look up earlier comments", err)
 	}
-	return c, nil
+	return p, nil
 }
 
 // ListComments implements moderation.Store with keyset pagination. The
@@ -145,45 +147,6 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 		return c, false, wrap("update status", err)
 	}
 	return updated, true, nil
-}
-
-// FindDuplicate implements moderation.Store. An empty author key or
-// fingerprint matches nothing: comments stored before either existed
-// carry empty ones, and they are no one's duplicates.
-func (s *Store) FindDuplicate(ctx context.Context, site, articleID, authorKey, fingerprint string) (moderation.Comment, error) {
-	notFound := fmt.Errorf("sqlite: duplicate of %q on %q: %w", fingerprint, articleID, moderation.ErrNotFound)
-	if authorKey == "" || fingerprint == "" {
-		return moderation.Comment{}, notFound
-	}
-	row, err := s.reads.queryRow(ctx, findDuplicateSQL, site, articleID, authorKey, fingerprint, int64(moderation.StatusDeleted))
-	if err != nil {
-		return moderation.Comment{}, wrap("find duplicate", err)
-	}
-	c, err := scanComment(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return moderation.Comment{}, notFound
-	}
-	if err != nil {
-		return moderation.Comment{}, wrap("find duplicate", err)
-	}
-	return c, nil
-}
-
-// HasApproved implements moderation.Store. An empty author key has
-// approved nothing, for the reason FindDuplicate gives.
-func (s *Store) HasApproved(ctx context.Context, site, authorKey string) (bool, error) {
-	if authorKey == "" {
-		return false, nil
-	}
-	row, err := s.reads.queryRow(ctx, hasApprovedSQL, site, authorKey, int64(moderation.StatusPublished))
-	if err != nil {
-		return false, wrap("has approved", err)
-	}
-	var ok bool
-	if err := row.Scan(&ok); err != nil {
-		return false, wrap("has approved", err)
-	}
-	return ok, nil
 }
 
 // AuthorHistory implements moderation.Store in one query.

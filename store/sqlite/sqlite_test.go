@@ -192,8 +192,8 @@ VALUES ('old-1', 's', 'a', 'प्रिया', 'p@example.in', 'p@example.in',
 		if c.Body != "पुराना" || c.Author.UserID != "" || c.AuthorKey != "" || c.BodyFingerprint != "" {
 			t.Errorf("old comment reads %+v", c)
 		}
-		if ok, err := s.HasApproved(ctx, "s", ""); ok || err != nil {
-			t.Errorf("HasApproved of the empty author key = %v, %v; want false", ok, err)
+		if p, err := s.Prior(ctx, moderation.PriorQuery{Site: "s", RequestID: "r", ArticleID: "a"}); p.Approved || p.Request != nil || err != nil {
+			t.Errorf("Prior of the empty author key = %+v, %v; want nothing", p, err)
 		}
 		if v, err := s.RulesVersion(ctx); v != 0 || err != nil {
 			t.Errorf("RulesVersion = %d, %v; want 0", v, err)

@@ -47,11 +47,11 @@ func testFindDuplicate(t *testing.T, o Opener) {
 	other.Site = "other.example"
 	mustCreate(t, s, other)
 
-	got, err := s.FindDuplicate(ctx, full.Site, full.ArticleID, full.AuthorKey, full.BodyFingerprint)
-	if err != nil {
-		t.Fatalf("FindDuplicate of the full comment: %v", err)
+	got := prior(t, s, moderation.PriorQuery{Site: full.Site, ArticleID: full.ArticleID, AuthorKey: full.AuthorKey, Fingerprint: full.BodyFingerprint})
+	if got.Duplicate == nil {
+		t.Fatalf("no duplicate of the full comment")
 	}
-	checkComment(t, got, stored(full))
+	checkComment(t, *got.Duplicate, stored(full))
 
 	for _, tc := range []struct {
 		name               string
@@ -72,13 +72,8 @@ func testFindDuplicate(t *testing.T, o Opener) {
 		{"empty fingerprint", site, "a", "key-1", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := s.FindDuplicate(ctx, tc.site, tc.article, tc.key, tc.fp)
-			if tc.want == "" {
-				checkNotFound(t, "FindDuplicate", err)
-				return
-			}
-			if err != nil || got.ID != tc.want {
-				t.Errorf("FindDuplicate = %q, %v; want %q", got.ID, err, tc.want)
+			if got := duplicateID(t, s, tc.site, tc.article, tc.key, tc.fp); got != tc.want {
+				t.Errorf("duplicate = %q, want %q", got, tc.want)
 			}
 		})
 	}
@@ -87,8 +82,29 @@ func testFindDuplicate(t *testing.T, o Opener) {
 	if _, _, err := s.UpdateStatus(ctx, moveTo("c-other-fp", "audit-del", moderation.StatusDeleted, "comment.delete", at(50))); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.FindDuplicate(ctx, site, "a", "key-1", "fp-3")
-	checkNotFound(t, "FindDuplicate after deletion", err)
+	if got := duplicateID(t, s, site, "a", "key-1", "fp-3"); got != "" {
+		t.Errorf("duplicate after deletion = %q, want none", got)
+	}
+}
+
+// prior calls s.Prior and fails the test on an error.
+func prior(t *testing.T, s Store, q moderation.PriorQuery) moderation.Prior {
+	t.Helper()
+	p, err := s.Prior(t.Context(), q)
+	if err != nil {
+		t.Fatalf("Prior(%+v): %v", q, err)
+	}
+	return p
+}
+
+// duplicateID is the id of Prior's duplicate, "" for none.
+func duplicateID(t *testing.T, s Store, site, article, key, fp string) string {
+	t.Helper()
+	p := prior(t, s, moderation.PriorQuery{Site: site, ArticleID: article, AuthorKey: key, Fingerprint: fp})
+	if p.Duplicate == nil {
+		return ""
+	}
+	return p.Duplicate.ID
 }
 
 func testHasApproved(t *testing.T, o Opener) {
@@ -109,9 +125,8 @@ func testHasApproved(t *testing.T, o Opener) {
 
 	check := func(site, key string, want bool) {
 		t.Helper()
-		got, err := s.HasApproved(ctx, site, key)
-		if err != nil || got != want {
-			t.Errorf("HasApproved(%s, %q) = %v, %v; want %v", site, key, got, err, want)
+		if got := prior(t, s, moderation.PriorQuery{Site: site, ArticleID: "a", AuthorKey: key, Fingerprint: "none"}).Approved; got != want {
+			t.Errorf("Approved(%s, %q) = %v, want %v", site, key, got, want)
 		}
 	}
 	check(site, "key-pending", false)
@@ -184,4 +199,29 @@ func testAuthorHistory(t *testing.T, o Opener) {
 		moderation.StatusRejected:  1,
 		moderation.StatusDeleted:   1,
 	})
+}
+
+// testPriorAllThree checks that one Prior answers the request id, the
+// duplicate and the approval together, and that comments without a
+// request id do not answer for the empty one.
+func testPriorAllThree(t *testing.T, o Opener) {
+	s := open(t, o)
+	retried := byAuthor("c-retried", "a", "key-1", "fp-1", moderation.StatusPending, 0)
+	retried.RequestID = "req-1"
+	seed(t, s, []moderation.Comment{
+		retried,
+		byAuthor("c-approved", "b", "key-1", "fp-2", moderation.StatusPublished, 1),
+		byAuthor("c-no-request", "c", "key-2", "fp-3", moderation.StatusPublished, 2),
+	})
+	p := prior(t, s, moderation.PriorQuery{Site: site, RequestID: "req-1", ArticleID: "a", AuthorKey: "key-1", Fingerprint: "fp-1"})
+	if p.Request == nil || p.Request.ID != "c-retried" || p.Duplicate == nil || p.Duplicate.ID != "c-retried" || !p.Approved {
+		t.Errorf("Prior = request %+v, duplicate %+v, approved %v; want c-retried, c-retried, true", p.Request, p.Duplicate, p.Approved)
+	}
+	p = prior(t, s, moderation.PriorQuery{Site: site, ArticleID: "c", AuthorKey: "key-3", Fingerprint: "fp-3"})
+	if p.Request != nil || p.Duplicate != nil || p.Approved {
+		t.Errorf("Prior without a request id, of another author = %+v, want nothing", p)
+	}
+	if p := prior(t, s, moderation.PriorQuery{Site: site}); p.Request != nil || p.Duplicate != nil || p.Approved {
+		t.Errorf("Prior of an empty query = %+v, want nothing", p)
+	}
 }

@@ -31,11 +31,11 @@ func testRoundTrip(t *testing.T, o Opener) {
 		t.Errorf("CreateTime = %v, lost microseconds", got.CreateTime)
 	}
 
-	got, err = s.CommentByRequestID(ctx, site, c.RequestID)
-	if err != nil {
-		t.Fatalf("CommentByRequestID: %v", err)
+	p := prior(t, s, moderation.PriorQuery{Site: site, RequestID: c.RequestID})
+	if p.Request == nil {
+		t.Fatalf("Prior found no comment with request id %q", c.RequestID)
 	}
-	checkComment(t, got, want)
+	checkComment(t, *p.Request, want)
 
 	list, err := s.ListComments(ctx, moderation.Filter{Statuses: []moderation.Status{c.Status}, Limit: 10})
 	if err != nil || len(list) != 1 {
@@ -84,11 +84,9 @@ func testNotFound(t *testing.T, o Opener) {
 	}
 	_, err := s.Comment(ctx, "missing")
 	check("Comment", err)
-	_, err = s.CommentByRequestID(ctx, site, "missing")
-	check("CommentByRequestID", err)
-	// Comments without a request id must not answer for the empty one.
-	_, err = s.CommentByRequestID(ctx, site, "")
-	check("CommentByRequestID(empty)", err)
+	if p := prior(t, s, moderation.PriorQuery{Site: site, RequestID: "missing"}); p.Request != nil {
+		t.Errorf("Prior found %s under a missing request id", p.Request.ID)
+	}
 	called := false
 	_, _, err = s.UpdateStatus(ctx, moderation.StatusUpdate{
 		ID:   "missing",
@@ -163,9 +161,9 @@ func testRequestIDPerSite(t *testing.T, o Opener) {
 	mustCreate(t, s, a)
 	mustCreate(t, s, b)
 	for _, c := range []moderation.Comment{a, b} {
-		got, err := s.CommentByRequestID(t.Context(), c.Site, "req-1")
-		if err != nil || got.ID != c.ID {
-			t.Errorf("CommentByRequestID(%s, req-1) = %s, %v; want %s", c.Site, got.ID, err, c.ID)
+		p := prior(t, s, moderation.PriorQuery{Site: c.Site, RequestID: "req-1"})
+		if p.Request == nil || p.Request.ID != c.ID {
+			t.Errorf("Prior(%s, req-1).Request = %+v, want %s", c.Site, p.Request, c.ID)
 		}
 	}
 }

@@ -51,8 +51,9 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"UpdateStatusNextError", testUpdateStatusNextError},
 		{"UpdateStatusRace", testUpdateStatusRace},
 		{"AuditEvents", testAuditEvents},
-		{"FindDuplicate", testFindDuplicate},
-		{"HasApproved", testHasApproved},
+		{"PriorDuplicate", testFindDuplicate},
+		{"PriorApproved", testHasApproved},
+		{"PriorAllThree", testPriorAllThree},
 		{"AuthorHistory", testAuthorHistory},
 		{"WordLists", testWordLists},
 		{"WordListsConcurrent", testWordListsConcurrent},
@@ -157,9 +158,8 @@ func testReopen(t *testing.T, o Opener) {
 	if v := rulesVersion(t, s); v != wantVersion || v == 0 {
 		t.Errorf("rules version after reopen = %d, want %d", v, wantVersion)
 	}
-	dup, err := s.FindDuplicate(ctx, c.Site, c.ArticleID, c.AuthorKey, c.BodyFingerprint)
-	if err != nil || dup.ID != c.ID {
-		t.Errorf("FindDuplicate after reopen: %q, %v; want %q", dup.ID, err, c.ID)
+	if dup := duplicateID(t, s, c.Site, c.ArticleID, c.AuthorKey, c.BodyFingerprint); dup != c.ID {
+		t.Errorf("duplicate after reopen: %q, want %q", dup, c.ID)
 	}
 	counts, err := s.CountPublished(ctx, site, []string{"article-r"})
 	if err != nil || counts["article-r"] != 1 {

@@ -1,0 +1,80 @@
+package storesql
+
+import (
+	"fmt"
+
+	"github.com/commentd/commentd/moderation"
+)
+
+// What each row of PriorQuery's statement is: its first column.
+const (
+	priorRequest   = 1
+	priorDuplicate = 2
+	priorApproved  = 3
+)
+
+// PriorQuery returns the one statement that answers moderation.Store.Prior:
+// a UNION of up to three single-row lookups, each on an index of its own,
+// whose rows are a kind and a comment. It returns "" when q asks nothing.
+func (d Dialect) PriorQuery(q moderation.PriorQuery) (string, []any) {
+	b := &query{d: d}
+	union := func(kind int, where string, args ...any) {
+		if b.b.Len() > 0 {
+			b.b.WriteString("\nUNION ALL\n")
+		}
+		ph := make([]any, len(args))
+		for i, a := range args {
+			ph[i] = b.bind(a)
+		}
+		fmt.Fprintf(&b.b, "SELECT * FROM (SELECT %d AS kind, %s FROM comments WHERE %s LIMIT 1) AS k%d",
+			kind, CommentColumns, fmt.Sprintf(where, ph...), kind)
+	}
+	if q.RequestID != "" {
+		union(priorRequest, "site = %s AND request_id = %s AND request_id <> ''", q.Site, q.RequestID)
+	}
+	if q.AuthorKey != "" && q.Fingerprint != "" {
+		union(priorDuplicate, "site = %s AND article_id = %s AND author_key = %s AND body_fingerprint = %s AND status <> %s ORDER BY create_time, id",
+			q.Site, q.ArticleID, q.AuthorKey, q.Fingerprint, int(moderation.StatusDeleted))
+	}
+	if q.AuthorKey != "" {
+		union(priorApproved, "site = %s AND author_key = %s AND status = %s", q.Site, q.AuthorKey, int(moderation.StatusPublished))
+	}
+	return b.b.String(), b.args
+}
+
+// ReadPrior reads the rows of PriorQuery's statement; scan reads the
+// comment columns of one. The caller still closes rows.
+func ReadPrior(rows Rows, scan func(Scanner) (moderation.Comment, error)) (moderation.Prior, error) {
+	var p moderation.Prior
+	for rows.Next() {
+		var kind int64
+		c, err := scan(kindScanner{rows, &kind})
+		if err != nil {
+			return moderation.Prior{}, err
+		}
+		switch kind {
+		case priorRequest:
+			p.Request = &c
+		case priorDuplicate:
+			p.Duplicate = &c
+		case priorApproved:
+			p.Approved = true
+		default:
+			return moderation.Prior{}, fmt.Errorf("prior: unknown row kind %d", kind)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return moderation.Prior{}, err
+	}
+	return p, nil
+}
+
+// kindScanner reads the kind column ahead of a comment's columns.
+type kindScanner struct {
+	Scanner
+	kind *int64
+}
+
+func (k kindScanner) Scan(dest ...any) error {
+	return k.Scanner.Scan(append([]any{k.kind}, dest...)...)
+}
