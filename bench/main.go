@@ -32,7 +32,7 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "how long each case runs against each server")
 	flag.IntVar(&o.concurrency, "concurrency", 50, "concurrent calls ghz keeps in flight")
 	flag.BoolVar(&o.goBench, "go-bench", true, "also run the Go benchmarks and print their figures")
-	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of commentd during the many-readers case into this `directory`")
+	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of commentd during each case into this `directory`")
 	flag.StringVar(&o.only, "only", "", "run only the servers whose name contains this text (e.g. sqlite)")
 	flag.Parse()
 	log.SetFlags(0)

@@ -114,8 +114,8 @@ func benchServer(ctx context.Context, o options, tmp string, spec serverSpec) ([
 	var errs []error
 	for _, bc := range cases {
 		var prof *profiler
-		if metricsAddr != "" && bc.name == "many-readers" {
-			prof = startProfile(ctx, metricsAddr, o.duration, filepath.Join(o.profile, strings.ReplaceAll(spec.name, " ", "-")+".pprof"))
+		if metricsAddr != "" {
+			prof = startProfile(ctx, metricsAddr, o.duration, filepath.Join(o.profile, strings.ReplaceAll(spec.name, " ", "-")+"-"+bc.name+".pprof"))
 		}
 		rep, err := runGHZ(ctx, tmp, bc, addr, o)
 		if prof != nil {

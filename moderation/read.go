@@ -76,7 +76,7 @@ func (s *Service) ListPublished(ctx context.Context, site, articleID string, pag
 	if len(v) > 0 {
 		return nil, nil, Invalid(v...)
 	}
-	return s.list(ctx, Filter{Statuses: []Status{StatusPublished}, Site: site, ArticleID: articleID, After: page.After}, limit)
+	return s.list(ctx, Filter{Statuses: []Status{StatusPublished}, Site: site, ArticleID: articleID, After: page.After, Public: true}, limit)
 }
 
 // QueueQuery selects comments for moderators.

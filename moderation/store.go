@@ -91,6 +91,10 @@ type Filter struct {
 	After *Cursor
 	// The most to return; at least 1.
 	Limit int
+	// Public reads only what a public listing shows: the ids, the author's
+	// name and URL, the body, the status and the times; the rest comes
+	// back empty.
+	Public bool
 }
 
 // Cursor is a position in a time-ordered listing.

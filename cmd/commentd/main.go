@@ -53,14 +53,14 @@ func main() {
 // tuneGC collects less often than Go's default unless GOGC or GOMEMLIMIT
 // say otherwise. commentd's live heap is a few MB and each call allocates
 // a few KB, so GOGC=100 ran a collection every few thousand calls: 10% of
-// the CPU of a refused submission. A heap up to 5× the live one, capped by
+// the CPU of a refused submission. A heap up to 3× the live one, capped by
 // a soft limit, keeps the resident set well under 150 MB.
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
+		debug.SetGCPercent(200)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(96 << 20)
+		debug.SetMemoryLimit(64 << 20)
 	}
 }
 

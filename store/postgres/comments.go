@@ -29,11 +29,6 @@ WHERE site = $1 AND request_id = $2 AND request_id <> ''`
 WHERE site = $1 AND status = $2 AND article_id = ANY($3)
 GROUP BY article_id`
 
-	// The oldest, should there be several.
-	findDuplicateSQL = `SELECT ` + storesql.CommentColumns + ` FROM comments
-WHERE site = $1 AND article_id = $2 AND author_key = $3 AND body_fingerprint = $4 AND status <> $5
-ORDER BY create_time, id LIMIT 1`
-	hasApprovedSQL = `SELECT EXISTS (SELECT 1 FROM comments WHERE site = $1 AND author_key = $2 AND status = $3)`
 	// Served by the index on (author_email_key, status, …) alone.
 	authorHistorySQL = `SELECT status, count(*) FROM comments WHERE author_email_key = $1 GROUP BY status`
 
@@ -109,7 +104,11 @@ func (s *Store) ListComments(ctx context.Context, f moderation.Filter) ([]modera
 		return nil, wrap("list comments", err)
 	}
 	defer rows.Close()
-	out, err := storesql.Collect(rows, f.Limit, scanComment)
+	scan := scanComment
+	if f.Public {
+		scan = scanPublicComment
+	}
+	out, err := storesql.Collect(rows, f.Limit, scan)
 	if err != nil {
 		return nil, wrap("list comments", err)
 	}

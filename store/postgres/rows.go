@@ -33,6 +33,21 @@ func scanComment(row storesql.Scanner) (moderation.Comment, error) {
 	return c, nil
 }
 
+func scanPublicComment(row storesql.Scanner) (moderation.Comment, error) {
+	var (
+		c      moderation.Comment
+		status int16
+	)
+	err := row.Scan(&c.ID, &c.Site, &c.ArticleID, &c.ParentID, &c.Author.Name, &c.Author.URL, &c.Body,
+		&status, &c.CreateTime, &c.UpdateTime)
+	if err != nil {
+		return moderation.Comment{}, err
+	}
+	c.Status = moderation.Status(status)
+	c.CreateTime, c.UpdateTime = c.CreateTime.UTC(), c.UpdateTime.UTC()
+	return c, nil
+}
+
 // commentArgs returns the values of insertComment's placeholders.
 func commentArgs(c moderation.Comment) ([]any, error) {
 	// A text column, not jsonb, which would rewrite the JSON.

@@ -64,7 +64,11 @@ func (s *Store) ListComments(ctx context.Context, f moderation.Filter) ([]modera
 		return nil, wrap("list comments", err)
 	}
 	defer rows.Close()
-	out, err := storesql.Collect(rows, f.Limit, scanComment)
+	scan := scanComment
+	if f.Public {
+		scan = scanPublicComment
+	}
+	out, err := storesql.Collect(rows, f.Limit, scan)
 	if err != nil {
 		return nil, wrap("list comments", err)
 	}

@@ -38,6 +38,22 @@ func scanComment(row storesql.Scanner) (moderation.Comment, error) {
 	return c, nil
 }
 
+func scanPublicComment(row storesql.Scanner) (moderation.Comment, error) {
+	var (
+		c               moderation.Comment
+		status          int64
+		created, update int64
+	)
+	err := row.Scan(&c.ID, &c.Site, &c.ArticleID, &c.ParentID, &c.Author.Name, &c.Author.URL, &c.Body,
+		&status, &created, &update)
+	if err != nil {
+		return moderation.Comment{}, err
+	}
+	c.Status = moderation.Status(status)
+	c.CreateTime, c.UpdateTime = fromMicros(created), fromMicros(update)
+	return c, nil
+}
+
 // commentArgs returns the values of insertComment's placeholders.
 func commentArgs(c moderation.Comment) ([]any, error) {
 	reasons, err := storesql.EncodeReasons(c.Reasons)

@@ -32,11 +32,6 @@ VALUES (?, ?, ?, ?, ?, ?, ?)`
 WHERE site = ? AND status = ? AND article_id IN (SELECT value FROM json_each(?))
 GROUP BY article_id`
 
-	// The oldest, should there be several.
-	findDuplicateSQL = `SELECT ` + storesql.CommentColumns + ` FROM comments
-WHERE site = ? AND article_id = ? AND author_key = ? AND body_fingerprint = ? AND status <> ?
-ORDER BY create_time, id LIMIT 1`
-	hasApprovedSQL = `SELECT EXISTS (SELECT 1 FROM comments WHERE site = ? AND author_key = ? AND status = ?)`
 	// Served by the index on (author_email_key, status, …) alone.
 	authorHistorySQL = `SELECT status, count(*) FROM comments WHERE author_email_key = ? GROUP BY status`
 

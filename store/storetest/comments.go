@@ -42,6 +42,18 @@ func testRoundTrip(t *testing.T, o Opener) {
 		t.Fatalf("ListComments: %d comments, %v; want 1", len(list), err)
 	}
 	checkComment(t, list[0], want)
+
+	// A public listing reads the public fields and nothing else.
+	list, err = s.ListComments(ctx, moderation.Filter{Statuses: []moderation.Status{c.Status}, Limit: 10, Public: true})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("ListComments(Public): %d comments, %v; want 1", len(list), err)
+	}
+	public := want
+	public.Author.Email, public.Author.UserID, public.Client = "", "", moderation.Client{}
+	public.Reasons, public.RequestID, public.AuthorKey, public.BodyFingerprint = nil, "", "", ""
+	public.ModeratedBy, public.ModerationNote = "", ""
+	public.InitialStatus, public.Score, public.RequestHash = moderation.StatusUnspecified, 0, nil
+	checkComment(t, list[0], public)
 }
 
 // testEmptyOptionalFields: absent optional values come back in one

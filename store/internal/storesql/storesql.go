@@ -22,6 +22,12 @@ const CommentColumns = `id, site, article_id, parent_id, author_name, author_ema
 	request_id, request_hash, create_time, update_time, moderated_by, moderation_note,
 	author_user_id, author_key, body_fingerprint`
 
+// PublicCommentColumns is the column list of a public listing: what a
+// reader sees, no reader data, reasons or moderation fields. Each store's
+// scanPublicComment reads them in this order. Fewer columns matter: with
+// SQLite each costs a driver call per row.
+const PublicCommentColumns = `id, site, article_id, parent_id, author_name, author_url, body, status, create_time, update_time`
+
 // AuditColumns is the column list of audit event queries, in the order of
 // moderation.AuditEvent's fields.
 const AuditColumns = `id, create_time, actor, action, target, note, detail`
@@ -88,7 +94,11 @@ func (d Dialect) CommentsQuery(f moderation.Filter) (string, []any, error) {
 	statuses = slices.Compact(statuses)
 
 	q := &query{d: d}
-	q.b.WriteString("SELECT " + CommentColumns + " FROM comments WHERE " + d.StatusIn(statuses, q.bind))
+	cols := CommentColumns
+	if f.Public {
+		cols = PublicCommentColumns
+	}
+	q.b.WriteString("SELECT " + cols + " FROM comments WHERE " + d.StatusIn(statuses, q.bind))
 	if f.Site != "" {
 		q.b.WriteString(" AND site = " + q.bind(f.Site))
 	}
