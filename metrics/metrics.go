@@ -1,11 +1,12 @@
 // Package metrics exposes commentd's Prometheus metrics: gRPC calls by
 // method and code, decisions by status and rule, limiter refusals and
-// failures, and store latency.
+// failures, store latency and the depth of the moderation queue.
 package metrics
 
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
@@ -56,6 +57,44 @@ func New() *Metrics {
 	m.Registry.MustRegister(m.GRPC, m.decisions, m.reasons, m.limited, m.limiterKO, m.store,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// QueueDepth registers commentd_queue_depth, the number of pending and
+// spam comments, read from depth when scraped. A count is at most 10 s
+// old, so frequent scrapes by several Prometheus servers cost the store
+// one count every 10 s.
+func (m *Metrics) QueueDepth(depth func(context.Context) (map[moderation.Status]int64, error)) {
+	m.Registry.MustRegister(&queueDepth{depth: depth, desc: prometheus.NewDesc("commentd_queue_depth",
+		"Comments waiting for a moderator (PENDING) and filed as SPAM, over every site.", []string{"status"}, nil)})
+}
+
+type queueDepth struct {
+	depth func(context.Context) (map[moderation.Status]int64, error)
+	desc  *prometheus.Desc
+
+	mu   sync.Mutex
+	at   time.Time
+	last map[moderation.Status]int64
+}
+
+func (q *queueDepth) Describe(ch chan<- *prometheus.Desc) { ch <- q.desc }
+
+func (q *queueDepth) Collect(ch chan<- prometheus.Metric) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.last == nil || time.Since(q.at) > 10*time.Second {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		n, err := q.depth(ctx)
+		cancel()
+		if err != nil {
+			ch <- prometheus.NewInvalidMetric(q.desc, err)
+			return
+		}
+		q.last, q.at = n, time.Now()
+	}
+	for _, st := range []moderation.Status{moderation.StatusPending, moderation.StatusSpam} {
+		ch <- prometheus.MustNewConstMetric(q.desc, prometheus.GaugeValue, float64(q.last[st]), st.String())
+	}
 }
 
 // Handler serves the metrics in the Prometheus text format.

@@ -197,3 +197,13 @@ func (s *Service) AuditEvents(ctx context.Context, q AuditQuery, page Page) ([]A
 	evs, next := paginate(evs, limit, func(e AuditEvent) Cursor { return Cursor{Time: e.Time, ID: e.ID} })
 	return evs, next, nil
 }
+
+// QueueDepth counts the comments waiting for a moderator (pending) and
+// filed as spam, over every site.
+func (s *Service) QueueDepth(ctx context.Context) (map[Status]int64, error) {
+	n, err := s.store.CountByStatus(ctx, []Status{StatusPending, StatusSpam})
+	if err != nil {
+		return nil, fmt.Errorf("queue depth: %w", err)
+	}
+	return n, nil
+}

@@ -24,6 +24,9 @@ type Store interface {
 	Comment(ctx context.Context, id string) (Comment, error)
 	// ListComments returns the comments matching f, in f's order.
 	ListComments(ctx context.Context, f Filter) ([]Comment, error)
+	// CountByStatus counts the comments of every site in each of the
+	// given statuses. Statuses without comments may be missing.
+	CountByStatus(ctx context.Context, statuses []Status) (map[Status]int64, error)
 	// CountPublished counts one site's published comments per article.
 	// Articles with none may be missing from the map.
 	CountPublished(ctx context.Context, site string, articleIDs []string) (map[string]int64, error)

@@ -162,6 +162,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	m.QueueDepth(svc.QueueDepth)
 	if err := svc.LoadRules(ctx); err != nil {
 		return err
 	}

@@ -434,6 +434,8 @@ func TestMetrics(t *testing.T) {
 		`commentd_decision_reasons_total{rule="first_time_commenter"} 3`,
 		`commentd_ratelimit_refusals_total{subject="ip"} 1`,
 		`commentd_store_seconds_count{op="create_comment"} 3`,
+		`commentd_queue_depth{status="PENDING"} 3`,
+		`commentd_queue_depth{status="SPAM"} 0`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics lack %s", want)

@@ -153,6 +153,32 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 	return updated, true, nil
 }
 
+// CountByStatus implements moderation.Store.
+func (s *Store) CountByStatus(ctx context.Context, statuses []moderation.Status) (map[moderation.Status]int64, error) {
+	out := make(map[moderation.Status]int64, len(statuses))
+	if len(statuses) == 0 {
+		return out, nil
+	}
+	query, args := dialect.CountByStatusQuery(statuses)
+	rows, err := s.reads.query(ctx, query, args...)
+	if err != nil {
+		return nil, wrap("count by status", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st int64
+		var n int64
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, wrap("count by status", err)
+		}
+		out[moderation.Status(st)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("count by status", err)
+	}
+	return out, nil
+}
+
 // AuthorHistory implements moderation.Store in one query.
 func (s *Store) AuthorHistory(ctx context.Context, emailKey string) (moderation.AuthorHistory, error) {
 	rows, err := s.reads.query(ctx, authorHistorySQL, emailKey)

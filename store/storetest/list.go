@@ -3,6 +3,7 @@ package storetest
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -261,5 +262,26 @@ func testCountPublished(t *testing.T, o Opener) {
 	counts, err = s.CountPublished(ctx, site, nil)
 	if err != nil || len(counts) != 0 {
 		t.Errorf("CountPublished(nil) = %v, %v; want no counts", counts, err)
+	}
+}
+
+func testCountByStatus(t *testing.T, o Opener) {
+	s := open(t, o)
+	seed(t, s, []moderation.Comment{
+		newComment("c-1", "a", moderation.StatusPending, at(0)),
+		newComment("c-2", "b", moderation.StatusPending, at(1)),
+		newComment("c-3", "a", moderation.StatusSpam, at(2)),
+		newComment("c-4", "a", moderation.StatusPublished, at(3)),
+	})
+	other := newComment("c-5", "a", moderation.StatusPending, at(4))
+	other.Site = "other.example"
+	mustCreate(t, s, other)
+	got, err := s.CountByStatus(t.Context(), []moderation.Status{moderation.StatusPending, moderation.StatusSpam, moderation.StatusRejected})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[moderation.Status]int64{moderation.StatusPending: 3, moderation.StatusSpam: 1}
+	if !maps.Equal(got, want) {
+		t.Errorf("CountByStatus = %v, want %v (every site; none for a status without comments)", got, want)
 	}
 }

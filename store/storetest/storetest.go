@@ -46,6 +46,7 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"ListFilters", testListFilters},
 		{"ListPagination", testListPagination},
 		{"CountPublished", testCountPublished},
+		{"CountByStatus", testCountByStatus},
 		{"UpdateStatus", testUpdateStatus},
 		{"UpdateStatusUnchanged", testUpdateStatusUnchanged},
 		{"UpdateStatusNextError", testUpdateStatusNextError},

@@ -118,6 +118,17 @@ func (d Dialect) CommentsQuery(f moderation.Filter) (string, []any, error) {
 	return q.b.String(), q.args, nil
 }
 
+// CountByStatusQuery returns the statement that counts comments per
+// status, over the index on (status, …).
+func (d Dialect) CountByStatusQuery(statuses []moderation.Status) (string, []any) {
+	statuses = slices.Clone(statuses)
+	slices.Sort(statuses)
+	statuses = slices.Compact(statuses)
+	q := &query{d: d}
+	q.b.WriteString("SELECT status, count(*) FROM comments WHERE " + d.StatusIn(statuses, q.bind) + " GROUP BY status")
+	return q.b.String(), q.args
+}
+
 // AuditQuery returns the statement and arguments that list the audit
 // events f selects, newest first.
 func (d Dialect) AuditQuery(f moderation.AuditFilter) (string, []any, error) {
