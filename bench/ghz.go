@@ -24,6 +24,8 @@ type report struct {
 		Percentage int           `json:"percentage"`
 		Latency    time.Duration `json:"latency"`
 	} `json:"latencyDistribution"`
+
+	clientCPU time.Duration // ghz's own CPU over the run
 }
 
 // runGHZ runs one case against addr with ghz and reads its report.
@@ -39,6 +41,7 @@ func runGHZ(ctx context.Context, tmp string, bc benchCase, addr string, o option
 	if err := cmd.Run(); err != nil {
 		return report{}, fmt.Errorf("ghz: %w", err)
 	}
+	clientCPU := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	b, err := os.ReadFile(out)
 	if err != nil {
 		return report{}, err
@@ -50,6 +53,7 @@ func runGHZ(ctx context.Context, tmp string, bc benchCase, addr string, o option
 	if r.Count == 0 {
 		return r, fmt.Errorf("ghz made no calls")
 	}
+	r.clientCPU = clientCPU
 	return r, nil
 }
 

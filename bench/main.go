@@ -33,7 +33,7 @@ func main() {
 	flag.IntVar(&o.concurrency, "concurrency", 50, "concurrent calls ghz keeps in flight")
 	flag.BoolVar(&o.goBench, "go-bench", true, "also run the Go benchmarks and print their figures")
 	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of commentd during each case into this `directory`")
-	flag.StringVar(&o.only, "only", "", "run only the servers whose name contains this text (e.g. sqlite)")
+	flag.StringVar(&o.only, "only", "", "run only the commentd servers whose name contains this text (e.g. sqlite), beside both baselines")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("bench: ")
@@ -51,6 +51,7 @@ type options struct {
 	goBench     bool
 	profile     string
 	only        string
+	redisPID    int // for CPU accounting; 0 when Redis is not local
 }
 
 func run(ctx context.Context, o options) error {
@@ -73,20 +74,44 @@ func run(ctx context.Context, o options) error {
 	}
 	defer env.close()
 
-	servers := env.servers(tmp)
-	var results []result
-	var failures []error
-	for _, srv := range servers {
-		if o.only != "" && !containsFold(srv.name, o.only) {
+	o.redisPID = redisPID(ctx, env.redis)
+
+	// Every server runs from the start, idle but for the one measured,
+	// and each case runs against each in turn: a baseline and commentd
+	// are measured seconds apart, not minutes, on a machine whose other
+	// tenants come and go.
+	var servers []*running
+	defer func() {
+		for _, r := range servers {
+			if err := r.stop(); err != nil {
+				log.Printf("%s: stop: %v", r.spec.name, err)
+			}
+		}
+	}()
+	for _, spec := range env.servers(tmp) {
+		if o.only != "" && !spec.baseline && !containsFold(spec.name, o.only) {
 			continue
 		}
-		rs, err := benchServer(ctx, o, tmp, srv)
-		results = append(results, rs...)
+		r, err := startServer(ctx, o, tmp, spec)
 		if err != nil {
-			failures = append(failures, fmt.Errorf("%s: %w", srv.name, err))
+			return err
 		}
-		if ctx.Err() != nil {
-			return ctx.Err()
+		servers = append(servers, r)
+	}
+	var results []result
+	var failures []error
+	for _, bc := range cases {
+		for _, r := range servers {
+			res, err := r.measure(ctx, o, tmp, bc)
+			if err != nil {
+				failures = append(failures, fmt.Errorf("%s, %s: %w", r.spec.name, bc.name, err))
+			}
+			if res.report.Count > 0 {
+				results = append(results, res)
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 		}
 	}
 	printTable(os.Stdout, o, results)

@@ -27,10 +27,11 @@ func printTable(w io.Writer, o options, results []result) {
 		}
 		return fmt.Sprintf("%.2f× / %.2f×", r.report.RPS/b.RPS, ms(r.report.percentile(99))/ms(b.percentile(99)))
 	}
-	fmt.Fprintf(w, "\n%s, %d CPUs, %s, concurrency %d, %s per case; ratios are RPS / p99 against the baseline's run of the same case.\n\n",
+	fmt.Fprintf(w, "\n%s, %d CPUs, %s, concurrency %d, %s per case; ratios are RPS / p99 against the baseline's run of the same case;\n"+
+		"CPU is per call, in µs, of the server / Redis / ghz processes (all share the machine).\n\n",
 		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), cpuModel(), o.concurrency, o.duration)
-	fmt.Fprintln(w, "| case | server | RPS | p50 ms | p99 ms | errors | vs echo | vs echo+EVALSHA | answers | peak RSS |")
-	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---|---|---|---:|")
+	fmt.Fprintln(w, "| case | server | RPS | p50 ms | p99 ms | errors | vs echo | vs echo+EVALSHA | CPU µs/call | answers | peak RSS |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---|---|---|---|---:|")
 	for _, bc := range cases {
 		for _, r := range results {
 			if r.bc.name != bc.name {
@@ -44,9 +45,9 @@ func printTable(w io.Writer, o options, results []result) {
 			if r.stored != "" {
 				answers += "; " + r.stored
 			}
-			fmt.Fprintf(w, "| %s | %s | %.0f | %.1f | %.1f | %d | %s | %s | %s | %s |\n",
+			fmt.Fprintf(w, "| %s | %s | %.0f | %.1f | %.1f | %d | %s | %s | %s | %s | %s |\n",
 				bc.name, r.server, r.report.RPS, ms(r.report.percentile(50)), ms(r.report.percentile(99)),
-				r.report.errors(bc), ratio(echoName, r), ratio(echoRedisName, r), answers, rss)
+				r.report.errors(bc), ratio(echoName, r), ratio(echoRedisName, r), r.cpu, answers, rss)
 		}
 	}
 }
@@ -105,6 +106,8 @@ func printTargets(w io.Writer, results []result) {
 			peak = max(peak, r.peakRSS)
 		}
 	}
+	// VmHWM is the peak of the whole run so far, so the last reading is the
+	// run's peak.
 	if peak > 0 {
 		fmt.Fprintf(w, "%-6s %-36s %.0f MB (goal < 150 MB)\n", map[bool]string{true: "met", false: "MISSED"}[peak < 150e6], "commentd peak resident memory", float64(peak)/1e6)
 	}

@@ -45,105 +45,122 @@ type result struct {
 	bc       benchCase
 	report   report
 	stored   string // the exactly-once check, for commentd's submission cases
-	peakRSS  int64  // bytes, of the whole server run
+	cpu      cpuShare
+	peakRSS  int64 // bytes, of the whole server run
 }
 
-func benchServer(ctx context.Context, o options, tmp string, spec serverSpec) ([]result, error) {
+// running is one server under test, started.
+type running struct {
+	spec        serverSpec
+	addr        string
+	metricsAddr string // with -profile
+	cmd         *exec.Cmd
+	exited      chan error
+	logFile     *os.File
+	store       *storeCheck
+}
+
+// startServer starts spec on a free loopback port and, for commentd,
+// preloads the comments the read cases list.
+func startServer(ctx context.Context, o options, tmp string, spec serverSpec) (*running, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, spec.bin, spec.args...)
-	cmd.Env = append(os.Environ(), spec.env...)
-	var metricsAddr string
+	r := &running{spec: spec, addr: addr, exited: make(chan error, 1)}
+	r.cmd = exec.CommandContext(ctx, spec.bin, spec.args...)
+	r.cmd.Env = append(os.Environ(), spec.env...)
 	if spec.baseline {
-		cmd.Args = append(cmd.Args, "-listen", addr)
+		r.cmd.Args = append(r.cmd.Args, "-listen", addr)
 	} else {
-		cmd.Env = append(cmd.Env, "COMMENTD_LISTEN="+addr)
+		r.cmd.Env = append(r.cmd.Env, "COMMENTD_LISTEN="+addr)
 		if o.profile != "" {
-			if metricsAddr, err = freeAddr(); err != nil {
+			if r.metricsAddr, err = freeAddr(); err != nil {
 				return nil, err
 			}
-			cmd.Env = append(cmd.Env, "COMMENTD_METRICS_LISTEN="+metricsAddr, "COMMENTD_PPROF=true")
+			r.cmd.Env = append(r.cmd.Env, "COMMENTD_METRICS_LISTEN="+r.metricsAddr, "COMMENTD_PPROF=true")
 		}
 	}
-	logFile, err := os.Create(filepath.Join(tmp, strings.ReplaceAll(spec.name, " ", "-")+".log"))
-	if err != nil {
+	if r.logFile, err = os.Create(filepath.Join(tmp, fileName(spec.name)+".log")); err != nil {
 		return nil, err
 	}
-	defer logFile.Close()
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = 20 * time.Second
+	r.cmd.Stdout, r.cmd.Stderr = r.logFile, r.logFile
+	r.cmd.Cancel = func() error { return r.cmd.Process.Signal(syscall.SIGTERM) }
+	r.cmd.WaitDelay = 20 * time.Second
 	log.Printf("%s on %s", spec.name, addr)
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start: %w", err)
+	if err := r.cmd.Start(); err != nil {
+		r.logFile.Close()
+		return nil, fmt.Errorf("%s: start: %w", spec.name, err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stop := func() error {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-exited:
-			return err
-		case <-time.After(20 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-			return errors.New("did not stop within 20s of SIGTERM; killed")
-		}
+	go func() { r.exited <- r.cmd.Wait() }()
+	if err := waitListening(ctx, addr, r.exited); err != nil {
+		r.stop()
+		return nil, fmt.Errorf("%s: %w (log: %s)", spec.name, err, tail(r.logFile.Name()))
 	}
-	if err := waitListening(ctx, addr, exited); err != nil {
-		stop()
-		return nil, fmt.Errorf("%w (log: %s)", err, tail(logFile.Name()))
-	}
-
-	var store *storeCheck
 	if !spec.baseline {
-		if store, err = openStoreCheck(ctx, spec.store, spec.dsn); err != nil {
-			stop()
+		if r.store, err = openStoreCheck(ctx, spec.store, spec.dsn); err != nil {
+			r.stop()
 			return nil, err
 		}
-		defer store.close()
 		if err := preload(ctx, addr); err != nil {
-			stop()
-			return nil, fmt.Errorf("preload: %w", err)
+			r.stop()
+			return nil, fmt.Errorf("%s: preload: %w", spec.name, err)
 		}
 	}
-
-	var out []result
-	var errs []error
-	for _, bc := range cases {
-		var prof *profiler
-		if metricsAddr != "" {
-			prof = startProfile(ctx, metricsAddr, o.duration, filepath.Join(o.profile, strings.ReplaceAll(spec.name, " ", "-")+"-"+bc.name+".pprof"))
-		}
-		rep, err := runGHZ(ctx, tmp, bc, addr, o)
-		if prof != nil {
-			prof.wait()
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", bc.name, err))
-			continue
-		}
-		r := result{server: spec.name, baseline: spec.baseline, bc: bc, report: rep}
-		if store != nil && bc.articles != "" {
-			r.stored, err = store.exactlyOnce(ctx, bc.articles, rep.StatusCodes["OK"])
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", bc.name, err))
-			}
-		}
-		log.Printf("%-20s %-13s %8.0f RPS  p99 %6.1f ms  %s %s", spec.name, bc.name, rep.RPS, ms(rep.percentile(99)), rep.codes(), r.stored)
-		out = append(out, r)
-	}
-	rss := peakRSS(cmd.Process.Pid)
-	for i := range out {
-		out[i].peakRSS = rss
-	}
-	if err := stop(); err != nil {
-		errs = append(errs, fmt.Errorf("stop: %w", err))
-	}
-	return out, errors.Join(errs...)
+	return r, nil
 }
+
+// stop ends the server with SIGTERM, as an operator would.
+func (r *running) stop() error {
+	if r.store != nil {
+		r.store.close()
+	}
+	defer r.logFile.Close()
+	r.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-r.exited:
+		return err
+	case <-time.After(20 * time.Second):
+		r.cmd.Process.Kill()
+		<-r.exited
+		return errors.New("did not stop within 20s of SIGTERM; killed")
+	}
+}
+
+// measure runs one case against the server and checks what it stored.
+func (r *running) measure(ctx context.Context, o options, tmp string, bc benchCase) (result, error) {
+	var prof *profiler
+	if r.metricsAddr != "" {
+		prof = startProfile(ctx, r.metricsAddr, o.duration, filepath.Join(o.profile, fileName(r.spec.name)+"-"+bc.name+".pprof"))
+	}
+	pid := r.cmd.Process.Pid
+	server0, redis0 := cpuTime(pid), cpuTime(o.redisPID)
+	rep, err := runGHZ(ctx, tmp, bc, r.addr, o)
+	server1, redis1 := cpuTime(pid), cpuTime(o.redisPID)
+	if prof != nil {
+		prof.wait()
+	}
+	if err != nil {
+		return result{}, err
+	}
+	res := result{server: r.spec.name, baseline: r.spec.baseline, bc: bc, report: rep}
+	if n := time.Duration(rep.Count); n > 0 {
+		res.cpu = cpuShare{server: (server1 - server0) / n, client: rep.clientCPU / n}
+		if o.redisPID > 0 {
+			res.cpu.redis = (redis1 - redis0) / n
+		}
+	}
+	if r.store != nil && bc.articles != "" {
+		if res.stored, err = r.store.exactlyOnce(ctx, bc.articles, rep.StatusCodes["OK"]); err != nil {
+			err = fmt.Errorf("exactly once: %w", err)
+		}
+	}
+	res.peakRSS = peakRSS(pid)
+	log.Printf("%-20s %-13s %8.0f RPS  p99 %6.1f ms  CPU µs/call %s  %s %s", r.spec.name, bc.name, rep.RPS, ms(rep.percentile(99)), res.cpu, rep.codes(), res.stored)
+	return res, err
+}
+
+func fileName(s string) string { return strings.ReplaceAll(s, " ", "-") }
 
 func freeAddr() (string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
