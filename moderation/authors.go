@@ -55,6 +55,9 @@ func (s *Service) EraseAuthor(ctx context.Context, actor, email, note string) (i
 	key := EmailKey(email)
 	now := s.clock()
 	n, err := s.store.EraseAuthor(ctx, key, now, s.audit(actor, "author.erase", authorTarget(key), note, "erased the author's comments", now))
+	if s.public != nil {
+		s.public.changedAll() // the author's comments may be on any article
+	}
 	if err != nil {
 		return 0, fmt.Errorf("erase author: %w", err)
 	}

@@ -76,7 +76,23 @@ func (s *Service) ListPublished(ctx context.Context, site, articleID string, pag
 	if len(v) > 0 {
 		return nil, nil, Invalid(v...)
 	}
-	return s.list(ctx, Filter{Statuses: []Status{StatusPublished}, Site: site, ArticleID: articleID, After: page.After, Public: true}, limit)
+	f := Filter{Statuses: []Status{StatusPublished}, Site: site, ArticleID: articleID, After: page.After, Public: true}
+	if s.public == nil {
+		return s.list(ctx, f, limit)
+	}
+	k := pageKey{articleKey: articleKey{site, articleID}, limit: limit}
+	if page.After != nil {
+		k.after = *page.After
+	}
+	if e, ok := s.public.page(k); ok {
+		return e.comments, e.next, nil
+	}
+	ver := s.public.version(site, articleID)
+	comments, next, err = s.list(ctx, f, limit)
+	if err == nil {
+		s.public.putPage(k, cachedPage{v: ver, comments: comments, next: next})
+	}
+	return comments, next, err
 }
 
 // QueueQuery selects comments for moderators.
@@ -167,13 +183,28 @@ func (s *Service) CountPublished(ctx context.Context, site string, articleIDs []
 	if len(v) > 0 {
 		return nil, Invalid(v...)
 	}
-	counts, err := s.store.CountPublished(ctx, site, uniq)
+	// Every requested article is in the answer, 0 when it has none.
+	out, missing := map[string]int64{}, uniq
+	var versions map[string]version
+	if s.public != nil {
+		out, missing = s.public.counts(site, uniq)
+		versions = make(map[string]version, len(missing))
+		for _, id := range missing {
+			versions[id] = s.public.version(site, id)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	counts, err := s.store.CountPublished(ctx, site, missing)
 	if err != nil {
 		return nil, fmt.Errorf("count comments: %w", err)
 	}
-	out := make(map[string]int64, len(uniq))
-	for _, id := range uniq {
+	for _, id := range missing {
 		out[id] = counts[id]
+	}
+	if s.public != nil {
+		s.public.putCounts(site, out, versions)
 	}
 	return out, nil
 }

@@ -60,6 +60,8 @@ type Service struct {
 	reload        sync.Mutex // serialises rule reloads
 	limitFailures failureLog
 	recent        *recentRequests
+	publicTTL     time.Duration
+	public        *publicCache // nil: every public read goes to the store
 	announcer     sync.Once
 	announced     chan string // ids of held comments for the bus
 }
@@ -72,6 +74,11 @@ func WithPolicy(p Policy) Option { return func(s *Service) { s.policy = p } }
 
 // WithLimiter sets the rate limiter; without one nothing is rate limited.
 func WithLimiter(l Limiter) Option { return func(s *Service) { s.limiter = l } }
+
+// WithPublicCache keeps public listings and counts for up to ttl. Changes
+// made through this Service show at once; changes made through another
+// replica show within ttl. Off (0) by default.
+func WithPublicCache(ttl time.Duration) Option { return func(s *Service) { s.publicTTL = ttl } }
 
 // WithLogger sets the logger for events worth an operator's attention;
 // the default is slog.Default().
@@ -97,6 +104,9 @@ func NewService(store Store, opts ...Option) (*Service, error) {
 		o(s)
 	}
 	s.limitFailures.log = s.log
+	if s.publicTTL > 0 {
+		s.public = newPublicCache(s.publicTTL, s.now)
+	}
 	rules, err := compileRules(s.policy.Rules, nil, nil)
 	if err != nil {
 		return nil, fmt.Errorf("rules: %w", err)
@@ -198,6 +208,9 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 	}
 	if sub.RequestID != "" {
 		s.recent.add(sub.Site, sub.RequestID)
+	}
+	if stored.Status == StatusPublished && s.public != nil {
+		s.public.changed(stored.Site, stored.ArticleID)
 	}
 	s.announce(stored)
 	return Result{Comment: stored}, nil

@@ -95,7 +95,10 @@ func start(t testing.TB, st moderation.Store, opts ...moderation.Option) *client
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	opts = append([]moderation.Option{moderation.WithPolicy(testPolicy())}, opts...)
+	// The public cache is on with a long time to live, so that every test
+	// that changes what is published and lists it after checks that this
+	// replica's changes show at once.
+	opts = append([]moderation.Option{moderation.WithPolicy(testPolicy()), moderation.WithPublicCache(time.Hour)}, opts...)
 	svc, err := moderation.NewService(st, opts...)
 	if err != nil {
 		t.Fatal(err)

@@ -77,6 +77,7 @@ type settings struct {
 	logFormat       string
 	shutdownTimeout time.Duration
 	rulesPoll       time.Duration
+	publicCache     time.Duration
 	metricsListen   string
 	pprof           bool
 	siteKeys        string
@@ -107,6 +108,7 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	fs.StringVar(&s.tlsClientCA, "tls-client-ca", "", "verify client certificates signed by this CA `file` (mTLS); OU site|moderator|admin and CN name identify the caller")
 	fs.StringVar(&s.metricsListen, "metrics-listen", "", "serve Prometheus metrics at http://`address`/metrics; off if empty")
 	fs.BoolVar(&s.pprof, "pprof", false, "also serve Go's runtime profiles at /debug/pprof/ on --metrics-listen (CPU, heap, goroutines; for profiling under load)")
+	fs.DurationVar(&s.publicCache, "public-cache", time.Second, "keep public listings and counts this long; changes through this replica show at once, through others within it; 0 turns it off")
 	fs.DurationVar(&s.rulesPoll, "rules-poll", time.Second, "how often to look for word-list and ban changes made through other replicas")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: commentd [flags]\n\nEvery flag may be set as COMMENTD_<FLAG> in the environment, e.g. COMMENTD_DB.\n\n")
@@ -158,6 +160,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		moderation.WithPolicy(policy),
 		moderation.WithLimiter(openLimiter(ctx, log, rdb, s.redisPrefix)),
 		moderation.WithBus(openBus(log, rdb, s.redisPrefix, store)),
+		moderation.WithPublicCache(s.publicCache),
 		moderation.WithLogger(log))
 	if err != nil {
 		return err

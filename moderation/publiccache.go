@@ -1,0 +1,151 @@
+package moderation
+
+import (
+	"sync"
+	"time"
+)
+
+// publicCache keeps public listings and counts for a short time. A hot
+// article's first page is read far more often than it changes: on a news
+// site, every reader who opens the article asks for it.
+//
+// What this replica changes is never served stale: a comment published,
+// approved, rejected or erased here bumps its article's generation, and an
+// entry filled under an older generation is not served. Changes made
+// through another replica show within the time to live (a second by
+// default), as word lists and bans do within seconds.
+type publicCache struct {
+	ttl time.Duration
+	now func() time.Time
+
+	mu    sync.Mutex
+	epoch uint64                // bumped by changes to every article
+	gen   map[articleKey]uint64 // bumped by every change this replica makes
+	pages map[pageKey]cachedPage
+	count map[articleKey]cachedCount
+}
+
+// publicCacheEntries bounds each map; when one is full, an arbitrary
+// entry makes room.
+const publicCacheEntries = 8192
+
+type articleKey struct{ site, article string }
+
+type pageKey struct {
+	articleKey
+	after Cursor
+	limit int
+}
+
+// version is what an entry was filled under.
+type version struct{ epoch, gen uint64 }
+
+type cachedPage struct {
+	v        version
+	at       time.Time
+	comments []Comment // shared by every reader: never modified
+	next     *Cursor
+}
+
+type cachedCount struct {
+	v  version
+	at time.Time
+	n  int64
+}
+
+func newPublicCache(ttl time.Duration, now func() time.Time) *publicCache {
+	return &publicCache{ttl: ttl, now: now, gen: make(map[articleKey]uint64),
+		pages: make(map[pageKey]cachedPage), count: make(map[articleKey]cachedCount)}
+}
+
+// version returns the article's version; take it before reading the
+// store and fill with it, so that a change made meanwhile makes the entry
+// stale at once.
+func (p *publicCache) version(site, article string) version {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.versionLocked(articleKey{site, article})
+}
+
+func (p *publicCache) versionLocked(k articleKey) version { return version{p.epoch, p.gen[k]} }
+
+func (p *publicCache) fresh(v version, k articleKey, at time.Time) bool {
+	return v == p.versionLocked(k) && p.now().Sub(at) < p.ttl
+}
+
+func (p *publicCache) page(k pageKey) (cachedPage, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e, ok := p.pages[k]
+	return e, ok && p.fresh(e.v, k.articleKey, e.at)
+}
+
+func (p *publicCache) putPage(k pageKey, e cachedPage) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.pages) >= publicCacheEntries {
+		for old := range p.pages {
+			delete(p.pages, old)
+			break
+		}
+	}
+	e.at = p.now()
+	p.pages[k] = e
+}
+
+// counts returns the cached counts of the articles and the articles it
+// has none for.
+func (p *publicCache) counts(site string, articles []string) (map[string]int64, []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make(map[string]int64, len(articles))
+	var missing []string
+	for _, a := range articles {
+		k := articleKey{site, a}
+		if e, ok := p.count[k]; ok && p.fresh(e.v, k, e.at) {
+			out[a] = e.n
+			continue
+		}
+		missing = append(missing, a)
+	}
+	return out, missing
+}
+
+func (p *publicCache) putCounts(site string, counts map[string]int64, versions map[string]version) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	for a, v := range versions {
+		if len(p.count) >= publicCacheEntries {
+			for old := range p.count {
+				delete(p.count, old)
+				break
+			}
+		}
+		p.count[articleKey{site, a}] = cachedCount{v: v, at: now, n: counts[a]}
+	}
+}
+
+// changed marks an article's public view as changed by this replica.
+func (p *publicCache) changed(site, article string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	k := articleKey{site, article}
+	p.gen[k]++
+	if len(p.gen) > 4*publicCacheEntries {
+		// Forget the generations; a new epoch keeps entries filled
+		// under the old ones from being served.
+		clear(p.gen)
+		p.epoch++
+	}
+}
+
+// changedAll marks every article as changed, for changes across articles
+// such as erasing an author.
+func (p *publicCache) changedAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.epoch++
+	clear(p.pages)
+	clear(p.count)
+}
