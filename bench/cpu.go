@@ -51,9 +51,29 @@ func redisPID(ctx context.Context, c *redis.Client) int {
 	return 0
 }
 
+// postgresCPU is the CPU of every local process named postgres (the
+// server's backends, WAL writer and checkpointer), 0 where there is none.
+func postgresCPU() time.Duration {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	var total time.Duration
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); err == nil && strings.TrimSpace(string(comm)) == "postgres" {
+			total += cpuTime(pid)
+		}
+	}
+	return total
+}
+
 // cpuShare is the CPU each process spent per call during one case.
 type cpuShare struct {
-	server, redis, client time.Duration
+	server, redis, postgres, client time.Duration
 }
 
 func (c cpuShare) String() string {
@@ -63,5 +83,5 @@ func (c cpuShare) String() string {
 		}
 		return strconv.FormatInt(d.Microseconds(), 10)
 	}
-	return us(c.server) + " / " + us(c.redis) + " / " + us(c.client)
+	return us(c.server) + " / " + us(c.redis) + " / " + us(c.postgres) + " / " + us(c.client)
 }

@@ -28,7 +28,7 @@ func printTable(w io.Writer, o options, results []result) {
 		return fmt.Sprintf("%.2f× / %.2f×", r.report.RPS/b.RPS, ms(r.report.percentile(99))/ms(b.percentile(99)))
 	}
 	fmt.Fprintf(w, "\n%s, %d CPUs, %s, concurrency %d, %s per case; ratios are RPS / p99 against the baseline's run of the same case;\n"+
-		"CPU is per call, in µs, of the server / Redis / ghz processes (all share the machine).\n\n",
+		"CPU is per call, in µs, of the server / Redis / PostgreSQL / ghz processes (all share the machine).\n\n",
 		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), cpuModel(), o.concurrency, o.duration)
 	fmt.Fprintln(w, "| case | server | RPS | p50 ms | p99 ms | errors | vs echo | vs echo+EVALSHA | CPU µs/call | answers | peak RSS |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---|---|---|---|---:|")

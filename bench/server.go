@@ -134,9 +134,9 @@ func (r *running) measure(ctx context.Context, o options, tmp string, bc benchCa
 		prof = startProfile(ctx, r.metricsAddr, o.duration, filepath.Join(o.profile, fileName(r.spec.name)+"-"+bc.name+".pprof"))
 	}
 	pid := r.cmd.Process.Pid
-	server0, redis0 := cpuTime(pid), cpuTime(o.redisPID)
+	server0, redis0, pg0 := cpuTime(pid), cpuTime(o.redisPID), postgresCPU()
 	rep, err := runGHZ(ctx, tmp, bc, r.addr, o)
-	server1, redis1 := cpuTime(pid), cpuTime(o.redisPID)
+	server1, redis1, pg1 := cpuTime(pid), cpuTime(o.redisPID), postgresCPU()
 	if prof != nil {
 		prof.wait()
 	}
@@ -145,7 +145,7 @@ func (r *running) measure(ctx context.Context, o options, tmp string, bc benchCa
 	}
 	res := result{server: r.spec.name, baseline: r.spec.baseline, bc: bc, report: rep}
 	if n := time.Duration(rep.Count); n > 0 {
-		res.cpu = cpuShare{server: (server1 - server0) / n, client: rep.clientCPU / n}
+		res.cpu = cpuShare{server: (server1 - server0) / n, postgres: (pg1 - pg0) / n, client: rep.clientCPU / n}
 		if o.redisPID > 0 {
 			res.cpu.redis = (redis1 - redis0) / n
 		}

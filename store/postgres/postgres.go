@@ -15,6 +15,7 @@ import (
 	"errors"
 	"hash/crc32"
 	"io/fs"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -31,6 +32,9 @@ var migrations embed.FS
 // replicas starting at once. It is commentd's own, so that another
 // goose-migrated application in the same database does not wait on it.
 var migrationLockID = int64(crc32.ChecksumIEEE([]byte("commentd migrations")))
+
+// defaultMaxConns is the pool size unless the DSN sets pool_max_conns.
+const defaultMaxConns = 32
 
 // Store is a moderation.Store in a PostgreSQL database. It is safe for
 // concurrent use.
@@ -49,6 +53,12 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		// The parse error may quote the DSN, password and all.
 		return nil, errors.New("postgres: open: cannot parse the DSN (not shown: it may hold a password)")
+	}
+	if !strings.Contains(dsn, "pool_max_conns") {
+		// pgxpool's default, 4 on a 2-core machine, queues submissions for
+		// a connection while others wait on their commit's flush: more
+		// connections let PostgreSQL flush more commits at once.
+		cfg.MaxConns = defaultMaxConns
 	}
 	if _, ok := cfg.ConnConfig.RuntimeParams["synchronous_commit"]; !ok {
 		// Whatever the server's default: an acknowledged comment must
