@@ -19,6 +19,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"os/signal"
@@ -33,6 +34,7 @@ func main() {
 	flag.IntVar(&o.concurrency, "concurrency", 50, "concurrent calls ghz keeps in flight")
 	flag.BoolVar(&o.goBench, "go-bench", true, "also run the Go benchmarks and print their figures")
 	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of commentd during each case into this `directory`")
+	flag.StringVar(&o.commentd, "commentd", "", "measure this commentd `binary` instead of building one from the tree (to compare two versions)")
 	flag.StringVar(&o.only, "only", "", "run only the commentd servers whose name contains this text (e.g. sqlite), beside both baselines")
 	flag.Parse()
 	log.SetFlags(0)
@@ -40,7 +42,7 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, o); err != nil {
+	if err := run(ctx, o, os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -51,10 +53,11 @@ type options struct {
 	goBench     bool
 	profile     string
 	only        string
+	commentd    string
 	redisPID    int // for CPU accounting; 0 when Redis is not local
 }
 
-func run(ctx context.Context, o options) error {
+func run(ctx context.Context, o options, w io.Writer) error {
 	if _, err := os.Stat("bench/many-readers.json"); err != nil {
 		return errors.New("run me from the repository root (make bench)")
 	}
@@ -67,6 +70,15 @@ func run(ctx context.Context, o options) error {
 	log.Printf("building commentd, the echo baseline and ghz")
 	if err := build(ctx, tmp); err != nil {
 		return err
+	}
+	if o.commentd != "" {
+		b, err := os.ReadFile(o.commentd)
+		if err != nil {
+			return fmt.Errorf("-commentd: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(tmp, "commentd"), b, 0o755); err != nil {
+			return err
+		}
 	}
 	env, err := newEnvironment(ctx)
 	if err != nil {
@@ -114,11 +126,11 @@ func run(ctx context.Context, o options) error {
 			}
 		}
 	}
-	printTable(os.Stdout, o, results)
-	printTargets(os.Stdout, results)
+	printTable(w, o, results)
+	printTargets(w, results)
 
 	if o.goBench {
-		if err := goBenchmarks(ctx, os.Stdout); err != nil {
+		if err := goBenchmarks(ctx, w); err != nil {
 			failures = append(failures, err)
 		}
 	}

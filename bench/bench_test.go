@@ -1,0 +1,39 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBenchRuns runs `make bench` in miniature: every case against every
+// server for a moment, with the exactly-once check after each submission
+// case. It guards the harness, not the figures.
+func TestBenchRuns(t *testing.T) {
+	t.Chdir("..") // the configurations name their data files from the root
+	var out bytes.Buffer
+	err := run(t.Context(), options{duration: 300 * time.Millisecond, concurrency: 4}, &out)
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, out.String())
+	}
+	var rows, checked int
+	for _, line := range strings.Split(out.String(), "\n") {
+		if !strings.HasPrefix(line, "| ") || strings.HasPrefix(line, "| case") {
+			continue
+		}
+		rows++
+		if strings.Contains(line, "acknowledged") {
+			checked++
+		}
+	}
+	if want := len(cases) * 4; rows != want {
+		t.Errorf("table has %d rows, want %d (every case on 4 servers):\n%s", rows, want, out.String())
+	}
+	if checked != 6 {
+		t.Errorf("%d exactly-once checks in the table, want 6 (3 submission cases on 2 stores):\n%s", checked, out.String())
+	}
+	if !strings.Contains(out.String(), "commentd peak resident memory") {
+		t.Errorf("no memory line:\n%s", out.String())
+	}
+}
