@@ -94,18 +94,15 @@ func (r *Redis) key(site string, s moderation.Subject) string {
 }
 
 func parseVerdicts(res []any, n int) ([]moderation.Verdict, error) {
-	if len(res) != n {
-		return nil, fmt.Errorf("ratelimit: script returned %d results for %d subjects", len(res), n)
+	if len(res) != 4*n {
+		return nil, fmt.Errorf("ratelimit: script returned %d numbers for %d subjects, want %d", len(res), n, 4*n)
 	}
 	out := make([]moderation.Verdict, n)
-	for i, x := range res {
-		t, ok := x.([]any)
-		if !ok || len(t) != 4 {
-			return nil, errors.New("ratelimit: script returned a malformed result")
-		}
+	for i := range out {
 		var v [4]int64
 		for j := range v {
-			if v[j], ok = t[j].(int64); !ok {
+			var ok bool
+			if v[j], ok = res[4*i+j].(int64); !ok {
 				return nil, errors.New("ratelimit: script returned a malformed result")
 			}
 		}
