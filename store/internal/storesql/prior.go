@@ -2,6 +2,7 @@ package storesql
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/commentd/commentd/moderation"
 )
@@ -16,30 +17,64 @@ const (
 // PriorQuery returns the one statement that answers moderation.Store.Prior:
 // a UNION of up to three single-row lookups, each on an index of its own,
 // whose rows are a kind and a comment. It returns "" when q asks nothing.
+// The text depends only on which lookups q asks for, so each of the few
+// texts is built once.
 func (d Dialect) PriorQuery(q moderation.PriorQuery) (string, []any) {
+	var shape int
+	args := make([]any, 0, 10)
+	if q.RequestID != "" {
+		shape |= 1 << priorRequest
+		args = append(args, q.Site, q.RequestID)
+	}
+	if q.AuthorKey != "" && q.Fingerprint != "" {
+		shape |= 1 << priorDuplicate
+		args = append(args, q.Site, q.ArticleID, q.AuthorKey, q.Fingerprint, int(moderation.StatusDeleted))
+	}
+	if q.AuthorKey != "" {
+		shape |= 1 << priorApproved
+		args = append(args, q.Site, q.AuthorKey, int(moderation.StatusPublished))
+	}
+	k := priorKey{d.Placeholder(1), shape}
+	if text, ok := priorTexts.Load(k); ok {
+		return text.(string), args
+	}
+	text := d.priorText(shape)
+	priorTexts.Store(k, text)
+	return text, args
+}
+
+// priorTexts caches PriorQuery's texts by dialect (told apart by how it
+// writes the first placeholder) and shape.
+var priorTexts sync.Map
+
+type priorKey struct {
+	placeholder string
+	shape       int
+}
+
+func (d Dialect) priorText(shape int) string {
 	b := &query{d: d}
-	union := func(kind int, where string, args ...any) {
+	union := func(kind int, where string, n int) {
 		if b.b.Len() > 0 {
 			b.b.WriteString("\nUNION ALL\n")
 		}
-		ph := make([]any, len(args))
-		for i, a := range args {
-			ph[i] = b.bind(a)
+		ph := make([]any, n)
+		for i := range ph {
+			ph[i] = b.bind(nil)
 		}
 		fmt.Fprintf(&b.b, "SELECT * FROM (SELECT %d AS kind, %s FROM comments WHERE %s LIMIT 1) AS k%d",
 			kind, CommentColumns, fmt.Sprintf(where, ph...), kind)
 	}
-	if q.RequestID != "" {
-		union(priorRequest, "site = %s AND request_id = %s AND request_id <> ''", q.Site, q.RequestID)
+	if shape&(1<<priorRequest) != 0 {
+		union(priorRequest, "site = %s AND request_id = %s AND request_id <> ''", 2)
 	}
-	if q.AuthorKey != "" && q.Fingerprint != "" {
-		union(priorDuplicate, "site = %s AND article_id = %s AND author_key = %s AND body_fingerprint = %s AND status <> %s ORDER BY create_time, id",
-			q.Site, q.ArticleID, q.AuthorKey, q.Fingerprint, int(moderation.StatusDeleted))
+	if shape&(1<<priorDuplicate) != 0 {
+		union(priorDuplicate, "site = %s AND article_id = %s AND author_key = %s AND body_fingerprint = %s AND status <> %s ORDER BY create_time, id", 5)
 	}
-	if q.AuthorKey != "" {
-		union(priorApproved, "site = %s AND author_key = %s AND status = %s", q.Site, q.AuthorKey, int(moderation.StatusPublished))
+	if shape&(1<<priorApproved) != 0 {
+		union(priorApproved, "site = %s AND author_key = %s AND status = %s", 3)
 	}
-	return b.b.String(), b.args
+	return b.b.String()
 }
 
 // ReadPrior reads the rows of PriorQuery's statement; scan reads the

@@ -2,6 +2,7 @@ package storesql
 
 import (
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -144,4 +145,52 @@ func TestBansQueryShape(t *testing.T) {
 	if !strings.Contains(q2, " AND (create_time, id) < ($2, $3) ORDER BY") || !reflect.DeepEqual(args, []any{int64(1000000), int64(2000000), "b", 5}) {
 		t.Errorf("BansQuery after a cursor = %q %#v", q2, args)
 	}
+}
+
+// Every shape of PriorQuery numbers its placeholders 1..n for n arguments,
+// and a cached text is never handed to a query of another shape.
+func TestPriorQueryPlaceholders(t *testing.T) {
+	d := Dialect{Placeholder: func(n int) string { return "$" + strconv.Itoa(n) }}
+	for _, q := range []moderation.PriorQuery{
+		{Site: "s", RequestID: "r", ArticleID: "a", AuthorKey: "k", Fingerprint: "f"},
+		{Site: "s", ArticleID: "a", AuthorKey: "k", Fingerprint: "f"},
+		{Site: "s", RequestID: "r", ArticleID: "a", AuthorKey: "k"},
+		{Site: "s", RequestID: "r"},
+		{Site: "s", ArticleID: "a", AuthorKey: "k"},
+		{Site: "s", RequestID: "r", ArticleID: "a", AuthorKey: "k", Fingerprint: "f"}, // cached now
+	} {
+		for range 2 {
+			text, args := d.PriorQuery(q)
+			got := placeholder.FindAllString(text, -1)
+			want := make([]string, len(args))
+			for i := range want {
+				want[i] = "$" + strconv.Itoa(i+1)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%+v: placeholders %v for %d args in %s", q, got, len(args), text)
+			}
+			if got := strings.Count(text, "UNION ALL") + 1; got != kinds(q) {
+				t.Errorf("%+v: %d lookups, want %d", q, got, kinds(q))
+			}
+		}
+	}
+	if text, args := d.PriorQuery(moderation.PriorQuery{Site: "s"}); text != "" || len(args) != 0 {
+		t.Errorf("empty query: %q, %v; want nothing", text, args)
+	}
+}
+
+var placeholder = regexp.MustCompile(`\$\d+`)
+
+func kinds(q moderation.PriorQuery) int {
+	n := 0
+	if q.RequestID != "" {
+		n++
+	}
+	if q.AuthorKey != "" && q.Fingerprint != "" {
+		n++
+	}
+	if q.AuthorKey != "" {
+		n++
+	}
+	return n
 }
