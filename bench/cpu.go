@@ -77,11 +77,6 @@ type cpuShare struct {
 }
 
 func (c cpuShare) String() string {
-	us := func(d time.Duration) string {
-		if d <= 0 {
-			return "–"
-		}
-		return strconv.FormatInt(d.Microseconds(), 10)
-	}
+	us := func(d time.Duration) string { return strconv.FormatInt(max(d, 0).Microseconds(), 10) }
 	return us(c.server) + " / " + us(c.redis) + " / " + us(c.postgres) + " / " + us(c.client)
 }
