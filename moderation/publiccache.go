@@ -22,12 +22,17 @@ type publicCache struct {
 	epoch uint64                // bumped by changes to every article
 	gen   map[articleKey]uint64 // bumped by every change this replica makes
 	pages map[pageKey]cachedPage
+	bytes int // the pages' approximate size
 	count map[articleKey]cachedCount
 }
 
-// publicCacheEntries bounds each map; when one is full, an arbitrary
-// entry makes room.
-const publicCacheEntries = 8192
+// publicCacheEntries bounds each map and publicCacheBytes the pages'
+// text; when either is reached, arbitrary entries make room. 16 MiB holds
+// the first pages of a few hundred busy articles.
+const (
+	publicCacheEntries = 8192
+	publicCacheBytes   = 16 << 20
+)
 
 type articleKey struct{ site, article string }
 
@@ -45,6 +50,16 @@ type cachedPage struct {
 	at       time.Time
 	comments []Comment // shared by every reader: never modified
 	next     *Cursor
+	size     int
+}
+
+// pageSize approximates what a page holds in memory.
+func pageSize(cs []Comment) int {
+	n := 64
+	for _, c := range cs {
+		n += 160 + len(c.ID) + len(c.Site) + len(c.ArticleID) + len(c.ParentID) + len(c.Author.Name) + len(c.Author.URL) + len(c.Body)
+	}
+	return n
 }
 
 type cachedCount struct {
@@ -81,16 +96,26 @@ func (p *publicCache) page(k pageKey) (cachedPage, bool) {
 }
 
 func (p *publicCache) putPage(k pageKey, e cachedPage) {
+	e.size = pageSize(e.comments)
+	if e.size > publicCacheBytes/64 {
+		return // a page of very long comments is not worth the room
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if len(p.pages) >= publicCacheEntries {
-		for old := range p.pages {
-			delete(p.pages, old)
+	if old, ok := p.pages[k]; ok {
+		p.bytes -= old.size
+		delete(p.pages, k)
+	}
+	for old, oe := range p.pages { // map order: arbitrary victims
+		if len(p.pages) < publicCacheEntries && p.bytes+e.size <= publicCacheBytes {
 			break
 		}
+		p.bytes -= oe.size
+		delete(p.pages, old)
 	}
 	e.at = p.now()
 	p.pages[k] = e
+	p.bytes += e.size
 }
 
 // counts returns the cached counts of the articles and the articles it
@@ -148,4 +173,5 @@ func (p *publicCache) changedAll() {
 	p.epoch++
 	clear(p.pages)
 	clear(p.count)
+	p.bytes = 0
 }
