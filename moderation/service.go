@@ -64,6 +64,9 @@ type Service struct {
 	public        *publicCache // nil: every public read goes to the store
 	announcer     sync.Once
 	announced     chan string // ids of held comments for the bus
+	// unannounced counts ids dropped because the queue was full;
+	// unannouncedLog is when that was last logged (Unix ns).
+	unannounced, unannouncedLog atomic.Int64
 }
 
 // Option configures a Service.

@@ -42,7 +42,13 @@ func (s *Service) announce(c Comment) {
 	select {
 	case s.announced <- c.ID:
 	default:
-		s.log.Warn("announce queue full; watchers will find the comment in the queue", "comment", c.ID)
+		// The bus is down or slow. Say so once every 10 s, not per comment.
+		n := s.unannounced.Add(1)
+		now := s.now().UnixNano()
+		if last := s.unannouncedLog.Load(); now-last >= int64(10*time.Second) && s.unannouncedLog.CompareAndSwap(last, now) {
+			s.log.Warn("announce queue full: held comments are not announced to watchers, who will find them in the queue",
+				"unannounced_so_far", n)
+		}
 	}
 }
 
