@@ -155,9 +155,8 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 
 // CountByStatus implements moderation.Store.
 func (s *Store) CountByStatus(ctx context.Context, statuses []moderation.Status) (map[moderation.Status]int64, error) {
-	out := make(map[moderation.Status]int64, len(statuses))
 	if len(statuses) == 0 {
-		return out, nil
+		return map[moderation.Status]int64{}, nil
 	}
 	query, args := dialect.CountByStatusQuery(statuses)
 	rows, err := s.reads.query(ctx, query, args...)
@@ -165,18 +164,11 @@ func (s *Store) CountByStatus(ctx context.Context, statuses []moderation.Status)
 		return nil, wrap("count by status", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var st int64
-		var n int64
-		if err := rows.Scan(&st, &n); err != nil {
-			return nil, wrap("count by status", err)
-		}
-		out[moderation.Status(st)] = n
-	}
-	if err := rows.Err(); err != nil {
+	counts, err := storesql.StatusCounts[int64](rows)
+	if err != nil {
 		return nil, wrap("count by status", err)
 	}
-	return out, nil
+	return counts, nil
 }
 
 // AuthorHistory implements moderation.Store in one query.
@@ -186,15 +178,8 @@ func (s *Store) AuthorHistory(ctx context.Context, emailKey string) (moderation.
 		return nil, wrap("author history", err)
 	}
 	defer rows.Close()
-	h := make(moderation.AuthorHistory)
-	for rows.Next() {
-		var status, n int64
-		if err := rows.Scan(&status, &n); err != nil {
-			return nil, wrap("author history", err)
-		}
-		h[moderation.Status(status)] = n
-	}
-	if err := rows.Err(); err != nil {
+	h, err := storesql.StatusCounts[int64](rows)
+	if err != nil {
 		return nil, wrap("author history", err)
 	}
 	return h, nil

@@ -81,3 +81,21 @@ func DecodeReasons(s string) ([]moderation.Reason, error) {
 	}
 	return rs, nil
 }
+
+// StatusCounts reads rows of (status, count), the status stored as an S,
+// into counts by status. The caller still closes rows.
+func StatusCounts[S int16 | int64](rows Rows) (map[moderation.Status]int64, error) {
+	out := make(map[moderation.Status]int64)
+	for rows.Next() {
+		var st S
+		var n int64
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[moderation.Status(st)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
