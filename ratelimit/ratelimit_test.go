@@ -200,23 +200,6 @@ func testAllowedAgainAfterRetry(t *testing.T, l limiter, site string) {
 	}
 }
 
-// counter counts the commands a client sends to Redis.
-type counter struct{ n atomic.Int64 }
-
-func (c *counter) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (c *counter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		c.n.Add(1)
-		return next(ctx, cmd)
-	}
-}
-func (c *counter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		c.n.Add(1) // one pipeline is one round trip
-		return next(ctx, cmds)
-	}
-}
-
 func fourSubjects(i int) []moderation.Subject {
 	return []moderation.Subject{
 		subject("ip", fmt.Sprintf("203.0.113.%d", i%250), flood),
@@ -228,7 +211,7 @@ func fourSubjects(i int) []moderation.Subject {
 
 func TestRedisRoundTrips(t *testing.T) {
 	c, prefix := testredis.Shared(t)
-	var trips counter
+	var trips testredis.Trips
 	c.AddHook(&trips)
 	l := NewRedis(c, prefix)
 	ctx := context.Background()
@@ -236,25 +219,25 @@ func TestRedisRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	trips.n.Store(0)
+	trips.N.Store(0)
 	if _, err := l.Take(ctx, "site", fourSubjects(1), false); err != nil {
 		t.Fatal(err)
 	}
-	if n := trips.n.Load(); n != 1 {
+	if n := trips.N.Load(); n != 1 {
 		t.Errorf("allowed submission with 4 subjects: %d round trips, want 1", n)
 	}
 
 	abusive := []moderation.Subject{subject("ip", "198.51.100.66", moderation.Rate{Burst: 1, Every: time.Minute})}
 	l.Take(ctx, "site", abusive, false)
 	l.Take(ctx, "site", abusive, false) // refused by Redis: now cached
-	trips.n.Store(0)
+	trips.N.Store(0)
 	for range 100 {
 		v, err := l.Take(ctx, "site", abusive, false)
 		if err != nil || v[0].Allowed || v[0].RetryAfter <= 0 {
 			t.Fatalf("cached refusal: %+v, %v", v, err)
 		}
 	}
-	if n := trips.n.Load(); n != 0 {
+	if n := trips.N.Load(); n != 0 {
 		t.Errorf("100 submissions from a subject known to be over its limit: %d round trips, want 0", n)
 	}
 }

@@ -336,29 +336,12 @@ func (p *priorCounter) Prior(ctx context.Context, q moderation.PriorQuery) (mode
 	return p.Store.Prior(ctx, q)
 }
 
-// tripCounter counts Redis round trips.
-type tripCounter struct{ n atomic.Int64 }
-
-func (c *tripCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (c *tripCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		c.n.Add(1)
-		return next(ctx, cmd)
-	}
-}
-func (c *tripCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		c.n.Add(1)
-		return next(ctx, cmds)
-	}
-}
-
 // A reader already known to be over a limit is refused from memory: no
 // store read, no Redis trip. A retry of the comment that used up the
 // budget is still answered with its first answer.
 func TestKnownFloodIsRefusedFromMemory(t *testing.T) {
 	rc, prefix := testredis.Shared(t)
-	var trips tripCounter
+	var trips testredis.Trips
 	rc.AddHook(&trips)
 	st := &priorCounter{Store: sqliteStore(t)}
 	c := start(t, st, moderation.WithLimiter(ratelimit.NewRedis(rc, prefix)))
@@ -375,7 +358,7 @@ func TestKnownFloodIsRefusedFromMemory(t *testing.T) {
 	exhausted(t, err)
 
 	st.n.Store(0)
-	trips.n.Store(0)
+	trips.N.Store(0)
 	for i := range 50 {
 		req := fromIP("flood", "203.0.113.77")
 		req.Body = fmt.Sprintf("flood %d", i)
@@ -383,7 +366,7 @@ func TestKnownFloodIsRefusedFromMemory(t *testing.T) {
 		_, err := c.SubmitComment(ctxT(t), req)
 		exhausted(t, err)
 	}
-	if n, r := st.n.Load(), trips.n.Load(); n != 0 || r != 0 {
+	if n, r := st.n.Load(), trips.N.Load(); n != 0 || r != 0 {
 		t.Errorf("50 refusals of a known flood: %d store reads, %d Redis round trips; want 0 and 0", n, r)
 	}
 

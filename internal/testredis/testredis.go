@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -228,4 +229,24 @@ func RandomHex(n int) string {
 		panic(fmt.Sprintf("crypto/rand: %v", err))
 	}
 	return hex.EncodeToString(b)
+}
+
+// Trips is a go-redis hook that counts round trips: a command or a
+// pipeline each. Add it with client.AddHook(&trips) and read N.
+type Trips struct{ N atomic.Int64 }
+
+func (c *Trips) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (c *Trips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		c.N.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (c *Trips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		c.N.Add(1) // one pipeline is one round trip
+		return next(ctx, cmds)
+	}
 }
