@@ -158,10 +158,10 @@ func scanText(s string) textStats {
 		}
 		runLen++
 		if runLen > st.runLen && !unicode.IsSpace(r) {
-			st.runStart, st.runEnd, st.runLen = runStart, i+utf8.RuneLen(r), runLen
-			if r == utf8.RuneError {
-				st.runEnd = i + 1 // invalid bytes decode one at a time
-			}
+			// The width as encoded: U+FFFD itself takes three bytes, an
+			// invalid byte (which decodes to it too) one.
+			_, n := utf8.DecodeRuneInString(s[i:])
+			st.runStart, st.runEnd, st.runLen = runStart, i+n, runLen
 		}
 		// Invisible characters: none below the soft hyphen, and none from
 		// Devanagari up to the Mongolian vowel separator.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // evaluateWith compiles cfg with words and bans and runs the content rules
@@ -264,6 +265,7 @@ func FuzzRules(f *testing.F) {
 	f.Add("Play at саsinо: hxxp://spam[.]example and bit.ly/x", "प्रिया शर्मा", "a@b.in")
 	f.Add("क्\u200Dष THIS IS LOUD!!!!!!!! [url=x]", "www.x.example", "x@y.example")
 	f.Add("", "", "")
+	f.Add("\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD", "Asha", "a@b.in")
 	rs, err := compileRules(DefaultRuleConfig(), slices.Concat(words(ListBlock, "casino", "*coin"), words(ListAllow, "crypto news")), nil)
 	if err != nil {
 		f.Fatal(err)
@@ -281,6 +283,32 @@ func FuzzRules(f *testing.F) {
 					t.Fatalf("reason %s: span %+v outside its field %q", r.Rule, sp, text)
 				}
 			}
+			// Answers carry details and spans; proto3 refuses to send a
+			// string that is not UTF-8, so text in must mean text out.
+			if utf8.ValidString(body) && utf8.ValidString(name) && utf8.ValidString(email) {
+				if !utf8.ValidString(r.Detail) || r.Span != nil && !utf8.ValidString(r.Span.Text) {
+					t.Fatalf("reason %s: detail %q or span %+v is not UTF-8", r.Rule, r.Detail, r.Span)
+				}
+			}
 		}
 	})
+}
+
+// A body of replacement characters, what a browser makes of mojibake,
+// scored as repeated characters with a span that cut U+FFFD in three.
+func TestSpanOfReplacementCharacters(t *testing.T) {
+	body := strings.Repeat("\uFFFD", 8)
+	_, reasons := evaluateWith(t, plain(), nil, nil, comment(body))
+	var found bool
+	for _, r := range reasons {
+		if r.Rule == "repeated_chars" {
+			found = true
+			if r.Span.Text != body || !utf8.ValidString(r.Span.Text) {
+				t.Fatalf("span text %+q, want the whole body", r.Span.Text)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("reasons %v, want repeated_chars", ruleIDs(reasons))
+	}
 }
