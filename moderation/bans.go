@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/commentd/commentd/moderation/textmatch"
 )
@@ -23,15 +22,22 @@ func newBanIndex(bans []Ban) banIndex {
 	idx := banIndex{exact: map[BanKind]map[string]Ban{}}
 	for _, b := range bans {
 		if b.Kind == BanCIDR {
+			// Mapped prefixes stored before CreateBan unmapped them match too.
 			if p, err := netip.ParsePrefix(b.Value); err == nil {
-				idx.cidrs, idx.nets = append(idx.cidrs, b), append(idx.nets, p)
+				if p, ok := unmapPrefix(p); ok {
+					idx.cidrs, idx.nets = append(idx.cidrs, b), append(idx.nets, p.Masked())
+				}
 			}
 			continue
 		}
 		if idx.exact[b.Kind] == nil {
 			idx.exact[b.Kind] = map[string]Ban{}
 		}
-		idx.exact[b.Kind][b.Value] = b
+		key := b.Value
+		if b.Kind == BanEmail {
+			key = mailboxKey(key) // a ban holds for every +tag of the inbox
+		}
+		idx.exact[b.Kind][key] = b
 	}
 	return idx
 }
@@ -52,7 +58,7 @@ func (idx banIndex) match(s Submission, nameKey string, now time.Time) []Reason 
 		}
 		out = append(out, Reason{Rule: "ban_" + b.Kind.String(), Action: RuleSpam, Detail: d})
 	}
-	if b, ok := idx.exact[BanEmail][EmailKey(s.Author.Email)]; ok {
+	if b, ok := idx.exact[BanEmail][mailboxKey(s.Author.Email)]; ok {
 		hit(b, "the author's email")
 	}
 	if nameKey != "" {
@@ -72,6 +78,41 @@ func (idx banIndex) match(s Submission, nameKey string, now time.Time) []Reason 
 		}
 	}
 	return out
+}
+
+// ForSite returns reasons as the site that submitted the comment may see
+// them. A ban's reason is the moderator's private note, and which of the
+// author's email, name or IP is banned is the moderators' business: every
+// ban shows as one generic reason, so that a site key cannot read notes or
+// tell which of its fields to change.
+func ForSite(rs []Reason) []Reason {
+	out := make([]Reason, 0, len(rs))
+	banned := false
+	for _, r := range rs {
+		if !strings.HasPrefix(r.Rule, "ban_") {
+			out = append(out, r)
+			continue
+		}
+		if !banned {
+			banned = true
+			out = append(out, Reason{Rule: "ban", Action: RuleSpam, Detail: "the comment matches a moderator's ban"})
+		}
+	}
+	return out
+}
+
+// unmapPrefix turns an IPv4-mapped IPv6 prefix (::ffff:203.0.113.0/120)
+// into the IPv4 prefix it stands for (203.0.113.0/24), since clients'
+// addresses are unmapped before they are matched. ok is false for a
+// mapped prefix wider than the mapped space: it would reach beyond IPv4.
+func unmapPrefix(p netip.Prefix) (netip.Prefix, bool) {
+	if !p.Addr().Is4In6() {
+		return p, true
+	}
+	if p.Bits() < 96 {
+		return p, false
+	}
+	return netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96), true
 }
 
 // BanRequest is a moderator's ban, before it is stored.
@@ -108,12 +149,16 @@ func (s *Service) CreateBan(ctx context.Context, r BanRequest) (Ban, error) {
 		b.Value = ip.Unmap().String()
 	case BanCIDR:
 		p, err := netip.ParsePrefix(b.Display)
-		if err != nil {
+		unmapped, ok := unmapPrefix(p)
+		switch {
+		case err != nil:
 			v.check(field, "must be a range such as 203.0.113.0/24 or 2001:db8::/32")
-		} else if bits := p.Bits(); (p.Addr().Is4() && bits < 8) || (p.Addr().Is6() && bits < 16) {
+		case !ok:
+			v.check(field, "is an IPv4-mapped range wider than IPv4 itself: give the IPv4 range, such as 203.0.113.0/24")
+		case (unmapped.Addr().Is4() && unmapped.Bits() < 8) || (unmapped.Addr().Is6() && unmapped.Bits() < 16):
 			v.check(field, "is too wide: at least /8 for IPv4 and /16 for IPv6")
 		}
-		b.Value = p.Masked().String()
+		b.Value = unmapped.Masked().String()
 	case BanName:
 		if p := checkName(b.Display, DefaultLimits().NameMaxRunes); p != "" {
 			v.check(field, p)
@@ -122,12 +167,12 @@ func (s *Service) CreateBan(ctx context.Context, r BanRequest) (Ban, error) {
 	default:
 		v.check("ban", "needs exactly one of email, ip, cidr or name")
 	}
-	if !r.ExpireTime.IsZero() && !r.ExpireTime.After(now) {
+	if p := checkTime(r.ExpireTime); p != "" {
+		v.check("ban.expire_time", p)
+	} else if !r.ExpireTime.IsZero() && !r.ExpireTime.After(now) {
 		v.check("ban.expire_time", "must be in the future")
 	}
-	if !utf8.ValidString(r.Reason) || utf8.RuneCountInString(r.Reason) > MaxBanReasonRunes {
-		v.check("ban.reason", fmt.Sprintf("must be valid text of at most %d characters", MaxBanReasonRunes))
-	}
+	v.check("ban.reason", checkText(r.Reason, MaxBanReasonRunes))
 	if len(v) > 0 {
 		return Ban{}, Invalid(v...)
 	}

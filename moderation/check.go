@@ -46,6 +46,17 @@ func checkText(s string, maxRunes int) string {
 	return ""
 }
 
+// CheckCursor returns the problem with a listing position a client sent
+// back in a page token, or "". Tokens are opaque but not signed: a forged
+// one must get INVALID_ARGUMENT from every store, not an error from the
+// one whose time type is narrower.
+func CheckCursor(c Cursor) string {
+	if c.Time.IsZero() || checkTime(c.Time) != "" {
+		return "holds a position outside any listing"
+	}
+	return ValidateID(c.ID)
+}
+
 // visible reports a character that shows something on its own: a letter,
 // digit, punctuation mark or symbol that is not one of the fillers that
 // render as nothing (the Hangul fillers, the braille blank). Marks need a

@@ -76,7 +76,7 @@ func (rs *ruleSet) heuristics(s Submission, found []links.Link) []Reason {
 	if s.Honeypot != "" {
 		add("honeypot", h.Honeypot, "the hidden form field was filled in, which people cannot see to do", nil)
 	}
-	if s.FormDuration > 0 && s.FormDuration < h.MinFormDuration {
+	if s.FormTimed && s.FormDuration < h.MinFormDuration {
 		add("too_fast", h.TooFast, fmt.Sprintf("the form was sent %s after it opened, faster than a person types", s.FormDuration), nil)
 	}
 	if h.NameIsLink > 0 {

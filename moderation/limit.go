@@ -16,11 +16,11 @@ import (
 // implementation (shared by every replica) and an in-process one.
 type Limiter interface {
 	// Take checks every subject of one submission at once and returns one
-	// verdict per subject, in order. Unless dryRun, and only when no
-	// refusing subject (Hold false) is over its limit, it takes one unit
-	// from every subject that is under its limit: a refused submission
-	// costs the other subjects nothing.
-	Take(ctx context.Context, site string, subjects []Subject, dryRun bool) ([]Verdict, error)
+	// verdict per subject, in order. Only when no refusing subject (Hold
+	// false) is over its limit, it takes one unit from every subject that
+	// is under its limit: a refused submission costs the other subjects
+	// nothing.
+	Take(ctx context.Context, site string, subjects []Subject) ([]Verdict, error)
 }
 
 // Subject is one thing a submission is limited on: its client IP, its
@@ -128,9 +128,17 @@ func DefaultRateLimits() RateLimits {
 	}
 }
 
+// noIP is the network key of every submission of a site that carries no
+// client IP: they share one network's budget, so that leaving the IP out
+// does not leave the per-email limit as the only one.
+const noIP = "unknown"
+
 // subjects lists what sub is limited on. The caller reuses buf.
 func (l RateLimits) subjects(sub Submission, buf []Subject) []Subject {
 	out := buf[:0]
+	if sub.Client.IP == "" && l.Network.Enabled() {
+		out = append(out, Subject{Kind: "network", Key: noIP, Rate: l.Network})
+	}
 	if ip, err := netip.ParseAddr(sub.Client.IP); err == nil {
 		ip = ip.Unmap()
 		if l.ClientIP.Enabled() {
@@ -145,7 +153,7 @@ func (l RateLimits) subjects(sub Submission, buf []Subject) []Subject {
 		}
 	}
 	if l.AuthorEmail.Enabled() {
-		out = append(out, Subject{Kind: "email", Key: EmailKey(sub.Author.Email), Rate: l.AuthorEmail})
+		out = append(out, Subject{Kind: "email", Key: mailboxKey(sub.Author.Email), Rate: l.AuthorEmail})
 	}
 	if l.ArticleSurge.Enabled() {
 		out = append(out, Subject{Kind: "article", Key: sub.ArticleID, Rate: l.ArticleSurge, Hold: true})
@@ -173,7 +181,10 @@ func (s *Service) limit(ctx context.Context, st *state, sub Submission, extra []
 		return nil, nil
 	}
 	lctx, cancel := context.WithTimeout(ctx, st.policy.RateLimits.Timeout)
-	verdicts, err := s.limiter.Take(lctx, sub.Site, subjects, sub.ValidateOnly)
+	// validate_only calls take budget like submissions: they run every
+	// check, bans included, so a free dry run would let a site key probe
+	// bans and rules at any rate.
+	verdicts, err := s.limiter.Take(lctx, sub.Site, subjects)
 	cancel()
 	if err == nil && len(verdicts) != len(subjects) {
 		err = fmt.Errorf("limiter returned %d verdicts for %d subjects", len(verdicts), len(subjects))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"unicode/utf8"
 )
 
 // Action is what a moderator does to a comment.
@@ -83,11 +82,7 @@ func (s *Service) Moderate(ctx context.Context, m Moderation) ([]Outcome, error)
 	if m.Action < ActionApprove || m.Action > ActionDelete {
 		v.check("action", "is required: APPROVE, REJECT, MARK_SPAM or DELETE")
 	}
-	if !utf8.ValidString(m.Note) {
-		v.check("note", "is not valid UTF-8")
-	} else if n := utf8.RuneCountInString(m.Note); n > MaxNoteRunes {
-		v.check("note", fmt.Sprintf("must be at most %d characters, got %d", MaxNoteRunes, n))
-	}
+	v.check("note", checkText(m.Note, MaxNoteRunes))
 	if len(v) > 0 {
 		return nil, Invalid(v...)
 	}

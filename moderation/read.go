@@ -215,11 +215,18 @@ type AuditQuery struct {
 	Target string
 }
 
+// maxFilterRunes bounds a free-text filter such as an actor's name.
+const maxFilterRunes = 256
+
 // AuditEvents lists the audit trail, newest first.
 func (s *Service) AuditEvents(ctx context.Context, q AuditQuery, page Page) ([]AuditEvent, *Cursor, error) {
+	var v violations
+	v.check("actor", checkText(q.Actor, maxFilterRunes))
+	v.check("target", checkText(q.Target, maxFilterRunes))
 	limit, problem := page.limit()
-	if problem != "" {
-		return nil, nil, Invalid(FieldViolation{Field: "page_size", Description: problem})
+	v.check("page_size", problem)
+	if len(v) > 0 {
+		return nil, nil, Invalid(v...)
 	}
 	evs, err := s.store.ListAuditEvents(ctx, AuditFilter{Actor: q.Actor, Target: q.Target, After: page.After, Limit: limit + 1})
 	if err != nil {

@@ -112,13 +112,18 @@ func TestRules(t *testing.T) {
 	honeypot := valid()
 	honeypot.Honeypot = "http://spam.example"
 	fast := valid()
-	fast.FormDuration = 800 * time.Millisecond
+	fast.FormDuration, fast.FormTimed = 800*time.Millisecond, true
+	instant := valid()
+	instant.FormTimed = true // "0s": the instant bot the rule exists for
 	slow := valid()
-	slow.FormDuration = 40 * time.Second
+	slow.FormDuration, slow.FormTimed = 40*time.Second, true
+	untimed := valid() // the site does not measure: no signal either way
 	cases = append(cases,
 		tc{"honeypot", honeypot, StatusSpam, []string{"honeypot", "score"}},
 		tc{"too fast", fast, StatusPublished, []string{"too_fast"}},
+		tc{"sent at once", instant, StatusPublished, []string{"too_fast"}},
 		tc{"human speed", slow, StatusPublished, nil},
+		tc{"not measured", untimed, StatusPublished, nil},
 	)
 	for _, c := range cases {
 		st, rs := evaluateWith(t, plain(), lists, ban, c.sub)

@@ -133,6 +133,7 @@ type Result struct {
 // validate-only, stores it durably before returning.
 func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 	st := s.current()
+	sub = sub.normalized() // what is validated is what is stored
 	if v := st.policy.Limits.Validate(sub); len(v) > 0 {
 		return Result{}, Invalid(v...)
 	}

@@ -56,13 +56,24 @@ type Submission struct {
 	ValidateOnly bool
 	// Honeypot is the hidden form field's value; readers leave it empty.
 	Honeypot string
-	// FormDuration is how long the form was open; 0 when not measured.
+	// FormDuration is how long the form was open, when FormTimed: the
+	// site measured it. Zero is a measurement (an instant bot), not "absent".
 	FormDuration time.Duration
+	FormTimed    bool
+}
+
+// normalized returns s as it is validated and stored: the name without
+// the white space around it, which the checks ignore and no page should
+// show. The body is stored byte for byte as the reader wrote it.
+func (s Submission) normalized() Submission {
+	s.Author.Name = strings.TrimSpace(s.Author.Name)
+	return s
 }
 
 // Validate checks every field of s against l and returns one violation per
 // bad field, all of them at once. It never looks at the store.
 func (l Limits) Validate(s Submission) []FieldViolation {
+	s = s.normalized()
 	var v violations
 	v.check("article_id", checkArticleID(s.ArticleID, l.ArticleIDMaxBytes))
 	if s.ParentID != "" {
@@ -159,8 +170,10 @@ func checkName(s string, max int) string {
 	if p := forbiddenInIdentity(t); p != "" {
 		return p
 	}
-	if strings.IndexFunc(t, unicode.IsLetter) < 0 {
-		return "must contain at least one letter"
+	// A letter that shows: the Hangul fillers are letters that render as
+	// nothing, so a name of them is an empty name.
+	if strings.IndexFunc(t, func(r rune) bool { return unicode.IsLetter(r) && visible(r) }) < 0 {
+		return "must contain at least one visible letter"
 	}
 	return ""
 }
@@ -177,10 +190,12 @@ func checkEmail(s string, max int) string {
 	if p := forbiddenInIdentity(s); p != "" {
 		return p
 	}
-	// net/mail accepts display names and angle brackets; an email field
-	// must hold exactly one bare addr-spec.
+	// net/mail accepts display names, comments and angle brackets; an
+	// email field must hold exactly one bare addr-spec. A quoted local
+	// part ("john doe"@example.com) is one: net/mail unquotes it in
+	// Address and quotes it again in String.
 	a, err := mail.ParseAddress(s)
-	if err != nil || a.Name != "" || a.Address != s {
+	if err != nil || a.Name != "" || (a.Address != s && a.String() != "<"+s+">") {
 		return "must be one email address such as name@example.com"
 	}
 	at := strings.LastIndexByte(s, '@')
@@ -198,6 +213,8 @@ func checkURL(s string, max int) string {
 		return "is not valid UTF-8"
 	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
 		return "must not contain spaces or control characters"
+	case strings.IndexFunc(s, isBidiControl) >= 0:
+		return "must not contain bidirectional control characters"
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -212,8 +229,8 @@ func checkBody(s string, max int) string {
 		return "is not valid UTF-8"
 	case strings.IndexByte(s, 0) >= 0:
 		return "must not contain NUL characters"
-	case strings.TrimFunc(s, isBlank) == "":
-		return "is required (and must not be only white space)"
+	case !hasVisible(s):
+		return "is required (and must show some text, not only white space, marks or invisible characters)"
 	}
 	if n := utf8.RuneCountInString(s); n > max {
 		return fmt.Sprintf("must be at most %d characters, got %d", max, n)
@@ -221,9 +238,7 @@ func checkBody(s string, max int) string {
 	return ""
 }
 
-// isBlank reports runes that show nothing: white space and format
-// characters such as the zero-width space.
-func isBlank(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) }
+func isBidiControl(r rune) bool { return unicode.Is(unicode.Bidi_Control, r) }
 
 func checkIP(s string) string {
 	a, err := netip.ParseAddr(s)
@@ -242,6 +257,8 @@ func checkLine(s string, max int) string {
 		return "is not valid UTF-8"
 	case strings.IndexFunc(s, unicode.IsControl) >= 0:
 		return "must not contain control characters"
+	case strings.IndexFunc(s, isBidiControl) >= 0:
+		return "must not contain bidirectional control characters"
 	}
 	return ""
 }
@@ -280,3 +297,23 @@ func forbiddenInIdentity(s string) string {
 // EmailKey is the form of an email address used to compare, filter and
 // ban: trimmed and lower-cased. The stored address stays as submitted.
 func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// mailboxKey is the inbox an address delivers to, as far as commentd can
+// tell: its EmailKey without a "+tag" on the local part (user+x@ and user@
+// reach one inbox at nearly every provider), and for Gmail without dots.
+// Rate limits and bans use it, so that minting addresses escapes neither.
+func mailboxKey(email string) string {
+	k := EmailKey(email)
+	at := strings.LastIndexByte(k, '@')
+	if at <= 0 {
+		return k
+	}
+	local, domain := k[:at], k[at+1:]
+	if i := strings.IndexByte(local, '+'); i > 0 {
+		local = local[:i]
+	}
+	if domain == "gmail.com" || domain == "googlemail.com" {
+		local, domain = strings.ReplaceAll(local, ".", ""), "gmail.com"
+	}
+	return local + "@" + domain
+}

@@ -35,7 +35,7 @@ func TestValidateAcceptsEveryScript(t *testing.T) {
 			t.Errorf("name %q rejected: %v", name, vs)
 		}
 	}
-	for _, email := range []string{"priya@example.in", "p.sharma+news@mail.example.co.in", "प्रिया@उदाहरण.भारत"} {
+	for _, email := range []string{"priya@example.in", "p.sharma+news@mail.example.co.in", "प्रिया@उदाहरण.भारत", `"john doe"@example.com`} {
 		s := valid()
 		s.Author.Email = email
 		if vs := DefaultLimits().Validate(s); len(vs) != 0 {
@@ -58,6 +58,21 @@ func TestValidateRejects(t *testing.T) {
 		{"email too long", func(s *Submission) { s.Author.Email = strings.Repeat("a", 250) + "@x.in" }, []string{"author.email"}},
 		{"bidi in email", func(s *Submission) { s.Author.Email = "a\u202E@example.com" }, []string{"author.email"}},
 		{"ftp url", func(s *Submission) { s.Author.URL = "ftp://example.com/" }, []string{"author.url"}},
+		// Names and bodies that show nothing (issue 11, defect 9).
+		{"name of a Hangul filler", func(s *Submission) { s.Author.Name = "\u3164" }, []string{"author.name"}},
+		{"name of a Hangul choseong filler", func(s *Submission) { s.Author.Name = "\u115F\u115F" }, []string{"author.name"}},
+		{"name of line breaks", func(s *Submission) { s.Author.Name = "\n\r\t\n\u0085" }, []string{"author.name"}},
+		{"body of Hangul fillers", func(s *Submission) { s.Body = "\u3164\u3164\u3164" }, []string{"body"}},
+		{"body of braille blanks", func(s *Submission) { s.Body = "\u2800 \u2800" }, []string{"body"}},
+		{"body of lone combining marks", func(s *Submission) { s.Body = "\u0301\u0302\u093F" }, []string{"body"}},
+		{"body of a Mongolian variation selector", func(s *Submission) { s.Body = "\u180B" }, []string{"body"}},
+		{"body of DEL", func(s *Submission) { s.Body = "\x7F" }, []string{"body"}},
+		{"body of ESC", func(s *Submission) { s.Body = "\x1b" }, []string{"body"}},
+		// Bidi overrides anywhere a moderator reads machine text (defect 14).
+		{"bidi override in url", func(s *Submission) { s.Author.URL = "https://example.com/\u202Egpj.exe" }, []string{"author.url"}},
+		{"bidi override in user agent", func(s *Submission) { s.Client.UserAgent = "Mozilla/5.0 \u202E" }, []string{"client.user_agent"}},
+		{"display name in email", func(s *Submission) { s.Author.Email = "Asha <asha@example.com>" }, []string{"author.email"}},
+		{"angle brackets in email", func(s *Submission) { s.Author.Email = "<asha@example.com>" }, []string{"author.email"}},
 		{"url without host", func(s *Submission) { s.Author.URL = "https:///path" }, []string{"author.url"}},
 		{"NUL in body", func(s *Submission) { s.Body = "a\x00b" }, []string{"body"}},
 		{"5001 runes", func(s *Submission) { s.Body = strings.Repeat("ह", 5001) }, []string{"body"}},
@@ -82,6 +97,19 @@ func TestValidateRejects(t *testing.T) {
 	s.Body = strings.Repeat("ह", 5000)
 	if vs := DefaultLimits().Validate(s); len(vs) != 0 {
 		t.Errorf("5000 runes rejected: %v", vs)
+	}
+}
+
+// The name is validated without the white space around it, and so it is
+// stored: what was checked is what pages show.
+func TestValidateChecksTheTrimmedName(t *testing.T) {
+	s := valid()
+	s.Author.Name = strings.Repeat("\n", 20000) + "Asha" + strings.Repeat(" ", 10000)
+	if vs := DefaultLimits().Validate(s); len(vs) != 0 {
+		t.Fatalf("padded name refused: %v", vs)
+	}
+	if got := s.normalized().Author.Name; got != "Asha" {
+		t.Fatalf("normalized name %q, want %q", got, "Asha")
 	}
 }
 
@@ -136,17 +164,32 @@ func FuzzValidate(f *testing.F) {
 			}
 		}
 		tn := strings.TrimSpace(name)
-		if tn == "" || utf8.RuneCountInString(tn) > l.NameMaxRunes || strings.ContainsAny(name, "\u202E\n\x00") {
+		if tn == "" || utf8.RuneCountInString(tn) > l.NameMaxRunes || strings.ContainsAny(tn, "\u202E\n\x00\u3164") {
 			t.Fatalf("accepted name %q", name)
 		}
-		if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > l.EmailMaxBytes {
+		if a, err := mail.ParseAddress(email); err != nil || a.Name != "" || len(email) > l.EmailMaxBytes || strings.ContainsAny(email, "<>") {
 			t.Fatalf("accepted email %q", email)
 		}
-		if n := utf8.RuneCountInString(body); n == 0 || n > l.BodyMaxRunes || strings.TrimFunc(body, isBlank) == "" || strings.Contains(body, "\x00") {
+		if n := utf8.RuneCountInString(body); n == 0 || n > l.BodyMaxRunes || !hasVisible(body) || strings.Contains(body, "\x00") {
 			t.Fatalf("accepted body %q", body)
 		}
 		if article == "" || len(article) > l.ArticleIDMaxBytes {
 			t.Fatalf("accepted article id %q", article)
 		}
 	})
+}
+
+func TestMailboxKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"Asha@Example.in":          "asha@example.in",
+		"asha+news@example.in":     "asha@example.in",
+		"asha+a+b@example.in":      "asha@example.in",
+		"+tag@example.in":          "+tag@example.in", // no local part left to keep
+		"A.Sha.R+x@GoogleMail.com": "ashar@gmail.com",
+		"a.sha@example.in":         "a.sha@example.in", // dots matter elsewhere
+	} {
+		if got := mailboxKey(in); got != want {
+			t.Errorf("mailboxKey(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

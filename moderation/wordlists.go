@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/commentd/commentd/moderation/textmatch"
 )
@@ -47,10 +46,10 @@ func (s *Service) UpdateWordList(ctx context.Context, actor string, list WordLis
 		out := make([]string, 0, len(terms))
 		for i, t := range terms {
 			t = strings.TrimSpace(t)
-			switch {
-			case !utf8.ValidString(t):
-				v.check(fmt.Sprintf("%s[%d]", field, i), "is not valid UTF-8")
-			case t == "" || utf8.RuneCountInString(t) > MaxTermRunes:
+			switch p := checkText(t, MaxTermRunes); {
+			case p != "":
+				v.check(fmt.Sprintf("%s[%d]", field, i), p)
+			case t == "":
 				v.check(fmt.Sprintf("%s[%d]", field, i), fmt.Sprintf("must be 1 to %d characters", MaxTermRunes))
 			default:
 				out = append(out, t)

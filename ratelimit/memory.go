@@ -34,7 +34,7 @@ func NewMemory() *Memory {
 }
 
 // Take implements moderation.Limiter.
-func (m *Memory) Take(_ context.Context, site string, subjects []moderation.Subject, dryRun bool) ([]moderation.Verdict, error) {
+func (m *Memory) Take(_ context.Context, site string, subjects []moderation.Subject) ([]moderation.Verdict, error) {
 	now := m.now().UnixMicro()
 	out := make([]moderation.Verdict, len(subjects))
 	var keyBuf [6]string
@@ -58,7 +58,7 @@ func (m *Memory) Take(_ context.Context, site string, subjects []moderation.Subj
 			refused = true
 		}
 	}
-	if dryRun || refused {
+	if refused {
 		return out, nil
 	}
 	for i, k := range keys {

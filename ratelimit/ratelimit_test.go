@@ -70,7 +70,6 @@ func TestLimiters(t *testing.T) {
 				{"BurstThenRefuse", testBurstThenRefuse},
 				{"RefusalCostsOthersNothing", testRefusalCostsOthersNothing},
 				{"HoldSubjectsDoNotRefuse", testHoldSubjectsDoNotRefuse},
-				{"DryRunTakesNothing", testDryRunTakesNothing},
 				{"ExactUnderConcurrency", testExactUnderConcurrency},
 				{"SitesAreSeparate", testSitesAreSeparate},
 				{"AllowedAgainAfterRetry", testAllowedAgainAfterRetry},
@@ -86,11 +85,11 @@ func TestLimiters(t *testing.T) {
 
 var flood = moderation.Rate{Burst: 3, Every: 15 * time.Second}
 
-func take(t *testing.T, l limiter, site string, dry bool, subjects ...moderation.Subject) []moderation.Verdict {
+func take(t *testing.T, l limiter, site string, subjects ...moderation.Subject) []moderation.Verdict {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	v, err := l.Take(ctx, site, subjects, dry)
+	v, err := l.Take(ctx, site, subjects)
 	if err != nil {
 		t.Fatalf("Take: %v", err)
 	}
@@ -107,11 +106,11 @@ func subject(kind, key string, r moderation.Rate) moderation.Subject {
 func testBurstThenRefuse(t *testing.T, l limiter, site string) {
 	ip := subject("ip", "203.0.113.7", flood)
 	for i, want := range []int{2, 1, 0} {
-		if v := take(t, l, site, false, ip)[0]; !v.Allowed || v.Remaining != want {
+		if v := take(t, l, site, ip)[0]; !v.Allowed || v.Remaining != want {
 			t.Fatalf("comment %d: %+v, want allowed with %d left", i+1, v, want)
 		}
 	}
-	v := take(t, l, site, false, ip)[0]
+	v := take(t, l, site, ip)[0]
 	if v.Allowed || v.RetryAfter <= 14*time.Second || v.RetryAfter > 15*time.Second {
 		t.Fatalf("4th comment: %+v, want refused for just under 15s", v)
 	}
@@ -120,11 +119,11 @@ func testBurstThenRefuse(t *testing.T, l limiter, site string) {
 func testRefusalCostsOthersNothing(t *testing.T, l limiter, site string) {
 	tight := subject("ip", "198.51.100.1", moderation.Rate{Burst: 1, Every: time.Minute})
 	roomy := subject("email", "priya@example.in", moderation.Rate{Burst: 5, Every: time.Minute})
-	take(t, l, site, false, tight, roomy)
-	if v := take(t, l, site, false, tight, roomy); v[0].Allowed {
+	take(t, l, site, tight, roomy)
+	if v := take(t, l, site, tight, roomy); v[0].Allowed {
 		t.Fatalf("second call: %+v, want the tight subject refused", v)
 	}
-	if v := take(t, l, site, false, roomy)[0]; !v.Allowed || v.Remaining != 3 {
+	if v := take(t, l, site, roomy)[0]; !v.Allowed || v.Remaining != 3 {
 		t.Fatalf("roomy subject after a refusal: %+v, want 3 left (the refused call took nothing)", v)
 	}
 }
@@ -132,26 +131,14 @@ func testRefusalCostsOthersNothing(t *testing.T, l limiter, site string) {
 func testHoldSubjectsDoNotRefuse(t *testing.T, l limiter, site string) {
 	article := moderation.Subject{Kind: "article", Key: "breaking-news", Rate: moderation.Rate{Burst: 1, Every: time.Minute}, Hold: true}
 	ip := subject("ip", "192.0.2.1", moderation.Rate{Burst: 5, Every: time.Minute})
-	take(t, l, site, false, article, ip)
-	v := take(t, l, site, false, article, ip)
+	take(t, l, site, article, ip)
+	v := take(t, l, site, article, ip)
 	if v[0].Allowed || !v[1].Allowed || v[1].Remaining != 3 {
 		t.Fatalf("over the article's limit: %+v, want the article over and the IP charged (3 left)", v)
 	}
 	// A held comment is still a comment: the IP was charged.
-	if v := take(t, l, site, false, ip)[0]; v.Remaining != 2 {
+	if v := take(t, l, site, ip)[0]; v.Remaining != 2 {
 		t.Fatalf("IP after a held comment: %+v, want 2 left", v)
-	}
-}
-
-func testDryRunTakesNothing(t *testing.T, l limiter, site string) {
-	ip := subject("ip", "2001:db8::7", flood)
-	for range 5 {
-		if v := take(t, l, site, true, ip)[0]; !v.Allowed || v.Remaining != 2 {
-			t.Fatalf("dry run: %+v, want allowed with 2 left every time", v)
-		}
-	}
-	if v := take(t, l, site, false, ip)[0]; v.Remaining != 2 {
-		t.Fatalf("first real call after dry runs: %+v, want 2 left", v)
 	}
 }
 
@@ -163,7 +150,7 @@ func testExactUnderConcurrency(t *testing.T, l limiter, site string) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			v, err := l.Take(context.Background(), site, []moderation.Subject{ip}, false)
+			v, err := l.Take(context.Background(), site, []moderation.Subject{ip})
 			if err != nil {
 				t.Error(err)
 				return
@@ -181,21 +168,21 @@ func testExactUnderConcurrency(t *testing.T, l limiter, site string) {
 
 func testSitesAreSeparate(t *testing.T, l limiter, site string) {
 	ip := subject("ip", "203.0.113.5", moderation.Rate{Burst: 1, Every: time.Minute})
-	take(t, l, site, false, ip)
-	if v := take(t, l, site+"-other", false, ip)[0]; !v.Allowed {
+	take(t, l, site, ip)
+	if v := take(t, l, site+"-other", ip)[0]; !v.Allowed {
 		t.Fatalf("same IP on another site: %+v, want allowed", v)
 	}
 }
 
 func testAllowedAgainAfterRetry(t *testing.T, l limiter, site string) {
 	ip := subject("ip", "203.0.113.6", moderation.Rate{Burst: 1, Every: 300 * time.Millisecond})
-	take(t, l, site, false, ip)
-	v := take(t, l, site, false, ip)[0]
+	take(t, l, site, ip)
+	v := take(t, l, site, ip)[0]
 	if v.Allowed || v.RetryAfter <= 0 || v.RetryAfter > 300*time.Millisecond {
 		t.Fatalf("second: %+v, want refused for at most 300ms", v)
 	}
 	time.Sleep(v.RetryAfter + 5*time.Millisecond)
-	if v := take(t, l, site, false, ip)[0]; !v.Allowed {
+	if v := take(t, l, site, ip)[0]; !v.Allowed {
 		t.Fatalf("after waiting the retry time: %+v, want allowed", v)
 	}
 }
@@ -220,7 +207,7 @@ func TestRedisRoundTrips(t *testing.T) {
 	}
 
 	trips.N.Store(0)
-	if _, err := l.Take(ctx, "site", fourSubjects(1), false); err != nil {
+	if _, err := l.Take(ctx, "site", fourSubjects(1)); err != nil {
 		t.Fatal(err)
 	}
 	if n := trips.N.Load(); n != 1 {
@@ -228,11 +215,11 @@ func TestRedisRoundTrips(t *testing.T) {
 	}
 
 	abusive := []moderation.Subject{subject("ip", "198.51.100.66", moderation.Rate{Burst: 1, Every: time.Minute})}
-	l.Take(ctx, "site", abusive, false)
-	l.Take(ctx, "site", abusive, false) // refused by Redis: now cached
+	l.Take(ctx, "site", abusive)
+	l.Take(ctx, "site", abusive) // refused by Redis: now cached
 	trips.N.Store(0)
 	for range 100 {
-		v, err := l.Take(ctx, "site", abusive, false)
+		v, err := l.Take(ctx, "site", abusive)
 		if err != nil || v[0].Allowed || v[0].RetryAfter <= 0 {
 			t.Fatalf("cached refusal: %+v, %v", v, err)
 		}
@@ -247,7 +234,7 @@ func TestRedisKeysHoldNoReaderDataAndExpire(t *testing.T) {
 	l := NewRedis(c, prefix)
 	ctx := context.Background()
 	r := moderation.Rate{Burst: 3, Every: 15 * time.Second}
-	if _, err := l.Take(ctx, "news", []moderation.Subject{subject("email", "priya.sharma@example.in", r)}, false); err != nil {
+	if _, err := l.Take(ctx, "news", []moderation.Subject{subject("email", "priya.sharma@example.in", r)}); err != nil {
 		t.Fatal(err)
 	}
 	keys, err := c.Keys(ctx, prefix+"*").Result()
@@ -273,14 +260,14 @@ func TestRedisRecoversFromRestartAndScriptFlush(t *testing.T) {
 	if err := c.ScriptFlush(context.Background()).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Take(context.Background(), "s", ip, false); err != nil {
+	if _, err := l.Take(context.Background(), "s", ip); err != nil {
 		t.Fatalf("after SCRIPT FLUSH (NOSCRIPT → EVAL): %v", err)
 	}
 
 	srv.Stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	start := time.Now()
-	_, err := l.Take(ctx, "s", ip, false)
+	_, err := l.Take(ctx, "s", ip)
 	cancel()
 	if err == nil || time.Since(start) > time.Second {
 		t.Fatalf("with Redis down: err %v after %v; want an error within the deadline", err, time.Since(start))
@@ -289,7 +276,7 @@ func TestRedisRecoversFromRestartAndScriptFlush(t *testing.T) {
 	srv.Start()
 	var v []moderation.Verdict
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if v, err = l.Take(context.Background(), "s", ip, false); err == nil {
+		if v, err = l.Take(context.Background(), "s", ip); err == nil {
 			break
 		}
 	}
@@ -331,7 +318,7 @@ func BenchmarkRedisTake(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		v, err := l.Take(ctx, "bench", subjects[i%len(subjects)], false)
+		v, err := l.Take(ctx, "bench", subjects[i%len(subjects)])
 		if err != nil || !v[0].Allowed {
 			b.Fatal(v, err)
 		}
@@ -344,11 +331,11 @@ func BenchmarkRedisTakeCachedRefusal(b *testing.B) {
 	ctx := context.Background()
 	abusive := fourSubjects(7)
 	abusive[0].Rate = moderation.Rate{Burst: 1, Every: time.Hour}
-	l.Take(ctx, "bench", abusive, false)
-	l.Take(ctx, "bench", abusive, false)
+	l.Take(ctx, "bench", abusive)
+	l.Take(ctx, "bench", abusive)
 	b.ReportAllocs()
 	for b.Loop() {
-		if v, _ := l.Take(ctx, "bench", abusive, false); v[0].Allowed {
+		if v, _ := l.Take(ctx, "bench", abusive); v[0].Allowed {
 			b.Fatal("allowed")
 		}
 	}
@@ -362,7 +349,7 @@ func BenchmarkMemoryTake(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		l.Take(context.Background(), "bench", subjects[i%len(subjects)], true)
+		l.Take(context.Background(), "bench", subjects[i%len(subjects)])
 	}
 }
 
@@ -377,22 +364,16 @@ func testDistinctCounts(t *testing.T, l limiter, site string) {
 		count   int
 		allowed bool
 	}{{"a1", 1, true}, {"a1", 1, true}, {"a2", 2, true}, {"a3", 3, false}, {"a2", 3, false}} {
-		v := take(t, l, site, false, campaign(tc.member), ip)
+		v := take(t, l, site, campaign(tc.member), ip)
 		if v[0].Count != tc.count || v[0].Allowed != tc.allowed || !v[1].Allowed {
 			t.Fatalf("step %d (%s): %+v, want count %d allowed %v", i, tc.member, v, tc.count, tc.allowed)
 		}
 	}
-	if v := take(t, l, site, true, campaign("a9"))[0]; v.Count != 4 {
-		t.Fatalf("dry run: %+v, want count 4", v)
-	}
-	if v := take(t, l, site, false, campaign("a3"))[0]; v.Count != 3 {
-		t.Fatalf("after a dry run: %+v, want count 3 (the dry run added nothing)", v)
-	}
 	// A refused submission adds no member either.
 	over := subject("email", "x@example.com", moderation.Rate{Burst: 1, Every: time.Minute})
-	take(t, l, site, false, over)
-	take(t, l, site, false, campaign("refused"), over)
-	if v := take(t, l, site, true, campaign("a1"))[0]; v.Count != 3 {
+	take(t, l, site, over)
+	take(t, l, site, campaign("refused"), over)
+	if v := take(t, l, site, campaign("a1"))[0]; v.Count != 3 {
 		t.Fatalf("after a refused submission: %+v, want count 3", v)
 	}
 }

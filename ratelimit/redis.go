@@ -51,7 +51,7 @@ func (r *Redis) Load(ctx context.Context) error {
 }
 
 // Take implements moderation.Limiter.
-func (r *Redis) Take(ctx context.Context, site string, subjects []moderation.Subject, dryRun bool) ([]moderation.Verdict, error) {
+func (r *Redis) Take(ctx context.Context, site string, subjects []moderation.Subject) ([]moderation.Verdict, error) {
 	keys := make([]string, len(subjects))
 	for i, s := range subjects {
 		keys[i] = r.key(site, s)
@@ -60,11 +60,7 @@ func (r *Redis) Take(ctx context.Context, site string, subjects []moderation.Sub
 		return out, nil
 	}
 
-	args := make([]any, 1, 1+4*len(subjects))
-	args[0] = "0"
-	if dryRun {
-		args[0] = "1"
-	}
+	args := make([]any, 0, 4*len(subjects))
 	for _, s := range subjects {
 		hold := "0"
 		if s.Hold {

@@ -2,8 +2,7 @@
 --
 -- KEYS[i]   subject i's key; every key carries the same hash tag, so on
 --           Redis Cluster they share one slot.
--- ARGV[1]   "1" for a dry run: decide, store nothing.
--- ARGV[4i-2 .. 4i+1], for subject i:
+-- ARGV[4i-3 .. 4i], for subject i:
 --           its interval in microseconds, its burst, "1" when exceeding it
 --           holds the comment instead of refusing it, and a member: empty
 --           for a GCRA limit, else the member of a distinct-count set that
@@ -17,7 +16,7 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local out, next, fresh, refused = {}, {}, {}, false
 for i, key in ipairs(KEYS) do
-  local a = 4 * i - 2
+  local a = 4 * i - 3
   local every, burst, hold, member = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), ARGV[a + 2] == '1', ARGV[a + 3]
   local o = 4 * i - 3
   if member ~= '' then
@@ -42,9 +41,9 @@ for i, key in ipairs(KEYS) do
     end
   end
 end
-if ARGV[1] ~= '1' and not refused then
+if not refused then
   for i, key in ipairs(KEYS) do
-    local a = 4 * i - 2
+    local a = 4 * i - 3
     if ARGV[a + 3] ~= '' then
       redis.call('SADD', key, ARGV[a + 3])
       -- The set's window starts with its first member.

@@ -41,7 +41,7 @@ func (s *commentService) SubmitComment(ctx context.Context, req *pb.SubmitCommen
 		if err := d.CheckValid(); err != nil {
 			return nil, toStatus(ctx, s.log, invalid(moderation.FieldViolation{Field: "form_duration", Description: "is not a valid duration"}))
 		}
-		sub.FormDuration = d.AsDuration()
+		sub.FormDuration, sub.FormTimed = d.AsDuration(), true
 	}
 	res, err := s.svc.Submit(ctx, sub)
 	if err != nil {
@@ -51,7 +51,7 @@ func (s *commentService) SubmitComment(ctx context.Context, req *pb.SubmitCommen
 	return &pb.SubmitCommentResponse{
 		Comment: publicComment(c),
 		Status:  statusToPB(c.Status),
-		Reasons: reasons(c.Reasons),
+		Reasons: reasons(moderation.ForSite(c.Reasons)),
 		Score:   c.Score,
 	}, nil
 }

@@ -61,9 +61,9 @@ func decodeToken(fp [8]byte, tok string) (*moderation.Cursor, error) {
 	if n <= 0 {
 		return nil, bad
 	}
-	id := string(b[9+n:])
-	if moderation.ValidateID(id) != "" {
+	c := &moderation.Cursor{Time: time.UnixMicro(micros).UTC(), ID: string(b[9+n:])}
+	if moderation.CheckCursor(*c) != "" {
 		return nil, bad
 	}
-	return &moderation.Cursor{Time: time.UnixMicro(micros).UTC(), ID: id}, nil
+	return c, nil
 }

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -174,14 +175,17 @@ func TestArticleSurgeHoldsInsteadOfRefusing(t *testing.T) {
 	}
 }
 
-func TestValidateOnlyAndRetriesUseNoBudget(t *testing.T) {
+// TestValidateOnlyTakesBudgetRetriesDoNot: a validate_only call runs every
+// check, bans included, so it is limited like a submission, or a site key
+// could probe bans at any rate. A retry of a stored comment costs nothing.
+func TestValidateOnlyTakesBudgetRetriesDoNot(t *testing.T) {
 	for name, newLimiter := range limiters(t) {
 		if name == "cluster" {
 			continue // covered by the limiter's own suite
 		}
 		t.Run(name, func(t *testing.T) {
 			c := start(t, sqliteStore(t), moderation.WithLimiter(newLimiter(t)))
-			for i := 0; i < 5; i++ {
+			for i := 0; i < 2; i++ {
 				r := fromIP("budget", "192.0.2.44")
 				r.ValidateOnly = true
 				submit(t, c, r)
@@ -194,12 +198,50 @@ func TestValidateOnlyAndRetriesUseNoBudget(t *testing.T) {
 					t.Fatalf("retry %d got %s, want %s", i, got, first)
 				}
 			}
-			// The IP has used one of its 3: two more pass, then refusal.
-			submit(t, c, fromIP("budget", "192.0.2.44"))
-			submit(t, c, fromIP("budget", "192.0.2.44"))
-			_, err := c.SubmitComment(ctxT(t), fromIP("budget", "192.0.2.44"))
+			// Two checks and one comment used the IP's 3.
+			probe := fromIP("budget", "192.0.2.44")
+			probe.ValidateOnly = true
+			_, err := c.SubmitComment(ctxT(t), probe)
 			exhausted(t, err)
 		})
+	}
+}
+
+// TestMintedAddressesAndMissingIPsMeetLimits: plus-addressed emails reach
+// one inbox and share its budget, so rotating IPv6 networks with them does
+// not escape the per-email limit; submissions without a client IP share
+// one network's budget per site.
+func TestMintedAddressesAndMissingIPsMeetLimits(t *testing.T) {
+	c := start(t, sqliteStore(t), moderation.WithLimiter(ratelimit.NewMemory()))
+	for i := 0; i < 4; i++ {
+		r := submission("minted", fmt.Sprintf("comment %d", i))
+		r.Author.Email = fmt.Sprintf("Rotator+%d@Example.com", i)
+		r.Client.Ip = fmt.Sprintf("2001:db8:%x::1", i+1) // a new /64 each time
+		_, err := c.SubmitComment(ctxT(t), r)
+		if i < 3 && err != nil {
+			t.Fatalf("comment %d: %v", i, err)
+		}
+		if i == 3 {
+			if _, subjects := exhausted(t, err); !slices.Equal(subjects, []string{"email:rotator@example.com"}) {
+				t.Errorf("refused on %v, want the inbox's email limit", subjects)
+			}
+		}
+	}
+	policy := testPolicy()
+	policy.RateLimits.Network = moderation.Rate{Burst: 2, Every: time.Minute}
+	c = start(t, sqliteStore(t), moderation.WithLimiter(ratelimit.NewMemory()), moderation.WithPolicy(policy))
+	for i := 0; i < 3; i++ {
+		r := submission("no-ip", fmt.Sprintf("comment %d", i))
+		r.Client.Ip = ""
+		_, err := c.SubmitComment(ctxT(t), r)
+		if i < 2 && err != nil {
+			t.Fatalf("comment %d without an IP: %v", i, err)
+		}
+		if i == 2 {
+			if _, subjects := exhausted(t, err); !slices.Equal(subjects, []string{"network:unknown"}) {
+				t.Errorf("refused on %v, want the shared network of IP-less submissions", subjects)
+			}
+		}
 	}
 }
 

@@ -179,13 +179,31 @@ func TestBansFileAsSpamUntilLifted(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := submit(t, c, req)
-		if r.GetStatus() != pb.CommentStatus_COMMENT_STATUS_SPAM || !slices.Contains(rules(r.GetReasons()), "ban_email") {
+		if r.GetStatus() != pb.CommentStatus_COMMENT_STATUS_SPAM || !slices.Equal(rules(r.GetReasons()), []string{"ban"}) {
 			t.Errorf("banned email: %v %v", r.GetStatus(), rules(r.GetReasons()))
+		}
+		// The site learns that a ban matched, not which one nor the
+		// moderator's reason; the moderator sees both.
+		if got := r.GetReasons()[0].GetDetail(); got != "the comment matches a moderator's ban" {
+			t.Errorf("the site's ban detail = %q", got)
+		}
+		d, err := c.mod.GetCommentDetail(ctxT(t), &pb.GetCommentDetailRequest{Id: r.GetComment().GetId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rs := d.GetComment().GetReasons(); len(rs) != 1 || rs[0].GetRule() != "ban_email" || !strings.Contains(rs[0].GetDetail(), "repeat spammer") {
+			t.Errorf("the moderator's reasons = %v, want ban_email with the ban's reason", rs)
 		}
 		fromNet := submission("bans", "from a banned network")
 		fromNet.Client.Ip = "192.0.2.200"
-		if r := submit(t, c, fromNet); !slices.Contains(rules(r.GetReasons()), "ban_cidr") {
+		if r := submit(t, c, fromNet); !slices.Equal(rules(r.GetReasons()), []string{"ban"}) {
 			t.Errorf("banned network: %v", rules(r.GetReasons()))
+		}
+		// Both the email and the network banned: still one generic reason.
+		both := submission("bans", "hello from both")
+		both.Author, both.Client.Ip = req.GetAuthor(), "192.0.2.201"
+		if r := submit(t, c, both); !slices.Equal(rules(r.GetReasons()), []string{"ban"}) {
+			t.Errorf("banned email and network: %v", rules(r.GetReasons()))
 		}
 		list, err := c.mod.ListBans(ctxT(t), &pb.ListBansRequest{})
 		if err != nil || len(list.GetBans()) != 2 {
@@ -273,8 +291,8 @@ func TestRetentionErasesClientData(t *testing.T) {
 	}
 	again := submission("retention", "back again")
 	again.Client.Ip = "198.51.100.77"
-	if r := submit(t, c, again); !slices.Contains(rules(r.GetReasons()), "ban_ip") {
-		t.Errorf("the IP ban after erasure: %v, want ban_ip", rules(r.GetReasons()))
+	if r := submit(t, c, again); !slices.Equal(rules(r.GetReasons()), []string{"ban"}) {
+		t.Errorf("the IP ban after erasure: %v, want ban", rules(r.GetReasons()))
 	}
 }
 

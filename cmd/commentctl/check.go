@@ -25,8 +25,9 @@ func newCheckCmd(a *app) *cobra.Command {
 		Long: `Run a comment through every check and rule, as SubmitComment with
 validate_only, and print the decision (published, pending or spam) with
 every reason: the rule, its action, score and detail, and the text it
-matched. Nothing is stored and no rate-limit budget is used. Use it to try
-a new word-list term or ban before a reader meets it.
+matched. Nothing is stored, but the check takes rate-limit budget from the
+IP and email given, like a comment. Use it to try a new word-list term
+before a reader meets it. A ban shows as the generic reason a site sees.
 
 The text is the argument, or standard input with -. The author's history
 counts as for a real comment: a first-time author is held.

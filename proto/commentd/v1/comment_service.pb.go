@@ -44,15 +44,18 @@ type SubmitCommentRequest struct {
 	// nothing new. Reusing it for a different request is INVALID_ARGUMENT.
 	RequestId string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// When true, every check runs and the decision is returned, but nothing is
-	// stored and no rate-limit budget is used (AIP-163). The returned comment
-	// has no id.
+	// stored (AIP-163). The returned comment has no id. Unlike AIP-163's
+	// default, the call takes rate-limit budget like a submission: it runs
+	// every check, bans included, and a free check would let a caller probe
+	// bans at any rate.
 	ValidateOnly bool `protobuf:"varint,7,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
 	// Optional. The value of a form field hidden from people (a honeypot).
 	// Readers leave it empty; bots fill it in. Send it as received.
 	Honeypot string `protobuf:"bytes,8,opt,name=honeypot,proto3" json:"honeypot,omitempty"`
 	// Optional. How long the reader's form was open before it was submitted,
 	// as measured by the site. A comment typed faster than a person can type
-	// scores toward spam. Unset when the site does not measure it.
+	// scores toward spam. Unset when the site does not measure it; zero is a
+	// measurement (a form sent the moment it loaded), not "unset".
 	FormDuration  *durationpb.Duration `protobuf:"bytes,9,opt,name=form_duration,json=formDuration,proto3" json:"form_duration,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
