@@ -168,8 +168,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 		return replay(*prior.Request, hash)
 	}
 	if dup := prior.Duplicate; dup != nil {
-		return Result{}, &Error{Code: CodeAlreadyExists, Resource: Resource{Type: "comment", Name: dup.ID},
-			Message: fmt.Sprintf("the same author already posted this text on this article as comment %s", dup.ID)}
+		return Result{}, duplicate(*dup)
 	}
 	if sub.ParentID != "" {
 		if err := s.checkParent(ctx, sub); err != nil {
@@ -201,13 +200,16 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 	}
 
 	c.ID = s.newID()
-	stored, created, err := s.store.CreateComment(ctx, c)
+	stored, conflict, err := s.store.CreateComment(ctx, c)
 	if err != nil {
 		return Result{}, fmt.Errorf("store comment: %w", err)
 	}
-	if !created {
-		// A concurrent retry with the same request id won the race.
+	// A concurrent submission won the race since Prior: the same answers.
+	switch conflict {
+	case ConflictRequestID:
 		return replay(stored, hash)
+	case ConflictDuplicate:
+		return Result{}, duplicate(stored)
 	}
 	if sub.RequestID != "" {
 		s.recent.add(sub.Site, sub.RequestID)
@@ -272,6 +274,12 @@ func (s *Service) checkParent(ctx context.Context, sub Submission) error {
 		return nil
 	}
 	return Invalid(FieldViolation{Field: "parent_id", Description: "is not a comment on this article"})
+}
+
+// duplicate answers a submission that repeats comment dup.
+func duplicate(dup Comment) error {
+	return &Error{Code: CodeAlreadyExists, Resource: Resource{Type: "comment", Name: dup.ID},
+		Message: fmt.Sprintf("the same author already posted this text on this article as comment %s", dup.ID)}
 }
 
 // replay answers a retry with the first answer, after checking that the
