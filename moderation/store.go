@@ -65,9 +65,11 @@ type Store interface {
 	DeleteBan(ctx context.Context, id string, audit AuditEvent) (Ban, error)
 	// EraseAuthor turns every comment whose author email key is emailKey
 	// into a DELETED tombstone — text, name, email, URL, user id, client
-	// data, keys and reasons blanked, update time at, moderated by the
-	// audit's actor — and appends audit, in one transaction. It returns how
-	// many comments it changed.
+	// data, and everything derived from them (keys, request hash, reasons,
+	// score, initial status, now DELETED too) blanked, update time at,
+	// moderated by the audit's actor — and appends audit, in one
+	// transaction. It keeps the ids, site, article, parent, request id and
+	// times. It returns how many comments it changed.
 	EraseAuthor(ctx context.Context, emailKey string, at time.Time, audit AuditEvent) (int64, error)
 	// AppendAudit appends one audit event.
 	AppendAudit(ctx context.Context, e AuditEvent) error
