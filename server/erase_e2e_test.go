@@ -2,8 +2,10 @@ package server_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -48,6 +50,41 @@ func TestRetryAfterErasureRevealsNothing(t *testing.T) {
 		}
 		if got := listAll(t, c, "erased", 0); len(got) != 0 {
 			t.Errorf("after the retries %d comments are listed, want none", len(got))
+		}
+	})
+}
+
+// TestEraseAuthorDataChecksTheNote: the note is bounded like moderators'
+// other notes, and a refused call erases nothing.
+func TestEraseAuthorDataChecksTheNote(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		c := start(t, b.open(t))
+		req := submission("erase-note", "Still here after a refused erasure")
+		submit(t, c, req)
+		for note, want := range map[string]string{
+			strings.Repeat("न", 1001): "must be at most 1000 characters, got 1001",
+			"ref \x1b[2J":             "must not contain control characters",
+		} {
+			_, err := c.mod.EraseAuthorData(ctxT(t), &pb.EraseAuthorDataRequest{AuthorEmail: req.GetAuthor().GetEmail(), Note: note})
+			st, _ := status.FromError(err)
+			var got []string
+			for _, d := range st.Details() {
+				if br, ok := d.(*errdetails.BadRequest); ok {
+					for _, v := range br.GetFieldViolations() {
+						got = append(got, v.GetField()+": "+v.GetDescription())
+					}
+				}
+			}
+			if st.Code() != codes.InvalidArgument || !slices.Equal(got, []string{"note: " + want}) {
+				t.Errorf("note of %d bytes: %v, violations %q; want INVALID_ARGUMENT note: %s", len(note), err, got, want)
+			}
+		}
+		if got := listAll(t, c, "erase-note", 0); len(got) != 1 {
+			t.Errorf("%d comments listed, want the one a refused erasure left", len(got))
+		}
+		if _, err := c.mod.EraseAuthorData(ctxT(t), &pb.EraseAuthorDataRequest{
+			AuthorEmail: req.GetAuthor().GetEmail(), Note: strings.Repeat("न", 1000)}); err != nil {
+			t.Errorf("a note of 1000 characters: %v", err)
 		}
 	})
 }
