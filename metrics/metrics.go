@@ -129,7 +129,7 @@ func (t *timedStore) since(op string, start time.Time) {
 	t.m.store.WithLabelValues(op).Observe(time.Since(start).Seconds())
 }
 
-func (t *timedStore) CreateComment(ctx context.Context, c moderation.Comment) (moderation.Comment, bool, error) {
+func (t *timedStore) CreateComment(ctx context.Context, c moderation.Comment) (moderation.Comment, moderation.Conflict, error) {
 	defer t.since("create_comment", time.Now())
 	return t.Store.CreateComment(ctx, c)
 }

@@ -17,13 +17,17 @@ func authorTarget(emailKey string) string {
 }
 
 func checkAuthorEmail(email string) error {
-	if email == "" {
-		return Invalid(FieldViolation{Field: "author_email", Description: "is required"})
-	}
-	if p := checkEmail(email, DefaultLimits().EmailMaxBytes); p != "" {
+	if p := authorEmailProblem(email); p != "" {
 		return Invalid(FieldViolation{Field: "author_email", Description: p})
 	}
 	return nil
+}
+
+func authorEmailProblem(email string) string {
+	if email == "" {
+		return "is required"
+	}
+	return checkEmail(email, DefaultLimits().EmailMaxBytes)
 }
 
 // ExportAuthor lists everything stored about one author, by email, in
@@ -49,8 +53,15 @@ func (s *Service) ExportAuthor(ctx context.Context, actor, email string, page Pa
 // erasure request, and returns how many comments it erased. The audit
 // event names the author by a hash, not the email.
 func (s *Service) EraseAuthor(ctx context.Context, actor, email, note string) (int64, error) {
-	if err := checkAuthorEmail(email); err != nil {
-		return 0, err
+	var v []FieldViolation
+	if p := authorEmailProblem(email); p != "" {
+		v = append(v, FieldViolation{Field: "author_email", Description: p})
+	}
+	if p := checkText(note, MaxNoteRunes); p != "" {
+		v = append(v, FieldViolation{Field: "note", Description: p})
+	}
+	if len(v) > 0 {
+		return 0, Invalid(v...)
 	}
 	key := EmailKey(email)
 	now := s.clock()

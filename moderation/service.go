@@ -3,6 +3,7 @@ package moderation
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -169,8 +170,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 		return replay(*prior.Request, hash)
 	}
 	if dup := prior.Duplicate; dup != nil {
-		return Result{}, &Error{Code: CodeAlreadyExists, Resource: Resource{Type: "comment", Name: dup.ID},
-			Message: fmt.Sprintf("the same author already posted this text on this article as comment %s", dup.ID)}
+		return Result{}, duplicate(*dup)
 	}
 	if sub.ParentID != "" {
 		if err := s.checkParent(ctx, sub); err != nil {
@@ -202,13 +202,16 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 	}
 
 	c.ID = s.newID()
-	stored, created, err := s.store.CreateComment(ctx, c)
+	stored, conflict, err := s.store.CreateComment(ctx, c)
 	if err != nil {
 		return Result{}, fmt.Errorf("store comment: %w", err)
 	}
-	if !created {
-		// A concurrent retry with the same request id won the race.
+	// A concurrent submission won the race since Prior: the same answers.
+	switch conflict {
+	case ConflictRequestID:
 		return replay(stored, hash)
+	case ConflictDuplicate:
+		return Result{}, duplicate(stored)
 	}
 	if sub.RequestID != "" {
 		s.recent.add(sub.Site, sub.RequestID)
@@ -275,10 +278,18 @@ func (s *Service) checkParent(ctx context.Context, sub Submission) error {
 	return Invalid(FieldViolation{Field: "parent_id", Description: "is not a comment on this article"})
 }
 
+// duplicate answers a submission that repeats comment dup.
+func duplicate(dup Comment) error {
+	return &Error{Code: CodeAlreadyExists, Resource: Resource{Type: "comment", Name: dup.ID},
+		Message: fmt.Sprintf("the same author already posted this text on this article as comment %s", dup.ID)}
+}
+
 // replay answers a retry with the first answer, after checking that the
-// retry is the same request.
+// retry is the same request. An erased comment has no hash left: every
+// retry of its request id gets the answer to a reused request id, whatever
+// it carries, so that retries cannot test guesses of what was erased.
 func replay(prev Comment, hash []byte) (Result, error) {
-	if string(prev.RequestHash) != string(hash) {
+	if len(prev.RequestHash) == 0 || subtle.ConstantTimeCompare(prev.RequestHash, hash) != 1 {
 		return Result{}, Invalid(FieldViolation{
 			Field:       "request_id",
 			Description: "was already used for a different comment; use a new request_id for each submission",

@@ -13,10 +13,14 @@ import (
 // reached or timed out wraps ErrUnavailable.
 type Store interface {
 	// CreateComment stores c, which has its ID and times set, in one
-	// transaction. When a comment with the same Site and a non-empty
-	// RequestID is already stored, it stores nothing and returns that
-	// comment with created false.
-	CreateComment(ctx context.Context, c Comment) (stored Comment, created bool, err error)
+	// transaction, and returns it with NoConflict. It stores nothing and
+	// returns the comment already stored, with the reason, when that
+	// comment has the same Site and non-empty RequestID
+	// (ConflictRequestID), or else is its duplicate (ConflictDuplicate):
+	// the same Site, ArticleID, non-empty AuthorKey and non-empty
+	// BodyFingerprint, in any status but deleted. The store enforces both
+	// rules, so they hold however many submissions race, on any replica.
+	CreateComment(ctx context.Context, c Comment) (stored Comment, conflict Conflict, err error)
 	// Prior answers, in one read, what the pipeline must know of the
 	// comments already stored before it decides a submission.
 	Prior(ctx context.Context, q PriorQuery) (Prior, error)
@@ -61,9 +65,11 @@ type Store interface {
 	DeleteBan(ctx context.Context, id string, audit AuditEvent) (Ban, error)
 	// EraseAuthor turns every comment whose author email key is emailKey
 	// into a DELETED tombstone — text, name, email, URL, user id, client
-	// data, keys and reasons blanked, update time at, moderated by the
-	// audit's actor — and appends audit, in one transaction. It returns how
-	// many comments it changed.
+	// data, and everything derived from them (keys, request hash, reasons,
+	// score, initial status, now DELETED too) blanked, update time at,
+	// moderated by the audit's actor — and appends audit, in one
+	// transaction. It keeps the ids, site, article, parent, request id and
+	// times. It returns how many comments it changed.
 	EraseAuthor(ctx context.Context, emailKey string, at time.Time, audit AuditEvent) (int64, error)
 	// AppendAudit appends one audit event.
 	AppendAudit(ctx context.Context, e AuditEvent) error
@@ -76,6 +82,20 @@ type Store interface {
 	// id), after the cursor if one is given.
 	ListBans(ctx context.Context, now time.Time, after *Cursor, limit int) ([]Ban, error)
 }
+
+// Conflict is why CreateComment stored nothing.
+type Conflict int
+
+const (
+	// NoConflict: the comment was stored.
+	NoConflict Conflict = iota
+	// ConflictRequestID: the site already stored a comment under the
+	// same request id.
+	ConflictRequestID
+	// ConflictDuplicate: the author already posted the same text on the
+	// same article.
+	ConflictDuplicate
+)
 
 // Filter selects comments for ListComments.
 type Filter struct {
@@ -154,9 +174,10 @@ type Prior struct {
 	// Request is the comment the site stored under the same request id,
 	// or nil.
 	Request *Comment
-	// Duplicate is the oldest comment of the site on the same article by
-	// the same author (AuthorKey) with the same BodyFingerprint, in any
-	// status but deleted, or nil.
+	// Duplicate is the comment of the site on the same article by the
+	// same author (AuthorKey) with the same BodyFingerprint, in any status
+	// but deleted, or nil. There is at most one: CreateComment refuses a
+	// second.
 	Duplicate *Comment
 	// Approved reports whether the site holds a published comment by the
 	// author.

@@ -7,10 +7,15 @@ import (
 	"github.com/commentd/commentd/moderation"
 )
 
-// eraseAuthorSQL turns every comment of one author into a tombstone.
-const eraseAuthorSQL = `UPDATE comments SET status = $1, body = '', author_name = '', author_email = '',
-author_email_key = '', author_url = '', author_user_id = '', ip = '', user_agent = '', referrer = '',
-author_key = '', body_fingerprint = '', reasons = '[]', moderation_note = '', moderated_by = $2, update_time = $3
+// eraseAuthorSQL turns every comment of one author into a tombstone. It
+// blanks every column derived from what the reader sent, not only the
+// reader's own fields: the request hash (over email, IP and body), the
+// keys, the reasons, the score and the first decision; a tombstone keeps
+// only its place (ids, site, article, parent, request id, times).
+const eraseAuthorSQL = `UPDATE comments SET status = $1, initial_status = $1, score = 0, request_hash = NULL,
+body = '', author_name = '', author_email = '', author_email_key = '', author_url = '', author_user_id = '',
+ip = '', user_agent = '', referrer = '', author_key = '', body_fingerprint = '', reasons = '[]',
+moderation_note = '', moderated_by = $2, update_time = $3
 WHERE author_email_key = $4`
 
 // EraseAuthor implements moderation.Store.

@@ -6,10 +6,15 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/commentd/commentd/moderation"
 	"github.com/commentd/commentd/store/internal/storesql"
 )
+
+// duplicateIndex is the unique index that enforces the duplicate rule;
+// a unique_violation (23505) on it is a duplicate.
+const duplicateIndex = "comments_duplicate"
 
 const (
 	insertCommentSQL = `INSERT INTO comments (id, site, article_id, parent_id, author_name, author_email,
@@ -24,6 +29,8 @@ ON CONFLICT (site, request_id) WHERE request_id <> '' DO NOTHING`
 	// request_id <> '' lets the planner use the partial unique index.
 	commentByRequestIDSQL = `SELECT ` + storesql.CommentColumns + ` FROM comments
 WHERE site = $1 AND request_id = $2 AND request_id <> ''`
+	duplicateSQL = `SELECT ` + storesql.CommentColumns + ` FROM comments
+WHERE site = $1 AND article_id = $2 AND author_key = $3 AND body_fingerprint = $4 AND ` + storesql.DuplicatePredicate
 
 	countPublishedSQL = `SELECT article_id, count(*) FROM comments
 WHERE site = $1 AND status = $2 AND article_id = ANY($3)
@@ -38,28 +45,45 @@ WHERE id = $1`
 )
 
 // CreateComment implements moderation.Store. The insert is one statement,
-// so one transaction. When two submissions with the same request id race,
-// PostgreSQL makes the second insert wait for the first and then do
-// nothing; the second then reads the first's row, which has committed.
-func (s *Store) CreateComment(ctx context.Context, c moderation.Comment) (moderation.Comment, bool, error) {
+// so one transaction. When two submissions with the same request id or
+// two duplicates race, PostgreSQL makes the second insert wait for the
+// first to commit; the second then does nothing (the same request id) or
+// fails on the unique index of duplicates, and reads the first's row.
+func (s *Store) CreateComment(ctx context.Context, c moderation.Comment) (moderation.Comment, moderation.Conflict, error) {
 	args, err := commentArgs(c)
 	if err != nil {
-		return moderation.Comment{}, false, fmt.Errorf("postgres: create comment %s: %w", c.ID, err)
+		return moderation.Comment{}, 0, fmt.Errorf("postgres: create comment %s: %w", c.ID, err)
 	}
 	tag, err := s.pool.Exec(ctx, insertCommentSQL, args...)
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == duplicateIndex:
+	case err != nil:
+		return moderation.Comment{}, 0, wrap("create comment "+c.ID, err)
+	case tag.RowsAffected() == 1:
+		return storesql.Stored(c), moderation.NoConflict, nil
+	}
+	// The same request id first: a retry that is also a duplicate (of
+	// itself) is a retry.
+	if c.RequestID != "" {
+		existing, err := scanComment(s.pool.QueryRow(ctx, commentByRequestIDSQL, c.Site, c.RequestID))
+		if err == nil {
+			return existing, moderation.ConflictRequestID, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return moderation.Comment{}, 0, wrap("create comment: read comment with the same request id", err)
+		}
+	}
+	existing, err := scanComment(s.pool.QueryRow(ctx, duplicateSQL, c.Site, c.ArticleID, c.AuthorKey, c.BodyFingerprint))
+	if errors.Is(err, pgx.ErrNoRows) {
+		// The comment it conflicted with was deleted since; a retry
+		// stores it.
+		return moderation.Comment{}, 0, fmt.Errorf("postgres: create comment %s: the conflicting comment is gone: %w", c.ID, moderation.ErrUnavailable)
+	}
 	if err != nil {
-		return moderation.Comment{}, false, wrap("create comment "+c.ID, err)
+		return moderation.Comment{}, 0, wrap("create comment: read the duplicate", err)
 	}
-	if tag.RowsAffected() == 1 {
-		return storesql.Stored(c), true, nil
-	}
-	existing, err := scanComment(s.pool.QueryRow(ctx, commentByRequestIDSQL, c.Site, c.RequestID))
-	if err != nil {
-		// Not even ErrNoRows can be right here: the conflicting row has
-		// committed, and comments are never deleted.
-		return moderation.Comment{}, false, wrap("create comment: read comment with the same request id", err)
-	}
-	return existing, false, nil
+	return existing, moderation.ConflictDuplicate, nil
 }
 
 // Comment implements moderation.Store.

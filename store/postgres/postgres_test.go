@@ -227,3 +227,40 @@ VALUES ('old-1', 's', 'a', 'प्रिया', 'p@example.in', 'p@example.in',
 	}
 	check()
 }
+
+// TestMigrateKeepsOldestDuplicate: a database holding duplicates stored
+// before the rule was enforced still migrates.
+func TestMigrateKeepsOldestDuplicate(t *testing.T) {
+	ctx := t.Context()
+	dsn := testpg.NewDatabase(t)
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	db := stdlib.OpenDBFromPool(pool)
+	defer db.Close()
+	p, err := migrator(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 3); err != nil {
+		t.Fatalf("migrate to 3: %v", err)
+	}
+	for _, d := range storetest.LegacyDuplicates {
+		tm := time.Unix(d.Seconds, 0)
+		_, err = db.ExecContext(ctx, `INSERT INTO comments (id, site, article_id, author_name, author_email,
+	author_email_key, body, status, initial_status, create_time, update_time, author_key, body_fingerprint)
+VALUES ($1, 's', 'a', 'Reader', 'r@example.com', 'r@example.com', 'the same', $2, $2, $3, $3, 'k', 'f')`,
+			d.ID, int16(d.Status), tm)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := Open(ctx, dsn)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	storetest.CheckLegacyDuplicates(t, s)
+}

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 
@@ -29,9 +30,9 @@ type createReq struct {
 }
 
 type createResult struct {
-	c       moderation.Comment
-	created bool
-	err     error
+	c        moderation.Comment
+	conflict moderation.Conflict
+	err      error
 }
 
 type batcher struct {
@@ -125,6 +126,7 @@ func (s *Store) commitBatch(batch []*createReq) []createResult {
 	defer tx.Rollback()
 	insert := tx.StmtContext(ctx, s.w.insertComment)
 	byRequestID := tx.StmtContext(ctx, s.w.commentByRequestID)
+	duplicate := tx.StmtContext(ctx, s.w.duplicate)
 
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
@@ -137,33 +139,65 @@ func (s *Store) commitBatch(batch []*createReq) []createResult {
 			continue
 		}
 		res, err := insert.ExecContext(ctx, args...)
-		if isConstraint(err) {
-			// A duplicate id: SQLite undid this statement only.
-			results[i].err = fmt.Errorf("sqlite: create comment %s: %w", r.c.ID, err)
-			continue
-		}
-		if err != nil {
+		var n int64
+		switch {
+		case isConstraint(err):
+			// A taken id or a duplicate: SQLite undid this statement only,
+			// so the rest of the batch goes on.
+		case err != nil:
 			// Other errors (I/O, full disk) may have rolled the whole
 			// transaction back.
 			return failAll(err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return failAll(err)
+		default:
+			if n, err = res.RowsAffected(); err != nil {
+				return failAll(err)
+			}
 		}
 		if n == 1 {
-			results[i] = createResult{c: storesql.Stored(r.c), created: true}
+			results[i] = createResult{c: storesql.Stored(r.c)}
 			continue
 		}
-		// The (site, request_id) was taken, perhaps earlier in this batch.
-		existing, err := scanComment(byRequestID.QueryRowContext(ctx, r.c.Site, r.c.RequestID))
-		if err != nil {
-			return failAll(fmt.Errorf("read comment with request id %q: %w", r.c.RequestID, err))
+		// The (site, request_id) or the duplicate key was taken, perhaps
+		// earlier in this batch.
+		existing, conflict, lerr := conflicting(ctx, byRequestID, duplicate, r.c)
+		switch {
+		case lerr != nil:
+			return failAll(lerr)
+		case conflict == moderation.NoConflict && err != nil:
+			results[i].err = fmt.Errorf("sqlite: create comment %s: %w", r.c.ID, err)
+		case conflict == moderation.NoConflict:
+			results[i].err = fmt.Errorf("sqlite: create comment %s: not stored, yet no comment conflicts with it", r.c.ID)
+		default:
+			results[i] = createResult{c: existing, conflict: conflict}
 		}
-		results[i] = createResult{c: existing}
 	}
 	if err := tx.Commit(); err != nil {
 		return failAll(err)
 	}
 	return results
+}
+
+// conflicting returns the stored comment that kept c from being stored,
+// and why: one with the same request id, or else c's duplicate. It
+// returns NoConflict when there is neither.
+func conflicting(ctx context.Context, byRequestID, duplicate *sql.Stmt, c moderation.Comment) (moderation.Comment, moderation.Conflict, error) {
+	if c.RequestID != "" {
+		existing, err := scanComment(byRequestID.QueryRowContext(ctx, c.Site, c.RequestID))
+		if err == nil {
+			return existing, moderation.ConflictRequestID, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return moderation.Comment{}, 0, fmt.Errorf("read comment with request id %q: %w", c.RequestID, err)
+		}
+	}
+	if c.AuthorKey != "" && c.BodyFingerprint != "" {
+		existing, err := scanComment(duplicate.QueryRowContext(ctx, c.Site, c.ArticleID, c.AuthorKey, c.BodyFingerprint))
+		if err == nil {
+			return existing, moderation.ConflictDuplicate, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return moderation.Comment{}, 0, fmt.Errorf("read duplicate of comment %s: %w", c.ID, err)
+		}
+	}
+	return moderation.Comment{}, moderation.NoConflict, nil
 }

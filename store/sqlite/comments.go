@@ -13,9 +13,9 @@ import (
 
 // CreateComment implements moderation.Store. Concurrent calls share one
 // transaction (see batch.go).
-func (s *Store) CreateComment(ctx context.Context, c moderation.Comment) (moderation.Comment, bool, error) {
+func (s *Store) CreateComment(ctx context.Context, c moderation.Comment) (moderation.Comment, moderation.Conflict, error) {
 	r := s.batch.create(ctx, c)
-	return r.c, r.created, r.err
+	return r.c, r.conflict, r.err
 }
 
 // Comment implements moderation.Store.

@@ -208,3 +208,37 @@ VALUES ('old-1', 's', 'a', 'प्रिया', 'p@example.in', 'p@example.in',
 	}
 	check()
 }
+
+// TestMigrateKeepsOldestDuplicate: a database holding duplicates stored
+// before the rule was enforced still migrates.
+func TestMigrateKeepsOldestDuplicate(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "commentd.db")
+	db, err := sql.Open("sqlite", writerDSN(path, defaultBusyTimeout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := migrator(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 3); err != nil {
+		t.Fatalf("migrate to 3: %v", err)
+	}
+	for _, d := range storetest.LegacyDuplicates {
+		_, err = db.ExecContext(ctx, `INSERT INTO comments (id, site, article_id, author_name, author_email,
+	author_email_key, body, status, initial_status, create_time, update_time, author_key, body_fingerprint)
+VALUES (?, 's', 'a', 'Reader', 'r@example.com', 'r@example.com', 'the same', ?, ?, ?, ?, 'k', 'f')`,
+			d.ID, int64(d.Status), int64(d.Status), d.Seconds*1e6, d.Seconds*1e6)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	storetest.CheckLegacyDuplicates(t, s)
+}

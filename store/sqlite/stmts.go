@@ -20,6 +20,8 @@ ON CONFLICT (site, request_id) WHERE request_id <> '' DO NOTHING`
 
 	commentByIDSQL        = `SELECT ` + storesql.CommentColumns + ` FROM comments WHERE id = ?`
 	commentByRequestIDSQL = `SELECT ` + storesql.CommentColumns + ` FROM comments WHERE site = ? AND request_id = ? AND request_id <> ''`
+	duplicateSQL          = `SELECT ` + storesql.CommentColumns + ` FROM comments
+WHERE site = ? AND article_id = ? AND author_key = ? AND body_fingerprint = ? AND ` + storesql.DuplicatePredicate
 
 	updateStatusSQL = `UPDATE comments SET status = ?, update_time = ?, moderated_by = ?, moderation_note = ? WHERE id = ?`
 
@@ -53,6 +55,7 @@ type writeStmts struct {
 	insertComment      *sql.Stmt
 	commentByID        *sql.Stmt
 	commentByRequestID *sql.Stmt
+	duplicate          *sql.Stmt
 	updateStatus       *sql.Stmt
 	insertAudit        *sql.Stmt
 	bumpVersion        *sql.Stmt
@@ -71,6 +74,7 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 		{&w.insertComment, insertCommentSQL},
 		{&w.commentByID, commentByIDSQL},
 		{&w.commentByRequestID, commentByRequestIDSQL},
+		{&w.duplicate, duplicateSQL},
 		{&w.updateStatus, updateStatusSQL},
 		{&w.insertAudit, insertAuditSQL},
 		{&w.bumpVersion, bumpVersionSQL},
@@ -92,7 +96,7 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 func (w *writeStmts) close() error {
 	var errs []error
 	for _, st := range []*sql.Stmt{
-		w.insertComment, w.commentByID, w.commentByRequestID, w.updateStatus, w.insertAudit,
+		w.insertComment, w.commentByID, w.commentByRequestID, w.duplicate, w.updateStatus, w.insertAudit,
 		w.bumpVersion, w.listTerms, w.insertTerm, w.deleteTerm, w.insertBan, w.deleteBan,
 	} {
 		if st != nil {

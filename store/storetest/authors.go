@@ -31,9 +31,9 @@ func testFindDuplicate(t *testing.T, o Opener) {
 	full := fullComment("c-full") // every field, to check what comes back
 	seed(t, s, []moderation.Comment{
 		full,
-		// Two matches: the oldest is preferred, whatever the ids.
-		byAuthor("c-b-new", "a", "key-1", "fp-1", moderation.StatusPublished, 5),
-		byAuthor("c-z-old", "a", "key-1", "fp-1", moderation.StatusSpam, 1),
+		// A match, beside a deleted one that would match too.
+		byAuthor("c-deleted-1", "a", "key-1", "fp-1", moderation.StatusDeleted, 1),
+		byAuthor("c-b-new", "a", "key-1", "fp-1", moderation.StatusSpam, 5),
 		// A match only when deleted ones counted.
 		byAuthor("c-deleted", "a", "key-1", "fp-deleted", moderation.StatusDeleted, 0),
 		// Each differs from (a, key-1, fp-2) in one part.
@@ -59,7 +59,7 @@ func testFindDuplicate(t *testing.T, o Opener) {
 		fp                 string
 		want               string // "" for none
 	}{
-		{"oldest of two", site, "a", "key-1", "fp-1", "c-z-old"},
+		{"the live one", site, "a", "key-1", "fp-1", "c-b-new"},
 		{"deleted is no duplicate", site, "a", "key-1", "fp-deleted", ""},
 		{"on another article", site, "b", "key-1", "fp-2", "c-other-article"},
 		{"by another author", site, "a", "key-2", "fp-2", "c-other-key"},

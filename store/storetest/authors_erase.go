@@ -32,7 +32,9 @@ func testEraseAuthor(t *testing.T, o Opener) {
 		}
 		if c.Status != moderation.StatusDeleted || c.Body != "" || c.Author != (moderation.Author{}) ||
 			c.Client != (moderation.Client{}) || len(c.Reasons) != 0 || c.AuthorKey != "" || c.ModeratedBy != "asha" ||
-			c.ArticleID == "" || c.ID != id || !c.UpdateTime.Equal(at(9)) {
+			c.BodyFingerprint != "" || c.ModerationNote != "" || c.RequestHash != nil || c.Score != 0 ||
+			c.InitialStatus != moderation.StatusDeleted ||
+			c.ArticleID == "" || c.ID != id || c.RequestID != "req-"+id || !c.UpdateTime.Equal(at(9)) {
 			t.Errorf("erased comment %s: %+v; want a DELETED tombstone that keeps only its place", id, c)
 		}
 	}

@@ -116,9 +116,9 @@ func testDuplicateID(t *testing.T, o Opener) {
 	mustCreate(t, s, first)
 	second := newComment("c-dup", "b", moderation.StatusPending, at(1))
 	second.Body = "another body"
-	_, created, err := s.CreateComment(t.Context(), second)
-	if err == nil || created {
-		t.Fatalf("CreateComment with a taken id: created %v, err %v; want an error", created, err)
+	_, conflict, err := s.CreateComment(t.Context(), second)
+	if err == nil {
+		t.Fatalf("CreateComment with a taken id: conflict %v, err %v; want an error", conflict, err)
 	}
 	if errors.Is(err, moderation.ErrNotFound) || errors.Is(err, moderation.ErrUnavailable) {
 		t.Errorf("duplicate id error %v wraps a sentinel it should not", err)
@@ -141,12 +141,12 @@ func testRequestIDIdempotent(t *testing.T, o Opener) {
 	retry.RequestID = "req-same"
 	retry.Body = "a different body"
 	retry.Status, retry.InitialStatus = moderation.StatusPublished, moderation.StatusPublished
-	got, created, err := s.CreateComment(ctx, retry)
+	got, conflict, err := s.CreateComment(ctx, retry)
 	if err != nil {
 		t.Fatalf("CreateComment retry: %v", err)
 	}
-	if created {
-		t.Error("CreateComment retry: created = true, want false")
+	if conflict != moderation.ConflictRequestID {
+		t.Errorf("CreateComment retry: conflict = %v, want ConflictRequestID", conflict)
 	}
 	checkComment(t, got, stored(first))
 
@@ -198,8 +198,11 @@ func testRequestIDRace(t *testing.T, o Opener) {
 			c := newComment(fmt.Sprintf("c-race-%02d", i), "a", moderation.StatusPublished, at(i))
 			c.RequestID = "req-race"
 			<-start
-			got, created, err := s.CreateComment(t.Context(), c)
-			results[i] = result{got.ID, created, err}
+			got, conflict, err := s.CreateComment(t.Context(), c)
+			results[i] = result{got.ID, conflict == moderation.NoConflict, err}
+			if conflict != moderation.NoConflict && conflict != moderation.ConflictRequestID {
+				t.Errorf("caller %d: conflict %v, want ConflictRequestID", i, conflict)
+			}
 		})
 	}
 	close(start)
@@ -244,7 +247,8 @@ func testConcurrentCreates(t *testing.T, o Opener) {
 				c := newComment(fmt.Sprintf("c-%d-%d", g, i), fmt.Sprintf("article-%d", g%3), moderation.StatusPublished, at(g))
 				c.RequestID = fmt.Sprintf("req-%d", g)
 				<-start
-				stored, ok, err := s.CreateComment(t.Context(), c)
+				stored, conflict, err := s.CreateComment(t.Context(), c)
+				ok := conflict == moderation.NoConflict
 				if err != nil {
 					t.Errorf("CreateComment(%s): %v", c.ID, err)
 					return
@@ -286,8 +290,8 @@ func testConcurrentCreates(t *testing.T, o Opener) {
 
 // mustCreateNoFatal is mustCreate for goroutines other than the test's.
 func mustCreateNoFatal(t *testing.T, s Store, c moderation.Comment) {
-	_, created, err := s.CreateComment(t.Context(), c)
-	if err != nil || !created {
-		t.Errorf("CreateComment(%s): created %v, err %v", c.ID, created, err)
+	_, conflict, err := s.CreateComment(t.Context(), c)
+	if err != nil || conflict != moderation.NoConflict {
+		t.Errorf("CreateComment(%s): conflict %v, err %v", c.ID, conflict, err)
 	}
 }

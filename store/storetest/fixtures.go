@@ -102,12 +102,12 @@ func stored(c moderation.Comment) moderation.Comment {
 
 func mustCreate(t *testing.T, s Store, c moderation.Comment) moderation.Comment {
 	t.Helper()
-	got, created, err := s.CreateComment(t.Context(), c)
+	got, conflict, err := s.CreateComment(t.Context(), c)
 	if err != nil {
 		t.Fatalf("CreateComment(%s): %v", c.ID, err)
 	}
-	if !created {
-		t.Fatalf("CreateComment(%s): created = false, want true", c.ID)
+	if conflict != moderation.NoConflict {
+		t.Fatalf("CreateComment(%s): conflict %v with %s, want none", c.ID, conflict, got.ID)
 	}
 	return got
 }

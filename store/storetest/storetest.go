@@ -53,6 +53,8 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"UpdateStatusRace", testUpdateStatusRace},
 		{"AuditEvents", testAuditEvents},
 		{"PriorDuplicate", testFindDuplicate},
+		{"DuplicateRule", testDuplicateRule},
+		{"DuplicateRace", testDuplicateRace},
 		{"PriorApproved", testHasApproved},
 		{"PriorAllThree", testPriorAllThree},
 		{"AuthorHistory", testAuthorHistory},
@@ -138,9 +140,9 @@ func testReopen(t *testing.T, o Opener) {
 
 	retry := fullComment("reopen-3")
 	retry.RequestID = c.RequestID
-	got, created, err := s.CreateComment(ctx, retry)
-	if err != nil || created || got.ID != c.ID {
-		t.Errorf("retry after reopen: got id %q, created %v, err %v; want %q, false, nil", got.ID, created, err, c.ID)
+	got, conflict, err := s.CreateComment(ctx, retry)
+	if err != nil || conflict != moderation.ConflictRequestID || got.ID != c.ID {
+		t.Errorf("retry after reopen: got id %q, conflict %v, err %v; want %q, ConflictRequestID, nil", got.ID, conflict, err, c.ID)
 	}
 	events, err := s.ListAuditEvents(ctx, moderation.AuditFilter{Limit: 10})
 	if got, want := eventIDs(events), []string{"audit-ban", "audit-words", u.Audit.ID}; err != nil || !slices.Equal(got, want) {

@@ -28,7 +28,7 @@ func (d Dialect) PriorQuery(q moderation.PriorQuery) (string, []any) {
 	}
 	if q.AuthorKey != "" && q.Fingerprint != "" {
 		shape |= 1 << priorDuplicate
-		args = append(args, q.Site, q.ArticleID, q.AuthorKey, q.Fingerprint, int(moderation.StatusDeleted))
+		args = append(args, q.Site, q.ArticleID, q.AuthorKey, q.Fingerprint)
 	}
 	if q.AuthorKey != "" {
 		shape |= 1 << priorApproved
@@ -69,7 +69,8 @@ func (d Dialect) priorText(shape int) string {
 		union(priorRequest, "site = %s AND request_id = %s AND request_id <> ''", 2)
 	}
 	if shape&(1<<priorDuplicate) != 0 {
-		union(priorDuplicate, "site = %s AND article_id = %s AND author_key = %s AND body_fingerprint = %s AND status <> %s ORDER BY create_time, id", 5)
+		// At most one row: the unique index on this predicate.
+		union(priorDuplicate, "site = %s AND article_id = %s AND author_key = %s AND body_fingerprint = %s AND "+DuplicatePredicate, 4)
 	}
 	if shape&(1<<priorApproved) != 0 {
 		union(priorApproved, "site = %s AND author_key = %s AND status = %s", 3)

@@ -28,6 +28,13 @@ const CommentColumns = `id, site, article_id, parent_id, author_name, author_ema
 // SQLite each costs a driver call per row.
 const PublicCommentColumns = `id, site, article_id, parent_id, author_name, author_url, body, status, create_time, update_time`
 
+// DuplicatePredicate is the predicate of the unique index on (site,
+// article_id, author_key, body_fingerprint) that enforces the duplicate
+// rule (migration 00004 of either store): not deleted (5 is
+// moderation.StatusDeleted) and with both keys. A query repeats it word
+// for word, so that the planner knows the index serves it.
+const DuplicatePredicate = `status <> 5 AND author_key <> '' AND body_fingerprint <> ''`
+
 // AuditColumns is the column list of audit event queries, in the order of
 // moderation.AuditEvent's fields.
 const AuditColumns = `id, create_time, actor, action, target, note, detail`

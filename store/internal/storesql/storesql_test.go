@@ -194,3 +194,12 @@ func kinds(q moderation.PriorQuery) int {
 	}
 	return n
 }
+
+// TestDuplicatePredicateStatus: the predicate spells StatusDeleted as a
+// literal, which must stay its value.
+func TestDuplicatePredicateStatus(t *testing.T) {
+	want := "status <> " + strconv.Itoa(int(moderation.StatusDeleted)) + " "
+	if !strings.HasPrefix(DuplicatePredicate, want) {
+		t.Errorf("DuplicatePredicate = %q, want it to start with %q", DuplicatePredicate, want)
+	}
+}
