@@ -73,6 +73,9 @@ type Store interface {
 	EraseAuthor(ctx context.Context, emailKey string, at time.Time, audit AuditEvent) (int64, error)
 	// AppendAudit appends one audit event.
 	AppendAudit(ctx context.Context, e AuditEvent) error
+	// Secret returns the secret stored under name, storing fresh under it
+	// first when there is none, so that every replica gets the same one.
+	Secret(ctx context.Context, name string, fresh []byte) ([]byte, error)
 
 	// EraseClientData blanks the client IP and user agent of up to limit
 	// comments created before before, and returns how many it changed.

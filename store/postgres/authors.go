@@ -38,6 +38,18 @@ func (s *Store) EraseAuthor(ctx context.Context, emailKey string, at time.Time, 
 	return tag.RowsAffected(), nil
 }
 
+// Secret implements moderation.Store.
+func (s *Store) Secret(ctx context.Context, name string, fresh []byte) ([]byte, error) {
+	var v []byte
+	// The no-op update makes RETURNING give the row that won a race too.
+	err := s.pool.QueryRow(ctx, `INSERT INTO secrets (name, value) VALUES ($1, $2)
+ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING value`, name, fresh).Scan(&v)
+	if err != nil {
+		return nil, wrap("secret", err)
+	}
+	return v, nil
+}
+
 // AppendAudit implements moderation.Store.
 func (s *Store) AppendAudit(ctx context.Context, a moderation.AuditEvent) error {
 	if _, err := s.pool.Exec(ctx, insertAuditSQL, a.ID, a.Time, a.Actor, a.Action, a.Target, a.Note, a.Detail); err != nil {

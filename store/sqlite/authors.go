@@ -42,6 +42,18 @@ func (s *Store) EraseAuthor(ctx context.Context, emailKey string, at time.Time, 
 	return n, nil
 }
 
+// Secret implements moderation.Store.
+func (s *Store) Secret(ctx context.Context, name string, fresh []byte) ([]byte, error) {
+	if _, err := s.write.ExecContext(ctx, `INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, fresh); err != nil {
+		return nil, wrap("store secret", err)
+	}
+	var v []byte
+	if err := s.write.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = ?`, name).Scan(&v); err != nil {
+		return nil, wrap("read secret", err)
+	}
+	return v, nil
+}
+
 // AppendAudit implements moderation.Store.
 func (s *Store) AppendAudit(ctx context.Context, a moderation.AuditEvent) error {
 	if err := insertAudit(ctx, s.w.insertAudit, a); err != nil {

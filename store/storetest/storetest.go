@@ -63,6 +63,7 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"Bans", testBans},
 		{"EraseClientData", testEraseClientData},
 		{"EraseAuthor", testEraseAuthor},
+		{"Secret", testSecret},
 		{"Reopen", testReopen},
 	}
 	for _, tt := range tests {
