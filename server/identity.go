@@ -3,12 +3,13 @@ package server
 import "context"
 
 // Identity is who is calling: a site (CommentService) or a moderator
-// (ModerationService). The authentication interceptor puts it in the
-// context; without credentials configured, every caller is the default
-// site or the local moderator.
+// with a role (ModerationService). The authentication interceptor puts it
+// in the context; with no credentials configured at all, every caller is
+// the default site and the local admin.
 type Identity struct {
 	Site      string
 	Moderator string
+	Role      Role
 }
 
 // Default identities for a server without credentials.
