@@ -117,7 +117,13 @@ func (s *Service) ListQueue(ctx context.Context, q QueueQuery, page Page) ([]Com
 	if q.ArticleID != "" {
 		v.check("article_id", ValidateArticleID(q.ArticleID))
 	}
-	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Since.Before(q.Until) {
+	if q.AuthorEmail != "" {
+		v.check("author_email", checkEmail(q.AuthorEmail, DefaultLimits().EmailMaxBytes))
+	}
+	since, until := checkTime(q.Since), checkTime(q.Until)
+	v.check("start_time", since)
+	v.check("end_time", until)
+	if since == "" && until == "" && !q.Since.IsZero() && !q.Until.IsZero() && !q.Since.Before(q.Until) {
 		v.check("end_time", "must be after start_time")
 	}
 	limit, problem := page.limit()
