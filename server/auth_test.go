@@ -28,13 +28,13 @@ func startWithCredentials(t *testing.T, sites, moderators string) *grpc.ClientCo
 
 // startWithCredentialsOn serves st with the given site keys and moderator
 // tokens and dials it.
-func startWithCredentialsOn(t *testing.T, st moderation.Store, sites, moderators string) *grpc.ClientConn {
+func startWithCredentialsOn(t *testing.T, st moderation.Store, sites, moderators string, opts ...moderation.Option) *grpc.ClientConn {
 	t.Helper()
 	creds, err := server.ParseCredentials(sites, moderators)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := moderation.NewService(st, moderation.WithPolicy(testPolicy()))
+	svc, err := moderation.NewService(st, append([]moderation.Option{moderation.WithPolicy(testPolicy())}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

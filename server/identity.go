@@ -1,6 +1,10 @@
 package server
 
-import "context"
+import (
+	"context"
+
+	"github.com/commentd/commentd/moderation"
+)
 
 // Identity is who is calling: a site (CommentService) or a moderator
 // with a role (ModerationService). The authentication interceptor puts it
@@ -31,4 +35,11 @@ func WithIdentity(ctx context.Context, id Identity) context.Context {
 func identityOf(ctx context.Context) Identity {
 	id, _ := ctx.Value(identityKey{}).(Identity)
 	return id
+}
+
+// viewerOf is the calling moderator as the domain's reads take it: the
+// domain decides which reader data the role may see.
+func viewerOf(ctx context.Context) moderation.Viewer {
+	id := identityOf(ctx)
+	return moderation.Viewer{Name: id.Moderator, Admin: id.Role == RoleAdmin}
 }

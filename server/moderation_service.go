@@ -49,7 +49,7 @@ func (s *moderationService) ListQueue(ctx context.Context, req *pb.ListQueueRequ
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	cs, next, err := s.svc.ListQueue(ctx, q, moderation.Page{Size: int(req.GetPageSize()), After: after})
+	cs, next, err := s.svc.ListQueue(ctx, viewerOf(ctx), q, moderation.Page{Size: int(req.GetPageSize()), After: after})
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
@@ -84,7 +84,7 @@ func timeKey(t time.Time) string {
 }
 
 func (s *moderationService) GetCommentDetail(ctx context.Context, req *pb.GetCommentDetailRequest) (*pb.GetCommentDetailResponse, error) {
-	c, history, err := s.svc.CommentDetail(ctx, req.GetId())
+	c, history, err := s.svc.CommentDetail(ctx, viewerOf(ctx), req.GetId())
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
@@ -236,7 +236,7 @@ func (s *moderationService) WatchQueue(req *pb.WatchQueueRequest, stream pb.Mode
 	for _, st := range req.GetStatuses() {
 		q.Statuses = append(q.Statuses, statusFromPB(st))
 	}
-	comments, err := s.svc.Watch(ctx, q)
+	comments, err := s.svc.Watch(ctx, viewerOf(ctx), q)
 	if err != nil {
 		return toStatus(ctx, s.log, err)
 	}
