@@ -20,6 +20,7 @@ const (
 	CodeFailedPrecondition             // a state change that is not allowed
 	CodeResourceExhausted              // rate limited; see RetryAfter and Quota
 	CodeUnavailable                    // the store (or another backend) is down
+	CodePermissionDenied               // the caller's role does not allow it
 )
 
 // Sentinel errors that adapters wrap with %w so the domain and the server

@@ -24,9 +24,30 @@ func (s *Service) PublishedComment(ctx context.Context, site, id string) (Commen
 	return c, nil
 }
 
+// Viewer is the moderator a read is for. A moderator must judge held
+// comments and sees their reader data (email, IP, user agent, referrer);
+// the reader data of every other comment is an admin's alone.
+type Viewer struct {
+	Name  string // for the audit trail
+	Admin bool
+}
+
+// held reports whether comments of status st wait for a moderator.
+func held(st Status) bool { return st == StatusPending || st == StatusSpam }
+
+// show returns c as v may see it.
+func (v Viewer) show(c Comment) Comment {
+	if v.Admin || held(c.Status) {
+		return c
+	}
+	c.Author.Email = ""
+	c.Client = Client{}
+	return c
+}
+
 // CommentDetail returns any comment, whatever its status, with its
-// author's history (by email), for moderators.
-func (s *Service) CommentDetail(ctx context.Context, id string) (Comment, AuthorHistory, error) {
+// author's history (by email), for moderators; see Viewer.
+func (s *Service) CommentDetail(ctx context.Context, v Viewer, id string) (Comment, AuthorHistory, error) {
 	if p := ValidateID(id); p != "" {
 		return Comment{}, nil, Invalid(FieldViolation{Field: "id", Description: p})
 	}
@@ -41,7 +62,7 @@ func (s *Service) CommentDetail(ctx context.Context, id string) (Comment, Author
 	if err != nil {
 		return Comment{}, nil, fmt.Errorf("get author history: %w", err)
 	}
-	return c, h, nil
+	return v.show(c), h, nil
 }
 
 // Page asks for one page of a listing.
@@ -106,8 +127,10 @@ type QueueQuery struct {
 }
 
 // ListQueue lists comments of one status for moderators, newest first
-// unless asked otherwise.
-func (s *Service) ListQueue(ctx context.Context, q QueueQuery, page Page) ([]Comment, *Cursor, error) {
+// unless asked otherwise; see Viewer. Searching comments that are not held
+// by author email looks up a reader's data: only an admin may, audited
+// like an export.
+func (s *Service) ListQueue(ctx context.Context, viewer Viewer, q QueueQuery, page Page) ([]Comment, *Cursor, error) {
 	var v violations
 	if q.Status == StatusUnspecified {
 		q.Status = StatusPending
@@ -117,7 +140,13 @@ func (s *Service) ListQueue(ctx context.Context, q QueueQuery, page Page) ([]Com
 	if q.ArticleID != "" {
 		v.check("article_id", ValidateArticleID(q.ArticleID))
 	}
-	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Since.Before(q.Until) {
+	if q.AuthorEmail != "" {
+		v.check("author_email", checkEmail(q.AuthorEmail, DefaultLimits().EmailMaxBytes))
+	}
+	since, until := checkTime(q.Since), checkTime(q.Until)
+	v.check("start_time", since)
+	v.check("end_time", until)
+	if since == "" && until == "" && !q.Since.IsZero() && !q.Until.IsZero() && !q.Since.Before(q.Until) {
 		v.check("end_time", "must be after start_time")
 	}
 	limit, problem := page.limit()
@@ -125,15 +154,29 @@ func (s *Service) ListQueue(ctx context.Context, q QueueQuery, page Page) ([]Com
 	if len(v) > 0 {
 		return nil, nil, Invalid(v...)
 	}
-	return s.list(ctx, Filter{
+	key := EmailKey(q.AuthorEmail)
+	if q.AuthorEmail != "" && !held(q.Status) {
+		if !viewer.Admin {
+			return nil, nil, Errorf(CodePermissionDenied,
+				"author_email on %s comments needs the admin role: an admin exports a reader's data with ExportAuthorData", q.Status)
+		}
+		if err := s.store.AppendAudit(ctx, s.audit(viewer.Name, "author.search", authorTarget(key), "", q.Status.String(), s.clock())); err != nil {
+			return nil, nil, fmt.Errorf("audit author search: %w", err)
+		}
+	}
+	cs, next, err := s.list(ctx, Filter{
 		Statuses:    []Status{q.Status},
 		ArticleID:   q.ArticleID,
-		AuthorEmail: EmailKey(q.AuthorEmail),
+		AuthorEmail: key,
 		Since:       q.Since,
 		Until:       q.Until,
 		NewestFirst: !q.OldestFirst,
 		After:       page.After,
 	}, limit)
+	for i := range cs {
+		cs[i] = viewer.show(cs[i])
+	}
+	return cs, next, err
 }
 
 // list fetches one row more than asked to learn whether a next page exists.

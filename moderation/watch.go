@@ -86,14 +86,14 @@ type WatchQuery struct {
 }
 
 // Watch streams comments as they are held or filed as spam on any
-// replica, until ctx ends.
-func (s *Service) Watch(ctx context.Context, q WatchQuery) (<-chan Comment, error) {
+// replica, until ctx ends, as viewer may see them (see Viewer).
+func (s *Service) Watch(ctx context.Context, viewer Viewer, q WatchQuery) (<-chan Comment, error) {
 	if len(q.Statuses) == 0 {
 		q.Statuses = []Status{StatusPending, StatusSpam}
 	}
 	var v violations
 	for i, st := range q.Statuses {
-		if st != StatusPending && st != StatusSpam {
+		if !held(st) {
 			v.check(fmt.Sprintf("statuses[%d]", i), "only PENDING and SPAM comments are announced")
 		}
 	}
@@ -127,7 +127,7 @@ func (s *Service) Watch(ctx context.Context, q WatchQuery) (<-chan Comment, erro
 				continue
 			}
 			select {
-			case out <- c:
+			case out <- viewer.show(c):
 			case <-ctx.Done():
 				return
 			}

@@ -118,10 +118,40 @@ func splitList(s string) []string {
 	return out
 }
 
-// Empty reports whether no credentials are configured: then every caller
-// is the default site and the local admin.
+// Empty reports whether no credentials at all are configured: no site
+// keys, no moderator tokens, no client certificates. Only then is every
+// caller the default site and the local admin, and commentd serves on
+// loopback only.
 func (c *Credentials) Empty() bool {
 	return c == nil || len(c.sites)+len(c.moderators) == 0 && !c.clientCerts
+}
+
+// Closed returns, for each service that refuses every call, its name and
+// what to set: once some credentials are configured, a service with none
+// of its kind is closed rather than open to anyone.
+func (c *Credentials) Closed() map[string]string {
+	out := map[string]string{}
+	for _, svc := range []string{pb.CommentService_ServiceDesc.ServiceName, pb.ModerationService_ServiceDesc.ServiceName} {
+		if why := c.closed(svc == pb.CommentService_ServiceDesc.ServiceName); why != "" {
+			out[svc] = why
+		}
+	}
+	return out
+}
+
+// closed says why CommentService (comments) or ModerationService refuses
+// every call, or "" when it takes calls. Client certificates may identify
+// callers of either service.
+func (c *Credentials) closed(comments bool) string {
+	switch {
+	case c.Empty() || c.clientCerts:
+		return ""
+	case comments && len(c.sites) == 0:
+		return "this server has no site keys configured: set COMMENTD_SITE_KEYS"
+	case !comments && len(c.moderators) == 0:
+		return "this server has no moderator tokens configured: set COMMENTD_MODERATOR_TOKENS"
+	}
+	return ""
 }
 
 // find compares digest with every credential, always all of them, so the
@@ -156,13 +186,16 @@ func (c *Credentials) authenticate(ctx context.Context, method string) (context.
 	if !isComments && !isModeration {
 		return ctx, nil
 	}
+	if c.Empty() {
+		return WithIdentity(ctx, Identity{Site: DefaultSite, Moderator: DefaultModerator, Role: RoleAdmin}), nil
+	}
+	if why := c.closed(isComments); why != "" {
+		return nil, status.Error(codes.Unauthenticated, why)
+	}
 	if c.clientCerts {
 		if subject, ok := clientCertificate(ctx); ok {
 			return certIdentity(ctx, subject, isComments, method)
 		}
-	}
-	if isComments && len(c.sites) == 0 && !c.clientCerts || isModeration && len(c.moderators) == 0 && !c.clientCerts {
-		return WithIdentity(ctx, Identity{Site: DefaultSite, Moderator: DefaultModerator}), nil
 	}
 	token, err := bearer(ctx)
 	if err != nil {
@@ -188,7 +221,7 @@ func (c *Credentials) authenticate(ctx context.Context, method string) (context.
 	if adminMethods[method] && mod.role != RoleAdmin {
 		return nil, status.Errorf(codes.PermissionDenied, "%s needs the admin role", method[strings.LastIndexByte(method, '/')+1:])
 	}
-	return WithIdentity(ctx, Identity{Moderator: mod.name}), nil
+	return WithIdentity(ctx, Identity{Moderator: mod.name, Role: mod.role}), nil
 }
 
 // clientCertificate returns the subject of the caller's verified client
@@ -225,7 +258,7 @@ func certIdentity(ctx context.Context, subject pkix.Name, isComments bool, metho
 	case adminMethods[method] && Role(role) != RoleAdmin:
 		return nil, status.Errorf(codes.PermissionDenied, "%s needs the admin role", method[strings.LastIndexByte(method, '/')+1:])
 	}
-	return WithIdentity(ctx, Identity{Moderator: name}), nil
+	return WithIdentity(ctx, Identity{Moderator: name, Role: Role(role)}), nil
 }
 
 func bearer(ctx context.Context) (string, error) {

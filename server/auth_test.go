@@ -23,11 +23,18 @@ import (
 
 func startWithCredentials(t *testing.T, sites, moderators string) *grpc.ClientConn {
 	t.Helper()
+	return startWithCredentialsOn(t, sqliteStore(t), sites, moderators)
+}
+
+// startWithCredentialsOn serves st with the given site keys and moderator
+// tokens and dials it.
+func startWithCredentialsOn(t *testing.T, st moderation.Store, sites, moderators string, opts ...moderation.Option) *grpc.ClientConn {
+	t.Helper()
 	creds, err := server.ParseCredentials(sites, moderators)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := moderation.NewService(sqliteStore(t), moderation.WithPolicy(testPolicy()))
+	svc, err := moderation.NewService(st, append([]moderation.Option{moderation.WithPolicy(testPolicy())}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,6 +131,85 @@ func TestAuthentication(t *testing.T) {
 	if err != nil || len(ev.GetEvents()) != 1 || ev.GetEvents()[0].GetActor() != "asha" {
 		t.Errorf("audit = %v, %v; want asha's word-list change", ev, err)
 	}
+}
+
+// refusal is a call's status code and message.
+type refusal struct {
+	code codes.Code
+	msg  string
+}
+
+func refusalOf(err error) refusal {
+	st, _ := status.FromError(err)
+	return refusal{st.Code(), st.Message()}
+}
+
+// TestOneKindOfSecretClosesTheOtherService: trusting every caller is only
+// for a server with no credentials at all. With only site keys, nobody may
+// moderate; with only moderator tokens, nobody may submit.
+func TestOneKindOfSecretClosesTheOtherService(t *testing.T) {
+	closedMod := refusal{codes.Unauthenticated, "this server has no moderator tokens configured: set COMMENTD_MODERATOR_TOKENS"}
+	closedSites := refusal{codes.Unauthenticated, "this server has no site keys configured: set COMMENTD_SITE_KEYS"}
+
+	t.Run("site keys only", func(t *testing.T) {
+		conn := startWithCredentials(t, "news:site-key-1", "")
+		comments := pb.NewCommentServiceClient(conn)
+		mod := pb.NewModerationServiceClient(conn)
+		req := submission("one-sided", "hello")
+		email := req.GetAuthor().GetEmail()
+		sub, err := comments.SubmitComment(as(t, "site-key-1"), req)
+		if err != nil {
+			t.Fatalf("the configured site submits: %v", err)
+		}
+		for _, token := range []string{"", "some-token", "site-key-1"} {
+			calls := map[string]error{}
+			_, calls["ListQueue"] = mod.ListQueue(as(t, token), &pb.ListQueueRequest{Status: pb.CommentStatus_COMMENT_STATUS_PUBLISHED})
+			_, calls["GetCommentDetail"] = mod.GetCommentDetail(as(t, token), &pb.GetCommentDetailRequest{Id: sub.GetComment().GetId()})
+			_, calls["ExportAuthorData"] = mod.ExportAuthorData(as(t, token), &pb.ExportAuthorDataRequest{AuthorEmail: email})
+			_, calls["EraseAuthorData"] = mod.EraseAuthorData(as(t, token), &pb.EraseAuthorDataRequest{AuthorEmail: email})
+			_, calls["CreateBan"] = mod.CreateBan(as(t, token), &pb.CreateBanRequest{Ban: &pb.Ban{Target: &pb.Ban_Ip{Ip: "192.0.2.1"}}})
+			w, err := mod.WatchQueue(as(t, token), &pb.WatchQueueRequest{})
+			if err == nil {
+				_, err = w.Recv()
+			}
+			calls["WatchQueue"] = err
+			for name, err := range calls {
+				if got := refusalOf(err); got != closedMod {
+					t.Errorf("%s with token %q: %v, want %v", name, token, got, closedMod)
+				}
+			}
+		}
+		// Nothing was erased: the comment is still there, untouched.
+		list, err := comments.ListComments(as(t, "site-key-1"), &pb.ListCommentsRequest{ArticleId: "one-sided"})
+		if err != nil || len(list.GetComments()) != 1 || list.GetComments()[0].GetBody() != "hello" {
+			t.Errorf("ListComments = %v, %v; want the one comment", list, err)
+		}
+	})
+
+	t.Run("moderator tokens only", func(t *testing.T) {
+		conn := startWithCredentials(t, "", "asha:tok-asha:admin")
+		comments := pb.NewCommentServiceClient(conn)
+		mod := pb.NewModerationServiceClient(conn)
+		for _, token := range []string{"", "some-key", "tok-asha"} {
+			_, err := comments.SubmitComment(as(t, token), submission("one-sided", "hello"))
+			if got := refusalOf(err); got != closedSites {
+				t.Errorf("SubmitComment with key %q: %v, want %v", token, got, closedSites)
+			}
+			_, err = comments.ListComments(as(t, token), &pb.ListCommentsRequest{ArticleId: "one-sided"})
+			if got := refusalOf(err); got != closedSites {
+				t.Errorf("ListComments with key %q: %v, want %v", token, got, closedSites)
+			}
+		}
+		for _, token := range []string{"", "some-token"} {
+			if _, err := mod.ListQueue(as(t, token), &pb.ListQueueRequest{}); status.Code(err) != codes.Unauthenticated {
+				t.Errorf("ListQueue with token %q: %v, want UNAUTHENTICATED", token, err)
+			}
+		}
+		q, err := mod.ListQueue(as(t, "tok-asha"), &pb.ListQueueRequest{Status: pb.CommentStatus_COMMENT_STATUS_PUBLISHED})
+		if err != nil || len(q.GetComments()) != 0 {
+			t.Errorf("the configured moderator lists: %v, %v; want an empty queue", q, err)
+		}
+	})
 }
 
 func TestParseCredentialsNeverEchoesSecrets(t *testing.T) {

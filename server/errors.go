@@ -23,6 +23,7 @@ var grpcCodes = map[moderation.Code]codes.Code{
 	moderation.CodeFailedPrecondition: codes.FailedPrecondition,
 	moderation.CodeResourceExhausted:  codes.ResourceExhausted,
 	moderation.CodeUnavailable:        codes.Unavailable,
+	moderation.CodePermissionDenied:   codes.PermissionDenied,
 }
 
 // toStatus turns any error from the domain into a gRPC status with the

@@ -8,6 +8,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/commentd/commentd/moderation"
 	pb "github.com/commentd/commentd/proto/commentd/v1"
@@ -28,11 +29,19 @@ func (s *moderationService) ListQueue(ctx context.Context, req *pb.ListQueueRequ
 		AuthorEmail: req.GetAuthorEmail(),
 		OldestFirst: req.GetOrder() == pb.SortOrder_SORT_ORDER_OLDEST_FIRST,
 	}
-	if req.StartTime != nil {
-		q.Since = req.GetStartTime().AsTime()
+	var bad []moderation.FieldViolation
+	if _, known := pb.SortOrder_name[int32(req.GetOrder())]; !known {
+		bad = append(bad, moderation.FieldViolation{Field: "order", Description: "is not a known sort order"})
 	}
-	if req.EndTime != nil {
-		q.Until = req.GetEndTime().AsTime()
+	var problem string
+	if q.Since, problem = optionalTime(req.GetStartTime()); problem != "" {
+		bad = append(bad, moderation.FieldViolation{Field: "start_time", Description: problem})
+	}
+	if q.Until, problem = optionalTime(req.GetEndTime()); problem != "" {
+		bad = append(bad, moderation.FieldViolation{Field: "end_time", Description: problem})
+	}
+	if len(bad) > 0 {
+		return nil, toStatus(ctx, s.log, invalid(bad...))
 	}
 	fp := listing("ListQueue", q.Status.String(), q.ArticleID, moderation.EmailKey(q.AuthorEmail),
 		timeKey(q.Since), timeKey(q.Until), strconv.FormatBool(q.OldestFirst))
@@ -40,7 +49,7 @@ func (s *moderationService) ListQueue(ctx context.Context, req *pb.ListQueueRequ
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	cs, next, err := s.svc.ListQueue(ctx, q, moderation.Page{Size: int(req.GetPageSize()), After: after})
+	cs, next, err := s.svc.ListQueue(ctx, viewerOf(ctx), q, moderation.Page{Size: int(req.GetPageSize()), After: after})
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
@@ -54,6 +63,19 @@ func (s *moderationService) ListQueue(ctx context.Context, req *pb.ListQueueRequ
 	return resp, nil
 }
 
+// optionalTime converts a Timestamp a request may carry: the zero time
+// when it is absent, or what is wrong with it. Times outside what a
+// Timestamp can hold would reach the store (PostgreSQL refuses them).
+func optionalTime(ts *timestamppb.Timestamp) (time.Time, string) {
+	if ts == nil {
+		return time.Time{}, ""
+	}
+	if !ts.IsValid() {
+		return time.Time{}, "must be a time between the years 1 and 9999"
+	}
+	return ts.AsTime(), ""
+}
+
 func timeKey(t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -62,7 +84,7 @@ func timeKey(t time.Time) string {
 }
 
 func (s *moderationService) GetCommentDetail(ctx context.Context, req *pb.GetCommentDetailRequest) (*pb.GetCommentDetailResponse, error) {
-	c, history, err := s.svc.CommentDetail(ctx, req.GetId())
+	c, history, err := s.svc.CommentDetail(ctx, viewerOf(ctx), req.GetId())
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
@@ -219,7 +241,7 @@ func (s *moderationService) WatchQueue(req *pb.WatchQueueRequest, stream pb.Mode
 	for _, st := range req.GetStatuses() {
 		q.Statuses = append(q.Statuses, statusFromPB(st))
 	}
-	comments, err := s.svc.Watch(ctx, q)
+	comments, err := s.svc.Watch(ctx, viewerOf(ctx), q)
 	if err != nil {
 		return toStatus(ctx, s.log, err)
 	}

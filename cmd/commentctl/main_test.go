@@ -55,10 +55,12 @@ func testMain(m *testing.M) int {
 	return m.Run()
 }
 
-// Moderator tokens of the test servers.
+// Moderator tokens and the site key of the test servers.
 const (
 	ashaToken  = "tok-asha"
 	moderators = "COMMENTD_MODERATOR_TOKENS=asha:tok-asha:admin,ravi:tok-ravi"
+	siteKey    = "site-key-news"
+	sites      = "COMMENTD_SITE_KEYS=news:" + siteKey
 	// holdAll holds every comment; the tests submit faster than a reader.
 	holdAll = `default_status: pending
 rate_limits:
@@ -80,7 +82,7 @@ var stores = []struct {
 
 func startCommentd(t *testing.T, db string) *commentdtest.Server {
 	t.Helper()
-	return commentdtest.Start(t, commentdtest.Config{Binary: commentdBin, DB: db, Policy: holdAll, Env: []string{moderators}})
+	return commentdtest.Start(t, commentdtest.Config{Binary: commentdBin, DB: db, Policy: holdAll, Env: []string{moderators, sites}})
 }
 
 func ctxT(t *testing.T) context.Context {
@@ -89,7 +91,8 @@ func ctxT(t *testing.T) context.Context {
 	return ctx
 }
 
-// dialT connects as the moderator asha.
+// dialT connects as the moderator asha, and to CommentService as the
+// site news.
 func dialT(t *testing.T, addr string) *client.Client {
 	t.Helper()
 	c, err := client.Dial(ctxT(t), addr, client.WithToken(ashaToken))
@@ -97,6 +100,12 @@ func dialT(t *testing.T, addr string) *client.Client {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
+	site, err := client.Dial(ctxT(t), addr, client.WithToken(siteKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { site.Close() })
+	c.Comments = site.Comments
 	return c
 }
 
@@ -151,7 +160,7 @@ func ctlWith(t *testing.T, env []string, stdin string, args ...string) result {
 	return r
 }
 
-// ctlEnv is the environment commentctl runs in: the server and token
+// ctlEnv is the environment commentctl runs in: the server, token and site key
 // through the environment, as a moderator sets them once.
 func ctlEnv(addr, token string) []string {
 	var env []string
@@ -160,7 +169,7 @@ func ctlEnv(addr, token string) []string {
 			env = append(env, kv)
 		}
 	}
-	env = append(env, "COMMENTCTL_SERVER="+addr)
+	env = append(env, "COMMENTCTL_SERVER="+addr, "COMMENTCTL_SITE_KEY="+siteKey)
 	if token != "" {
 		env = append(env, "COMMENTCTL_TOKEN="+token)
 	}

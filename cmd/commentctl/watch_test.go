@@ -90,7 +90,7 @@ func testWatch(t *testing.T, srv *commentdtest.Server) {
 	// commentd restarts on the same address and data.
 	srv.Stop(t)
 	at = w.stderr.waitFor(t, at, "stream lost (UNAVAILABLE")
-	srv2 := commentdtest.Start(t, commentdtest.Config{Binary: commentdBin, DB: srv.DB, Listen: srv.Addr, Policy: holdAll, Env: []string{moderators}})
+	srv2 := commentdtest.Start(t, commentdtest.Config{Binary: commentdBin, DB: srv.DB, Listen: srv.Addr, Policy: holdAll, Env: []string{moderators, sites}})
 	c2 := dialT(t, srv2.Addr)
 	// Held before watch is back, or after: printed either way, once.
 	second := submit(t, c2, "2026/11/budget-session", "Rahul Verma", "rahul@example.com", "Second comment, around the restart.")

@@ -197,6 +197,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		log.Warn("no site keys or moderator tokens: every caller is trusted as the default site and the local admin, so commentd serves on loopback only")
 	}
+	// Some credentials but none of one kind: that service is closed, not
+	// open, so any listen address is safe; say which one refuses calls.
+	for service, why := range creds.Closed() {
+		log.Warn(service+" is closed: it refuses every call", "service", service, "why", why)
+	}
 	srv := server.New(svc, srvOpts...)
 
 	lis, err := net.Listen("tcp", s.listen)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -71,6 +72,7 @@ type proc struct {
 	cmd  *exec.Cmd
 	addr string
 	logs chan map[string]any
+	seen []map[string]any // every record waitLog read, in order
 	done chan error
 }
 
@@ -124,6 +126,7 @@ func (p *proc) waitLog(t *testing.T, msg string) map[string]any {
 			if !ok {
 				t.Fatalf("commentd exited before logging %q", msg)
 			}
+			p.seen = append(p.seen, rec)
 			if rec["msg"] == msg {
 				return rec
 			}
@@ -380,6 +383,53 @@ func TestWithoutCredentialsOnlyLoopback(t *testing.T) {
 	out, err := exec.Command(binary(t), "--listen", "0.0.0.0:0", "--db", filepath.Join(t.TempDir(), "x.db")).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "without credentials") {
 		t.Errorf("commentd on 0.0.0.0 without credentials: err %v, output %q", err, out)
+	}
+}
+
+// TestOneKindOfSecretServesAnywhereWithTheOtherServiceClosed: with only
+// site keys or only moderator tokens nothing is open to anyone, so
+// commentd may listen on any address; it warns which service is closed,
+// and that service refuses callers with no secret.
+func TestOneKindOfSecretServesAnywhereWithTheOtherServiceClosed(t *testing.T) {
+	for _, tc := range []struct {
+		env     []string
+		service string
+		why     string
+		call    func(*grpc.ClientConn) error
+	}{
+		{[]string{"COMMENTD_SITE_KEYS=news:site-key", "COMMENTD_MODERATOR_TOKENS="}, "commentd.v1.ModerationService",
+			"this server has no moderator tokens configured: set COMMENTD_MODERATOR_TOKENS",
+			func(conn *grpc.ClientConn) error {
+				_, err := pb.NewModerationServiceClient(conn).ExportAuthorData(ctxT(t), &pb.ExportAuthorDataRequest{AuthorEmail: "reader@example.com"})
+				return err
+			}},
+		{[]string{"COMMENTD_SITE_KEYS=", "COMMENTD_MODERATOR_TOKENS=asha:tok-asha"}, "commentd.v1.CommentService",
+			"this server has no site keys configured: set COMMENTD_SITE_KEYS",
+			func(conn *grpc.ClientConn) error {
+				_, err := pb.NewCommentServiceClient(conn).CountComments(ctxT(t), &pb.CountCommentsRequest{ArticleIds: []string{"a"}})
+				return err
+			}},
+	} {
+		t.Run(tc.service, func(t *testing.T) {
+			p := startCommentd(t, tc.env, "--listen", "0.0.0.0:0", "--db", filepath.Join(t.TempDir(), "x.db"))
+			var warnings []map[string]any
+			for _, rec := range p.seen {
+				if rec["level"] == "WARN" && rec["service"] == tc.service {
+					warnings = append(warnings, rec)
+				}
+			}
+			if len(warnings) != 1 || warnings[0]["why"] != tc.why {
+				t.Errorf("warnings naming %s = %v, want one saying %q", tc.service, warnings, tc.why)
+			}
+			_, port, err := net.SplitHostPort(p.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, _ := status.FromError(tc.call(dial(t, "127.0.0.1:"+port)))
+			if st.Code() != codes.Unauthenticated || st.Message() != tc.why {
+				t.Errorf("a call without a secret: %v %q, want UNAUTHENTICATED %q", st.Code(), st.Message(), tc.why)
+			}
+		})
 	}
 }
 
