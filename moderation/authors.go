@@ -2,6 +2,8 @@ package moderation
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -10,10 +12,29 @@ import (
 // allStatuses lists every status, for exports.
 var allStatuses = []Status{StatusPublished, StatusPending, StatusSpam, StatusRejected, StatusDeleted}
 
-// authorTarget names an author in the audit trail without their email.
-func authorTarget(emailKey string) string {
-	h := sha256.Sum256([]byte(emailKey))
-	return "author:" + hex.EncodeToString(h[:8])
+// auditKeyName names the store's secret that keys authors' names in the
+// audit trail.
+const auditKeyName = "audit_author"
+
+// authorTarget names an author in the audit trail without their email: a
+// hash keyed with the deployment's secret, the same for every event about
+// the author, that a moderator reading the trail cannot recompute from a
+// guessed address to learn whether it was exported or erased.
+func (s *Service) authorTarget(ctx context.Context, emailKey string) (string, error) {
+	key := s.auditKey.Load()
+	if key == nil {
+		fresh := make([]byte, 32)
+		rand.Read(fresh)
+		k, err := s.store.Secret(ctx, auditKeyName, fresh)
+		if err != nil {
+			return "", fmt.Errorf("read the audit key: %w", err)
+		}
+		key = &k
+		s.auditKey.Store(key)
+	}
+	m := hmac.New(sha256.New, *key)
+	m.Write([]byte(emailKey))
+	return "author:" + hex.EncodeToString(m.Sum(nil)[:8]), nil
 }
 
 func checkAuthorEmail(email string) error {
@@ -43,7 +64,11 @@ func (s *Service) ExportAuthor(ctx context.Context, actor, email string, page Pa
 	}
 	key := EmailKey(email)
 	now := s.clock()
-	if err := s.store.AppendAudit(ctx, s.audit(actor, "author.export", authorTarget(key), "", "", now)); err != nil {
+	target, err := s.authorTarget(ctx, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.store.AppendAudit(ctx, s.audit(actor, "author.export", target, "", "", now)); err != nil {
 		return nil, nil, fmt.Errorf("audit export: %w", err)
 	}
 	return s.list(ctx, Filter{Statuses: allStatuses, AuthorEmail: key, After: page.After}, limit)
@@ -65,7 +90,11 @@ func (s *Service) EraseAuthor(ctx context.Context, actor, email, note string) (i
 	}
 	key := EmailKey(email)
 	now := s.clock()
-	n, err := s.store.EraseAuthor(ctx, key, now, s.audit(actor, "author.erase", authorTarget(key), note, "erased the author's comments", now))
+	target, err := s.authorTarget(ctx, key)
+	if err != nil {
+		return 0, err
+	}
+	n, err := s.store.EraseAuthor(ctx, key, now, s.audit(actor, "author.erase", target, note, "erased the author's comments", now))
 	if s.public != nil {
 		s.public.changedAll() // the author's comments may be on any article
 	}

@@ -160,7 +160,11 @@ func (s *Service) ListQueue(ctx context.Context, viewer Viewer, q QueueQuery, pa
 			return nil, nil, Errorf(CodePermissionDenied,
 				"author_email on %s comments needs the admin role: an admin exports a reader's data with ExportAuthorData", q.Status)
 		}
-		if err := s.store.AppendAudit(ctx, s.audit(viewer.Name, "author.search", authorTarget(key), "", q.Status.String(), s.clock())); err != nil {
+		target, err := s.authorTarget(ctx, key)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := s.store.AppendAudit(ctx, s.audit(viewer.Name, "author.search", target, "", q.Status.String(), s.clock())); err != nil {
 			return nil, nil, fmt.Errorf("audit author search: %w", err)
 		}
 	}

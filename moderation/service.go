@@ -61,6 +61,7 @@ type Service struct {
 	reload        sync.Mutex // serialises rule reloads
 	limitFailures failureLog
 	recent        *recentRequests
+	auditKey      atomic.Pointer[[]byte] // see authorTarget
 	publicTTL     time.Duration
 	public        *publicCache // nil: every public read goes to the store
 	announcer     sync.Once

@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 	"strings"
 	"testing"
@@ -85,6 +87,52 @@ func TestEraseAuthorDataChecksTheNote(t *testing.T) {
 		if _, err := c.mod.EraseAuthorData(ctxT(t), &pb.EraseAuthorDataRequest{
 			AuthorEmail: req.GetAuthor().GetEmail(), Note: strings.Repeat("न", 1000)}); err != nil {
 			t.Errorf("a note of 1000 characters: %v", err)
+		}
+	})
+}
+
+// TestAuditNamesAuthorsByAKeyedHash: the audit trail, which every
+// moderator reads, names an author by one target across their export and
+// erasure, keyed with the deployment's secret: it is not the plain hash of
+// the email anyone could compute from a guess, and another deployment
+// names the same author differently.
+func TestAuditNamesAuthorsByAKeyedHash(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		const email = "guessable@example.com"
+		targets := func(c *client) []string {
+			if _, err := c.mod.ExportAuthorData(ctxT(t), &pb.ExportAuthorDataRequest{AuthorEmail: email}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.mod.EraseAuthorData(ctxT(t), &pb.EraseAuthorDataRequest{AuthorEmail: email}); err != nil {
+				t.Fatal(err)
+			}
+			evs, err := c.mod.ListAuditEvents(ctxT(t), &pb.ListAuditEventsRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, e := range evs.GetEvents() {
+				if strings.HasPrefix(e.GetAction(), "author.") {
+					out = append(out, e.GetTarget())
+				}
+			}
+			return out
+		}
+		c := start(t, b.open(t))
+		first := targets(c)
+		sum := sha256.Sum256([]byte(email))
+		plain := "author:" + hex.EncodeToString(sum[:8])
+		if len(first) != 2 || first[0] != first[1] || !strings.HasPrefix(first[0], "author:") || first[0] == plain {
+			t.Fatalf("audit targets %v: want one keyed name for both events, not %s", first, plain)
+		}
+		// Another replica over the same database uses the same key.
+		again := targets(start(t, b.open(t)))
+		if len(again) != 4 || again[0] != first[0] {
+			t.Errorf("a second replica named the author %v, want %s", again, first[0])
+		}
+		other := targets(start(t, backends(t)[slices.IndexFunc(backends(t), func(x backend) bool { return x.name == b.name })].open(t)))
+		if len(other) != 2 || other[0] == first[0] {
+			t.Errorf("another deployment named the author %v like this one (%s)", other, first[0])
 		}
 	})
 }

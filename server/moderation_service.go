@@ -186,13 +186,11 @@ func (s *moderationService) CreateBan(ctx context.Context, req *pb.CreateBanRequ
 	case *pb.Ban_Name:
 		r.Kind, r.Target = moderation.BanName, t.Name
 	}
-	if ts := b.GetExpireTime(); ts != nil {
-		// AsTime of an out-of-range Timestamp wraps around to some other
-		// time; refuse it rather than store a ban that never applies.
-		if err := ts.CheckValid(); err != nil {
-			return nil, toStatus(ctx, s.log, invalid(moderation.FieldViolation{Field: "ban.expire_time", Description: "is not a valid timestamp: it must lie between the years 1 and 9999"}))
-		}
-		r.ExpireTime = ts.AsTime()
+	// AsTime of an out-of-range Timestamp wraps around to some other time:
+	// refuse it rather than store a ban that never applies.
+	var problem string
+	if r.ExpireTime, problem = optionalTime(b.GetExpireTime()); problem != "" {
+		return nil, toStatus(ctx, s.log, invalid(moderation.FieldViolation{Field: "ban.expire_time", Description: problem}))
 	}
 	ban, err := s.svc.CreateBan(ctx, r)
 	if err != nil {
