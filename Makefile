@@ -37,6 +37,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzMatch$$' -fuzztime $(or $(FUZZTIME),100000x) ./moderation/textmatch
 	$(GO) test -run '^$$' -fuzz '^FuzzFind$$' -fuzztime $(or $(FUZZTIME),40000x) ./moderation/links
 	$(GO) test -run '^$$' -fuzz '^FuzzSubmitBytes$$' -fuzztime $(or $(FUZZTIME),20000x) ./server
+	$(GO) test -run '^$$' -fuzz '^FuzzSubmitAnswer$$' -fuzztime $(or $(FUZZTIME),20000x) ./server
 
 ## bench: load-test commentd with ghz beside the echo baselines (see README); BENCHFLAGS=-duration=30s
 bench:

@@ -31,7 +31,7 @@ func (s *Service) SetPolicy(p Policy) error {
 	old := s.current()
 	rules, err := compileRules(p.Rules, old.words, old.bans)
 	if err != nil {
-		return Errorf(CodeInvalid, "rules: %w", err)
+		return Wrap(CodeInvalid, "the policy's rules do not compile", err)
 	}
 	s.state.Store(&state{policy: p, rules: rules, words: old.words, bans: old.bans, version: old.version})
 	return nil

@@ -53,7 +53,8 @@ type QuotaViolation struct {
 
 // Error is the domain's error. Everything a transport needs to build a
 // helpful status is here. Message is shown to clients and must not carry
-// private data; Err is the cause, kept for logs and errors.Is.
+// private data, so it never holds the cause's text; Err is the cause,
+// kept for logs (Error) and errors.Is.
 type Error struct {
 	Code       Code
 	Message    string
@@ -64,7 +65,17 @@ type Error struct {
 	Err        error
 }
 
+// Error is the client's text followed by the cause's, for logs.
 func (e *Error) Error() string {
+	if e.Err == nil {
+		return e.ClientMessage()
+	}
+	return e.ClientMessage() + ": " + e.Err.Error()
+}
+
+// ClientMessage is what a client is told: Message and the violations,
+// never the cause.
+func (e *Error) ClientMessage() string {
 	var b strings.Builder
 	b.WriteString(e.Message)
 	for i, v := range e.Violations {
@@ -92,10 +103,16 @@ func NotFound(typ, name string) *Error {
 	return &Error{Code: CodeNotFound, Message: fmt.Sprintf("%s %q not found", typ, name), Resource: Resource{Type: typ, Name: name}}
 }
 
-// Errorf returns an Error of the given code; a %w verb wraps a cause.
+// Errorf returns an Error of the given code with a formatted message. It
+// wraps nothing: use Wrap to keep a cause.
 func Errorf(code Code, format string, args ...any) *Error {
-	err := fmt.Errorf(format, args...)
-	return &Error{Code: code, Message: err.Error(), Err: errors.Unwrap(err)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Wrap returns an Error of the given code that tells clients message and
+// keeps cause for logs and errors.Is, out of the client's sight.
+func Wrap(code Code, message string, cause error) *Error {
+	return &Error{Code: code, Message: message, Err: cause}
 }
 
 // ErrorCode classifies any error: a domain Error by its code, the adapter

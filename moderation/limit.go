@@ -200,7 +200,7 @@ func (s *Service) limit(ctx context.Context, st *state, sub Submission, extra []
 			return []Reason{{Rule: "ratelimit_unavailable", Action: RuleAllow,
 				Detail: "the rate limiter did not answer; allowed without limits (ratelimit failure mode allow)"}}, nil
 		case FailDeny:
-			return nil, Errorf(CodeUnavailable, "the rate limiter is unavailable; retry later: %w", err)
+			return nil, Wrap(CodeUnavailable, "the rate limiter is unavailable; retry with the same request_id later", err)
 		}
 		return []Reason{{Rule: "ratelimit_unavailable", Action: RuleHold,
 			Detail: "the rate limiter did not answer, so the comment is held rather than published unchecked"}}, nil

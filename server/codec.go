@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"unicode/utf8"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/encoding"
 	protoenc "google.golang.org/grpc/encoding/proto"
@@ -21,26 +21,37 @@ import (
 // codec is the standard proto codec with one change. grpc-go answers a
 // request it cannot decode — malformed wire data, or a proto3 string that
 // is not UTF-8 — with INTERNAL, which blames the server and tells the
-// client nothing. codec instead records what is wrong (naming the string
-// fields that hold bad bytes), hands the handler an empty message, and
-// its interceptors answer INVALID_ARGUMENT with those details.
+// client nothing. codec instead hands the handler an empty message that
+// carries what is wrong (naming the string fields that hold bad bytes),
+// and its interceptors answer INVALID_ARGUMENT with those details.
+//
+// The findings travel inside the message, in its unknown fields, and
+// nowhere else: whatever refuses the call first (credentials, a deadline,
+// another interceptor), they are garbage with the message.
 type codec struct {
 	encoding.CodecV2
-	pending *sync.Map // proto.Message -> []moderation.FieldViolation
 }
 
+// problemsField is the field number under which a decoded message's
+// unknown fields carry the codec's findings, as a marshalled
+// google.rpc.BadRequest. It is the highest valid number, which no
+// commentd message uses; the same number sent by a client is dropped on
+// decoding, so it cannot pose as the codec's findings.
+const problemsField = protowire.MaxValidNumber
+
 func newCodec() codec {
-	return codec{CodecV2: encoding.GetCodecV2(protoenc.Name), pending: new(sync.Map)}
+	return codec{CodecV2: encoding.GetCodecV2(protoenc.Name)}
 }
 
 func (c codec) Unmarshal(data mem.BufferSlice, v any) error {
 	err := c.CodecV2.Unmarshal(data, v)
-	if err == nil {
-		return nil
-	}
 	m, ok := v.(proto.Message)
 	if !ok {
 		return err
+	}
+	if err == nil {
+		dropProblems(m.ProtoReflect())
+		return nil
 	}
 	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
 	defer buf.Free()
@@ -50,21 +61,85 @@ func (c codec) Unmarshal(data mem.BufferSlice, v any) error {
 		// INVALID_ARGUMENT rather than grpc-go's INTERNAL.
 		vs = []moderation.FieldViolation{{Field: "request", Description: "is not a valid " + string(m.ProtoReflect().Descriptor().FullName()) + " message"}}
 	}
+	br := &errdetails.BadRequest{}
+	for _, v := range vs {
+		br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Description})
+	}
+	b, merr := proto.Marshal(br)
+	if merr != nil {
+		return err // cannot happen: field names and descriptions are ours
+	}
 	proto.Reset(m)
-	c.pending.Store(m, vs)
+	unknown := protowire.AppendTag(nil, problemsField, protowire.BytesType)
+	m.ProtoReflect().SetUnknown(protowire.AppendBytes(unknown, b))
 	return nil
 }
 
-// takeInvalid returns (and forgets) the violations recorded for msg.
-func (c codec) takeInvalid(msg any) []moderation.FieldViolation {
-	if _, ok := msg.(proto.Message); !ok {
-		return nil
+// dropProblems removes a client's own field problemsField from a message
+// that decoded cleanly.
+func dropProblems(m protoreflect.Message) {
+	b := m.GetUnknown()
+	if len(b) == 0 || problemsIn(b) == nil {
+		return
 	}
-	vs, ok := c.pending.LoadAndDelete(msg)
+	var kept protoreflect.RawFields
+	for len(b) > 0 {
+		num, _, n := protowire.ConsumeField(b)
+		if n < 0 {
+			break // cannot happen: the decoder kept these bytes as fields
+		}
+		if num != problemsField {
+			kept = append(kept, b[:n]...)
+		}
+		b = b[n:]
+	}
+	m.SetUnknown(kept)
+}
+
+// problemsIn returns the value of field problemsField in unknown fields b,
+// or nil.
+func problemsIn(b []byte) []byte {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return nil
+		}
+		b = b[n:]
+		if num == problemsField && typ == protowire.BytesType {
+			v, n := protowire.ConsumeBytes(b)
+			if n < 0 {
+				return nil
+			}
+			return v
+		}
+		n = protowire.ConsumeFieldValue(num, typ, b)
+		if n < 0 {
+			return nil
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// decodeProblems returns the violations the codec put in msg, or nil.
+func decodeProblems(msg any) []moderation.FieldViolation {
+	m, ok := msg.(proto.Message)
 	if !ok {
 		return nil
 	}
-	return vs.([]moderation.FieldViolation)
+	b := problemsIn(m.ProtoReflect().GetUnknown())
+	if b == nil {
+		return nil
+	}
+	var br errdetails.BadRequest
+	if err := proto.Unmarshal(b, &br); err != nil || len(br.GetFieldViolations()) == 0 {
+		return []moderation.FieldViolation{{Field: "request", Description: "is not a valid message"}}
+	}
+	vs := make([]moderation.FieldViolation, len(br.GetFieldViolations()))
+	for i, v := range br.GetFieldViolations() {
+		vs[i] = moderation.FieldViolation{Field: v.GetField(), Description: v.GetDescription()}
+	}
+	return vs
 }
 
 // invalidUTF8 walks the wire format of b as a message of type md and lists
@@ -112,26 +187,25 @@ func invalidUTF8(b []byte, md protoreflect.MessageDescriptor, prefix string) []m
 
 // unaryInterceptor answers requests whose strings were not UTF-8.
 func (c codec) unaryInterceptor(ctx context.Context, req any, _ *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
-	if vs := c.takeInvalid(req); vs != nil {
+	if vs := decodeProblems(req); vs != nil {
 		return nil, toStatus(ctx, slog.Default(), invalid(vs...))
 	}
 	return next(ctx, req)
 }
 
 func (c codec) streamInterceptor(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, next grpc.StreamHandler) error {
-	return next(srv, &utf8Stream{ServerStream: ss, c: c})
+	return next(srv, &utf8Stream{ServerStream: ss})
 }
 
 type utf8Stream struct {
 	grpc.ServerStream
-	c codec
 }
 
 func (s *utf8Stream) RecvMsg(m any) error {
 	if err := s.ServerStream.RecvMsg(m); err != nil {
 		return err
 	}
-	if vs := s.c.takeInvalid(m); vs != nil {
+	if vs := decodeProblems(m); vs != nil {
 		return toStatus(s.Context(), slog.Default(), invalid(vs...))
 	}
 	return nil

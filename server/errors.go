@@ -50,9 +50,13 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		return status.Error(codes.Internal, "internal error")
 	case codes.Unavailable:
 		log.WarnContext(ctx, "backend unavailable", "err", err)
-		return status.Error(codes.Unavailable, "the comment store is unavailable; retry with the same request_id")
+		if de.Code != moderation.CodeUnavailable || de.Message == "" {
+			// A bare ErrUnavailable comes from the store; its text is the
+			// driver's, for the log only.
+			return status.Error(codes.Unavailable, "the comment store is unavailable; retry with the same request_id")
+		}
 	}
-	st := status.New(code, de.Error())
+	st := status.New(code, de.ClientMessage())
 	var details []protoadapt.MessageV1
 	if len(de.Violations) > 0 {
 		br := &errdetails.BadRequest{}
