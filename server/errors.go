@@ -41,7 +41,9 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, "the call's deadline passed")
 	default:
-		de = &moderation.Error{Message: err.Error()}
+		// An adapter's sentinel (not found, unavailable) or a bug: its
+		// text is the adapter's, for the log; the client gets the code's.
+		de = &moderation.Error{Message: "not found"}
 	}
 	code := grpcCodes[moderation.ErrorCode(err)]
 	switch code {
@@ -90,6 +92,16 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		}
 	}
 	return st.Err()
+}
+
+// clientMessage is the text of err a client may see: a domain error's own
+// message, never its cause's.
+func clientMessage(err error) string {
+	var de *moderation.Error
+	if errors.As(err, &de) {
+		return de.ClientMessage()
+	}
+	return "internal error"
 }
 
 // invalid builds an INVALID_ARGUMENT status for violations found in the

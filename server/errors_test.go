@@ -43,6 +43,8 @@ func TestStatusTextsNeverCarryTheCause(t *testing.T) {
 		{"store down", fmt.Errorf("sqlite: create comment: %w: %w", moderation.ErrUnavailable, errors.New("database is locked")),
 			codes.Unavailable, "the comment store is unavailable; retry with the same request_id", "database is locked"},
 		{"rules error", rulesErr, codes.InvalidArgument, "the policy's rules do not compile", ""},
+		{"a store's bare not found", fmt.Errorf("sqlite: comment 0192 in table comments: %w", moderation.ErrNotFound),
+			codes.NotFound, "not found", ""},
 		{"formatted, no cause", moderation.Errorf(moderation.CodeFailedPrecondition, "comment is deleted; it cannot be moved to %s", "PUBLISHED"),
 			codes.FailedPrecondition, "comment is deleted; it cannot be moved to PUBLISHED", ""},
 	} {

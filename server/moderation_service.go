@@ -115,7 +115,7 @@ func (s *moderationService) ModerateComments(ctx context.Context, req *pb.Modera
 			if code == codes.OK {
 				code = codes.Internal
 			}
-			r.Code, r.Message = int32(code), o.Err.Error()
+			r.Code, r.Message = int32(code), clientMessage(o.Err)
 		}
 		resp.Results[i] = r
 	}
