@@ -95,9 +95,6 @@ func (s *Service) EraseAuthor(ctx context.Context, actor, email, note string) (i
 		return 0, err
 	}
 	n, err := s.store.EraseAuthor(ctx, key, now, s.audit(actor, "author.erase", target, note, "erased the author's comments", now))
-	if s.public != nil {
-		s.public.changedAll() // the author's comments may be on any article
-	}
 	if err != nil {
 		return 0, fmt.Errorf("erase author: %w", err)
 	}

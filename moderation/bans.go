@@ -180,7 +180,7 @@ func (s *Service) CreateBan(ctx context.Context, r BanRequest) (Ban, error) {
 	if err := s.store.CreateBan(ctx, b, s.audit(r.Actor, "ban.create", b.ID, r.Reason, detail, now)); err != nil {
 		return Ban{}, fmt.Errorf("create ban: %w", err)
 	}
-	s.rulesChanged(ctx)
+	s.rules.changed(ctx)
 	return b, nil
 }
 
@@ -197,7 +197,7 @@ func (s *Service) DeleteBan(ctx context.Context, actor, id string) error {
 	if err != nil {
 		return fmt.Errorf("delete ban: %w", err)
 	}
-	s.rulesChanged(ctx)
+	s.rules.changed(ctx)
 	return nil
 }
 

@@ -171,7 +171,7 @@ var subjectNames = map[string]string{
 // limit runs the limiter for one submission, with the campaign counters
 // in extra, and returns the reasons it adds, or a RESOURCE_EXHAUSTED error
 // when a subject is over its limit.
-func (s *Service) limit(ctx context.Context, st *state, sub Submission, extra []Subject) ([]Reason, error) {
+func (s *Service) limit(ctx context.Context, st *snapshot, sub Submission, extra []Subject) ([]Reason, error) {
 	if s.limiter == nil {
 		return nil, nil
 	}
@@ -226,7 +226,7 @@ type RefusalCache interface {
 // Redis trip: a flood is refused at the cost of a map lookup. A retry of
 // a comment this replica stored recently is let through to be answered
 // from the store.
-func (s *Service) refusedFromMemory(st *state, sub Submission) error {
+func (s *Service) refusedFromMemory(st *snapshot, sub Submission) error {
 	rc, ok := s.limiter.(RefusalCache)
 	if !ok || (sub.RequestID != "" && s.recent.has(sub.Site, sub.RequestID)) {
 		return nil
@@ -301,7 +301,7 @@ var campaignNames = map[string]string{"campaign_article": "articles", "campaign_
 
 // campaignSubjects counts the articles and authors that sent this text,
 // when it is long enough to be telling.
-func (s *Service) campaignSubjects(st *state, sub Submission, c Comment) []Subject {
+func (s *Service) campaignSubjects(st *snapshot, sub Submission, c Comment) []Subject {
 	cr := st.policy.Rules.Campaign
 	if cr.Threshold <= 0 || utf8.RuneCountInString(sub.Body) < cr.MinRunes {
 		return nil

@@ -123,11 +123,6 @@ func (s *Service) moderateOne(ctx context.Context, m Moderation, id string) (Out
 	var de *Error
 	switch {
 	case err == nil:
-		if changed && s.public != nil {
-			// Simpler to forget the article than to work out whether
-			// the move touched its public view.
-			s.public.changed(c.Site, c.ArticleID)
-		}
 		return Outcome{ID: id, Status: c.Status, Changed: changed}, nil
 	case errors.Is(err, ErrNotFound):
 		return Outcome{ID: id, Err: NotFound("comment", id)}, nil

@@ -1,9 +1,81 @@
 package moderation
 
 import (
+	"context"
 	"sync"
 	"time"
 )
+
+// cachedStore is a Store whose public reads, the published listing of an
+// article and the published counts, are served from a publicCache, and
+// whose writes invalidate what they change. The pipeline and the reads
+// above it do not know it is there.
+type cachedStore struct {
+	Store
+	cache *publicCache
+}
+
+func (s *cachedStore) ListComments(ctx context.Context, f Filter) ([]Comment, error) {
+	if !f.Public || f.Site == "" || f.ArticleID == "" {
+		return s.Store.ListComments(ctx, f)
+	}
+	k := pageKey{articleKey: articleKey{f.Site, f.ArticleID}, limit: f.Limit}
+	if f.After != nil {
+		k.after = *f.After
+	}
+	if e, ok := s.cache.page(k); ok {
+		return e.comments, nil
+	}
+	st := s.cache.stamp(f.Site, f.ArticleID)
+	cs, err := s.Store.ListComments(ctx, f)
+	if err == nil {
+		s.cache.putPage(k, cachedPage{v: st, comments: cs})
+	}
+	return cs, err
+}
+
+func (s *cachedStore) CountPublished(ctx context.Context, site string, articleIDs []string) (map[string]int64, error) {
+	out, missing := s.cache.counts(site, articleIDs)
+	if len(missing) == 0 {
+		return out, nil
+	}
+	stamps := make(map[string]stamp, len(missing))
+	for _, id := range missing {
+		stamps[id] = s.cache.stamp(site, id)
+	}
+	counts, err := s.Store.CountPublished(ctx, site, missing)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range missing {
+		out[id] = counts[id] // an article without comments counts 0
+	}
+	s.cache.putCounts(site, out, stamps)
+	return out, nil
+}
+
+func (s *cachedStore) CreateComment(ctx context.Context, c Comment) (Comment, Conflict, error) {
+	stored, conflict, err := s.Store.CreateComment(ctx, c)
+	if err == nil && conflict == NoConflict && stored.Status == StatusPublished {
+		s.cache.changed(stored.Site, stored.ArticleID)
+	}
+	return stored, conflict, err
+}
+
+func (s *cachedStore) UpdateStatus(ctx context.Context, u StatusUpdate) (Comment, bool, error) {
+	c, changed, err := s.Store.UpdateStatus(ctx, u)
+	if err == nil && changed {
+		// Simpler to forget the article than to work out whether the
+		// move touched its public view.
+		s.cache.changed(c.Site, c.ArticleID)
+	}
+	return c, changed, err
+}
+
+func (s *cachedStore) EraseAuthor(ctx context.Context, emailKey string, at time.Time, audit AuditEvent) (int64, error) {
+	defer s.cache.changedAll() // the author's comments may be on any article
+	return s.Store.EraseAuthor(ctx, emailKey, at, audit)
+}
 
 // publicCache keeps public listings and counts for a short time. A hot
 // article's first page is read far more often than it changes: on a news
@@ -42,14 +114,13 @@ type pageKey struct {
 	limit int
 }
 
-// version is what an entry was filled under.
-type version struct{ epoch, gen uint64 }
+// stamp is what an entry was filled under.
+type stamp struct{ epoch, gen uint64 }
 
 type cachedPage struct {
-	v        version
+	v        stamp
 	at       time.Time
 	comments []Comment // shared by every reader: never modified
-	next     *Cursor
 	size     int
 }
 
@@ -63,7 +134,7 @@ func pageSize(cs []Comment) int {
 }
 
 type cachedCount struct {
-	v  version
+	v  stamp
 	at time.Time
 	n  int64
 }
@@ -73,19 +144,19 @@ func newPublicCache(ttl time.Duration, now func() time.Time) *publicCache {
 		pages: make(map[pageKey]cachedPage), count: make(map[articleKey]cachedCount)}
 }
 
-// version returns the article's version; take it before reading the
-// store and fill with it, so that a change made meanwhile makes the entry
-// stale at once.
-func (p *publicCache) version(site, article string) version {
+// stamp returns the article's stamp; take it before reading the store
+// and fill with it, so that a change made meanwhile makes the entry stale
+// at once.
+func (p *publicCache) stamp(site, article string) stamp {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.versionLocked(articleKey{site, article})
+	return p.stampLocked(articleKey{site, article})
 }
 
-func (p *publicCache) versionLocked(k articleKey) version { return version{p.epoch, p.gen[k]} }
+func (p *publicCache) stampLocked(k articleKey) stamp { return stamp{p.epoch, p.gen[k]} }
 
-func (p *publicCache) fresh(v version, k articleKey, at time.Time) bool {
-	return v == p.versionLocked(k) && p.now().Sub(at) < p.ttl
+func (p *publicCache) fresh(v stamp, k articleKey, at time.Time) bool {
+	return v == p.stampLocked(k) && p.now().Sub(at) < p.ttl
 }
 
 func (p *publicCache) page(k pageKey) (cachedPage, bool) {
@@ -136,11 +207,11 @@ func (p *publicCache) counts(site string, articles []string) (map[string]int64, 
 	return out, missing
 }
 
-func (p *publicCache) putCounts(site string, counts map[string]int64, versions map[string]version) {
+func (p *publicCache) putCounts(site string, counts map[string]int64, stamps map[string]stamp) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
-	for a, v := range versions {
+	for a, v := range stamps {
 		if len(p.count) >= publicCacheEntries {
 			for old := range p.count {
 				delete(p.count, old)

@@ -18,7 +18,7 @@ func TestPublicCacheBounded(t *testing.T) {
 	}
 	for i := range 2000 {
 		k := pageKey{articleKey: articleKey{"s", fmt.Sprint("a", i)}, limit: 50}
-		p.putPage(k, cachedPage{v: p.version("s", k.article), comments: page})
+		p.putPage(k, cachedPage{v: p.stamp("s", k.article), comments: page})
 		if _, ok := p.page(k); !ok {
 			t.Fatalf("page %d not served right after it was cached", i)
 		}
@@ -35,29 +35,29 @@ func TestPublicCacheBounded(t *testing.T) {
 	}
 }
 
-// An entry filled under an older version is never served, and none is
+// An entry filled under an older stamp is never served, and none is
 // served past its time to live.
 func TestPublicCacheVersions(t *testing.T) {
 	now := time.Unix(0, 0)
 	p := newPublicCache(time.Second, func() time.Time { return now })
 	k := pageKey{articleKey: articleKey{"s", "a"}, limit: 50}
-	v := p.version("s", "a")
+	v := p.stamp("s", "a")
 	p.changed("s", "a") // a comment published while the page was read
 	p.putPage(k, cachedPage{v: v, comments: []Comment{{ID: "old"}}})
 	if _, ok := p.page(k); ok {
 		t.Error("a page read before a change was served after it")
 	}
-	p.putPage(k, cachedPage{v: p.version("s", "a"), comments: []Comment{{ID: "new"}}})
+	p.putPage(k, cachedPage{v: p.stamp("s", "a"), comments: []Comment{{ID: "new"}}})
 	if e, ok := p.page(k); !ok || e.comments[0].ID != "new" {
 		t.Errorf("fresh page not served: %v, %v", e.comments, ok)
 	}
-	v = p.version("s", "a")
+	v = p.stamp("s", "a")
 	p.changedAll()
 	p.putPage(k, cachedPage{v: v, comments: []Comment{{ID: "stale"}}})
 	if _, ok := p.page(k); ok {
 		t.Error("a page read before an erasure was served after it")
 	}
-	p.putPage(k, cachedPage{v: p.version("s", "a"), comments: []Comment{{ID: "new"}}})
+	p.putPage(k, cachedPage{v: p.stamp("s", "a"), comments: []Comment{{ID: "new"}}})
 	now = now.Add(time.Second)
 	if _, ok := p.page(k); ok {
 		t.Error("a page was served past its time to live")

@@ -89,7 +89,7 @@ func (p Page) limit() (int, string) {
 
 // ListPublished lists the published comments of one article of one site,
 // oldest first. next is nil on the last page.
-func (s *Service) ListPublished(ctx context.Context, site, articleID string, page Page) (comments []Comment, next *Cursor, err error) {
+func (s *Service) ListPublished(ctx context.Context, site, articleID string, page Page) ([]Comment, *Cursor, error) {
 	var v violations
 	v.check("article_id", ValidateArticleID(articleID))
 	limit, problem := page.limit()
@@ -97,23 +97,7 @@ func (s *Service) ListPublished(ctx context.Context, site, articleID string, pag
 	if len(v) > 0 {
 		return nil, nil, Invalid(v...)
 	}
-	f := Filter{Statuses: []Status{StatusPublished}, Site: site, ArticleID: articleID, After: page.After, Public: true}
-	if s.public == nil {
-		return s.list(ctx, f, limit)
-	}
-	k := pageKey{articleKey: articleKey{site, articleID}, limit: limit}
-	if page.After != nil {
-		k.after = *page.After
-	}
-	if e, ok := s.public.page(k); ok {
-		return e.comments, e.next, nil
-	}
-	ver := s.public.version(site, articleID)
-	comments, next, err = s.list(ctx, f, limit)
-	if err == nil {
-		s.public.putPage(k, cachedPage{v: ver, comments: comments, next: next})
-	}
-	return comments, next, err
+	return s.list(ctx, Filter{Statuses: []Status{StatusPublished}, Site: site, ArticleID: articleID, After: page.After, Public: true}, limit)
 }
 
 // QueueQuery selects comments for moderators.
@@ -230,28 +214,14 @@ func (s *Service) CountPublished(ctx context.Context, site string, articleIDs []
 	if len(v) > 0 {
 		return nil, Invalid(v...)
 	}
-	// Every requested article is in the answer, 0 when it has none.
-	out, missing := map[string]int64{}, uniq
-	var versions map[string]version
-	if s.public != nil {
-		out, missing = s.public.counts(site, uniq)
-		versions = make(map[string]version, len(missing))
-		for _, id := range missing {
-			versions[id] = s.public.version(site, id)
-		}
-	}
-	if len(missing) == 0 {
-		return out, nil
-	}
-	counts, err := s.store.CountPublished(ctx, site, missing)
+	counts, err := s.store.CountPublished(ctx, site, uniq)
 	if err != nil {
 		return nil, fmt.Errorf("count comments: %w", err)
 	}
-	for _, id := range missing {
+	// Every requested article is in the answer, 0 when it has none.
+	out := make(map[string]int64, len(uniq))
+	for _, id := range uniq {
 		out[id] = counts[id]
-	}
-	if s.public != nil {
-		s.public.putCounts(site, out, versions)
 	}
 	return out, nil
 }

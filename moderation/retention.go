@@ -18,7 +18,7 @@ const eraseBatch = 1000
 // Bans and rate limits keep working: bans live apart from comments and
 // limits key on hashes in the limiter.
 func (s *Service) EraseExpiredClientData(ctx context.Context) (int64, error) {
-	retention := s.current().policy.ClientDataRetention
+	retention := s.rules.snapshot().policy.ClientDataRetention
 	if retention <= 0 {
 		return 0, nil
 	}
@@ -36,9 +36,9 @@ func (s *Service) EraseExpiredClientData(ctx context.Context) (int64, error) {
 	}
 }
 
-// RunRetention erases expired client data now and then every interval,
+// runRetention erases expired client data now and then every interval,
 // until ctx ends.
-func (s *Service) RunRetention(ctx context.Context, every time.Duration) {
+func (s *Service) runRetention(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

@@ -22,7 +22,7 @@ func evaluateWith(t testing.TB, cfg RuleConfig, words []WordTerm, bans []Ban, su
 	reasons = append(reasons, rs.evaluate(sub, &k)...)
 	p := DefaultPolicy()
 	p.Rules = cfg
-	st, reasons, _ := decide(p, reasons)
+	st, reasons, _ := decide(p, reasons, true) // first-time authors are Submit's to test
 	return st, reasons
 }
 

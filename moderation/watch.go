@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 )
 
 // Bus carries the ids of newly held comments between replicas, so that a
@@ -22,62 +21,9 @@ type Bus interface {
 	Subscribe(ctx context.Context) (<-chan string, error)
 }
 
-// WithBus sets the bus that WatchQueue listens on.
+// WithBus sets the bus that held comments are announced on and WatchQueue
+// listens on.
 func WithBus(b Bus) Option { return func(s *Service) { s.bus = b } }
-
-// announce tells watchers about a comment that needs a moderator's eye.
-// It only queues the id: one goroutine publishes everything queued in one
-// bus message, so a submission waits for no Redis or PostgreSQL round trip
-// of its own and a burst of held comments costs a few. A failure to
-// announce loses nothing: the comment is stored and listed in the queue,
-// and watchers catch up from it.
-func (s *Service) announce(c Comment) {
-	if s.bus == nil || (c.Status != StatusPending && c.Status != StatusSpam) {
-		return
-	}
-	s.announcer.Do(func() {
-		s.announced = make(chan string, announceQueue)
-		go s.publish()
-	})
-	select {
-	case s.announced <- c.ID:
-	default:
-		// The bus is down or slow. Say so once every 10 s, not per comment.
-		n := s.unannounced.Add(1)
-		now := s.now().UnixNano()
-		if last := s.unannouncedLog.Load(); now-last >= int64(10*time.Second) && s.unannouncedLog.CompareAndSwap(last, now) {
-			s.log.Warn("announce queue full: held comments are not announced to watchers, who will find them in the queue",
-				"unannounced_so_far", n)
-		}
-	}
-}
-
-const (
-	announceQueue = 4096 // ids waiting to be published
-	announceBatch = 512  // ids in one bus message at most
-)
-
-// publish sends the queued ids, everything queued in one message.
-func (s *Service) publish() {
-	batch := make([]string, 0, announceBatch)
-	for id := range s.announced {
-		batch = append(batch[:0], id)
-	drain:
-		for len(batch) < announceBatch {
-			select {
-			case id := <-s.announced:
-				batch = append(batch, id)
-			default:
-				break drain
-			}
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		if err := s.bus.Publish(ctx, batch); err != nil {
-			s.log.Warn("announcing held comments to watchers failed", "comments", len(batch), "err", err)
-		}
-		cancel()
-	}
-}
 
 // WatchQuery selects the comments a moderator watches.
 type WatchQuery struct {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 // stuckBus never finishes publishing, like a Redis that stopped answering.
@@ -27,15 +28,16 @@ func TestAnnounceWithAStuckBus(t *testing.T) {
 	var logs bytes.Buffer
 	bus := stuckBus{release: make(chan struct{})}
 	defer close(bus.release)
-	s, err := NewService(nil, WithBus(bus), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := newAnnouncer(bus, slog.New(slog.NewTextHandler(&logs, nil)), time.Now)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { a.run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
 	const n = 2 * announceQueue
 	for range n {
-		s.announce(Comment{ID: "c", Status: StatusPending})
+		a.announce(Comment{ID: "c", Status: StatusPending})
 	}
-	dropped := s.unannounced.Load()
+	dropped := a.dropped.Load()
 	if dropped < n-announceQueue-announceBatch || dropped > n-announceQueue {
 		t.Errorf("%d of %d ids dropped with a queue of %d", dropped, n, announceQueue)
 	}

@@ -81,7 +81,7 @@ func (s *Service) UpdateWordList(ctx context.Context, actor string, list WordLis
 	if err != nil {
 		return nil, fmt.Errorf("update word list: %w", err)
 	}
-	s.rulesChanged(ctx)
+	s.rules.changed(ctx)
 	return terms, nil
 }
 

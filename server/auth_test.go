@@ -38,6 +38,7 @@ func startWithCredentialsOn(t *testing.T, st moderation.Store, sites, moderators
 	if err != nil {
 		t.Fatal(err)
 	}
+	run(t, svc)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

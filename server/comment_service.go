@@ -12,7 +12,7 @@ import (
 // the domain and nothing more.
 type commentService struct {
 	pb.UnimplementedCommentServiceServer
-	svc *moderation.Service
+	svc Comments
 	log *slog.Logger
 }
 

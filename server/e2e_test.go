@@ -106,6 +106,7 @@ func start(t testing.TB, st moderation.Store, opts ...moderation.Option) *client
 	if err := svc.LoadRules(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	run(t, svc)
 	srv := server.New(svc, server.WithLogger(log))
 	done := make(chan struct{})
 	go func() {
@@ -131,6 +132,17 @@ func start(t testing.TB, st moderation.Store, opts ...moderation.Option) *client
 		srv:                  srv,
 		svc:                  svc,
 	}
+}
+
+// run does svc's background work until t ends, and waits for it to stop.
+func run(t testing.TB, svc *moderation.Service) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		svc.Run(ctx)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
 }
 
 func ctxT(t *testing.T) context.Context {

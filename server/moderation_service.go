@@ -17,7 +17,7 @@ import (
 // moderationService serves ModerationService.
 type moderationService struct {
 	pb.UnimplementedModerationServiceServer
-	svc      *moderation.Service
+	svc      Moderation
 	log      *slog.Logger
 	stopping <-chan struct{} // closed when shutdown begins
 }

@@ -233,10 +233,7 @@ func TestBansFileAsSpamUntilLifted(t *testing.T) {
 func TestWordListChangeReachesAnotherReplica(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		a := start(t, b.open(t), moderation.WithLimiter(ratelimit.NewMemory()))
-		other := start(t, b.open(t), moderation.WithLimiter(ratelimit.NewMemory()))
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		go other.svc.WatchRules(ctx, time.Second)
+		other := start(t, b.open(t), moderation.WithLimiter(ratelimit.NewMemory()), moderation.WithRulesPoll(time.Second))
 
 		if r := submit(t, other, submission("replicas", "try the jackpotwala app")); r.GetStatus() != pb.CommentStatus_COMMENT_STATUS_PUBLISHED {
 			t.Fatalf("before: %v", r.GetStatus())

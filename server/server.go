@@ -22,7 +22,6 @@ import (
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
-	"github.com/commentd/commentd/moderation"
 	pb "github.com/commentd/commentd/proto/commentd/v1"
 )
 
@@ -79,8 +78,8 @@ func WithGRPCOptions(opts ...grpc.ServerOption) Option {
 	return func(o *options) { o.grpcOpts = append(o.grpcOpts, opts...) }
 }
 
-// New returns a Server serving svc.
-func New(svc *moderation.Service, opts ...Option) *Server {
+// New returns a Server serving the domain svc.
+func New(svc Domain, opts ...Option) *Server {
 	o := options{log: slog.Default(), creds: &Credentials{}}
 	for _, opt := range opts {
 		opt(&o)

@@ -43,6 +43,7 @@ func TestMutualTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	run(t, svc)
 	srv := server.New(svc, server.WithCredentials(creds), server.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
 		server.WithGRPCOptions(grpc.Creds(credentials.NewTLS(cfg))))
 	lis, err := net.Listen("tcp", "127.0.0.1:0")

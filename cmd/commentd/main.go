@@ -161,6 +161,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		moderation.WithLimiter(openLimiter(ctx, log, rdb, s.redisPrefix)),
 		moderation.WithBus(openBus(log, rdb, s.redisPrefix, store)),
 		moderation.WithPublicCache(s.publicCache),
+		moderation.WithRulesPoll(s.rulesPoll),
 		moderation.WithLogger(log))
 	if err != nil {
 		return err
@@ -169,8 +170,15 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := svc.LoadRules(ctx); err != nil {
 		return err
 	}
-	go svc.WatchRules(ctx, s.rulesPoll)
-	go svc.RunRetention(ctx, time.Hour)
+	// The Service's background work stops with ctx, and run returns only
+	// once it has: nothing of commentd's outlives the process's shutdown.
+	bctx, stopBackground := context.WithCancel(ctx)
+	background := make(chan struct{})
+	go func() {
+		defer close(background)
+		svc.Run(bctx)
+	}()
+	defer func() { stopBackground(); <-background }()
 	go reloadOnHangup(ctx, log, svc, s)
 	creds, err := server.ParseCredentials(s.siteKeys, s.moderatorTokens)
 	if err != nil {

@@ -1,0 +1,35 @@
+package moderation
+
+import "time"
+
+// Page sizes of every listing, and bounds of moderators' requests.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 100
+	// MaxCountArticles bounds one CountComments call.
+	MaxCountArticles = 100
+	// MaxModerateIDs bounds one ModerateComments call.
+	MaxModerateIDs = 500
+	// MaxNoteRunes bounds a moderator's note.
+	MaxNoteRunes = 1000
+)
+
+// Policy is the part of the configuration the pipeline reads.
+type Policy struct {
+	// DefaultStatus decides comments that no rule holds or files as spam:
+	// StatusPublished or StatusPending.
+	DefaultStatus Status
+	Limits        Limits
+	RateLimits    RateLimits
+	Rules         RuleConfig
+	// ClientDataRetention is how long comments keep the reader's IP and
+	// user agent; 0 keeps them.
+	ClientDataRetention time.Duration
+}
+
+// DefaultPolicy is the built-in policy: the field limits, rate limits and
+// rules docs/architecture.md explains, each configurable in the policy file.
+func DefaultPolicy() Policy {
+	return Policy{DefaultStatus: StatusPublished, Limits: DefaultLimits(), RateLimits: DefaultRateLimits(),
+		Rules: DefaultRuleConfig(), ClientDataRetention: DefaultClientDataRetention}
+}

@@ -1,0 +1,41 @@
+package server
+
+import (
+	"context"
+
+	"github.com/commentd/commentd/moderation"
+)
+
+// Comments is what CommentService asks of the domain: submissions and the
+// public reads.
+type Comments interface {
+	Submit(ctx context.Context, sub moderation.Submission) (moderation.Result, error)
+	PublishedComment(ctx context.Context, site, id string) (moderation.Comment, error)
+	ListPublished(ctx context.Context, site, articleID string, page moderation.Page) ([]moderation.Comment, *moderation.Cursor, error)
+	CountPublished(ctx context.Context, site string, articleIDs []string) (map[string]int64, error)
+}
+
+// Moderation is what ModerationService asks of the domain: the queue, the
+// moderators' actions, the rules they keep and readers' data requests.
+type Moderation interface {
+	ListQueue(ctx context.Context, v moderation.Viewer, q moderation.QueueQuery, page moderation.Page) ([]moderation.Comment, *moderation.Cursor, error)
+	CommentDetail(ctx context.Context, v moderation.Viewer, id string) (moderation.Comment, moderation.AuthorHistory, error)
+	Watch(ctx context.Context, v moderation.Viewer, q moderation.WatchQuery) (<-chan moderation.Comment, error)
+	Moderate(ctx context.Context, m moderation.Moderation) ([]moderation.Outcome, error)
+	AuditEvents(ctx context.Context, q moderation.AuditQuery, page moderation.Page) ([]moderation.AuditEvent, *moderation.Cursor, error)
+	WordLists(ctx context.Context) (map[moderation.WordList][]moderation.WordTerm, error)
+	UpdateWordList(ctx context.Context, actor string, list moderation.WordList, add, remove []string) ([]moderation.WordTerm, error)
+	CreateBan(ctx context.Context, r moderation.BanRequest) (moderation.Ban, error)
+	ListBans(ctx context.Context, page moderation.Page) ([]moderation.Ban, *moderation.Cursor, error)
+	DeleteBan(ctx context.Context, actor, id string) error
+	ExportAuthor(ctx context.Context, actor, email string, page moderation.Page) ([]moderation.Comment, *moderation.Cursor, error)
+	EraseAuthor(ctx context.Context, actor, email, note string) (int64, error)
+}
+
+// Domain is everything the server serves; *moderation.Service is one.
+type Domain interface {
+	Comments
+	Moderation
+}
+
+var _ Domain = (*moderation.Service)(nil)
