@@ -114,8 +114,10 @@ type RateLimits struct {
 	Failure FailureMode `yaml:"-"`
 }
 
-// DefaultRateLimits are DESIGN.md §6's: WordPress's flood interval per IP
-// and per email, 30 a minute per network, and a surge limit per article.
+// DefaultRateLimits follow what WordPress site owners know: its flood
+// interval per IP and per email (3 at once, then one every 15 s), 30 a
+// minute per network, and a surge limit per article that holds rather
+// than refuses.
 func DefaultRateLimits() RateLimits {
 	return RateLimits{
 		ClientIP:     Rate{Burst: 3, Every: 15 * time.Second},

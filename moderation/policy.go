@@ -27,8 +27,8 @@ type Policy struct {
 	ClientDataRetention time.Duration
 }
 
-// DefaultPolicy is the built-in policy: the field limits, rate limits and
-// rules docs/architecture.md explains, each configurable in the policy file.
+// DefaultPolicy is the built-in policy: DefaultLimits, DefaultRateLimits
+// and DefaultRuleConfig, each configurable in the policy file.
 func DefaultPolicy() Policy {
 	return Policy{DefaultStatus: StatusPublished, Limits: DefaultLimits(), RateLimits: DefaultRateLimits(),
 		Rules: DefaultRuleConfig(), ClientDataRetention: DefaultClientDataRetention}

@@ -92,7 +92,10 @@ type PatternRule struct {
 	Requires []string `yaml:"requires"`
 }
 
-// DefaultRuleConfig is DESIGN.md §6's defaults.
+// DefaultRuleConfig holds what WordPress, Coral and isso users expect:
+// two links hold (WordPress's comment_max_links), first-time authors are
+// held until one comment is approved, and the scored heuristics add up
+// toward a hold and a higher spam threshold.
 func DefaultRuleConfig() RuleConfig {
 	return RuleConfig{
 		HoldScore:     3,

@@ -24,7 +24,9 @@ type Limits struct {
 	ReferrerMaxBytes  int `yaml:"referrer_max_bytes"`
 }
 
-// DefaultLimits are the limits of DESIGN.md §6.
+// DefaultLimits: a name of up to 64 characters, a body of up to 5,000, an
+// email of up to 254 bytes (RFC 5321's path limit), URLs and referrers of
+// up to 2 KiB.
 func DefaultLimits() Limits {
 	return Limits{
 		NameMaxRunes:      64,
