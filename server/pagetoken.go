@@ -10,13 +10,13 @@ import (
 	"github.com/commentd/commentd/moderation"
 )
 
-// Page tokens are opaque to clients: a version byte, a fingerprint of the
+// Page tokens are opaque to clients: a format byte, a fingerprint of the
 // listing they belong to (method and filters), and the keyset position.
 // A token from another listing (say, another article's) fails the
 // fingerprint check; a hand-made token can at most move the position within
 // the listing it names, which shows nothing the listing would not.
 
-const tokenVersion = 1
+const tokenFormat = 1
 
 // listing fingerprints a listing: the method and every filter that shapes
 // its result. Page size is left out so clients may change it between pages.
@@ -37,7 +37,7 @@ func encodeToken(fp [8]byte, c *moderation.Cursor) string {
 		return ""
 	}
 	b := make([]byte, 0, 1+8+binary.MaxVarintLen64+len(c.ID))
-	b = append(b, tokenVersion)
+	b = append(b, tokenFormat)
 	b = append(b, fp[:]...)
 	b = binary.AppendVarint(b, c.Time.UnixMicro())
 	b = append(b, c.ID...)
@@ -54,7 +54,7 @@ func decodeToken(fp [8]byte, tok string) (*moderation.Cursor, error) {
 		Description: "is not a page token of this listing; pass next_page_token from the previous page with the same filters",
 	})
 	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil || len(b) < 1+8+1 || b[0] != tokenVersion || !bytes.Equal(b[1:9], fp[:]) {
+	if err != nil || len(b) < 1+8+1 || b[0] != tokenFormat || !bytes.Equal(b[1:9], fp[:]) {
 		return nil, bad
 	}
 	micros, n := binary.Varint(b[9:])
