@@ -1,59 +1,16 @@
 package server_test
 
 import (
-	"context"
-	"io"
-	"log/slog"
-	"net"
 	"slices"
 	"testing"
-	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protowire"
 
-	"github.com/commentd/commentd/moderation"
 	pb "github.com/commentd/commentd/proto/commentd/v1"
-	"github.com/commentd/commentd/server"
 )
-
-// startSecured serves st behind site keys and moderator tokens.
-func startSecured(t *testing.T, st moderation.Store, sites, moderators string) *grpc.ClientConn {
-	t.Helper()
-	creds, err := server.ParseCredentials(sites, moderators)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := moderation.NewService(st, moderation.WithPolicy(testPolicy()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := server.New(svc, server.WithCredentials(creds), server.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(lis)
-	}()
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		<-done
-	})
-	return conn
-}
 
 // badUTF8Submission is a SubmitCommentRequest on article whose
 // author.name and body are not UTF-8.
@@ -78,7 +35,7 @@ func badUTF8Submission(article string) []byte {
 // bad field.
 func TestUndecodableRequestsWithoutAKeyAreUnauthenticated(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
-		conn := startSecured(t, b.open(t), "news:site-key-1", "asha:tok-asha:admin")
+		conn := startWithCredentialsOn(t, b.open(t), "news:site-key-1", "asha:tok-asha:admin")
 		comments := pb.NewCommentServiceClient(conn)
 		const method = "/commentd.v1.CommentService/SubmitComment"
 		var resp []byte
