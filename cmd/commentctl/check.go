@@ -51,7 +51,7 @@ sites for keys, pass one with --site-key or COMMENTCTL_SITE_KEY.`,
 	for _, f := range []string{"article", "name", "email"} {
 		cmd.MarkFlagRequired(f)
 	}
-	cmd.RunE = action(func(ctx context.Context, _ *cobra.Command, args []string) error {
+	cmd.RunE = runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
 		if err := a.onlyOutputs("check", outTable, outJSON); err != nil {
 			return err
 		}

@@ -165,9 +165,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return a.exitCode(path, err)
 }
 
-// action wraps a command's work: its errors are failures (exit 1) unless
+// runE makes f a command's RunE: its errors are failures (exit 1) unless
 // they are usage errors.
-func action(f func(ctx context.Context, cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+func runE(f func(ctx context.Context, cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		err := f(cmd.Context(), cmd, args)
 		var ue *usageError
