@@ -35,7 +35,7 @@ a ban id or a word list), what changed and the moderator's note.`,
 	cmd.Flags().StringVar(&req.Actor, "actor", "", "only events by this moderator")
 	cmd.Flags().StringVar(&req.Target, "target", "", "only events about this comment id, ban id or word list")
 	cmd.Flags().IntVar(&limit, "limit", 50, "the most events to list; 0 lists all")
-	cmd.RunE = action(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+	cmd.RunE = runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
 		if limit < 0 {
 			return usageErrorf("--limit must be 0 (all) or more, not %d", limit)
 		}
@@ -85,7 +85,7 @@ func (a *app) printAudit(events []*pb.AuditEvent) error {
 		table.Column{Header: "NOTE", Max: 60, Flex: true},
 	)
 	for _, e := range events {
-		t.Row(clock(e.GetCreateTime()), e.GetActor(), e.GetAction(), e.GetTarget(), e.GetDetail(), e.GetNote())
+		t.Row(localTime(e.GetCreateTime()), e.GetActor(), e.GetAction(), e.GetTarget(), e.GetDetail(), e.GetNote())
 	}
 	return t.Write(a.stdout, a.termWidth())
 }

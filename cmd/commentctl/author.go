@@ -34,7 +34,7 @@ request. The export is recorded in the audit trail.`,
 		Example: `  # Everything, as JSON, for the reader's access request.
   commentctl author export priya@example.in -o json > priya.json`,
 		Args: cobra.ExactArgs(1),
-		RunE: action(func(ctx context.Context, _ *cobra.Command, args []string) error {
+		RunE: runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
 			c, err := a.dial(ctx)
 			if err != nil {
 				return err
@@ -73,7 +73,7 @@ so replies keep their threads. This cannot be undone.`,
 	}
 	cmd.Flags().StringVar(&note, "note", "", "why, for the audit trail (such as the request's reference)")
 	cmd.Flags().BoolVar(&yes, "yes", false, "really erase; without it nothing is changed")
-	cmd.RunE = action(func(ctx context.Context, _ *cobra.Command, args []string) error {
+	cmd.RunE = runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
 		if !yes {
 			return usageErrorf("erasing cannot be undone: add --yes to erase %s", termsafe.Line(args[0]))
 		}

@@ -52,7 +52,7 @@ func newBanAddCmd(a *app) *cobra.Command {
 	fs.StringVar(&reason, "reason", "", "why, for other moderators")
 	cmd.MarkFlagsOneRequired("email", "ip", "cidr", "name")
 	cmd.MarkFlagsMutuallyExclusive("email", "ip", "cidr", "name")
-	cmd.RunE = action(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+	cmd.RunE = runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
 		if err := a.onlyOutputs("ban add", outTable, outJSON, outIDs); err != nil {
 			return err
 		}
@@ -109,7 +109,7 @@ func newBanListCmd(a *app) *cobra.Command {
 		Example: `  commentctl ban list
   commentctl ban list -o json`,
 		Args: cobra.NoArgs,
-		RunE: action(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+		RunE: runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
 			c, err := a.dial(ctx)
 			if err != nil {
 				return err
@@ -163,7 +163,7 @@ is 1 when any failed.`,
 		Example: `  commentctl ban rm 01a21b00-1c2d-7e3f-8a9b-0c1d2e3f4a5b
   commentctl ban list -o ids | commentctl ban rm -`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: action(func(ctx context.Context, _ *cobra.Command, args []string) error {
+		RunE: runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
 			if err := a.onlyOutputs("ban rm", outTable, outIDs); err != nil {
 				return err
 			}
@@ -246,5 +246,5 @@ func expiry(b *pb.Ban, now time.Time) string {
 		return "never"
 	}
 	t := b.GetExpireTime().AsTime()
-	return fmt.Sprintf("%s (in %s)", t.Local().Format("2006-01-02 15:04 MST"), span(t.Sub(now)))
+	return fmt.Sprintf("%s (in %s)", t.Local().Format("2006-01-02 15:04 MST"), shortDuration(t.Sub(now)))
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -48,10 +47,11 @@ sites for keys, pass one with --site-key or COMMENTCTL_SITE_KEY.`,
 	fs.StringVar(&req.Client.Ip, "ip", "", "the reader's IP address")
 	fs.StringVar(&req.Client.UserAgent, "user-agent", "", "the reader's User-Agent")
 	fs.StringVar(&siteKey, "site-key", "", "a site key for CommentService (env COMMENTCTL_SITE_KEY); default the --token")
+	fromEnv(fs, "site-key")
 	for _, f := range []string{"article", "name", "email"} {
 		cmd.MarkFlagRequired(f)
 	}
-	cmd.RunE = action(func(ctx context.Context, _ *cobra.Command, args []string) error {
+	cmd.RunE = runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
 		if err := a.onlyOutputs("check", outTable, outJSON); err != nil {
 			return err
 		}
@@ -62,9 +62,6 @@ sites for keys, pass one with --site-key or COMMENTCTL_SITE_KEY.`,
 				return fmt.Errorf("read standard input: %w", err)
 			}
 			req.Body = string(b)
-		}
-		if siteKey == "" {
-			siteKey = os.Getenv("COMMENTCTL_SITE_KEY")
 		}
 		c, err := a.checkClient(ctx, siteKey)
 		if err != nil {

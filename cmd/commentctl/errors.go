@@ -74,8 +74,8 @@ func describe(w io.Writer, err error, a *app) {
 		return
 	}
 	st := gs.GRPCStatus()
-	context := strings.TrimSuffix(err.Error(), st.Err().Error())
-	fmt.Fprintf(w, "commentctl: %s%s: %s\n", termsafe.Line(context), codeName(st.Code()), termsafe.Line(st.Message()))
+	prefix := strings.TrimSuffix(err.Error(), st.Err().Error())
+	fmt.Fprintf(w, "commentctl: %s%s: %s\n", termsafe.Line(prefix), codeName(st.Code()), termsafe.Line(st.Message()))
 	for _, line := range detailLines(st) {
 		fmt.Fprintf(w, "  %s\n", termsafe.Line(line))
 	}

@@ -36,8 +36,8 @@ func statusName(s pb.CommentStatus) string {
 	return strings.ToLower(strings.TrimPrefix(s.String(), "COMMENT_STATUS_"))
 }
 
-// ruleAction is a reason's action for people: "HOLD".
-func ruleAction(a pb.RuleAction) string {
+// ruleActionName is a reason's action for people: "HOLD".
+func ruleActionName(a pb.RuleAction) string {
 	return strings.TrimPrefix(a.String(), "RULE_ACTION_")
 }
 
@@ -86,11 +86,11 @@ func age(t *timestamppb.Timestamp, now time.Time) string {
 	if t == nil {
 		return "-"
 	}
-	return span(now.Sub(t.AsTime()))
+	return shortDuration(now.Sub(t.AsTime()))
 }
 
-// span is a duration in one unit, rounded down: 40s, 5m, 3h, 2d.
-func span(d time.Duration) string {
+// shortDuration is a duration in one unit, rounded down: 40s, 5m, 3h, 2d.
+func shortDuration(d time.Duration) string {
 	d = max(d, 0)
 	switch {
 	case d < time.Minute:
@@ -103,8 +103,8 @@ func span(d time.Duration) string {
 	return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
 }
 
-// clock is a time for people, in local time.
-func clock(t *timestamppb.Timestamp) string {
+// localTime is a date and time for people, in local time.
+func localTime(t *timestamppb.Timestamp) string {
 	if t == nil {
 		return "-"
 	}
@@ -126,7 +126,7 @@ func ruleIDs(rs []*pb.Reason) string {
 // the text matched, all safe to print.
 func reasonLine(r *pb.Reason) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-5s  %s", ruleAction(r.GetAction()), termsafe.Line(r.GetRule()))
+	fmt.Fprintf(&b, "%-5s  %s", ruleActionName(r.GetAction()), termsafe.Line(r.GetRule()))
 	if r.GetScore() != 0 {
 		fmt.Fprintf(&b, " (score %s)", strconv.FormatFloat(r.GetScore(), 'f', -1, 64))
 	}

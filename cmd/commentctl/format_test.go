@@ -53,18 +53,18 @@ func TestParseStatusAndList(t *testing.T) {
 		}
 	}
 	for in, want := range map[string]pb.WordList{"block": pb.WordList_WORD_LIST_BLOCK, "Hold": pb.WordList_WORD_LIST_HOLD, "WORD_LIST_ALLOW": pb.WordList_WORD_LIST_ALLOW} {
-		if got, err := parseList(in); err != nil || got != want {
-			t.Errorf("parseList(%q) = %v, %v", in, got, err)
+		if got, err := parseWordList(in); err != nil || got != want {
+			t.Errorf("parseWordList(%q) = %v, %v", in, got, err)
 		}
 	}
 }
 
-func TestSpanAndCodeName(t *testing.T) {
+func TestShortDurationAndCodeName(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		-time.Second: "0s", 40 * time.Second: "40s", 5 * time.Minute: "5m", 3*time.Hour + 59*time.Minute: "3h", 49 * time.Hour: "2d",
 	} {
-		if got := span(d); got != want {
-			t.Errorf("span(%v) = %q, want %q", d, got, want)
+		if got := shortDuration(d); got != want {
+			t.Errorf("shortDuration(%v) = %q, want %q", d, got, want)
 		}
 	}
 	for c, want := range map[codes.Code]string{

@@ -76,7 +76,7 @@ func newModerateCmd(a *app, m modAction) *cobra.Command {
 		Args: cobra.MinimumNArgs(1),
 	}
 	cmd.Flags().StringVar(&note, "note", "", "a note for the audit trail")
-	cmd.RunE = action(func(ctx context.Context, _ *cobra.Command, args []string) error {
+	cmd.RunE = runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
 		if n := utf8.RuneCountInString(note); n > maxNoteRunes || !utf8.ValidString(note) {
 			return usageErrorf("--note must be valid text of at most %d characters, got %d", maxNoteRunes, n)
 		}

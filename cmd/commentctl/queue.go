@@ -117,7 +117,7 @@ func newQueueCmd(a *app) *cobra.Command {
 	f.register(cmd.Flags(), cmd)
 	cmd.Flags().IntVar(&limit, "limit", 100, "the most comments to list, following pages; 0 lists all")
 	cmd.Flags().BoolVar(&oldest, "oldest", false, "oldest first")
-	cmd.RunE = action(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+	cmd.RunE = runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
 		if limit < 0 {
 			return usageErrorf("--limit must be 0 (all) or more, not %d", limit)
 		}

@@ -60,7 +60,7 @@ func newReviewCmd(a *app) *cobra.Command {
 	cmd.Flags().BoolVar(&newest, "newest", false, "newest first")
 	cmd.Flags().StringVar(&note, "note", "", "a note for the audit trail, on every action")
 	cmd.Flags().StringVar(&banTTL, "ban-ttl", "", "how long b bans for, such as 30d; none means for ever")
-	cmd.RunE = action(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+	cmd.RunE = runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
 		tty, ok := a.stdinTerminal()
 		if !ok {
 			return usageErrorf("review reads single keys and needs a terminal on standard input\n" +
@@ -102,9 +102,10 @@ type reviewer struct {
 	n      tally
 }
 
-// tally counts what review did.
+// tally counts what review did. notInQueue are the comments another
+// moderator acted on, or that were gone, before they came up.
 type tally struct {
-	reviewed, approved, rejected, spam, banned, skipped, gone, failed int
+	reviewed, approved, rejected, spam, banned, skipped, notInQueue, failed int
 }
 
 func (r *reviewer) run(ctx context.Context, tty *os.File) error {
@@ -182,7 +183,7 @@ func (r *reviewer) one(ctx context.Context, id, left string) (quit bool, err err
 	resp, err := r.c.Moderation.GetCommentDetail(ctx, &pb.GetCommentDetailRequest{Id: id})
 	if status.Code(err) == codes.NotFound {
 		r.printf("gone %s: NOT_FOUND %s\n", id, termsafe.Line(status.Convert(err).Message()))
-		r.n.gone++
+		r.n.notInQueue++
 		return false, r.out.Flush()
 	}
 	if err != nil {
@@ -195,7 +196,7 @@ func (r *reviewer) one(ctx context.Context, id, left string) (quit bool, err err
 			by = " by " + termsafe.Line(d.GetModeratedBy())
 		}
 		r.printf("skipped %s: already %s%s\n", id, statusName(st), by)
-		r.n.gone++
+		r.n.notInQueue++
 		return false, r.out.Flush()
 	}
 	r.keys.Discard()
@@ -273,7 +274,7 @@ func (r *reviewer) draw(d *pb.CommentDetail, h *pb.AuthorHistory, left string) {
 	}
 	kv("ip", termsafe.Line(ip))
 	kv("article", termsafe.Line(c.GetArticleId()))
-	kv("age", fmt.Sprintf("%s (%s)", age(c.GetCreateTime(), r.a.now()), clock(c.GetCreateTime())))
+	kv("age", fmt.Sprintf("%s (%s)", age(c.GetCreateTime(), r.a.now()), localTime(c.GetCreateTime())))
 	if h != nil {
 		kv("history", historyLine(h))
 	}
@@ -349,8 +350,8 @@ func (r *reviewer) summary(left int) {
 	n := r.n
 	r.printf("\nreviewed %d: %d approved, %d rejected, %d spam, %d banned, %d skipped",
 		n.reviewed, n.approved, n.rejected, n.spam, n.banned, n.skipped)
-	if n.gone > 0 {
-		r.printf(", %d already moderated or gone", n.gone)
+	if n.notInQueue > 0 {
+		r.printf(", %d already moderated or gone", n.notInQueue)
 	}
 	if n.failed > 0 {
 		r.printf(", %d failed", n.failed)

@@ -3,10 +3,11 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"io"
-	"os"
 	"time"
 
+	"github.com/peterbourgon/ff/v3"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -42,18 +43,12 @@ const rootExample = `  # The daily loop: what is waiting, then one key per comme
   # Watch new held comments arrive.
   commentctl watch`
 
-// envFlags are the global flags the environment can set.
-var envFlags = map[string]string{
-	"server":  "COMMENTCTL_SERVER",
-	"token":   "COMMENTCTL_TOKEN",
-	"timeout": "COMMENTCTL_TIMEOUT",
-	"cacert":  "COMMENTCTL_CACERT",
-	"cert":    "COMMENTCTL_CERT",
-	"key":     "COMMENTCTL_KEY",
-}
+// Subcommands are listed in the order of a moderator's day. Cobra has that
+// switch only for the whole process: set once, before any tree is built,
+// so that trees built side by side (tests) share no write.
+func init() { cobra.EnableCommandSorting = false }
 
 func newRootCmd(a *app) *cobra.Command {
-	cobra.EnableCommandSorting = false // in the order of a moderator's day
 	root := &cobra.Command{
 		Use:           "commentctl",
 		Short:         "Moderate commentd's comments from the terminal",
@@ -64,7 +59,7 @@ func newRootCmd(a *app) *cobra.Command {
 		// Checked before any command runs, so that a bad -o fails before
 		// anything is changed.
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			if err := applyEnv(cmd.Flags()); err != nil {
+			if err := readEnv(cmd.Flags()); err != nil {
 				return err
 			}
 			switch a.output {
@@ -84,6 +79,9 @@ func newRootCmd(a *app) *cobra.Command {
 	pf.StringVar(&a.key, "key", "", "the client certificate's key `file` (env COMMENTCTL_KEY)")
 	pf.StringVarP(&a.output, "output", "o", outTable, "output `format`: table, json (lossless) or ids (one a line, for pipes)")
 	pf.DurationVar(&a.timeout, "timeout", 15*time.Second, "how long one call to commentd may take, retries included (env COMMENTCTL_TIMEOUT)")
+	for _, name := range []string{"server", "token", "cacert", "cert", "key", "timeout"} {
+		fromEnv(pf, name)
+	}
 	root.RegisterFlagCompletionFunc("output", fixedCompletions(outTable, outJSON, outIDs))
 
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
@@ -109,18 +107,43 @@ func newRootCmd(a *app) *cobra.Command {
 	return root
 }
 
-// applyEnv gives every global flag not on the command line its value from
-// the environment. The token's value never shows up in --help this way.
-func applyEnv(fs *pflag.FlagSet) error {
-	for name, env := range envFlags {
-		f := fs.Lookup(name)
-		v, ok := os.LookupEnv(env)
-		if f == nil || f.Changed || !ok || v == "" {
-			continue
+// envPrefix names commentctl's environment variables as commentd names
+// its own: COMMENTCTL_ and the flag's name in capitals, dashes as
+// underscores, such as COMMENTCTL_SITE_KEY for --site-key.
+const envPrefix = "COMMENTCTL"
+
+// envAnnotation marks the flags the environment may set. Only settings of
+// a moderator's machine are; choices made per run (-o, --yes) are not.
+const envAnnotation = "commentctl-env"
+
+// fromEnv lets the environment set the flag name of fs.
+func fromEnv(fs *pflag.FlagSet, name string) {
+	if err := fs.SetAnnotation(name, envAnnotation, []string{"true"}); err != nil {
+		panic(err) // a flag that does not exist: a bug
+	}
+}
+
+// readsEnv reports whether the environment may set f.
+func readsEnv(f *pflag.Flag) bool {
+	_, ok := f.Annotations[envAnnotation]
+	return ok
+}
+
+// readEnv gives each flag of fs that reads the environment and is not on
+// the command line its value from there, through ff as commentd does: the
+// same names, precedence and errors, empty values and unknown variables
+// ignored. ff takes a standard FlagSet, so the flags are lent to one;
+// pflag's values are flag.Values.
+func readEnv(fs *pflag.FlagSet) error {
+	std := flag.NewFlagSet("commentctl", flag.ContinueOnError)
+	std.SetOutput(io.Discard)
+	fs.VisitAll(func(f *pflag.Flag) {
+		if readsEnv(f) && !f.Changed {
+			std.Var(f.Value, f.Name, f.Usage)
 		}
-		if err := f.Value.Set(v); err != nil {
-			return usageErrorf("%s=%q: %v", env, v, err)
-		}
+	})
+	if err := ff.Parse(std, nil, ff.WithEnvVarPrefix(envPrefix)); err != nil {
+		return usageErrorf("%v", err)
 	}
 	return nil
 }
@@ -142,9 +165,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return a.exitCode(path, err)
 }
 
-// action wraps a command's work: its errors are failures (exit 1) unless
+// runE makes f a command's RunE: its errors are failures (exit 1) unless
 // they are usage errors.
-func action(f func(ctx context.Context, cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+func runE(f func(ctx context.Context, cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		err := f(cmd.Context(), cmd, args)
 		var ue *usageError

@@ -39,7 +39,7 @@ Give ids as arguments, or - to read them from standard input, one a line.
 array for several.`,
 		Example: showExample,
 		Args:    cobra.MinimumNArgs(1),
-		RunE: action(func(ctx context.Context, _ *cobra.Command, args []string) error {
+		RunE: runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
 			ids, bad, err := a.readIDs(args)
 			if err != nil {
 				return err
@@ -113,9 +113,9 @@ func writeDetail(w io.Writer, d *pb.CommentDetail, h *pb.AuthorHistory, now time
 	kv("status", strings.ToUpper(statusName(c.GetStatus())))
 	kv("article", termsafe.Line(c.GetArticleId()))
 	kv("parent", c.GetParentId())
-	kv("created", fmt.Sprintf("%s (%s ago)", clock(c.GetCreateTime()), age(c.GetCreateTime(), now)))
+	kv("created", fmt.Sprintf("%s (%s ago)", localTime(c.GetCreateTime()), age(c.GetCreateTime(), now)))
 	if !proto.Equal(c.GetUpdateTime(), c.GetCreateTime()) {
-		kv("updated", clock(c.GetUpdateTime()))
+		kv("updated", localTime(c.GetUpdateTime()))
 	}
 	kv("author", termsafe.Line(c.GetAuthorName()))
 	kv("email", termsafe.Line(d.GetAuthorEmail()))

@@ -25,7 +25,7 @@ const (
 	watchMinBackoff = 500 * time.Millisecond
 	watchMaxBackoff = 30 * time.Second
 	// A stream that lived this long was healthy: start the backoff over.
-	watchHealthy = 30 * time.Second
+	watchHealthyAfter = 30 * time.Second
 	// catchUpMargin reaches back before a lost stream's end, for clock
 	// skew and comments in flight.
 	catchUpMargin = 10 * time.Second
@@ -54,7 +54,7 @@ missed.`,
 	cmd.Flags().StringSliceVar(&statuses, "status", []string{"pending", "spam"}, "the statuses to watch, comma-separated: pending, spam")
 	cmd.Flags().StringVar(&article, "article", "", "only comments on this article `id`")
 	cmd.RegisterFlagCompletionFunc("status", fixedCompletions("pending", "spam"))
-	cmd.RunE = action(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+	cmd.RunE = runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
 		req := &pb.WatchQueueRequest{ArticleId: article}
 		for _, s := range statuses {
 			st, err := parseStatus(s)
@@ -107,10 +107,10 @@ func (w *watcher) run(ctx context.Context) error {
 		if status.Code(err) != codes.Unavailable {
 			return fmt.Errorf("watch: %w", err)
 		}
-		if time.Since(started) >= watchHealthy {
+		if time.Since(started) >= watchHealthyAfter {
 			backoff = watchMinBackoff
 		}
-		if lost.IsZero() || time.Since(started) >= watchHealthy {
+		if lost.IsZero() || time.Since(started) >= watchHealthyAfter {
 			lost = w.a.now()
 		}
 		// ±20% jitter, so that many moderators do not come back at once.
@@ -143,7 +143,7 @@ func (w *watcher) stream(ctx context.Context, lost time.Time) error {
 		return err
 	}
 	if lost.IsZero() {
-		w.a.warnf("watching %s comments; Ctrl-C to stop", w.statusNames())
+		w.a.warnf("watching %s comments; Ctrl-C to stop", w.watchedStatuses())
 	} else {
 		if err := w.catchUp(ctx, lost.Add(-catchUpMargin)); err != nil {
 			return err
@@ -159,7 +159,8 @@ func (w *watcher) stream(ctx context.Context, lost time.Time) error {
 	}
 }
 
-func (w *watcher) statusNames() string {
+// watchedStatuses names the statuses watched: "pending and spam".
+func (w *watcher) watchedStatuses() string {
 	var names []string
 	for _, s := range w.req.Statuses {
 		names = append(names, statusName(s))

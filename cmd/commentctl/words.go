@@ -12,11 +12,11 @@ import (
 	pb "github.com/commentd/commentd/proto/commentd/v1"
 )
 
-var listNames = []string{"block", "hold", "allow"}
+var wordListNames = []string{"block", "hold", "allow"}
 
-// parseList reads a word list's name in any case: block, HOLD,
+// parseWordList reads a word list's name in any case: block, HOLD,
 // WORD_LIST_ALLOW.
-func parseList(s string) (pb.WordList, error) {
+func parseWordList(s string) (pb.WordList, error) {
 	name := strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(s)), "WORD_LIST_")
 	if v, ok := pb.WordList_value["WORD_LIST_"+name]; ok && v != 0 {
 		return pb.WordList(v), nil
@@ -24,7 +24,7 @@ func parseList(s string) (pb.WordList, error) {
 	return 0, usageErrorf("the word list must be BLOCK, HOLD or ALLOW (any case), not %q", s)
 }
 
-func listName(l pb.WordList) string { return strings.TrimPrefix(l.String(), "WORD_LIST_") }
+func wordListName(l pb.WordList) string { return strings.TrimPrefix(l.String(), "WORD_LIST_") }
 
 func newWordsCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
@@ -56,12 +56,12 @@ alone, one a line; -o json the lists as an array.`,
 		Example: `  commentctl words list
   commentctl words list hold -o ids > hold.txt`,
 		Args:      cobra.MaximumNArgs(1),
-		ValidArgs: listNames,
-		RunE: action(func(ctx context.Context, _ *cobra.Command, args []string) error {
+		ValidArgs: wordListNames,
+		RunE: runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
 			var only pb.WordList
 			if len(args) == 1 {
 				var err error
-				if only, err = parseList(args[0]); err != nil {
+				if only, err = parseWordList(args[0]); err != nil {
 					return err
 				}
 			}
@@ -87,7 +87,7 @@ alone, one a line; -o json the lists as an array.`,
 			t := table.New(table.Column{Header: "LIST"}, table.Column{Header: "TERM"})
 			for _, l := range lists {
 				for _, term := range l.GetTerms() {
-					t.Row(listName(l.GetList()), term)
+					t.Row(wordListName(l.GetList()), term)
 				}
 			}
 			if t.Len() == 0 {
@@ -130,12 +130,12 @@ terms from standard input, one a line (blank lines and lines starting with
 		Example: fmt.Sprintf(`  commentctl words %[1]s block "online casino" satta
   commentctl words %[1]s hold - < terms.txt`, name),
 		Args:      cobra.MinimumNArgs(2),
-		ValidArgs: listNames,
-		RunE: action(func(ctx context.Context, _ *cobra.Command, args []string) error {
+		ValidArgs: wordListNames,
+		RunE: runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
 			if err := a.onlyOutputs("words "+name, outTable, outJSON); err != nil {
 				return err
 			}
-			list, err := parseList(args[0])
+			list, err := parseWordList(args[0])
 			if err != nil {
 				return err
 			}
@@ -165,7 +165,7 @@ terms from standard input, one a line (blank lines and lines starting with
 			}
 			resp, err := c.Moderation.UpdateWordList(ctx, req)
 			if err != nil {
-				return fmt.Errorf("update word list %s: %w", listName(list), err)
+				return fmt.Errorf("update word list %s: %w", wordListName(list), err)
 			}
 			if a.output == outJSON {
 				return printJSON(a, resp.GetList())
@@ -174,7 +174,7 @@ terms from standard input, one a line (blank lines and lines starting with
 			if len(before) == 1 {
 				was = len(before[0].GetTerms())
 			}
-			a.printf("%s %d terms: %s now has %d (was %d)\n", verb, len(terms), listName(list), len(resp.GetList().GetTerms()), was)
+			a.printf("%s %d terms: %s now has %d (was %d)\n", verb, len(terms), wordListName(list), len(resp.GetList().GetTerms()), was)
 			return nil
 		}),
 	}
