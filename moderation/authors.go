@@ -71,7 +71,7 @@ func (s *Service) ExportAuthor(ctx context.Context, actor, email string, page Pa
 	if err := s.store.AppendAudit(ctx, s.audit(actor, "author.export", target, "", "", now)); err != nil {
 		return nil, nil, fmt.Errorf("audit export: %w", err)
 	}
-	return s.list(ctx, Filter{Statuses: allStatuses, AuthorEmail: key, After: page.After}, limit)
+	return s.list(ctx, Filter{Statuses: allStatuses, AuthorEmailKey: key, After: page.After}, limit)
 }
 
 // EraseAuthor erases one author's data, by email, for a data subject's

@@ -153,13 +153,13 @@ func (s *Service) ListQueue(ctx context.Context, viewer Viewer, q QueueQuery, pa
 		}
 	}
 	cs, next, err := s.list(ctx, Filter{
-		Statuses:    []Status{q.Status},
-		ArticleID:   q.ArticleID,
-		AuthorEmail: key,
-		Since:       q.Since,
-		Until:       q.Until,
-		NewestFirst: !q.OldestFirst,
-		After:       page.After,
+		Statuses:       []Status{q.Status},
+		ArticleID:      q.ArticleID,
+		AuthorEmailKey: key,
+		Since:          q.Since,
+		Until:          q.Until,
+		NewestFirst:    !q.OldestFirst,
+		After:          page.After,
 	}, limit)
 	for i := range cs {
 		cs[i] = viewer.show(cs[i])

@@ -106,9 +106,9 @@ type Filter struct {
 	Statuses []Status
 	// Optional exact matches. Article ids are the sites' own, so a public
 	// listing always gives Site too.
-	Site        string
-	ArticleID   string
-	AuthorEmail string // compared on EmailKey
+	Site           string
+	ArticleID      string
+	AuthorEmailKey string // an EmailKey, matched exactly
 	// Optional creation time range: Since <= create_time < Until.
 	Since, Until time.Time
 	// Order by (create_time, id), ascending unless NewestFirst.

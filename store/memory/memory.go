@@ -307,7 +307,7 @@ func (s *Store) ListComments(ctx context.Context, f moderation.Filter) ([]modera
 		case !slices.Contains(f.Statuses, c.Status),
 			f.Site != "" && c.Site != f.Site,
 			f.ArticleID != "" && c.ArticleID != f.ArticleID,
-			f.AuthorEmail != "" && r.emailKey != f.AuthorEmail,
+			f.AuthorEmailKey != "" && r.emailKey != f.AuthorEmailKey,
 			!f.Since.IsZero() && c.CreateTime.Before(since),
 			!f.Until.IsZero() && !c.CreateTime.Before(until),
 			!afterCursor(c.CreateTime, c.ID, f.After, f.NewestFirst):

@@ -26,7 +26,7 @@ func want(all []moderation.Comment, f moderation.Filter) []string {
 		case !slices.Contains(f.Statuses, c.Status),
 			f.Site != "" && c.Site != f.Site,
 			f.ArticleID != "" && c.ArticleID != f.ArticleID,
-			f.AuthorEmail != "" && moderation.EmailKey(c.Author.Email) != f.AuthorEmail,
+			f.AuthorEmailKey != "" && moderation.EmailKey(c.Author.Email) != f.AuthorEmailKey,
 			!f.Since.IsZero() && c.CreateTime.Before(f.Since),
 			!f.Until.IsZero() && !c.CreateTime.Before(f.Until),
 			f.After != nil && !isAfter(c, *f.After, f.NewestFirst):
@@ -110,9 +110,9 @@ func testListFilters(t *testing.T, o Opener) {
 		{"pending oldest first", moderation.Filter{Statuses: pending}, nil},
 		{"several statuses", moderation.Filter{Statuses: []moderation.Status{moderation.StatusSpam, moderation.StatusDeleted}}, []string{"a3", "a6"}},
 		{"every status", moderation.Filter{Statuses: allStatuses}, nil},
-		{"email key", moderation.Filter{Statuses: allStatuses, AuthorEmail: priya}, []string{"a2", "b2", "a4", "a5"}},
-		{"email key pending", moderation.Filter{Statuses: pending, AuthorEmail: priya, NewestFirst: true}, []string{"a5", "b2", "a2"}},
-		{"email key and article", moderation.Filter{Statuses: allStatuses, AuthorEmail: priya, ArticleID: "b"}, []string{"b2"}},
+		{"email key", moderation.Filter{Statuses: allStatuses, AuthorEmailKey: priya}, []string{"a2", "b2", "a4", "a5"}},
+		{"email key pending", moderation.Filter{Statuses: pending, AuthorEmailKey: priya, NewestFirst: true}, []string{"a5", "b2", "a2"}},
+		{"email key and article", moderation.Filter{Statuses: allStatuses, AuthorEmailKey: priya, ArticleID: "b"}, []string{"b2"}},
 		{"since inclusive", moderation.Filter{Statuses: pending, ArticleID: "t", Since: at(10).Add(time.Microsecond)}, []string{"t2", "t3", "t4"}},
 		{"until exclusive", moderation.Filter{Statuses: pending, ArticleID: "t", Until: at(11)}, []string{"t1", "t2", "t3"}},
 		{"since and until", moderation.Filter{Statuses: pending, ArticleID: "t", Since: at(10).Add(time.Microsecond), Until: at(11).Add(-time.Microsecond)}, []string{"t2"}},
@@ -180,7 +180,7 @@ func testListPagination(t *testing.T, o Opener) {
 		"article newest first": {Statuses: []moderation.Status{moderation.StatusPublished}, ArticleID: "p", NewestFirst: true},
 		"queue newest first":   {Statuses: []moderation.Status{moderation.StatusPending}, NewestFirst: true},
 		"all statuses":         {Statuses: allStatuses},
-		"email newest first":   {Statuses: allStatuses, AuthorEmail: "ravi@example.com", NewestFirst: true},
+		"email newest first":   {Statuses: allStatuses, AuthorEmailKey: "ravi@example.com", NewestFirst: true},
 		"time range":           {Statuses: allStatuses, Since: at(2), Until: at(8), NewestFirst: true},
 	}
 	for name, f := range filters {

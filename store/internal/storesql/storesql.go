@@ -101,8 +101,8 @@ func (d Dialect) CommentsQuery(f moderation.Filter) (string, []any, error) {
 	if f.ArticleID != "" {
 		q.b.WriteString(" AND article_id = " + q.bind(f.ArticleID))
 	}
-	if f.AuthorEmail != "" {
-		q.b.WriteString(" AND author_email_key = " + q.bind(f.AuthorEmail))
+	if f.AuthorEmailKey != "" {
+		q.b.WriteString(" AND author_email_key = " + q.bind(f.AuthorEmailKey))
 	}
 	if !f.Since.IsZero() {
 		q.b.WriteString(" AND create_time >= " + q.bind(d.Time(CeilMicro(f.Since))))
