@@ -571,7 +571,9 @@ func (x *ClientInfo) GetReferrer() string {
 }
 
 // CommentDetail is the moderators' view of a comment: everything commentd
-// stores about it.
+// stores about it. The reader's data (author_email and client) is filled for
+// held comments (PENDING, SPAM) and, on every status, for admins; for other
+// moderators it is empty on PUBLISHED, REJECTED and DELETED comments.
 type CommentDetail struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The comment as readers would see it.

@@ -414,6 +414,8 @@ type ListQueueRequest struct {
 	// The next_page_token of the previous page, with the same filters.
 	PageToken string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Only comments by this author email (compared case-insensitively), when set.
+	// On statuses other than PENDING and SPAM this needs the admin role
+	// (PERMISSION_DENIED otherwise) and is audited as "author.search".
 	AuthorEmail string `protobuf:"bytes,5,opt,name=author_email,json=authorEmail,proto3" json:"author_email,omitempty"`
 	// Only comments created at or after this time, when set.
 	StartTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
