@@ -16,22 +16,20 @@ import (
 // a unique_violation (23505) on it is a duplicate.
 const duplicateIndex = "comments_duplicate"
 
-const (
-	insertCommentSQL = `INSERT INTO comments (id, site, article_id, parent_id, author_name, author_email,
-	author_email_key, author_url, body, ip, user_agent, referrer, status, initial_status, reasons, score,
-	request_id, request_hash, create_time, update_time, moderated_by, moderation_note,
-	author_user_id, author_key, body_fingerprint)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-	$23, $24, $25)
-ON CONFLICT (site, request_id) WHERE request_id <> '' DO NOTHING`
-
-	commentByIDSQL = `SELECT ` + storesql.CommentColumns + ` FROM comments WHERE id = $1`
+// The statements that read or write every comment column, derived from
+// the one declaration of the table.
+var (
+	insertCommentSQL = comments.Insert
+	commentByIDSQL   = `SELECT ` + storesql.CommentColumns + ` FROM comments WHERE id = $1`
 	// request_id <> '' lets the planner use the partial unique index.
 	commentByRequestIDSQL = `SELECT ` + storesql.CommentColumns + ` FROM comments
 WHERE site = $1 AND request_id = $2 AND request_id <> ''`
 	duplicateSQL = `SELECT ` + storesql.CommentColumns + ` FROM comments
 WHERE site = $1 AND article_id = $2 AND author_key = $3 AND body_fingerprint = $4 AND ` + storesql.DuplicatePredicate
+	lockCommentSQL = commentByIDSQL + ` FOR UPDATE`
+)
 
+const (
 	countPublishedSQL = `SELECT article_id, count(*) FROM comments
 WHERE site = $1 AND status = $2 AND article_id = ANY($3)
 GROUP BY article_id`
@@ -39,7 +37,6 @@ GROUP BY article_id`
 	// Served by the index on (author_email_key, status, …) alone.
 	authorHistorySQL = `SELECT status, count(*) FROM comments WHERE author_email_key = $1 GROUP BY status`
 
-	lockCommentSQL  = commentByIDSQL + ` FOR UPDATE`
 	updateStatusSQL = `UPDATE comments SET status = $2, update_time = $3, moderated_by = $4, moderation_note = $5
 WHERE id = $1`
 )
@@ -50,7 +47,7 @@ WHERE id = $1`
 // first to commit; the second then does nothing (the same request id) or
 // fails on the unique index of duplicates, and reads the first's row.
 func (s *Store) CreateComment(ctx context.Context, c moderation.Comment) (moderation.Comment, moderation.Conflict, error) {
-	args, err := commentArgs(c)
+	args, err := comments.Args(&c)
 	if err != nil {
 		return moderation.Comment{}, 0, fmt.Errorf("postgres: create comment %s: %w", c.ID, err)
 	}
@@ -66,7 +63,7 @@ func (s *Store) CreateComment(ctx context.Context, c moderation.Comment) (modera
 	// The same request id first: a retry that is also a duplicate (of
 	// itself) is a retry.
 	if c.RequestID != "" {
-		existing, err := scanComment(s.pool.QueryRow(ctx, commentByRequestIDSQL, c.Site, c.RequestID))
+		existing, err := comments.ScanComment(s.pool.QueryRow(ctx, commentByRequestIDSQL, c.Site, c.RequestID))
 		if err == nil {
 			return existing, moderation.ConflictRequestID, nil
 		}
@@ -74,7 +71,7 @@ func (s *Store) CreateComment(ctx context.Context, c moderation.Comment) (modera
 			return moderation.Comment{}, 0, wrap("create comment: read comment with the same request id", err)
 		}
 	}
-	existing, err := scanComment(s.pool.QueryRow(ctx, duplicateSQL, c.Site, c.ArticleID, c.AuthorKey, c.BodyFingerprint))
+	existing, err := comments.ScanComment(s.pool.QueryRow(ctx, duplicateSQL, c.Site, c.ArticleID, c.AuthorKey, c.BodyFingerprint))
 	if errors.Is(err, pgx.ErrNoRows) {
 		// The comment it conflicted with was deleted since; a retry
 		// stores it.
@@ -88,7 +85,7 @@ func (s *Store) CreateComment(ctx context.Context, c moderation.Comment) (modera
 
 // Comment implements moderation.Store.
 func (s *Store) Comment(ctx context.Context, id string) (moderation.Comment, error) {
-	c, err := scanComment(s.pool.QueryRow(ctx, commentByIDSQL, id))
+	c, err := comments.ScanComment(s.pool.QueryRow(ctx, commentByIDSQL, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return moderation.Comment{}, fmt.Errorf("postgres: comment %q: %w", id, moderation.ErrNotFound)
 	}
@@ -109,7 +106,7 @@ func (s *Store) Prior(ctx context.Context, q moderation.PriorQuery) (moderation.
 		return moderation.Prior{}, wrap("look up earlier comments", err)
 	}
 	defer rows.Close()
-	p, err := storesql.ReadPrior(rows, scanComment)
+	p, err := comments.ReadPrior(rows)
 	if err != nil {
 		return moderation.Prior{}, wrap("look up earlier comments", err)
 	}
@@ -128,11 +125,7 @@ func (s *Store) ListComments(ctx context.Context, f moderation.Filter) ([]modera
 		return nil, wrap("list comments", err)
 	}
 	defer rows.Close()
-	scan := scanComment
-	if f.Public {
-		scan = scanPublicComment
-	}
-	out, err := storesql.Collect(rows, f.Limit, scan)
+	out, err := storesql.Collect(rows, f.Limit, comments.Scanner(f.Public).Scan)
 	if err != nil {
 		return nil, wrap("list comments", err)
 	}
@@ -177,7 +170,7 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 
-	c, err := scanComment(tx.QueryRow(ctx, lockCommentSQL, u.ID))
+	c, err := comments.ScanComment(tx.QueryRow(ctx, lockCommentSQL, u.ID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return moderation.Comment{}, false, fmt.Errorf("postgres: comment %q: %w", u.ID, moderation.ErrNotFound)
 	}

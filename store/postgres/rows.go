@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"fmt"
 	"strconv"
 	"time"
 
@@ -9,60 +8,13 @@ import (
 	"github.com/commentd/commentd/store/internal/storesql"
 )
 
-func scanComment(row storesql.Scanner) (moderation.Comment, error) {
-	var (
-		c               moderation.Comment
-		status, initial int16
-		reasons         string
-	)
-	err := row.Scan(&c.ID, &c.Site, &c.ArticleID, &c.ParentID, &c.Author.Name, &c.Author.Email, &c.Author.URL,
-		&c.Body, &c.Client.IP, &c.Client.UserAgent, &c.Client.Referrer, &status, &initial, &reasons, &c.Score,
-		&c.RequestID, &c.RequestHash, &c.CreateTime, &c.UpdateTime, &c.ModeratedBy, &c.ModerationNote,
-		&c.Author.UserID, &c.AuthorKey, &c.BodyFingerprint)
-	if err != nil {
-		return moderation.Comment{}, err
-	}
-	c.Status, c.InitialStatus = moderation.Status(status), moderation.Status(initial)
-	c.CreateTime, c.UpdateTime = c.CreateTime.UTC(), c.UpdateTime.UTC()
-	if len(c.RequestHash) == 0 {
-		c.RequestHash = nil
-	}
-	if c.Reasons, err = storesql.DecodeReasons(reasons); err != nil {
-		return moderation.Comment{}, fmt.Errorf("comment %s: %w", c.ID, err)
-	}
-	return c, nil
-}
-
-func scanPublicComment(row storesql.Scanner) (moderation.Comment, error) {
-	var (
-		c      moderation.Comment
-		status int16
-	)
-	err := row.Scan(&c.ID, &c.Site, &c.ArticleID, &c.ParentID, &c.Author.Name, &c.Author.URL, &c.Body,
-		&status, &c.CreateTime, &c.UpdateTime)
-	if err != nil {
-		return moderation.Comment{}, err
-	}
-	c.Status = moderation.Status(status)
-	c.CreateTime, c.UpdateTime = c.CreateTime.UTC(), c.UpdateTime.UTC()
-	return c, nil
-}
-
-// commentArgs returns the values of insertComment's placeholders.
-func commentArgs(c moderation.Comment) ([]any, error) {
-	// A text column, not jsonb, which would rewrite the JSON.
-	reasons, err := storesql.EncodeReasons(c.Reasons)
-	if err != nil {
-		return nil, err
-	}
-	return []any{
-		c.ID, c.Site, c.ArticleID, c.ParentID, c.Author.Name, c.Author.Email, moderation.EmailKey(c.Author.Email),
-		c.Author.URL, c.Body, c.Client.IP, c.Client.UserAgent, c.Client.Referrer, int16(c.Status),
-		int16(c.InitialStatus), reasons, c.Score, c.RequestID, nullBytes(c.RequestHash),
-		c.CreateTime, c.UpdateTime, c.ModeratedBy, c.ModerationNote,
-		c.Author.UserID, c.AuthorKey, c.BodyFingerprint,
-	}, nil
-}
+// comments reads and writes the comments table, times as timestamptz.
+// pgx writes a time truncated to the microseconds timestamptz keeps, as
+// storesql.StoredTime expects.
+var comments = storesql.NewComments(dialect, storesql.Times[time.Time]{
+	Encode: func(t time.Time) time.Time { return t },
+	Decode: time.Time.UTC,
+})
 
 // dialect is how PostgreSQL spells the shared listing queries. Times are
 // bound as they are: pgx truncates them to the microseconds timestamptz
@@ -83,13 +35,6 @@ var dialect = storesql.Dialect{
 		}
 		return "status = ANY(" + bind(vs) + ")"
 	},
-}
-
-func nullBytes(b []byte) []byte {
-	if len(b) == 0 {
-		return nil
-	}
-	return b
 }
 
 // nullTime stores the zero time, which means "never", as NULL.

@@ -133,7 +133,7 @@ func (s *Store) commitBatch(batch []*createReq) []createResult {
 			results[i].err = fmt.Errorf("sqlite: create comment: %w", err)
 			continue
 		}
-		args, err := commentArgs(r.c)
+		args, err := comments.Args(&r.c)
 		if err != nil {
 			results[i].err = fmt.Errorf("sqlite: create comment %s: %w", r.c.ID, err)
 			continue
@@ -182,7 +182,7 @@ func (s *Store) commitBatch(batch []*createReq) []createResult {
 // returns NoConflict when there is neither.
 func conflicting(ctx context.Context, byRequestID, duplicate *sql.Stmt, c moderation.Comment) (moderation.Comment, moderation.Conflict, error) {
 	if c.RequestID != "" {
-		existing, err := scanComment(byRequestID.QueryRowContext(ctx, c.Site, c.RequestID))
+		existing, err := comments.ScanComment(byRequestID.QueryRowContext(ctx, c.Site, c.RequestID))
 		if err == nil {
 			return existing, moderation.ConflictRequestID, nil
 		}
@@ -191,7 +191,7 @@ func conflicting(ctx context.Context, byRequestID, duplicate *sql.Stmt, c modera
 		}
 	}
 	if c.AuthorKey != "" && c.BodyFingerprint != "" {
-		existing, err := scanComment(duplicate.QueryRowContext(ctx, c.Site, c.ArticleID, c.AuthorKey, c.BodyFingerprint))
+		existing, err := comments.ScanComment(duplicate.QueryRowContext(ctx, c.Site, c.ArticleID, c.AuthorKey, c.BodyFingerprint))
 		if err == nil {
 			return existing, moderation.ConflictDuplicate, nil
 		}

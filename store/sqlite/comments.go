@@ -24,7 +24,7 @@ func (s *Store) Comment(ctx context.Context, id string) (moderation.Comment, err
 	if err != nil {
 		return moderation.Comment{}, wrap("get comment", err)
 	}
-	c, err := scanComment(row)
+	c, err := comments.ScanComment(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return moderation.Comment{}, fmt.Errorf("sqlite: comment %q: %w", id, moderation.ErrNotFound)
 	}
@@ -45,7 +45,7 @@ func (s *Store) Prior(ctx context.Context, q moderation.PriorQuery) (moderation.
 		return moderation.Prior{}, wrap("look up earlier comments", err)
 	}
 	defer rows.Close()
-	p, err := storesql.ReadPrior(rows, scanComment)
+	p, err := comments.ReadPrior(rows)
 	if err != nil {
 		return moderation.Prior{}, wrap("look up earlier comments", err)
 	}
@@ -64,11 +64,7 @@ func (s *Store) ListComments(ctx context.Context, f moderation.Filter) ([]modera
 		return nil, wrap("list comments", err)
 	}
 	defer rows.Close()
-	scan := scanComment
-	if f.Public {
-		scan = scanPublicComment
-	}
-	out, err := storesql.Collect(rows, f.Limit, scan)
+	out, err := storesql.Collect(rows, f.Limit, comments.Scanner(f.Public).Scan)
 	if err != nil {
 		return nil, wrap("list comments", err)
 	}
@@ -117,7 +113,7 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 	}
 	defer tx.Rollback()
 
-	c, err := scanComment(tx.StmtContext(ctx, s.w.commentByID).QueryRowContext(ctx, u.ID))
+	c, err := comments.ScanComment(tx.StmtContext(ctx, s.w.commentByID).QueryRowContext(ctx, u.ID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return moderation.Comment{}, false, fmt.Errorf("sqlite: comment %q: %w", u.ID, moderation.ErrNotFound)
 	}

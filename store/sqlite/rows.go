@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -13,68 +12,9 @@ import (
 	"github.com/commentd/commentd/store/internal/storesql"
 )
 
-func scanComment(row storesql.Scanner) (moderation.Comment, error) {
-	var (
-		c               moderation.Comment
-		status, initial int64
-		reasons         string
-		created, update int64
-	)
-	err := row.Scan(&c.ID, &c.Site, &c.ArticleID, &c.ParentID, &c.Author.Name, &c.Author.Email, &c.Author.URL,
-		&c.Body, &c.Client.IP, &c.Client.UserAgent, &c.Client.Referrer, &status, &initial, &reasons, &c.Score,
-		&c.RequestID, &c.RequestHash, &created, &update, &c.ModeratedBy, &c.ModerationNote,
-		&c.Author.UserID, &c.AuthorKey, &c.BodyFingerprint)
-	if err != nil {
-		return moderation.Comment{}, err
-	}
-	c.Status, c.InitialStatus = moderation.Status(status), moderation.Status(initial)
-	c.CreateTime, c.UpdateTime = fromMicros(created), fromMicros(update)
-	if len(c.RequestHash) == 0 {
-		c.RequestHash = nil
-	}
-	if c.Reasons, err = storesql.DecodeReasons(reasons); err != nil {
-		return moderation.Comment{}, fmt.Errorf("comment %s: %w", c.ID, err)
-	}
-	return c, nil
-}
-
-func scanPublicComment(row storesql.Scanner) (moderation.Comment, error) {
-	var (
-		c               moderation.Comment
-		status          int64
-		created, update int64
-	)
-	err := row.Scan(&c.ID, &c.Site, &c.ArticleID, &c.ParentID, &c.Author.Name, &c.Author.URL, &c.Body,
-		&status, &created, &update)
-	if err != nil {
-		return moderation.Comment{}, err
-	}
-	c.Status = moderation.Status(status)
-	c.CreateTime, c.UpdateTime = fromMicros(created), fromMicros(update)
-	return c, nil
-}
-
-// commentArgs returns the values of insertComment's placeholders.
-func commentArgs(c moderation.Comment) ([]any, error) {
-	reasons, err := storesql.EncodeReasons(c.Reasons)
-	if err != nil {
-		return nil, err
-	}
-	return []any{
-		c.ID, c.Site, c.ArticleID, c.ParentID, c.Author.Name, c.Author.Email, moderation.EmailKey(c.Author.Email),
-		c.Author.URL, c.Body, c.Client.IP, c.Client.UserAgent, c.Client.Referrer, int64(c.Status),
-		int64(c.InitialStatus), reasons, c.Score, c.RequestID, nullBytes(c.RequestHash),
-		micros(c.CreateTime), micros(c.UpdateTime), c.ModeratedBy, c.ModerationNote,
-		c.Author.UserID, c.AuthorKey, c.BodyFingerprint,
-	}, nil
-}
-
-func nullBytes(b []byte) any {
-	if len(b) == 0 {
-		return nil
-	}
-	return b
-}
+// comments reads and writes the comments table, times as unix
+// microseconds.
+var comments = storesql.NewComments(dialect, storesql.Times[int64]{Encode: micros, Decode: fromMicros})
 
 // Times are stored as unix microseconds, UTC.
 func micros(t time.Time) int64 { return t.UnixMicro() }

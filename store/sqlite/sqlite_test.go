@@ -153,6 +153,14 @@ func BenchmarkCreateComment(b *testing.B) {
 	})
 }
 
+// BenchmarkListComments: a page of an article's comments.
+func BenchmarkListComments(b *testing.B) {
+	storetest.BenchListComments(b, func(b *testing.B) storetest.Store {
+		s, _ := openTemp(b)
+		return s
+	})
+}
+
 // TestMigrateFromV1: a database written before migration 2 opens with its
 // comments intact, the new columns empty and no rules; migration 2 also
 // goes down and up again.

@@ -8,21 +8,19 @@ import (
 	"github.com/commentd/commentd/store/internal/storesql"
 )
 
-// The fixed statements. Reads that a write depends on run on the writer,
-// inside its transaction.
-const (
-	insertCommentSQL = `INSERT INTO comments (id, site, article_id, parent_id, author_name, author_email,
-	author_email_key, author_url, body, ip, user_agent, referrer, status, initial_status, reasons, score,
-	request_id, request_hash, create_time, update_time, moderated_by, moderation_note,
-	author_user_id, author_key, body_fingerprint)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (site, request_id) WHERE request_id <> '' DO NOTHING`
-
+// The statements that read or write every comment column, derived from
+// the one declaration of the table. Reads that a write depends on run on
+// the writer, inside its transaction.
+var (
+	insertCommentSQL      = comments.Insert
 	commentByIDSQL        = `SELECT ` + storesql.CommentColumns + ` FROM comments WHERE id = ?`
 	commentByRequestIDSQL = `SELECT ` + storesql.CommentColumns + ` FROM comments WHERE site = ? AND request_id = ? AND request_id <> ''`
 	duplicateSQL          = `SELECT ` + storesql.CommentColumns + ` FROM comments
 WHERE site = ? AND article_id = ? AND author_key = ? AND body_fingerprint = ? AND ` + storesql.DuplicatePredicate
+)
 
+// The other fixed statements.
+const (
 	updateStatusSQL = `UPDATE comments SET status = ?, update_time = ?, moderated_by = ?, moderation_note = ? WHERE id = ?`
 
 	insertAuditSQL = `INSERT INTO audit_events (id, create_time, actor, action, target, note, detail)

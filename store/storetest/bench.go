@@ -40,3 +40,35 @@ func BenchCreateComment(b *testing.B, open func(b *testing.B) Store) {
 		})
 	}
 }
+
+// BenchListComments measures reading a page of comments, the full and
+// the public projection, so that the cost of a row's scan shows. open
+// returns a store on a fresh database and closes it when b ends.
+func BenchListComments(b *testing.B, open func(b *testing.B) Store) {
+	const pageSize = 50
+	s := open(b)
+	ctx := context.Background()
+	for i := range 2 * pageSize {
+		c := fullComment(fmt.Sprintf("c-%03d", i))
+		c.ArticleID, c.Status = "a", moderation.StatusPublished
+		c.CreateTime = at(i)
+		if _, _, err := s.CreateComment(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, public := range []bool{false, true} {
+		b.Run(fmt.Sprintf("public=%v", public), func(b *testing.B) {
+			f := moderation.Filter{
+				Statuses: []moderation.Status{moderation.StatusPublished}, Site: site, ArticleID: "a",
+				Limit: pageSize, Public: public,
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				cs, err := s.ListComments(ctx, f)
+				if err != nil || len(cs) != pageSize {
+					b.Fatalf("ListComments: %d comments, %v", len(cs), err)
+				}
+			}
+		})
+	}
+}

@@ -64,6 +64,7 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"EraseClientData", testEraseClientData},
 		{"EraseAuthor", testEraseAuthor},
 		{"Secret", testSecret},
+		{"AuditIDTaken", testAuditIDTaken},
 		{"Reopen", testReopen},
 	}
 	for _, tt := range tests {

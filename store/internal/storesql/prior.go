@@ -78,13 +78,14 @@ func (d Dialect) priorText(shape int) string {
 	return b.b.String()
 }
 
-// ReadPrior reads the rows of PriorQuery's statement; scan reads the
-// comment columns of one. The caller still closes rows.
-func ReadPrior(rows Rows, scan func(Scanner) (moderation.Comment, error)) (moderation.Prior, error) {
+// ReadPrior reads the rows of PriorQuery's statement. The caller still
+// closes rows.
+func (t *Comments[T]) ReadPrior(rows Rows) (moderation.Prior, error) {
 	var p moderation.Prior
+	var kind int64
+	sc := t.scanner(false, &kind)
 	for rows.Next() {
-		var kind int64
-		c, err := scan(kindScanner{rows, &kind})
+		c, err := sc.Scan(rows)
 		if err != nil {
 			return moderation.Prior{}, err
 		}
@@ -103,14 +104,4 @@ func ReadPrior(rows Rows, scan func(Scanner) (moderation.Comment, error)) (moder
 		return moderation.Prior{}, err
 	}
 	return p, nil
-}
-
-// kindScanner reads the kind column ahead of a comment's columns.
-type kindScanner struct {
-	Scanner
-	kind *int64
-}
-
-func (k kindScanner) Scan(dest ...any) error {
-	return k.Scanner.Scan(append([]any{k.kind}, dest...)...)
 }

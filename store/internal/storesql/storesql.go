@@ -1,6 +1,8 @@
 // Package storesql holds what store/sqlite and store/postgres share: the
-// listing queries built from a filter, the row loop that reads them, and
-// the encodings both use for comment columns. A Dialect carries the few
+// comments table, declared once, with the statements, row scans and
+// arguments derived from it; the listing queries built from a filter, the
+// row loop that reads them, and the encodings both use for comment
+// columns. A Dialect carries the few
 // things the two databases spell differently; the rest of the SQL and its
 // Go types stay in each store.
 package storesql
@@ -14,19 +16,6 @@ import (
 
 	"github.com/commentd/commentd/moderation"
 )
-
-// CommentColumns is the column list every comment query selects. Each
-// store's scanComment reads them in this order.
-const CommentColumns = `id, site, article_id, parent_id, author_name, author_email, author_url,
-	body, ip, user_agent, referrer, status, initial_status, reasons, score,
-	request_id, request_hash, create_time, update_time, moderated_by, moderation_note,
-	author_user_id, author_key, body_fingerprint`
-
-// PublicCommentColumns is the column list of a public listing: what a
-// reader sees, no reader data, reasons or moderation fields. Each store's
-// scanPublicComment reads them in this order. Fewer columns matter: with
-// SQLite each costs a driver call per row.
-const PublicCommentColumns = `id, site, article_id, parent_id, author_name, author_url, body, status, create_time, update_time`
 
 // DuplicatePredicate is the predicate of the unique index on (site,
 // article_id, author_key, body_fingerprint) that enforces the duplicate
