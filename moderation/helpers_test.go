@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/commentd/commentd/moderation"
-	"github.com/commentd/commentd/store/sqlite"
+	"github.com/commentd/commentd/store/memory"
 )
 
 // newStore returns an empty store of the test's own.
@@ -20,10 +19,7 @@ func newStore(t testing.TB) interface {
 	Close() error
 } {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "commentd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := memory.New().Open()
 	t.Cleanup(func() { st.Close() })
 	return st
 }
