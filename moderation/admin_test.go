@@ -384,3 +384,28 @@ func TestLimiterFailuresLoggedOnce(t *testing.T) {
 		t.Errorf("log:\n%s", out)
 	}
 }
+
+// A name ban matches the name as the rules see it: with leetspeak on,
+// "C4s1n0 King" is banned as written and as "Casino King", and turning
+// leetspeak on or off later changes nothing for a ban already made.
+func TestNameBanWithLeetspeak(t *testing.T) {
+	ctx := context.Background()
+	leet := policy(func(p *moderation.Policy) { returning(p); p.Rules.Leetspeak = true })
+	svc := newService(t, moderation.WithPolicy(policy(returning)))
+	if _, err := svc.CreateBan(ctx, moderation.BanRequest{Actor: "asha", Kind: moderation.BanName, Target: "R0cky B4lb0a"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []moderation.Policy{policy(returning), leet} {
+		if err := svc.SetPolicy(p); err != nil {
+			t.Fatal(err)
+		}
+		s := submission("A fair point.")
+		s.Author.Name = "R0cky B4lb0a"
+		if c := mustSubmit(t, svc, s, moderation.StatusSpam); !slices.Equal(ruleNames(c.Reasons), []string{"ban_name"}) {
+			t.Errorf("leetspeak %v: reasons %q", p.Rules.Leetspeak, ruleNames(c.Reasons))
+		}
+	}
+	s := submission("A fair point.")
+	s.Author.Name = "Rocky Balboa"
+	mustSubmit(t, svc, s, moderation.StatusSpam)
+}
