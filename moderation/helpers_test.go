@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -33,6 +34,8 @@ func newService(t testing.TB, opts ...moderation.Option) *moderation.Service {
 // newServiceOn returns a Service over st with its rules loaded.
 func newServiceOn(t testing.TB, st moderation.Store, opts ...moderation.Option) *moderation.Service {
 	t.Helper()
+	// Quiet by default: tests that read the log pass their own logger.
+	opts = append([]moderation.Option{moderation.WithLogger(slog.New(slog.DiscardHandler))}, opts...)
 	svc, err := moderation.NewService(st, opts...)
 	if err != nil {
 		t.Fatal(err)
