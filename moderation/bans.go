@@ -18,7 +18,9 @@ type banIndex struct {
 	nets  []netip.Prefix
 }
 
-func newBanIndex(bans []Ban) banIndex {
+// newBanIndex indexes bans for names keyed with opts, the options the
+// submission's name key is built with.
+func newBanIndex(bans []Ban, opts textmatch.Options) banIndex {
 	idx := banIndex{exact: map[BanKind]map[string]Ban{}}
 	for _, b := range bans {
 		if b.Kind == BanCIDR {
@@ -34,8 +36,13 @@ func newBanIndex(bans []Ban) banIndex {
 			idx.exact[b.Kind] = map[string]Ban{}
 		}
 		key := b.Value
-		if b.Kind == BanEmail {
+		switch {
+		case b.Kind == BanEmail:
 			key = mailboxKey(key) // a ban holds for every +tag of the inbox
+		case b.Kind == BanName && b.Display != "":
+			// Value is keyed without the policy's options (leetspeak), which
+			// may change after the ban: key the name as submissions are.
+			key = textmatch.Normalize(b.Display, opts).String()
 		}
 		idx.exact[b.Kind][key] = b
 	}

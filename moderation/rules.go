@@ -205,7 +205,7 @@ func compileRules(cfg RuleConfig, words []WordTerm, bans []Ban) (*ruleSet, error
 		}
 		rs.patterns = append(rs.patterns, cp)
 	}
-	rs.bans = newBanIndex(bans)
+	rs.bans = newBanIndex(bans, rs.opts)
 	return rs, nil
 }
 
