@@ -15,6 +15,9 @@ import (
 	"github.com/commentd/commentd/internal/testpg"
 	"github.com/commentd/commentd/moderation"
 	"github.com/commentd/commentd/store/storetest"
+
+	"database/sql"
+	"github.com/pressly/goose/v3"
 )
 
 func TestConformance(t *testing.T) {
@@ -175,27 +178,35 @@ func BenchmarkListComments(b *testing.B) {
 	storetest.BenchListComments(b, func(b *testing.B) storetest.Store { return openTemp(b) })
 }
 
+// migratedTo returns a fresh database migrated up to version, and its
+// migrator, for tests of later migrations over older data.
+func migratedTo(t *testing.T, version int64) (string, *sql.DB, *goose.Provider) {
+	t.Helper()
+	dsn := testpg.NewDatabase(t)
+	pool, err := pgxpool.New(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	db := stdlib.OpenDBFromPool(pool)
+	t.Cleanup(func() { db.Close() })
+	p, err := migrator(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(t.Context(), version); err != nil {
+		t.Fatalf("migrate to %d: %v", version, err)
+	}
+	return dsn, db, p
+}
+
 // TestMigrateFromV1: a database written before migration 2 opens with its
 // comments intact, the new columns empty and no rules; migration 2 also
 // goes down and up again.
 func TestMigrateFromV1(t *testing.T) {
 	ctx := t.Context()
-	dsn := testpg.NewDatabase(t)
-	pool, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
-	p, err := migrator(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 1); err != nil {
-		t.Fatalf("migrate to 1: %v", err)
-	}
-	_, err = db.ExecContext(ctx, `INSERT INTO comments (id, site, article_id, author_name, author_email,
+	dsn, db, p := migratedTo(t, 1)
+	_, err := db.ExecContext(ctx, `INSERT INTO comments (id, site, article_id, author_name, author_email,
 	author_email_key, body, status, initial_status, create_time, update_time)
 VALUES ('old-1', 's', 'a', 'प्रिया', 'p@example.in', 'p@example.in', 'पुराना', 1, 1, now(), now())`)
 	if err != nil {
@@ -237,24 +248,10 @@ VALUES ('old-1', 's', 'a', 'प्रिया', 'p@example.in', 'p@example.in',
 // before the rule was enforced still migrates.
 func TestMigrateKeepsOldestDuplicate(t *testing.T) {
 	ctx := t.Context()
-	dsn := testpg.NewDatabase(t)
-	pool, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
-	p, err := migrator(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 3); err != nil {
-		t.Fatalf("migrate to 3: %v", err)
-	}
+	dsn, db, _ := migratedTo(t, 3)
 	for _, d := range storetest.LegacyDuplicates {
 		tm := time.Unix(d.Seconds, 0)
-		_, err = db.ExecContext(ctx, `INSERT INTO comments (id, site, article_id, author_name, author_email,
+		_, err := db.ExecContext(ctx, `INSERT INTO comments (id, site, article_id, author_name, author_email,
 	author_email_key, body, status, initial_status, create_time, update_time, author_key, body_fingerprint)
 VALUES ($1, 's', 'a', 'Reader', 'r@example.com', 'r@example.com', 'the same', $2, $2, $3, $3, 'k', 'f')`,
 			d.ID, int16(d.Status), tm)

@@ -11,6 +11,8 @@ import (
 
 	"github.com/commentd/commentd/moderation"
 	"github.com/commentd/commentd/store/storetest"
+
+	"github.com/pressly/goose/v3"
 )
 
 func TestConformance(t *testing.T) {
@@ -161,25 +163,33 @@ func BenchmarkListComments(b *testing.B) {
 	})
 }
 
-// TestMigrateFromV1: a database written before migration 2 opens with its
-// comments intact, the new columns empty and no rules; migration 2 also
-// goes down and up again.
-func TestMigrateFromV1(t *testing.T) {
-	ctx := t.Context()
+// migratedTo returns a fresh database file migrated up to version, and
+// its migrator, for tests of later migrations over older data.
+func migratedTo(t *testing.T, version int64) (string, *sql.DB, *goose.Provider) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "commentd.db")
 	db, err := sql.Open("sqlite", writerDSN(path, defaultBusyTimeout))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	p, err := migrator(db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.UpTo(ctx, 1); err != nil {
-		t.Fatalf("migrate to 1: %v", err)
+	if _, err := p.UpTo(t.Context(), version); err != nil {
+		t.Fatalf("migrate to %d: %v", version, err)
 	}
-	_, err = db.ExecContext(ctx, `INSERT INTO comments (id, site, article_id, author_name, author_email,
+	return path, db, p
+}
+
+// TestMigrateFromV1: a database written before migration 2 opens with its
+// comments intact, the new columns empty and no rules; migration 2 also
+// goes down and up again.
+func TestMigrateFromV1(t *testing.T) {
+	ctx := t.Context()
+	path, db, p := migratedTo(t, 1)
+	_, err := db.ExecContext(ctx, `INSERT INTO comments (id, site, article_id, author_name, author_email,
 	author_email_key, body, status, initial_status, create_time, update_time)
 VALUES ('old-1', 's', 'a', 'प्रिया', 'p@example.in', 'p@example.in', 'पुराना', 1, 1, 1000, 1000)`)
 	if err != nil {
@@ -221,21 +231,9 @@ VALUES ('old-1', 's', 'a', 'प्रिया', 'p@example.in', 'p@example.in',
 // before the rule was enforced still migrates.
 func TestMigrateKeepsOldestDuplicate(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "commentd.db")
-	db, err := sql.Open("sqlite", writerDSN(path, defaultBusyTimeout))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	p, err := migrator(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 3); err != nil {
-		t.Fatalf("migrate to 3: %v", err)
-	}
+	path, db, _ := migratedTo(t, 3)
 	for _, d := range storetest.LegacyDuplicates {
-		_, err = db.ExecContext(ctx, `INSERT INTO comments (id, site, article_id, author_name, author_email,
+		_, err := db.ExecContext(ctx, `INSERT INTO comments (id, site, article_id, author_name, author_email,
 	author_email_key, body, status, initial_status, create_time, update_time, author_key, body_fingerprint)
 VALUES (?, 's', 'a', 'Reader', 'r@example.com', 'r@example.com', 'the same', ?, ?, ?, ?, 'k', 'f')`,
 			d.ID, int64(d.Status), int64(d.Status), d.Seconds*1e6, d.Seconds*1e6)
