@@ -1,0 +1,198 @@
+package learn
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// comment returns the features of a body (already a match key: lower
+// case) with its link hosts.
+func comment(body string, hosts ...string) []Feature {
+	return Features(Input{Texts: []Text{{Field: "body", Key: body, Pairs: true}}, Hosts: hosts}, nil)
+}
+
+func train(m *Model, l Label, bodies ...string) {
+	for _, b := range bodies {
+		m.Learn(Tokens(comment(b), nil), None, l)
+	}
+}
+
+// Made-up comments of a Hindi/English news site: spam in three scripts
+// and spellings, ham about the news.
+var (
+	spamWords = []string{"satta", "matka", "king", "result", "सट्टा", "मटका", "किंग", "रिजल्ट", "betting", "id", "whatsapp",
+		"paisa", "double", "पैसा", "डबल", "loan", "instant", "earn", "daily", "join", "telegram", "channel", "jackpot", "100%"}
+	hamWords = []string{"budget", "sarkar", "बजट", "सरकार", "किसान", "kisan", "report", "acchi", "अच्छी", "रिपोर्ट", "thanks",
+		"article", "लेख", "बहुत", "bahut", "sahi", "सही", "baat", "बात", "match", "india", "भारत", "team", "जीत"}
+	common = []string{"hai", "है", "ki", "की", "ke", "के", "aur", "और", "the", "is", "and", "to", "में", "mein", "se", "से", "ye", "यह"}
+)
+
+func body(r *rand.Rand, words []string) string {
+	var b strings.Builder
+	for i := range 12 + r.IntN(20) {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if r.IntN(3) == 0 {
+			b.WriteString(common[r.IntN(len(common))])
+		} else {
+			b.WriteString(words[r.IntN(len(words))])
+		}
+	}
+	return b.String()
+}
+
+func TestLearnsSpamAndHamInEveryScript(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	m := NewModel(DefaultOptions())
+	for range 60 {
+		train(m, Spam, body(r, spamWords))
+		train(m, Ham, body(r, hamWords))
+	}
+	for _, tc := range []struct {
+		body string
+		spam bool
+	}{
+		{"आज का सट्टा किंग रिजल्ट whatsapp पर join करें", true},
+		{"satta matka result daily, paisa double guaranteed", true},
+		{"instant loan telegram channel join karo", true},
+		{"बजट पर बहुत अच्छी रिपोर्ट, धन्यवाद", false},
+		{"sahi baat hai, kisan ke liye budget acchi hai", false},
+		{"great article about the india team match", false},
+	} {
+		v := m.Classify(Tokens(comment(tc.body), nil), 3)
+		if v.Abstained || (tc.spam && v.Prob < 0.9) || (!tc.spam && v.Prob > 0.1) {
+			t.Errorf("%q: %+v, want spam %v", tc.body, v, tc.spam)
+		}
+		if len(v.Clues) == 0 || len(v.Clues) > 3 {
+			t.Errorf("%q: %d clues, want 1 to 3", tc.body, len(v.Clues))
+		}
+	}
+}
+
+func TestAbstainsUntilItKnowsEnough(t *testing.T) {
+	o := DefaultOptions()
+	o.MinSpam, o.MinHam = 5, 5
+	m := NewModel(o)
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range 5 {
+		train(m, Spam, body(r, spamWords))
+		if i < 4 {
+			train(m, Ham, body(r, hamWords))
+		}
+	}
+	if v := m.Classify(Tokens(comment("satta king result"), nil), 3); !v.Abstained || v.Prob != 0.5 || len(v.Clues) != 0 {
+		t.Fatalf("with 4 ham labels: %+v, want an abstention", v)
+	}
+	train(m, Ham, body(r, hamWords))
+	if v := m.Classify(Tokens(comment("satta king result"), nil), 3); v.Abstained || v.Prob < 0.9 {
+		t.Fatalf("with 5 of each: %+v, want a confident spam verdict", v)
+	}
+}
+
+func TestChangingTheLabelMovesTheCounts(t *testing.T) {
+	m := NewModel(DefaultOptions())
+	toks := Tokens(comment("paisa double karo"), nil)
+	m.Learn(toks, None, Spam)
+	m.Learn(toks, Spam, Spam) // the same decision again counts nothing
+	if s, h := m.Totals(); s != 1 || h != 0 {
+		t.Fatalf("after one spam label: %d spam, %d ham", s, h)
+	}
+	m.Learn(toks, Spam, Ham)
+	if s, h := m.Totals(); s != 0 || h != 1 {
+		t.Fatalf("after the moderator changed their mind: %d spam, %d ham", s, h)
+	}
+	for _, tk := range toks {
+		if c := m.tokens[tk]; c != (Counts{Ham: 1}) {
+			t.Fatalf("token counts %+v, want one ham and no spam", c)
+		}
+	}
+	m.Learn(toks, Ham, None)
+	if s, h := m.Totals(); s != 0 || h != 0 || m.Size() != 0 {
+		t.Fatalf("after undoing: %d spam, %d ham, %d tokens; want an empty model", s, h, m.Size())
+	}
+	m.Learn(toks, Ham, None) // a label the model never had: nothing wraps
+	if s, h := m.Totals(); s != 0 || h != 0 || m.Size() != 0 {
+		t.Fatalf("undoing twice: %d spam, %d ham, %d tokens", s, h, m.Size())
+	}
+}
+
+func TestFeatures(t *testing.T) {
+	key := "satta king satta result " + strings.Repeat("x", 50)
+	fs := Features(Input{Texts: []Text{{Field: "body", Key: key, Pairs: true}, {Field: "name", Key: "satta"}},
+		Hosts: []string{"bet.example", "bet.example"}}, nil)
+	seen := map[Token]bool{}
+	var words, pairs, hosts int
+	for _, f := range fs {
+		if seen[f.Token] {
+			t.Fatalf("token of %+v twice", f)
+		}
+		seen[f.Token] = true
+		switch f.Kind {
+		case Word:
+			words++
+		case Pair:
+			pairs++
+			if got := key[f.Start:f.End]; strings.Count(got, " ") != 1 {
+				t.Errorf("pair span %q", got)
+			}
+		case LinkHost:
+			hosts++
+		}
+	}
+	// body: satta king result <long>; name: satta (its own token)
+	if words != 5 || pairs != 3 || hosts != 1 {
+		t.Errorf("%d words, %d pairs, %d hosts; want 5, 3, 1: %+v", words, pairs, hosts, fs)
+	}
+	if fs[0].Kind != Word || key[fs[0].Start:fs[0].End] != "satta" {
+		t.Errorf("first feature %+v, want the first word", fs[0])
+	}
+}
+
+func TestCombiningIsBoundedAndSymmetric(t *testing.T) {
+	clues := func(p float64, n int) []Clue {
+		out := make([]Clue, n)
+		for i := range out {
+			out[i] = Clue{Index: i, Prob: p}
+		}
+		return out
+	}
+	if p := chiCombined(clues(0.99, 150)); p < 0.999 || p > 1 {
+		t.Errorf("150 spammy clues: %v", p)
+	}
+	if p := chiCombined(clues(0.01, 150)); p > 0.001 || p < 0 {
+		t.Errorf("150 hammy clues: %v", p)
+	}
+	if p := chiCombined(append(clues(0.99, 20), clues(0.01, 20)...)); p < 0.45 || p > 0.55 {
+		t.Errorf("evenly split clues: %v, want about one half", p)
+	}
+	if p := chiCombined(nil); p != 0.5 {
+		t.Errorf("no clues: %v", p)
+	}
+}
+
+// BenchmarkClassify: one ~1 KB comment against a model of 50,000 tokens.
+func BenchmarkClassify(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 6))
+	m := NewModel(DefaultOptions())
+	vocab := make([]string, 20000)
+	for i := range vocab {
+		vocab[i] = fmt.Sprintf("w%d", i)
+	}
+	for range 1000 {
+		train(m, Spam, body(r, vocab))
+		train(m, Ham, body(r, vocab))
+	}
+	text := strings.Repeat("बजट पर बहुत अच्छी रिपोर्ट, sahi baat hai kisan ke liye. ", 14)[:1024]
+	var fs []Feature
+	var toks []Token
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		fs = Features(Input{Texts: []Text{{Field: "body", Key: text, Pairs: true}}, Hosts: []string{"example.com"}}, fs)
+		toks = Tokens(fs, toks)
+		m.Classify(toks, 5)
+	}
+}
