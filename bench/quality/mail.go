@@ -101,7 +101,7 @@ func parseFrom(from string) (name, email string) {
 	}
 	email = addrInText.FindString(from)
 	name = decodeWords(strings.Replace(from, email, "", 1))
-	name = strings.Trim(name, " \t<>\"'()")
+	name = strings.Trim(name, " \t<>\"'")
 	return oneLine(name), strings.Trim(email, ".")
 }
 
