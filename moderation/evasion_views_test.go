@@ -20,6 +20,7 @@ func TestEvasionViews(t *testing.T) {
 	body := func(s string) Submission { return comment(s) }
 	name := func(s string) Submission { x := valid(); x.Author.Name = s; return x }
 	url := func(u string) Submission { x := valid(); x.Author.URL = u; return x }
+	urlAndBody := func(u, b string) Submission { x := comment(b); x.Author.URL = u; return x }
 	const (
 		rlo, lro, rle, pdf = "\u202E", "\u202D", "\u202B", "\u202C"
 		rli, fsi, pdi, rlm = "\u2067", "\u2068", "\u2069", "\u200F"
@@ -71,6 +72,14 @@ func TestEvasionViews(t *testing.T) {
 		{"6 encoding", "a reference for the dot of a link", body("Win at bet&#46;example now"), StatusSpam, "link_domain_block", "body", "bet&#46;example"},
 		{"6 encoding", "a percent-escape for the dot of a link", body("Win at https://bet%2Eexample/ now"), StatusSpam, "link_domain_block", "body", ""},
 		{"6 encoding", "a percent-encoded new line hides a link", body("See https://ok.example/%0Ahttps://bet.example/"), StatusSpam, "link_domain_block", "body", ""},
+
+		{"8 author.url", "blocked domain", url("https://bet.example/"), StatusSpam, "link_domain_block", "url", "https://bet.example/"},
+		{"8 author.url", "blocked domain's subdomain", url("https://win.bet.example/join"), StatusSpam, "link_domain_block", "url", ""},
+		{"8 author.url", "blocked domain, upper case", url("HTTPS://BET.EXAMPLE"), StatusSpam, "link_domain_block", "url", ""},
+		{"8 author.url", "blocked domain percent-escaped", url("https://bet%2Eexample/"), StatusSpam, "link_domain_block", "url", ""},
+		{"8 author.url", "blocked domain behind a reference", url("https://bet&#46;example/"), StatusSpam, "link_domain_block", "url", "https://bet&#46;example/"},
+		{"8 author.url", "shortener scores", url("https://bit.ly/abc"), StatusPublished, "url_shortener", "url", "https://bit.ly/abc"},
+		{"8 author.url", "shortener here and in the body", urlAndBody("https://bit.ly/abc", "Read this https://tinyurl.com/x please"), StatusPending, "url_shortener", "url", ""},
 	}
 	counts := map[string]int{}
 	for _, c := range cases {

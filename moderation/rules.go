@@ -441,9 +441,9 @@ func (rs *ruleSet) evaluate(s Submission, k *keys) []Reason {
 		}
 	}
 
-	body := fieldIndex("body")
+	body, url := fieldIndex("body"), fieldIndex("url")
 	found := findLinks(texts[body], fv.views[body])
-	reasons = append(reasons, rs.linkReasons(found, nil)...)
+	reasons = append(reasons, rs.linkReasons(found, findLinks(texts[url], fv.views[url]))...)
 	reasons = append(reasons, rs.heuristics(s, found)...)
 	return reasons
 }
