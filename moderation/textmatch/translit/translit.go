@@ -1,7 +1,7 @@
 // Package translit projects match keys into a loose Latin phonetic form in
 // which a Devanagari word and its common Hinglish spellings meet:
-// "सट्टा", "satta" and "sattaa" all become "sata"; "पैसा" and "paisa"
-// become "pesa".
+// "सट्टा", "satta" and "sattaa" all become "sata"; "पैसा" and "paisaa"
+// become "paisa".
 //
 // The input is a match key (textmatch.Normalize: folded, decomposed), so
 // Latin letters are lower case and Devanagari nuktas are separate marks.
