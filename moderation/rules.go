@@ -135,6 +135,7 @@ type ruleSet struct {
 	opts     textmatch.Options
 	terms    []listedTerm
 	matcher  *textmatch.Matcher
+	cross    *crossScript // terms in the other script
 	patterns []pattern
 	bans     banIndex
 }
@@ -194,6 +195,9 @@ func compileRules(cfg RuleConfig, words []WordTerm, bans []Ban) (*ruleSet, error
 		return nil, fmt.Errorf("word lists: %w", err)
 	}
 	rs.matcher = m
+	if rs.cross, err = newCrossScript(rs.terms, rs.opts); err != nil {
+		return nil, fmt.Errorf("word lists in the other script: %w", err)
+	}
 
 	all := cfg.Patterns
 	if cfg.StarterRules {
@@ -350,6 +354,7 @@ type termHit struct {
 	term int
 	reading
 	start, end int
+	cross      bool // found in the other script
 }
 
 // evaluate runs the content rules (word lists, patterns, links and the
@@ -380,6 +385,7 @@ func (rs *ruleSet) evaluate(s Submission, k *keys) []Reason {
 			})
 		}
 	}
+	hits, allows = rs.crossHits(k, fv, &texts, hits, allows)
 	seen := make(map[int]bool, len(hits))
 	for _, h := range hits {
 		if seen[h.term] || covered(h, allows) {
@@ -395,7 +401,7 @@ func (rs *ruleSet) evaluate(s Submission, k *keys) []Reason {
 		if t.starter {
 			source = "starter list"
 		}
-		r.Detail = fmt.Sprintf("%s term %q (%s) in the %s%s", strings.ToUpper(t.list.String()), t.term, source, ruleFields[h.field], fv.in(h.reading))
+		r.Detail = fmt.Sprintf("%s term %q (%s) in the %s%s%s", strings.ToUpper(t.list.String()), t.term, source, ruleFields[h.field], fv.in(h.reading), crossDetail(h, r.Span.Text))
 		reasons = append(reasons, r)
 	}
 	for _, a := range allows {
