@@ -2,6 +2,8 @@ package moderation
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/commentd/commentd/moderation/textmatch"
 	"github.com/commentd/commentd/moderation/textmatch/translit"
@@ -26,11 +28,16 @@ type crossScript struct {
 	matcher *textmatch.Matcher
 	terms   []int             // the ruleSet term of each matcher term
 	scripts []translit.Script // the scripts each term is written in
-	// words holds every word of the loose terms: a text none of whose loose
-	// words is here needs no match key of its loose form.
-	words map[string]struct{}
-	// project[s]: a text with letters of script s can hold a match.
-	latin, devanagari bool
+	// fromDev and fromLatin hold the anchor of every loose form of the
+	// Devanagari and of the Latin terms: its longest word, which a text
+	// must hold for the term to match. Latin text can only meet the first
+	// set, Devanagari text the second: a text with no anchor its script
+	// can meet needs no loose form at all.
+	fromDev, fromLatin map[string]struct{}
+	// seen remembers, for words of texts, whether their loose form is in
+	// words: the answer for a word never changes, and most words of a
+	// comment were in an earlier one.
+	seen wordCache
 }
 
 // minLooseLetters is the fewest letters a term's loose form needs to be
@@ -67,7 +74,7 @@ func newCrossScript(terms []listedTerm, opts textmatch.Options) (*crossScript, e
 		}
 		cands = append(cands, cand{i, loose, sc})
 	}
-	c := &crossScript{words: map[string]struct{}{}}
+	c := &crossScript{fromDev: map[string]struct{}{}, fromLatin: map[string]struct{}{}}
 	var texts []string
 	for _, cd := range cands {
 		if cd.script == translit.Latin && devLoose[cd.loose] {
@@ -76,14 +83,17 @@ func newCrossScript(terms []listedTerm, opts textmatch.Options) (*crossScript, e
 		texts = append(texts, cd.loose)
 		c.terms = append(c.terms, cd.term)
 		c.scripts = append(c.scripts, cd.script)
+		anchor := ""
 		for _, w := range strings.Fields(cd.loose) {
-			c.words[w] = struct{}{}
+			if len(w) > len(anchor) {
+				anchor = w
+			}
 		}
 		if cd.script&translit.Devanagari != 0 {
-			c.latin = true
+			c.fromDev[anchor] = struct{}{}
 		}
 		if cd.script&translit.Latin != 0 {
-			c.devanagari = true
+			c.fromLatin[anchor] = struct{}{}
 		}
 	}
 	if len(texts) == 0 {
@@ -121,14 +131,10 @@ func (c *crossScript) match(rs *ruleSet, key textmatch.Key, rd reading, hits, al
 		return hits, allows
 	}
 	text := key.String()
-	latin, dev := scriptsOf(text)
-	if !(latin && c.latin || dev && c.devanagari) {
+	if !c.mayMatch(text) {
 		return hits, allows
 	}
 	loose, offs := translit.Loose(make([]byte, 0, len(text)), make([]int32, 0, len(text)), text)
-	if !c.mayMatch(loose) {
-		return hits, allows
-	}
 	lk := textmatch.Normalize(string(loose), rs.opts)
 	c.matcher.Match(lk, func(term, start, end int) bool {
 		vs, ve := lk.Source(start, end)
@@ -152,20 +158,102 @@ func (c *crossScript) match(rs *ruleSet, key textmatch.Key, rd reading, hits, al
 	return hits, allows
 }
 
-// mayMatch reports whether some word of the loose text is a word of a
-// loose term.
-func (c *crossScript) mayMatch(loose []byte) bool {
+// mayMatch reports whether the loose form of some word of key is the
+// anchor of a loose term: only then is the whole text projected and
+// matched.
+// Words are what lies between spaces (a key has single spaces), each
+// projected alone, its answer remembered.
+func (c *crossScript) mayMatch(key string) bool {
+	var buf [64]byte
+	var offs [64]int32
+	for len(key) > 0 {
+		word := key
+		if i := strings.IndexByte(key, ' '); i >= 0 {
+			word, key = key[:i], key[i+1:]
+		} else {
+			key = ""
+		}
+		if word == "" {
+			continue
+		}
+		hit, known := c.seen.get(word)
+		if !known {
+			latin, dev := scriptsOf(word)
+			loose, _ := translit.Loose(buf[:0], offs[:0], word)
+			hit = latin && hasLooseWord(c.fromDev, loose) || dev && hasLooseWord(c.fromLatin, loose)
+			c.seen.put(word, hit)
+		}
+		if hit {
+			return true
+		}
+	}
+	return false
+}
+
+// hasLooseWord reports whether some space-separated word of loose is in
+// words.
+func hasLooseWord(words map[string]struct{}, loose []byte) bool {
 	for i := 0; i < len(loose); {
 		j := i
 		for j < len(loose) && loose[j] != ' ' {
 			j++
 		}
-		if _, ok := c.words[string(loose[i:j])]; ok {
+		if _, ok := words[string(loose[i:j])]; ok {
 			return true
 		}
 		i = j + 1
 	}
 	return false
+}
+
+// wordCache is a bounded concurrent map from a word to one bit. Reads
+// are a plain map lookup in an immutable snapshot, with no lock: nearly
+// every lookup is a hit. New words join a copy of the snapshot: at once
+// while it is small, in batches once it is large. When it holds wordCacheMax words it starts again
+// empty: it only saves work.
+type wordCache struct {
+	snap    atomic.Pointer[map[string]bool]
+	mu      sync.Mutex
+	pending map[string]bool
+}
+
+const (
+	wordCacheMax   = 1 << 16
+	wordCacheBatch = 256
+)
+
+func (w *wordCache) get(word string) (hit, known bool) {
+	if m := w.snap.Load(); m != nil {
+		hit, known = (*m)[word]
+	}
+	return hit, known
+}
+
+func (w *wordCache) put(word string, hit bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.pending == nil {
+		w.pending = make(map[string]bool, wordCacheBatch)
+	}
+	w.pending[strings.Clone(word)] = hit
+	old := w.snap.Load()
+	// A small snapshot is cheap to copy: publish at once. A large one
+	// waits for a batch.
+	if old != nil && len(*old) >= 8*wordCacheBatch && len(w.pending) < wordCacheBatch {
+		return
+	}
+	next := make(map[string]bool, wordCacheBatch)
+	if old != nil && len(*old)+len(w.pending) <= wordCacheMax {
+		next = make(map[string]bool, len(*old)+len(w.pending))
+		for k, v := range *old {
+			next[k] = v
+		}
+	}
+	for k, v := range w.pending {
+		next[k] = v
+	}
+	w.snap.Store(&next)
+	clear(w.pending)
 }
 
 // crossHits adds the matches in the other script of the name and body,
