@@ -5,7 +5,7 @@
 GO       ?= go
 BUF      := $(GO) tool -modfile=tools/go.mod buf
 
-.PHONY: run build test unit race fuzz lint generate check-generated fmt-check vet bench
+.PHONY: run build test unit race fuzz lint generate check-generated fmt-check vet bench quality
 
 ## run: start commentd on its embedded default (SQLite file commentd.db, 127.0.0.1:50051)
 run:
@@ -42,6 +42,10 @@ fuzz:
 ## bench: load-test commentd with ghz beside the echo baselines (see README); BENCHFLAGS=-duration=30s
 bench:
 	scripts/with-services.sh $(GO) run ./bench $(BENCHFLAGS)
+
+## quality: the SpamAssassin corpus through commentd, before and after a moderator's decisions (see README); QUALITYFLAGS=-seed=2
+quality:
+	scripts/with-services.sh $(GO) run ./bench/quality $(QUALITYFLAGS)
 
 ## lint: buf lint (STANDARD)
 lint:

@@ -36,9 +36,11 @@ func (rs *ruleSet) heuristics(s Submission, found []links.Link) []Reason {
 		if len(found) > 0 {
 			words := 0
 			last := 0
-			for _, l := range found {
-				words += countLetters(body[last:l.Start])
-				last = l.End
+			for _, l := range found { // a view may find links that overlap
+				if l.Start > last {
+					words += countLetters(body[last:l.Start])
+				}
+				last = max(last, l.End)
 			}
 			words += countLetters(body[last:])
 			if words < 10 {

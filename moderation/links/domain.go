@@ -65,8 +65,23 @@ func IsShortener(host string) bool {
 // so that "Bücher.example." and "xn--bcher-kva.example" compare equal.
 func canonicalHost(host string) string {
 	host = strings.TrimSuffix(host, ".")
+	if plainASCIIHost(host) {
+		return host // what ToASCII would return, without its cost
+	}
 	if a, err := idna.Lookup.ToASCII(host); err == nil {
 		return a
 	}
 	return strings.ToLower(host)
+}
+
+// plainASCIIHost reports a host of lower-case ASCII letters, digits,
+// hyphens and dots: nearly every host, and already canonical.
+func plainASCIIHost(h string) bool {
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return h != ""
 }

@@ -380,3 +380,36 @@ func hasAlnum(s string) bool {
 	}
 	return false
 }
+
+// FromURL returns the link a URL field holds, such as a commenter's
+// homepage: the whole field, with its host read as Find reads a host after
+// "://". ok is false when s is not an http or https URL with a host.
+func FromURL(s string) (l Link, ok bool) {
+	i := strings.Index(s, "://")
+	if i < 0 || !strings.EqualFold(s[:i], "http") && !strings.EqualFold(s[:i], "https") {
+		return Link{}, false
+	}
+	host, _ := splitHost(s[i+3:])
+	if plainHost(host) {
+		host = strings.TrimSuffix(host, ".") // what displayHost makes of it, without its allocations
+	} else {
+		host = displayHost(host)
+	}
+	if !hasAlnum(host) {
+		return Link{}, false
+	}
+	return Link{Start: 0, End: len(s), Text: s, URL: s, Host: host}, true
+}
+
+// plainHost reports a host that is lower-case ASCII letters, digits, '-'
+// and '.', with no punycode label: displayHost would return it unchanged
+// but for a trailing dot.
+func plainHost(h string) bool {
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return !strings.Contains(h, "xn--")
+}

@@ -82,15 +82,19 @@ func (b *builder) point(k int, i int32) {
 }
 
 // asciiKey and asciiClass are the table entries of ASCII, unpacked: ASCII
-// maps to at most one byte (upper case to lower case, white space to ' ').
-// asciiWord marks the word characters (letters and digits).
+// maps to at most one byte (upper case to lower case, white space to ' ')
+// or to none (the controls, which asciiKey holds as 0). asciiWord marks the
+// word characters (letters and digits).
 var asciiKey, asciiClass, asciiWord = func() (k [utf8.RuneSelf]byte, c [utf8.RuneSelf]uint8, w [utf8.RuneSelf]bool) {
 	for r := range rune(utf8.RuneSelf) {
 		e := lookup(r)
 		k[r], c[r] = byte(r), entryClass(e)
 		if e&mappedFlag != 0 {
-			x := expansion(e)
-			k[r], c[r] = x[0], entryClass(lookup(rune(x[0])))
+			if x := expansion(e); x == "" {
+				k[r], c[r] = 0, classOther
+			} else {
+				k[r], c[r] = x[0], entryClass(lookup(rune(x[0])))
+			}
 		}
 		w[r] = isWordClass(c[r])
 	}
@@ -123,8 +127,8 @@ var expansionInfo = func() []uint8 {
 
 const expSimple = 0x80
 
-// mapText is the first pass: per code point mapping, joiners, white space
-// and canonical ordering. The common cases — ASCII, and code points that
+// mapText is the first pass: per code point mapping, white space and
+// canonical ordering. The common cases — ASCII, and code points that
 // stand for themselves and are starters or marks in order — are handled
 // inline; the rest goes through emitMapped.
 func (b *builder) mapText(s string) {
@@ -146,12 +150,17 @@ func (b *builder) mapText(s string) {
 				i++
 				continue
 			}
+			k := asciiKey[c]
+			if k == 0 {
+				i++ // a control: dropped, joining what is around it
+				continue
+			}
 			// A separator: a token may have just ended. (With Leet, '@'
 			// and '$' belong to tokens.)
 			if !b.space && !b.tok[c] {
 				b.tokenEnd(buf)
 			}
-			if k := asciiKey[c]; k == ' ' {
+			if k == ' ' {
 				if !b.space {
 					b.space, b.spaceOff, b.spacePoint = true, int32(i), false
 				}
@@ -204,7 +213,7 @@ func (b *builder) mapText(s string) {
 				continue
 			}
 		}
-		if e < 1<<3 && e != classJoiner && n > 1 {
+		if e < 1<<3 && n > 1 {
 			// Stands for itself, a starter, not white space: copy it.
 			switch e {
 			case classLetter, classDigit:
@@ -386,12 +395,6 @@ func (b *builder) emit(r rune, e uint16, off int32) {
 	case classLetter, classDigit:
 		if r >= utf8.RuneSelf {
 			b.nt++
-		}
-	case classJoiner:
-		// RFC 5892 A.1/A.2: keep a joiner only right after a virama, judged
-		// on the key itself so that normalising the key again agrees.
-		if !inWindow || b.nsCCC[b.nsN-1] != 9 {
-			return
 		}
 	}
 	if b.space {

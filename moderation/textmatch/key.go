@@ -119,14 +119,15 @@ const maxSource = math.MaxInt32
 // Normalize builds the match key of s. The source is never altered; the key
 // is, in order:
 //
-//   - compatibility-decomposed (NFKD, the decomposition half of NFKC; the
-//     skeleton below works on decomposed text anyway), case folded
-//     (full folding: "ß" → "ss") and mapped to UTS #39 confusable
-//     prototypes, with default-ignorable code points and bidi controls
-//     removed — all by one precomputed table lookup per code point (see
-//     internal/derive for how the table is derived and which skeleton
-//     mappings are refused);
-//   - ZWJ and ZWNJ are kept only directly after a virama (RFC 5892 A.1, A.2);
+//   - decorative letters made plain, compatibility-decomposed (NFKD, the
+//     decomposition half of NFKC; the skeleton below works on decomposed
+//     text anyway), case folded (full folding: "ß" → "ss") and mapped to
+//     UTS #39 confusable prototypes, with invisible characters (default
+//     ignorables, bidi controls, joiners, controls, …), the diacritics of
+//     Latin, Greek and Cyrillic and the Devanagari nukta removed — all by
+//     one precomputed table lookup per code point (see the package
+//     documentation, and internal/derive for how the table is derived and
+//     which skeleton mappings are refused);
 //   - white space runs become one U+0020, with none at the ends;
 //   - combining marks are put in canonical order;
 //   - runs of three or more single letters separated by the same kind of

@@ -61,7 +61,7 @@ func TestMatch(t *testing.T) {
 			[]found{{0, "SATTA-matka"}, {1, "paisa double"}}, false},
 		{"hinglish dotted", []string{"satta matka"}, "s.a.t.t.a m.a.t.k.a", []found{{0, "s.a.t.t.a m.a.t.k.a"}}, false},
 		{"zwj kept", []string{"क्\u200Dष"}, "यह क्\u200Dष है", []found{{0, "क्\u200Dष"}}, false},
-		{"zwj term, plain text", []string{"क्\u200Dष"}, "यह क्ष है", nil, false},
+		{"zwj term, plain text", []string{"क्\u200Dष"}, "यह क्ष है", []found{{0, "क्ष"}}, false}, // joiners are folded
 		{"devanagari word", []string{"सट्टा"}, "आज सट्टा खेलो", []found{{0, "सट्टा"}}, false},
 		{"devanagari no matra break", []string{"सट्टा"}, "सट्टेबाज़ी और सट्टाबाज़ार", nil, false},
 		{"devanagari no prefix", []string{"मत"}, "मतदान करें, मत भूलें", []found{{0, "मत"}}, false},
@@ -75,7 +75,8 @@ func TestMatch(t *testing.T) {
 		{"leet keeps numbers", []string{"2024"}, "in 2024 and 2o24", []found{{0, "2024"}}, true},
 		{"no leet without option", []string{"viagra"}, "v1agra", nil, false},
 		{"digits are words", []string{"365"}, "bet365 and 365", []found{{0, "365"}}, false},
-		{"accent is a word character", []string{"casino"}, "casinó", nil, false},
+		{"accents are folded", []string{"casino"}, "casinó", []found{{0, "casinó"}}, false},
+		{"a kept mark is a word character", []string{"casino"}, "casino\u0651", nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

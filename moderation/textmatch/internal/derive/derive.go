@@ -9,13 +9,16 @@ package derive
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/mtibben/confusables"
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
+	"golang.org/x/text/unicode/runenames"
 )
 
 // Class is the role of a code point in a match key.
@@ -28,11 +31,11 @@ const (
 	Letter              // \p{L}
 	Mark                // \p{M}
 	Digit               // \p{N}
-	Joiner              // ZWJ and ZWNJ: kept only directly after a virama
+	Joiner              // ZWJ and ZWNJ (never left in a key: see IsInvisible)
 )
 
 // Word reports whether c is a word character: \p{L}, \p{M}, \p{N} and the
-// joiners (which survive only inside Indic words).
+// joiners.
 func (c Class) Word() bool { return c >= Letter }
 
 const (
@@ -221,18 +224,133 @@ func sameDigit(r rune, v int) bool {
 	return ok && w == v
 }
 
+// IsInvisible reports whether r renders as nothing between two letters, or
+// as no more than a blank a reader's eye skips, and so is dropped from keys
+// to join the letters around it: ZWJ and ZWNJ (in Indic text they only pick
+// a glyph form, "क्‍ष" or "क्ष", never a different word); the controls other
+// than tab and line feed (CR, VT, FF, ESC, BEL, DEL, NEL, the C1 range);
+// the line and paragraph separators U+2028 and U+2029; the braille blank
+// U+2800; the object replacement character U+FFFC; and the kashida
+// (tatweel U+0640, N'Ko lajanyalan U+07FA), which only stretches a
+// connection. Tab and line feed stay white space: they are how readers
+// separate words and lines.
+func IsInvisible(r rune) bool {
+	switch r {
+	case zwj, zwnj, '\u2028', '\u2029', '\u2800', '\uFFFC', '\u0640', '\u07FA':
+		return true
+	case '\t', '\n':
+		return false
+	}
+	return unicode.Is(unicode.Cc, r)
+}
+
+// IsFoldedMark reports whether r is a combining mark that keys drop so that
+// accented spellings match the plain word ("casíno", "ćáśíńó", "CASİNO"):
+// the diacritics shared by Latin, Greek and Cyrillic (the Combining
+// Diacritical Marks blocks and the Cyrillic combining marks) and the
+// Devanagari nukta, which Hindi writers add and leave out freely ("ज़"/"ज")
+// and which an attacker can put on any consonant. The marks Indic and other
+// scripts are built from — vowel signs, viramas, anusvara, visarga,
+// candrabindu, Arabic and Hebrew points, kana voicing — are their own
+// script's and are kept: "मत" does not match inside "मतदान".
+func IsFoldedMark(r rune) bool {
+	switch {
+	case r >= 0x0300 && r <= 0x036F, // Combining Diacritical Marks
+		r >= 0x0483 && r <= 0x0489, // Cyrillic combining marks
+		r >= 0x1AB0 && r <= 0x1AFF, // ... Extended
+		r >= 0x1DC0 && r <= 0x1DFF, // ... Supplement
+		r >= 0x20D0 && r <= 0x20FF, // ... for Symbols
+		r >= 0xFE20 && r <= 0xFE2F, // Combining Half Marks
+		r == 0x093C:                // Devanagari nukta
+		return unicode.IsMark(r)
+	}
+	return false
+}
+
+// decorativeRE matches the names of the decorative forms of letters and
+// digits that have no compatibility decomposition to their plain form.
+var decorativeRE = regexp.MustCompile(`^(?:` +
+	`(LATIN|GREEK|CYRILLIC) (?:MODIFIER )?(?:LETTER )?SMALL CAPITAL (?:LETTER )?(.+)` + // ᴄ ꜱ ɪ ɴ ᴦ
+	`|(?:CROSSED )?NEGATIVE (?:CIRCLED|SQUARED) LATIN CAPITAL LETTER ([A-Z])` + // 🅒 🅲
+	`|PARENTHESIZED LATIN (?:SMALL|CAPITAL) LETTER ([A-Z])` + // ⒞ 🄒
+	`|REGIONAL INDICATOR SYMBOL LETTER ([A-Z])` + // 🇨
+	`|LATIN (?:SMALL|CAPITAL) LETTER ([A-Z]) WITH .+` + // ø ł đ ƈ ɗ: the mark is fused
+	`|(?:DINGBAT )?(?:NEGATIVE )?(?:DOUBLE )?CIRCLED (?:SANS-SERIF )?DIGIT (ZERO|ONE|TWO|THREE|FOUR|FIVE|SIX|SEVEN|EIGHT|NINE)` + // ❶ ➊ ⓵
+	`)$`)
+
+var digitNames = map[string]string{"ZERO": "0", "ONE": "1", "TWO": "2", "THREE": "3", "FOUR": "4",
+	"FIVE": "5", "SIX": "6", "SEVEN": "7", "EIGHT": "8", "NINE": "9"}
+
+// smallLetters maps the names of the Latin, Greek and Cyrillic small letters
+// to the letters, for the small capitals.
+var smallLetters = sync.OnceValue(func() map[string]rune {
+	m := make(map[string]rune)
+	for r := rune(0); r < 0x20000; r++ {
+		n := runenames.Name(r)
+		for _, sc := range []string{"LATIN", "GREEK", "CYRILLIC"} {
+			if rest, ok := strings.CutPrefix(n, sc+" SMALL LETTER "); ok && unicode.IsLower(r) {
+				if _, dup := m[sc+" "+rest]; !dup {
+					m[sc+" "+rest] = r
+				}
+			}
+		}
+	}
+	return m
+})
+
+// Decorative returns the plain form of a decorative letter or digit that
+// Unicode does not decompose: small capitals ("ᴄᴀꜱɪɴᴏ"), negative circled
+// and squared letters ("🅒🅐🅢🅘🅝🅞", "🅲🅰🆂🅸🅽🅾"), parenthesized letters
+// ("⒞⒜⒮⒤⒩⒪", whose decomposition "(c)" would split them), Latin letters
+// with a fused mark (ø, ł, đ) and dingbat digits (❶); "" if r is none of
+// them. A regional indicator becomes its letter between spaces: "🇨🇦🇸🇮🇳🇴"
+// is spaced letters, which keys join, while a flag after a word ("jai
+// hind🇮🇳") stays apart from it. Combining letters are marks and stay so.
+func Decorative(r rune) string {
+	if r < 0x80 || unicode.IsMark(r) {
+		return ""
+	}
+	m := decorativeRE.FindStringSubmatch(runenames.Name(r))
+	if m == nil {
+		return ""
+	}
+	switch {
+	case m[1] != "":
+		if x, ok := smallLetters()[m[1]+" "+m[2]]; ok {
+			return string(x)
+		}
+		return ""
+	case m[3] != "":
+		return strings.ToLower(m[3])
+	case m[4] != "":
+		return strings.ToLower(m[4])
+	case m[5] != "":
+		return " " + strings.ToLower(m[5]) + " "
+	case m[6] != "":
+		return strings.ToLower(m[6])
+	}
+	return digitNames[m[7]]
+}
+
 // step is one round of the key pipeline on a string.
 func step(s string) string {
+	var d strings.Builder
+	for _, r := range s {
+		if x := Decorative(r); x != "" {
+			d.WriteString(x)
+		} else {
+			d.WriteRune(r)
+		}
+	}
 	var f strings.Builder
-	for _, r := range norm.NFKD.String(s) {
+	for _, r := range norm.NFKD.String(d.String()) {
 		f.WriteString(foldRune(r))
 	}
 	s = norm.NFKD.String(f.String())
 	var b strings.Builder
 	for _, d := range s {
 		switch {
-		case d == zwj || d == zwnj:
-			b.WriteRune(d)
+		case IsInvisible(d), IsFoldedMark(d):
 		case unicode.Is(unicode.White_Space, d):
 			b.WriteByte(' ')
 		case IsIgnorable(d):
@@ -247,9 +365,6 @@ func step(s string) string {
 // isolation: step repeated until nothing changes, so that every code point
 // in the result maps to itself. The result is in canonical order.
 func Key(r rune) (string, error) {
-	if r == zwj || r == zwnj {
-		return string(r), nil
-	}
 	if !utf8.ValidRune(r) {
 		r = utf8.RuneError
 	}

@@ -8,19 +8,41 @@ func TestKey(t *testing.T) {
 		want string
 	}{
 		{'A', "a"},
-		{'m', "m"},           // ASCII is never mapped ("rn" is its prototype)
-		{'ⅿ', "m"},           // anchored back to ASCII
-		{'с', "c"},           // Cyrillic
-		{'ｃ', "c"},           // full width
-		{'ß', "ss"},          // full case folding
-		{'\u200B', ""},       // ignorable
-		{'\u200D', "\u200D"}, // kept here; textmatch decides by context
+		{'m', "m"},     // ASCII is never mapped ("rn" is its prototype)
+		{'ⅿ', "m"},     // anchored back to ASCII
+		{'с', "c"},     // Cyrillic
+		{'ｃ', "c"},     // full width
+		{'ß', "ss"},    // full case folding
+		{'\u200B', ""}, // ignorable
+		{'\u200D', ""}, // joiners only choose a glyph form
+		{'\u200C', ""},
+		{'\r', ""},      // controls render as nothing
+		{'\n', " "},     // line feed is white space
+		{'\u2800', ""},  // braille blank
+		{'\u0640', ""},  // tatweel
+		{'\u0301', ""},  // Latin diacritics are folded
+		{'\u0130', "i"}, // İ: i and a dropped dot above
+		{'ć', "c"},
+		{'ø', "o"}, // a fused mark
+		{'ᴄ', "c"}, // small capitals
+		{'ɴ', "n"},
+		{'ᶦ', "i"},           // modifier small capital, through ɪ
+		{0x1F152, "c"},       // negative circled
+		{0x1F172, "c"},       // negative squared
+		{0x249E, "c"},        // parenthesized, not "(c)"
+		{0x1F1E8, " c "},     // regional indicator: spaced
+		{0x2776, "1"},        // dingbat negative circled digit
+		{0x1DDB, ""},         // a combining small capital is a mark, folded
 		{'\u00A0', " "},      // white space
 		{'\u0903', "\u0903"}, // visarga: a mark, not ':'
 		{'\u0964', "\u0964"}, // danda stays punctuation
 		{'\u0967', "\u0967"}, // Devanagari one: not Arabic-Indic nine
 		{'\u0966', "\u0966"}, // Devanagari zero: a digit, not 'o'
-		{'\u093C', "\u093C"}, // nukta keeps its combining class
+		{'\u093C', ""},       // nukta is folded
+		{'\u0901', "\u0901"}, // candrabindu keeps its form
+		{'\u0902', "\u0902"}, // anusvara
+		{'\u094D', "\u094D"}, // virama
+		{'\u093F', "\u093F"}, // vowel sign i
 		{'\u0BCD', "\u0BCD"}, // viramas are never mapped
 		{'\u2014', "\u2014"}, // em dash is not a Katakana letter
 		{'\u2022', "\u00B7"}, // bullet → middle dot, both punctuation
