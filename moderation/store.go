@@ -3,6 +3,8 @@ package moderation
 import (
 	"context"
 	"time"
+
+	"github.com/commentd/commentd/moderation/learn"
 )
 
 // Store persists comments and the audit trail. store/sqlite and
@@ -64,7 +66,8 @@ type Store interface {
 	// bumps RulesVersion; ErrNotFound when there is no such ban.
 	DeleteBan(ctx context.Context, id string, audit AuditEvent) (Ban, error)
 	// EraseAuthor turns every comment whose author email key is emailKey
-	// into a DELETED tombstone — text, name, email, URL, user id, client
+	// (and forgets their learned-rule labels and tokens, leaving the
+	// counts as they are) into a DELETED tombstone — text, name, email, URL, user id, client
 	// data, and everything derived from them (keys, request hash, reasons,
 	// score, initial status, now DELETED too) blanked, update time at,
 	// moderated by the audit's actor — and appends audit, in one
@@ -84,6 +87,18 @@ type Store interface {
 	// ListBans returns bans in force at now, newest first by (create_time,
 	// id), after the cursor if one is given.
 	ListBans(ctx context.Context, now time.Time, after *Cursor, limit int) ([]Ban, error)
+
+	// LearnedModel reads, in one snapshot, every site's label totals
+	// (totals) and token counts (tokens), and returns the Seq of the last
+	// LearnEvent they include (0 when none).
+	LearnedModel(ctx context.Context, totals func(site string, spam, ham int), tokens func(site string, t learn.Token, c learn.Counts)) (int64, error)
+	// LearnEvents returns up to limit events with Seq above after, in Seq
+	// order. Seq follows commit order: a reader that has seen event n has
+	// seen every event before it.
+	LearnEvents(ctx context.Context, after int64, limit int) ([]LearnEvent, error)
+	// PruneLearnEvents deletes the events recorded before before; the
+	// counts they changed stay. It returns how many it deleted.
+	PruneLearnEvents(ctx context.Context, before time.Time) (int64, error)
 }
 
 // Conflict is why CreateComment stored nothing.
@@ -140,6 +155,29 @@ type StatusUpdate struct {
 	Note  string
 	Time  time.Time
 	Audit AuditEvent
+	// Train, when set, is called inside the transaction with the comment
+	// as it now is (moved, or unchanged) and returns the comment's label
+	// for the learned rule and its distinct tokens. It is called whether
+	// or not the status changed: approving a published comment confirms
+	// it as ham. The store keeps one label per comment, with the tokens
+	// it was counted with: when the label differs from the stored one, it
+	// takes those tokens off the old label's counts and adds the new
+	// tokens to the new label's (None: counted nowhere), and appends a
+	// LearnEvent, all in the same transaction. When Next fails, Train is
+	// not called. Train must not call the store: it runs inside its
+	// transaction (on SQLite's one writer connection).
+	Train func(c Comment) (learn.Label, []learn.Token)
+}
+
+// LearnEvent is one change of one comment's label, as replicas replay it:
+// Tokens leave From's counts and To's counts gain NewTokens.
+type LearnEvent struct {
+	Seq       int64 // increasing in commit order
+	Site      string
+	From, To  learn.Label
+	Tokens    []learn.Token // counted under From until now
+	NewTokens []learn.Token // counted under To from now
+	Time      time.Time
 }
 
 // AuditEvent records one moderator action or rule change.

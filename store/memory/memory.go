@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/commentd/commentd/moderation"
+	"github.com/commentd/commentd/moderation/learn"
 	"github.com/commentd/commentd/store/internal/storesql"
 )
 
@@ -33,6 +34,20 @@ type DB struct {
 	bans     map[string]moderation.Ban
 	secrets  map[string][]byte
 	version  int64
+
+	// The learned rule: each comment's label with the tokens it was
+	// counted with, the counts per site, and the events in Seq order.
+	labels  map[string]label
+	tokens  map[string]map[learn.Token]learn.Counts
+	totals  map[string]learn.Counts // per site: how many comments of each label
+	events  []moderation.LearnEvent
+	lastSeq int64
+}
+
+type label struct {
+	site   string
+	label  learn.Label
+	tokens []learn.Token
 }
 
 // record is one stored comment: the comment with its reasons as stored
@@ -56,6 +71,9 @@ func New() *DB {
 		terms:    make(map[termKey]moderation.WordTerm),
 		bans:     make(map[string]moderation.Ban),
 		secrets:  make(map[string][]byte),
+		labels:   make(map[string]label),
+		tokens:   make(map[string]map[learn.Token]learn.Counts),
+		totals:   make(map[string]learn.Counts),
 	}
 }
 
@@ -385,28 +403,86 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 	if err != nil {
 		return c, false, err // as is, so that callers find their *moderation.Error
 	}
-	if next == c.Status {
+	changed := next != c.Status
+	updated := c
+	var a moderation.AuditEvent
+	if changed {
+		// The checks of the SQL stores' constraints, before anything changes.
+		moved := *r
+		moved.c.Status = next
+		if k, in := moved.duplicateKey(); in && db.duplicate(k, r) != nil {
+			return c, false, fmt.Errorf("memory: update status of %s: another comment holds its duplicate key", u.ID)
+		}
+		a = u.Audit
+		a.Detail = c.Status.String() + " -> " + next.String()
+		if err := db.checkAudit(a); err != nil {
+			return c, false, fmt.Errorf("memory: update status: %w", err)
+		}
+		updated.Status, updated.UpdateTime = next, storesql.StoredTime(u.Time)
+		updated.ModeratedBy, updated.ModerationNote = u.Actor, u.Note
+	}
+	if u.Train != nil {
+		l, ts := u.Train(updated)
+		old := db.labels[c.ID]
+		if rl, ok := storesql.NewRelabel(old.label, old.tokens, l, ts); ok {
+			db.relabel(c.ID, c.Site, rl, u.Time)
+		}
+	}
+	if !changed {
 		return c, false, nil
 	}
-	// The checks of the SQL stores' constraints, before anything changes.
-	moved := *r
-	moved.c.Status = next
-	if k, in := moved.duplicateKey(); in && db.duplicate(k, r) != nil {
-		return c, false, fmt.Errorf("memory: update status of %s: another comment holds its duplicate key", u.ID)
-	}
-	a := u.Audit
-	a.Detail = c.Status.String() + " -> " + next.String()
-	if err := db.checkAudit(a); err != nil {
-		return c, false, fmt.Errorf("memory: update status: %w", err)
-	}
-
 	r.c.Status = next
-	r.c.UpdateTime = storesql.StoredTime(u.Time)
+	r.c.UpdateTime = updated.UpdateTime
 	r.c.ModeratedBy = u.Actor
 	r.c.ModerationNote = u.Note
 	db.appendAudit(a)
-	c.Status, c.UpdateTime, c.ModeratedBy, c.ModerationNote = next, r.c.UpdateTime, u.Actor, u.Note
-	return c, true, nil
+	return updated, true, nil
+}
+
+// relabel moves comment id's tokens as rl says and records the event.
+func (db *DB) relabel(id, site string, rl storesql.Relabel, tm time.Time) {
+	counts := db.tokens[site]
+	if counts == nil {
+		counts = make(map[learn.Token]learn.Counts)
+		db.tokens[site] = counts
+	}
+	move := func(ts []learn.Token, l learn.Label, sign int64) {
+		ds, dh := storesql.Delta(l, sign)
+		for _, t := range ts {
+			c := addCounts(counts[t], ds, dh)
+			if c == (learn.Counts{}) {
+				delete(counts, t)
+			} else {
+				counts[t] = c
+			}
+		}
+	}
+	move(rl.Tokens, rl.From, -1)
+	move(rl.NewTokens, rl.To, +1)
+	if len(counts) == 0 {
+		delete(db.tokens, site)
+	}
+	ds, dh := rl.TotalsDelta()
+	if tot := addCounts(db.totals[site], ds, dh); tot == (learn.Counts{}) {
+		delete(db.totals, site)
+	} else {
+		db.totals[site] = tot
+	}
+	if rl.To == learn.None {
+		delete(db.labels, id)
+	} else {
+		db.labels[id] = label{site: site, label: rl.To, tokens: rl.NewTokens}
+	}
+	db.lastSeq++
+	db.events = append(db.events, moderation.LearnEvent{
+		Seq: db.lastSeq, Site: site, From: rl.From, To: rl.To,
+		Tokens: rl.Tokens, NewTokens: rl.NewTokens, Time: storesql.StoredTime(tm),
+	})
+}
+
+// addCounts adds to c without going below zero, as the SQL stores do.
+func addCounts(c learn.Counts, spam, ham int64) learn.Counts {
+	return storesql.Counts(int64(c.Spam)+spam, int64(c.Ham)+ham)
 }
 
 // checkAudit refuses an event whose id is taken, as the SQL stores'
@@ -494,6 +570,7 @@ func (s *Store) EraseAuthor(ctx context.Context, emailKey string, at time.Time, 
 			CreateTime: c.CreateTime, UpdateTime: storesql.StoredTime(at), ModeratedBy: audit.Actor,
 		}
 		r.reasons, r.emailKey = "[]", ""
+		delete(db.labels, c.ID) // its tokens came from the reader's text
 		n++
 	}
 	db.appendAudit(audit)
@@ -685,4 +762,64 @@ func (s *Store) ListBans(ctx context.Context, now time.Time, after *moderation.C
 		}
 	}
 	return page(out, func(b moderation.Ban) (time.Time, string) { return b.CreateTime, b.ID }, true, limit), nil
+}
+
+// LearnedModel implements moderation.Store.
+func (s *Store) LearnedModel(ctx context.Context, totals func(site string, spam, ham int), tokens func(site string, t learn.Token, c learn.Counts)) (int64, error) {
+	if err := s.lock(ctx, "learned model"); err != nil {
+		return 0, err
+	}
+	defer s.unlock()
+	// The callbacks run under the lock, as they run inside a read
+	// transaction in the SQL stores: they must not call the store.
+	for site, c := range s.db.totals {
+		totals(site, int(c.Spam), int(c.Ham))
+	}
+	for site, counts := range s.db.tokens {
+		for t, c := range counts {
+			tokens(site, t, c)
+		}
+	}
+	return s.db.lastEventSeq(), nil
+}
+
+// lastEventSeq is the Seq of the newest event kept, as the SQL stores
+// read it with max(seq).
+func (db *DB) lastEventSeq() int64 {
+	if len(db.events) == 0 {
+		return 0
+	}
+	return db.events[len(db.events)-1].Seq
+}
+
+// LearnEvents implements moderation.Store.
+func (s *Store) LearnEvents(ctx context.Context, after int64, limit int) ([]moderation.LearnEvent, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("memory: learn events: limit %d, want at least 1", limit)
+	}
+	if err := s.lock(ctx, "learn events"); err != nil {
+		return nil, err
+	}
+	defer s.unlock()
+	evs := s.db.events
+	i, _ := slices.BinarySearchFunc(evs, after+1, func(e moderation.LearnEvent, seq int64) int { return cmp.Compare(e.Seq, seq) })
+	evs = evs[i:min(len(evs), i+limit)]
+	out := make([]moderation.LearnEvent, len(evs))
+	for i, e := range evs {
+		e.Tokens, e.NewTokens = slices.Clone(e.Tokens), slices.Clone(e.NewTokens)
+		out[i] = e
+	}
+	return out, nil
+}
+
+// PruneLearnEvents implements moderation.Store.
+func (s *Store) PruneLearnEvents(ctx context.Context, before time.Time) (int64, error) {
+	if err := s.lock(ctx, "prune learn events"); err != nil {
+		return 0, err
+	}
+	defer s.unlock()
+	before = storesql.StoredTime(before)
+	n := len(s.db.events)
+	s.db.events = slices.DeleteFunc(s.db.events, func(e moderation.LearnEvent) bool { return e.Time.Before(before) })
+	return int64(n - len(s.db.events)), nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/commentd/commentd/moderation"
 )
 
@@ -16,7 +18,8 @@ const eraseAuthorSQL = `UPDATE comments SET status = $1, initial_status = $1, sc
 body = '', author_name = '', author_email = '', author_email_key = '', author_url = '', author_user_id = '',
 ip = '', user_agent = '', referrer = '', author_key = '', body_fingerprint = '', reasons = '[]',
 moderation_note = '', moderated_by = $2, update_time = $3
-WHERE author_email_key = $4`
+WHERE author_email_key = $4
+RETURNING id`
 
 // EraseAuthor implements moderation.Store.
 func (s *Store) EraseAuthor(ctx context.Context, emailKey string, at time.Time, audit moderation.AuditEvent) (int64, error) {
@@ -25,9 +28,17 @@ func (s *Store) EraseAuthor(ctx context.Context, emailKey string, at time.Time, 
 		return 0, wrap("erase author", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	tag, err := tx.Exec(ctx, eraseAuthorSQL, int16(moderation.StatusDeleted), audit.Actor, at, emailKey)
+	rows, _ := tx.Query(ctx, eraseAuthorSQL, int16(moderation.StatusDeleted), audit.Actor, at, emailKey)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
 		return 0, wrap("erase author", err)
+	}
+	// The labels' tokens were taken from the reader's text; the counts
+	// they went into stay. After the update, which holds the comments'
+	// row locks: a label a moderator wrote meanwhile is committed and
+	// seen by this statement.
+	if _, err := tx.Exec(ctx, eraseLabelsSQL, ids); err != nil {
+		return 0, wrap("erase author: labels", err)
 	}
 	if _, err := tx.Exec(ctx, insertAuditSQL, audit.ID, audit.Time, audit.Actor, audit.Action, audit.Target, audit.Note, audit.Detail); err != nil {
 		return 0, wrap("erase author", err)
@@ -35,7 +46,7 @@ func (s *Store) EraseAuthor(ctx context.Context, emailKey string, at time.Time, 
 	if err := tx.Commit(ctx); err != nil {
 		return 0, wrap("erase author", err)
 	}
-	return tag.RowsAffected(), nil
+	return int64(len(ids)), nil
 }
 
 // Secret implements moderation.Store.

@@ -181,27 +181,33 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 	if err != nil {
 		return c, false, err // as is, so that callers find their *moderation.Error
 	}
-	if next == c.Status {
-		return c, false, nil
-	}
-
+	changed := next != c.Status
 	updated := c
-	updated.Status = next
-	updated.UpdateTime = storesql.StoredTime(u.Time)
-	updated.ModeratedBy = u.Actor
-	updated.ModerationNote = u.Note
-	if _, err := tx.Exec(ctx, updateStatusSQL, u.ID, int16(next), u.Time, u.Actor, u.Note); err != nil {
-		return c, false, wrap("update status", err)
+	if changed {
+		updated.Status = next
+		updated.UpdateTime = storesql.StoredTime(u.Time)
+		updated.ModeratedBy = u.Actor
+		updated.ModerationNote = u.Note
+		if _, err := tx.Exec(ctx, updateStatusSQL, u.ID, int16(next), u.Time, u.Actor, u.Note); err != nil {
+			return c, false, wrap("update status", err)
+		}
+		a := u.Audit
+		a.Detail = c.Status.String() + " -> " + next.String()
+		if _, err := tx.Exec(ctx, insertAuditSQL, a.ID, a.Time, a.Actor, a.Action, a.Target, a.Note, a.Detail); err != nil {
+			return c, false, wrap("update status: append audit event", err)
+		}
 	}
-	a := u.Audit
-	a.Detail = c.Status.String() + " -> " + next.String()
-	if _, err := tx.Exec(ctx, insertAuditSQL, a.ID, a.Time, a.Actor, a.Action, a.Target, a.Note, a.Detail); err != nil {
-		return c, false, wrap("update status: append audit event", err)
+	// Training happens whether or not the status moved: approving a
+	// published comment confirms it as ham.
+	if u.Train != nil {
+		if err := train(ctx, tx, updated, u); err != nil {
+			return c, false, wrap("update status", err)
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return c, false, wrap("update status", err)
 	}
-	return updated, true, nil
+	return updated, changed, nil
 }
 
 // CountByStatus implements moderation.Store.

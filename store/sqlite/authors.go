@@ -25,6 +25,11 @@ func (s *Store) EraseAuthor(ctx context.Context, emailKey string, at time.Time, 
 		return 0, wrap("erase author", err)
 	}
 	defer tx.Rollback()
+	// The labels' tokens were taken from the reader's text; the counts
+	// they went into stay.
+	if _, err := tx.ExecContext(ctx, eraseLabelsSQL, emailKey); err != nil {
+		return 0, wrap("erase author: labels", err)
+	}
 	res, err := tx.ExecContext(ctx, eraseAuthorSQL, int64(moderation.StatusDeleted), audit.Actor, micros(at), emailKey)
 	if err != nil {
 		return 0, wrap("erase author", err)

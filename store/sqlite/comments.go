@@ -124,29 +124,35 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 	if err != nil {
 		return c, false, err // as is, so that callers find their *moderation.Error
 	}
-	if next == c.Status {
-		return c, false, nil
-	}
-
+	changed := next != c.Status
 	updated := c
-	updated.Status = next
-	updated.UpdateTime = storesql.StoredTime(u.Time)
-	updated.ModeratedBy = u.Actor
-	updated.ModerationNote = u.Note
-	_, err = tx.StmtContext(ctx, s.w.updateStatus).ExecContext(ctx,
-		int64(next), micros(u.Time), u.Actor, u.Note, u.ID)
-	if err != nil {
-		return c, false, wrap("update status", err)
+	if changed {
+		updated.Status = next
+		updated.UpdateTime = storesql.StoredTime(u.Time)
+		updated.ModeratedBy = u.Actor
+		updated.ModerationNote = u.Note
+		_, err = tx.StmtContext(ctx, s.w.updateStatus).ExecContext(ctx,
+			int64(next), micros(u.Time), u.Actor, u.Note, u.ID)
+		if err != nil {
+			return c, false, wrap("update status", err)
+		}
+		a := u.Audit
+		a.Detail = c.Status.String() + " -> " + next.String()
+		if err := insertAudit(ctx, tx.StmtContext(ctx, s.w.insertAudit), a); err != nil {
+			return c, false, wrap("update status", err)
+		}
 	}
-	a := u.Audit
-	a.Detail = c.Status.String() + " -> " + next.String()
-	if err := insertAudit(ctx, tx.StmtContext(ctx, s.w.insertAudit), a); err != nil {
-		return c, false, wrap("update status", err)
+	// Training happens whether or not the status moved: approving a
+	// published comment confirms it as ham.
+	if u.Train != nil {
+		if err := s.train(ctx, tx, updated, u); err != nil {
+			return c, false, wrap("update status", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return c, false, wrap("update status", err)
 	}
-	return updated, true, nil
+	return updated, changed, nil
 }
 
 // CountByStatus implements moderation.Store.

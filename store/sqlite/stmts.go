@@ -62,6 +62,14 @@ type writeStmts struct {
 	deleteTerm         *sql.Stmt
 	insertBan          *sql.Stmt
 	deleteBan          *sql.Stmt
+	labelOf            *sql.Stmt
+	upsertLabel        *sql.Stmt
+	deleteLabel        *sql.Stmt
+	addToken           *sql.Stmt
+	dropToken          *sql.Stmt
+	addTotals          *sql.Stmt
+	dropTotals         *sql.Stmt
+	insertLearnEvent   *sql.Stmt
 }
 
 func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
@@ -81,6 +89,14 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 		{&w.deleteTerm, deleteTermSQL},
 		{&w.insertBan, insertBanSQL},
 		{&w.deleteBan, deleteBanSQL},
+		{&w.labelOf, labelOfSQL},
+		{&w.upsertLabel, upsertLabelSQL},
+		{&w.deleteLabel, deleteLabelSQL},
+		{&w.addToken, addTokenSQL},
+		{&w.dropToken, dropTokenSQL},
+		{&w.addTotals, addTotalsSQL},
+		{&w.dropTotals, dropTotalsSQL},
+		{&w.insertLearnEvent, insertLearnEventSQL},
 	} {
 		st, err := db.PrepareContext(ctx, p.sql)
 		if err != nil {
@@ -96,6 +112,7 @@ func (w *writeStmts) close() error {
 	for _, st := range []*sql.Stmt{
 		w.insertComment, w.commentByID, w.commentByRequestID, w.duplicate, w.updateStatus, w.insertAudit,
 		w.bumpVersion, w.listTerms, w.insertTerm, w.deleteTerm, w.insertBan, w.deleteBan,
+		w.labelOf, w.upsertLabel, w.deleteLabel, w.addToken, w.dropToken, w.addTotals, w.dropTotals, w.insertLearnEvent,
 	} {
 		if st != nil {
 			errs = append(errs, st.Close())

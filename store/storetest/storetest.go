@@ -66,6 +66,14 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"Secret", testSecret},
 		{"AuditIDTaken", testAuditIDTaken},
 		{"Reopen", testReopen},
+		{"LearnRelabel", testLearnRelabel},
+		{"LearnUnchangedStatus", testLearnUnchangedStatus},
+		{"LearnNextError", testLearnNextError},
+		{"LearnRandom", testLearnRandom},
+		{"LearnConcurrent", testLearnConcurrent},
+		{"LearnEraseAuthor", testLearnEraseAuthor},
+		{"LearnPrune", testLearnPrune},
+		{"LearnReopen", testLearnReopen},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
