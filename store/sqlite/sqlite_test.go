@@ -4,12 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/commentd/commentd/moderation"
+	"github.com/commentd/commentd/moderation/learn"
 	"github.com/commentd/commentd/store/storetest"
 
 	"github.com/pressly/goose/v3"
@@ -247,4 +250,50 @@ VALUES (?, 's', 'a', 'Reader', 'r@example.com', 'r@example.com', 'the same', ?, 
 	}
 	defer s.Close()
 	storetest.CheckLegacyDuplicates(t, s)
+}
+
+// TestLearnCountsNeverNegative: counts that lost rows (an old backup
+// restored under newer labels, an operator's cleanup) are taken down to
+// zero, never below, and the decision still goes through.
+func TestLearnCountsNeverNegative(t *testing.T) {
+	s := func() *Store { s, _ := openTemp(t); return s }()
+	ctx := t.Context()
+	t0 := time.Date(2025, 3, 14, 0, 0, 0, 0, time.UTC)
+	c := moderation.Comment{ID: "c1", Site: "s", ArticleID: "a", Status: moderation.StatusPending,
+		InitialStatus: moderation.StatusPending, CreateTime: t0, UpdateTime: t0}
+	if _, _, err := s.CreateComment(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	label := func(to moderation.Status, l learn.Label, ts ...learn.Token) {
+		t.Helper()
+		u := moderation.StatusUpdate{
+			ID:    c.ID,
+			Next:  func(moderation.Status) (moderation.Status, error) { return to, nil },
+			Time:  t0,
+			Audit: moderation.AuditEvent{ID: "audit-" + to.String(), Time: t0, Actor: "mod", Action: "comment.move", Target: c.ID},
+			Train: func(moderation.Comment) (learn.Label, []learn.Token) { return l, ts },
+		}
+		if _, _, err := s.UpdateStatus(ctx, u); err != nil {
+			t.Fatalf("UpdateStatus to %v: %v", to, err)
+		}
+	}
+	label(moderation.StatusSpam, learn.Spam, 1, 2)
+	// The counts of token 1 and the totals are lost.
+	if _, err := s.write.ExecContext(ctx, `DELETE FROM learned_tokens WHERE token = 1; DELETE FROM learned_totals`); err != nil {
+		t.Fatal(err)
+	}
+	label(moderation.StatusPublished, learn.Ham, 2)
+
+	tokens := map[learn.Token]learn.Counts{}
+	var totals []int
+	if _, err := s.LearnedModel(ctx, func(_ string, spam, ham int) { totals = append(totals, spam, ham) },
+		func(_ string, tok learn.Token, c learn.Counts) { tokens[tok] = c }); err != nil {
+		t.Fatal(err)
+	}
+	if want := map[learn.Token]learn.Counts{2: {Ham: 1}}; !maps.Equal(tokens, want) {
+		t.Errorf("tokens %v, want %v", tokens, want)
+	}
+	if !slices.Equal(totals, []int{0, 1}) {
+		t.Errorf("totals (spam, ham) %v, want [0 1]", totals)
+	}
 }
