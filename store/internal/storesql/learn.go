@@ -17,6 +17,9 @@ const LearnEventColumns = `seq, site, from_label, to_label, tokens, new_tokens, 
 // comment counts a token once however Train lists it, and writers touch
 // count rows in one order.
 func Distinct(ts []learn.Token) []learn.Token {
+	if len(ts) == 0 {
+		return nil // as a store reads an empty blob back
+	}
 	out := slices.Clone(ts)
 	slices.Sort(out)
 	return slices.Compact(out)

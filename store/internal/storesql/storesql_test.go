@@ -3,12 +3,14 @@ package storesql
 import (
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/commentd/commentd/moderation"
+	"github.com/commentd/commentd/moderation/learn"
 )
 
 // The conformance suite's bounds are whole microseconds; these are not.
@@ -201,5 +203,26 @@ func TestDuplicatePredicateStatus(t *testing.T) {
 	want := "status <> " + strconv.Itoa(int(moderation.StatusDeleted)) + " "
 	if !strings.HasPrefix(DuplicatePredicate, want) {
 		t.Errorf("DuplicatePredicate = %q, want it to start with %q", DuplicatePredicate, want)
+	}
+}
+
+func TestTokensRoundTrip(t *testing.T) {
+	ts := Distinct([]learn.Token{1<<64 - 1, 0, 1 << 63, 7, 7})
+	if want := []learn.Token{0, 7, 1 << 63, 1<<64 - 1}; !slices.Equal(ts, want) {
+		t.Fatalf("Distinct = %x, want %x", ts, want)
+	}
+	b := EncodeTokens(ts)
+	if len(b) != 8*len(ts) {
+		t.Errorf("%d bytes for %d tokens", len(b), len(ts))
+	}
+	got, err := DecodeTokens(b)
+	if err != nil || !slices.Equal(got, ts) {
+		t.Errorf("DecodeTokens = %x, %v; want %x", got, err, ts)
+	}
+	if _, err := DecodeTokens(b[:7]); err == nil {
+		t.Error("DecodeTokens of 7 bytes: no error")
+	}
+	if got := Counts(-3, 1<<40); got != (learn.Counts{Ham: 1<<32 - 1}) {
+		t.Errorf("Counts(-3, 2^40) = %+v, want clamped to {0, MaxUint32}", got)
 	}
 }
