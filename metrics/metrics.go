@@ -26,6 +26,7 @@ type Metrics struct {
 	reasons   *prometheus.CounterVec
 	limited   *prometheus.CounterVec
 	limiterKO prometheus.Counter
+	learned   *prometheus.CounterVec
 	store     *prometheus.HistogramVec
 }
 
@@ -49,12 +50,16 @@ func New() *Metrics {
 		limiterKO: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "commentd_ratelimit_failures_total", Help: "Limiter calls that failed or missed their deadline.",
 		}),
+		learned: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "commentd_learned_verdicts_total",
+			Help: "What the learned rule did with each decided submission: abstained (too few decisions on the site yet), spam, ham, scored, off.",
+		}, []string{"verdict"}),
 		store: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "commentd_store_seconds", Help: "Latency of store operations, by operation.",
 			Buckets: []float64{.0002, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
 		}, []string{"op"}),
 	}
-	m.Registry.MustRegister(m.GRPC, m.decisions, m.reasons, m.limited, m.limiterKO, m.store,
+	m.Registry.MustRegister(m.GRPC, m.decisions, m.reasons, m.limited, m.limiterKO, m.learned, m.store,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -115,6 +120,9 @@ func (m *Metrics) Limited(kind string) { m.limited.WithLabelValues(kind).Inc() }
 
 // LimiterFailed implements moderation.Observer.
 func (m *Metrics) LimiterFailed() { m.limiterKO.Inc() }
+
+// Learned implements moderation.Observer.
+func (m *Metrics) Learned(verdict string) { m.learned.WithLabelValues(verdict).Inc() }
 
 // Store wraps s so that the operations on the submission path report their
 // latency; the rest pass through.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/commentd/commentd/moderation/learn"
 )
 
 // Action is what a moderator does to a comment.
@@ -105,7 +107,7 @@ func (s *Service) Moderate(ctx context.Context, m Moderation) ([]Outcome, error)
 
 func (s *Service) moderateOne(ctx context.Context, m Moderation, id string) (Outcome, error) {
 	now := s.clock()
-	c, changed, err := s.store.UpdateStatus(ctx, StatusUpdate{
+	u := StatusUpdate{
 		ID:    id,
 		Next:  func(from Status) (Status, error) { return Transition(from, m.Action) },
 		Actor: m.Actor,
@@ -119,7 +121,21 @@ func (s *Service) moderateOne(ctx context.Context, m Moderation, id string) (Out
 			Target: id,
 			Note:   m.Note,
 		},
-	})
+	}
+	label, trains := training(m.Action)
+	if trains {
+		// Every decision is a label for the learned rule, counted in the
+		// same transaction as the move, with the tokens the rules see now.
+		rs := s.rules.snapshot().rules
+		u.Train = func(c Comment) (learn.Label, []learn.Token) { return label, rs.tokensOf(c) }
+	}
+	c, changed, err := s.store.UpdateStatus(ctx, u)
+	if err == nil && trains {
+		// This replica's next decision already knows; others within a poll.
+		if err := s.learner.catchUp(ctx); err != nil {
+			s.log.Warn("reading the learned rule's training after a decision failed; the watcher will retry", "err", err)
+		}
+	}
 	var de *Error
 	switch {
 	case err == nil:

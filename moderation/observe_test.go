@@ -17,6 +17,7 @@ type recorder struct {
 	decided  []moderation.Status
 	limited  []string
 	failures int
+	learned  []string
 }
 
 func (r *recorder) Decided(st moderation.Status, _ []moderation.Reason) {
@@ -35,6 +36,12 @@ func (r *recorder) LimiterFailed() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.failures++
+}
+
+func (r *recorder) Learned(verdict string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.learned = append(r.learned, verdict)
 }
 
 // The observer hears each decision once, refusals by subject, and

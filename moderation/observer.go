@@ -12,6 +12,10 @@ type Observer interface {
 	// LimiterFailed is called when the limiter fails or misses its
 	// deadline.
 	LimiterFailed()
+	// Learned is called once per decided submission with what the learned
+	// rule did: "abstained" (it knows too little of the site yet), "spam",
+	// "ham" (it vouched), "scored", or "off".
+	Learned(verdict string)
 }
 
 type noObserver struct{}
@@ -19,6 +23,7 @@ type noObserver struct{}
 func (noObserver) Decided(Status, []Reason) {}
 func (noObserver) Limited(string)           {}
 func (noObserver) LimiterFailed()           {}
+func (noObserver) Learned(string)           {}
 
 // WithObserver sets the observer of decisions and limits.
 func WithObserver(o Observer) Option { return func(s *Service) { s.observe = o } }

@@ -29,6 +29,7 @@ type RuleConfig struct {
 
 	Links      LinkRules     `yaml:"links"`
 	Campaign   CampaignRules `yaml:"campaign"`
+	Learned    LearnedRule   `yaml:"learned"`
 	Heuristics Heuristics    `yaml:"heuristics"`
 	Patterns   []PatternRule `yaml:"patterns"`
 }
@@ -105,6 +106,7 @@ func DefaultRuleConfig() RuleConfig {
 		FirstTimeHold: true,
 		Links:         LinkRules{Hold: 2, ShortenerScore: 1.5},
 		Campaign:      CampaignRules{Threshold: 3, Window: time.Hour, MinRunes: 40},
+		Learned:       DefaultLearnedRule(),
 		Heuristics: Heuristics{
 			Caps: 1.5, RepeatedChars: 1, LinkOnly: 2.5, MixedScript: 2, Invisible: 1.5,
 			BBCode: 3, Honeypot: 6, TooFast: 2, NameIsLink: 2, Obfuscated: 1, MinFormDuration: 3 * time.Second,
@@ -269,6 +271,11 @@ func CheckRuleConfig(cfg RuleConfig) error {
 	case cfg.Campaign.Threshold > 0 && cfg.Campaign.Window < time.Second:
 		return fmt.Errorf("campaign.window must be at least 1s")
 	}
+	if cfg.Learned.Enabled {
+		if err := cfg.Learned.validate(); err != nil {
+			return err
+		}
+	}
 	_, err := compileRules(cfg, nil, nil)
 	return err
 }
@@ -360,6 +367,18 @@ type termHit struct {
 // evaluate runs the content rules (word lists, patterns, links and the
 // heuristics) and returns their reasons.
 func (rs *ruleSet) evaluate(s Submission, k *keys) []Reason {
+	return rs.assess(s, k).reasons
+}
+
+// assessment is what the content rules found in a submission.
+type assessment struct {
+	reasons []Reason
+	links   []links.Link // the body's, which the learned rule counts too
+	allowed bool         // an ALLOW term matched, whatever it covered
+}
+
+// assess is evaluate with what the learned rule needs of it.
+func (rs *ruleSet) assess(s Submission, k *keys) assessment {
 	var reasons []Reason
 	texts := fieldTexts(s)
 	views := rs.views(texts)
@@ -451,7 +470,7 @@ func (rs *ruleSet) evaluate(s Submission, k *keys) []Reason {
 	found := findLinks(texts[body], fv.views[body])
 	reasons = append(reasons, rs.linkReasons(found, urlLinks(texts[url], fv.views[url]))...)
 	reasons = append(reasons, rs.heuristics(s, found)...)
-	return reasons
+	return assessment{reasons: reasons, links: found, allowed: len(allows) > 0}
 }
 
 // findLinks returns the links in text and in its views, in order. A link

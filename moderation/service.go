@@ -24,6 +24,7 @@ type Service struct {
 	log     *slog.Logger
 
 	rules         *rulebook
+	learner       *learner
 	announcer     *announcer // nil without a bus
 	recent        *recentRequests
 	limitFailures failureLog
@@ -90,13 +91,20 @@ func NewService(store Store, opts ...Option) (*Service, error) {
 	if s.rules, err = newRulebook(s.store, s.log, s.now, s.policy); err != nil {
 		return nil, err
 	}
+	s.learner = newLearner(s.store, s.log, s.now)
 	return s, nil
 }
 
 // LoadRules reads the word lists and bans from the store and compiles
-// them with the policy's rules. Call it once before serving, to fail at
-// start when the store cannot be read; Run keeps them current after.
-func (s *Service) LoadRules(ctx context.Context) error { return s.rules.load(ctx) }
+// them with the policy's rules, and reads the learned rule's models. Call
+// it once before serving, to fail at start when the store cannot be read;
+// Run keeps them current after.
+func (s *Service) LoadRules(ctx context.Context) error {
+	if err := s.rules.load(ctx); err != nil {
+		return err
+	}
+	return s.learner.load(ctx)
+}
 
 // SetPolicy replaces the policy, for a reload of the policy file. A policy
 // whose rules do not compile is refused and the old one stays in force.
@@ -111,6 +119,7 @@ func (s *Service) SetPolicy(p Policy) error { return s.rules.setPolicy(p) }
 func (s *Service) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { s.rules.watch(ctx, s.rulesPoll) })
+	wg.Go(func() { s.learner.watch(ctx, learnPoll) })
 	wg.Go(func() { s.runRetention(ctx, s.retainPoll) })
 	if s.announcer != nil {
 		wg.Go(func() { s.announcer.run(ctx) })

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"unicode"
 	"unicode/utf8"
+
+	"slices"
 )
 
 // Result is the answer to a submission.
@@ -72,7 +74,9 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 		return Result{}, err
 	}
 	reasons = append(reasons, limited...)
-	reasons = append(reasons, rules.rules.evaluate(sub, &keys)...)
+	ruled := rules.rules.assess(sub, &keys)
+	reasons = append(reasons, ruled.reasons...)
+	reasons = append(reasons, s.learned(rules, sub, &keys, ruled)...)
 
 	// Decide.
 	c.Status, c.Reasons, c.Score = decide(rules.policy, reasons, prior.Approved)
@@ -104,6 +108,34 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 	return Result{Comment: stored}, nil
 }
 
+// learned is the learned rule's reason, if it speaks, and tells the
+// observer what it did.
+func (s *Service) learned(rules *snapshot, sub Submission, k *keys, ruled assessment) []Reason {
+	cfg := rules.policy.Rules.Learned
+	if !cfg.Enabled {
+		s.observe.Learned("off")
+		return nil
+	}
+	r, ok := s.learner.judge(cfg, sub.Site, sub, k, ruled.links)
+	switch {
+	case !ok:
+		s.observe.Learned("abstained")
+		return nil
+	case r.Action == RuleSpam && ruled.allowed:
+		// A moderator's ALLOW term wins: held for them, not filed as spam.
+		r.Action = RuleHold
+		r.Detail += "; held rather than spam: an ALLOW term matched"
+		s.observe.Learned("spam")
+	case r.Action == RuleSpam:
+		s.observe.Learned("spam")
+	case r.Action == RuleAllow:
+		s.observe.Learned("ham")
+	default:
+		s.observe.Learned("scored")
+	}
+	return []Reason{r}
+}
+
 // priorQuery asks the store about a submission. A validate_only call is
 // never a retry: it stored nothing to replay.
 func priorQuery(sub Submission, c Comment) PriorQuery {
@@ -119,6 +151,9 @@ func priorQuery(sub Submission, c Comment) PriorQuery {
 // thresholds, a first-time author is held when the policy says so, and
 // otherwise the policy's default applies.
 func decide(p Policy, reasons []Reason, approvedBefore bool) (Status, []Reason, float64) {
+	// The learned rule vouching for a comment lifts the holds that are only
+	// hints.
+	vouched := slices.ContainsFunc(reasons, func(r Reason) bool { return r.Rule == "learned" && r.Action == RuleAllow })
 	st := StatusPublished
 	score := 0.0
 	for _, r := range reasons {
@@ -126,7 +161,7 @@ func decide(p Policy, reasons []Reason, approvedBefore bool) (Status, []Reason, 
 		case RuleSpam:
 			st = StatusSpam
 		case RuleHold:
-			if st != StatusSpam {
+			if st != StatusSpam && !(vouched && softHolds[r.Rule]) {
 				st = StatusPending
 			}
 		case RuleScore:
@@ -138,7 +173,7 @@ func decide(p Policy, reasons []Reason, approvedBefore bool) (Status, []Reason, 
 		st = StatusSpam
 		reasons = append(reasons, Reason{Rule: "score", Action: RuleSpam,
 			Detail: fmt.Sprintf("total score %.1f reaches the spam threshold %.1f", score, t.SpamScore)})
-	case score >= t.HoldScore && st == StatusPublished:
+	case score >= t.HoldScore && st == StatusPublished && !vouched:
 		st = StatusPending
 		reasons = append(reasons, Reason{Rule: "score", Action: RuleHold,
 			Detail: fmt.Sprintf("total score %.1f reaches the hold threshold %.1f", score, t.HoldScore)})

@@ -92,6 +92,16 @@ func (m *Model) Learn(tokens []Token, from, to Label) {
 	m.addLocked(tokens, to, +1)
 }
 
+// Move takes one comment's counting off label from (with the tokens it was
+// counted with) and counts it under label to (with its tokens now), as a
+// store records a label change.
+func (m *Model) Move(from Label, old []Token, to Label, now []Token) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.addLocked(old, from, -1)
+	m.addLocked(now, to, +1)
+}
+
 // Add adds counts to the model, as read from a store.
 func (m *Model) Add(t Token, c Counts) {
 	m.mu.Lock()

@@ -1,0 +1,313 @@
+package moderation
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/commentd/commentd/moderation/learn"
+	"github.com/commentd/commentd/moderation/links"
+)
+
+// LearnedRule configures the learned rule: a per-site classifier trained by
+// every moderator decision (MARK_SPAM is spam, APPROVE is ham, REJECT
+// takes a comment's label back) that weighs in like the other rules.
+type LearnedRule struct {
+	// Enabled turns the rule on. It abstains anyway until a site has
+	// MinSpam spam and MinHam ham decisions.
+	Enabled bool `yaml:"enabled"`
+	MinSpam int  `yaml:"min_spam"`
+	MinHam  int  `yaml:"min_ham"`
+	// At SpamAbove or more the comment is spam, unless an ALLOW term
+	// matched or the first-time hold applies.
+	SpamAbove float64 `yaml:"spam_above"`
+	// At HamBelow or less the rule vouches for the comment: holds that are
+	// only a hint — the link count and the heuristics' score — are lifted.
+	// Word lists, bans, patterns, rate limits and the first-time hold are
+	// never lifted.
+	HamBelow float64 `yaml:"ham_below"`
+	// In between, the rule scores Weight × (2p − 1) toward the hold and
+	// spam thresholds when p is over one half.
+	Weight float64 `yaml:"weight"`
+}
+
+// DefaultLearnedRule is on, speaks after 50 decisions of each kind, files
+// as spam at 99% and vouches at 1%.
+func DefaultLearnedRule() LearnedRule {
+	return LearnedRule{Enabled: true, MinSpam: 50, MinHam: 50, SpamAbove: 0.99, HamBelow: 0.01, Weight: 4}
+}
+
+func (r LearnedRule) validate() error {
+	switch {
+	case r.MinSpam < 1 || r.MinHam < 1:
+		return fmt.Errorf("learned.min_spam and learned.min_ham must be at least 1")
+	case !(0 < r.HamBelow && r.HamBelow < 0.5 && 0.5 < r.SpamAbove && r.SpamAbove <= 1):
+		return fmt.Errorf("learned: want 0 < ham_below < 0.5 < spam_above <= 1")
+	case r.Weight < 0:
+		return fmt.Errorf("learned.weight must not be negative")
+	}
+	return nil
+}
+
+// learnPoll is how often a replica reads the label changes of every
+// replica: a decision changes every replica's next verdict within it.
+const learnPoll = time.Second
+
+// softHolds are the rules the learned rule may lift when it vouches for a
+// comment: hints, not a moderator's or a site's explicit wish.
+var softHolds = map[string]bool{"links": true}
+
+// learnInput is what the learned rule sees of a submission: the match
+// keys of the body and the name, the email's domain, the hosts of the
+// body's links and of the author's URL.
+func learnInput(s Submission, k *keys, found []links.Link) learn.Input {
+	in := learn.Input{Texts: []learn.Text{
+		{Field: "body", Key: k[fieldIndex("body")].String(), Pairs: true},
+		{Field: "name", Key: k[fieldIndex("name")].String()},
+	}}
+	if at := strings.LastIndexByte(s.Author.Email, '@'); at >= 0 {
+		in.Texts = append(in.Texts, learn.Text{Field: "email", Key: strings.ToLower(s.Author.Email[at+1:])})
+	}
+	for _, l := range found {
+		in.Hosts = append(in.Hosts, l.Host)
+	}
+	if u, ok := links.FromURL(s.Author.URL); ok && u.Host != "" {
+		in.Hosts = append(in.Hosts, "url:"+u.Host)
+	}
+	return in
+}
+
+// learner holds the learned rule's models, one per site, and keeps them
+// as the store has them: it loads them at start and then replays the
+// label changes every replica records (LearnEvents).
+type learner struct {
+	store learnStore
+	log   *slog.Logger
+	now   func() time.Time
+
+	mu     sync.RWMutex
+	models map[string]*learn.Model
+	seq    int64 // the last event applied
+	// follow serialises readers of the event log.
+	follow sync.Mutex
+}
+
+// learnStore is what the learner reads of the store.
+type learnStore interface {
+	LearnedModel(ctx context.Context, totals func(site string, spam, ham int), tokens func(site string, t learn.Token, c learn.Counts)) (int64, error)
+	LearnEvents(ctx context.Context, after int64, limit int) ([]LearnEvent, error)
+	PruneLearnEvents(ctx context.Context, before time.Time) (int64, error)
+}
+
+func newLearner(store learnStore, log *slog.Logger, now func() time.Time) *learner {
+	return &learner{store: store, log: log, now: now, models: map[string]*learn.Model{}}
+}
+
+// modelOptions: the policy's min_spam and min_ham decide when the rule
+// speaks (judge), so that a policy reload changes them without rebuilding
+// the models; the models themselves abstain only when empty.
+func modelOptions() learn.Options {
+	o := learn.DefaultOptions()
+	o.MinSpam, o.MinHam = 1, 1
+	return o
+}
+
+// model returns a site's model, nil when the site has none yet.
+func (l *learner) model(site string) *learn.Model {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.models[site]
+}
+
+func (l *learner) modelLocked(site string) *learn.Model {
+	m := l.models[site]
+	if m == nil {
+		m = learn.NewModel(modelOptions())
+		l.models[site] = m
+	}
+	return m
+}
+
+// load reads every site's model from the store.
+func (l *learner) load(ctx context.Context) error {
+	l.follow.Lock()
+	defer l.follow.Unlock()
+	models := map[string]*learn.Model{}
+	get := func(site string) *learn.Model {
+		m := models[site]
+		if m == nil {
+			m = learn.NewModel(modelOptions())
+			models[site] = m
+		}
+		return m
+	}
+	seq, err := l.store.LearnedModel(ctx,
+		func(site string, spam, ham int) { get(site).AddTotals(spam, ham) },
+		func(site string, t learn.Token, c learn.Counts) { get(site).Add(t, c) })
+	if err != nil {
+		return fmt.Errorf("read the learned model: %w", err)
+	}
+	l.mu.Lock()
+	l.models, l.seq = models, seq
+	l.mu.Unlock()
+	return nil
+}
+
+// catchUp applies the label changes recorded since the last one applied,
+// this replica's and every other's.
+func (l *learner) catchUp(ctx context.Context) error {
+	l.follow.Lock()
+	defer l.follow.Unlock()
+	for {
+		l.mu.RLock()
+		after := l.seq
+		l.mu.RUnlock()
+		evs, err := l.store.LearnEvents(ctx, after, 500)
+		if err != nil {
+			return fmt.Errorf("read label changes: %w", err)
+		}
+		l.mu.Lock()
+		for _, ev := range evs {
+			l.modelLocked(ev.Site).Move(ev.From, ev.Tokens, ev.To, ev.NewTokens)
+			l.seq = ev.Seq
+		}
+		l.mu.Unlock()
+		if len(evs) < 500 {
+			return nil
+		}
+	}
+}
+
+// learnEventsKept is how long the log of label changes is kept: replicas
+// read it within seconds; a replica that starts reads the counts.
+const learnEventsKept = 24 * time.Hour
+
+// watch catches up every interval and prunes the log hourly, until ctx
+// ends.
+func (l *learner) watch(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	lastPrune := time.Time{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := l.catchUp(ctx); err != nil && ctx.Err() == nil {
+			l.log.Warn("following the learned rule's training failed; retrying", "err", err)
+		}
+		if now := l.now(); now.Sub(lastPrune) >= time.Hour {
+			lastPrune = now
+			if _, err := l.store.PruneLearnEvents(ctx, now.Add(-learnEventsKept)); err != nil && ctx.Err() == nil {
+				l.log.Warn("pruning the learned rule's log failed", "err", err)
+			}
+		}
+	}
+}
+
+// judge is the learned rule's reason for a submission, if it has one.
+func (l *learner) judge(cfg LearnedRule, site string, s Submission, k *keys, found []links.Link) (Reason, bool) {
+	if !cfg.Enabled {
+		return Reason{}, false
+	}
+	m := l.model(site)
+	if m == nil {
+		return Reason{}, false
+	}
+	if spam, ham := m.Totals(); spam < cfg.MinSpam || ham < cfg.MinHam {
+		return Reason{}, false
+	}
+	var buf [512]learn.Feature
+	fs := learn.Features(learnInput(s, k, found), buf[:0])
+	var tbuf [512]learn.Token
+	v := m.Classify(learn.Tokens(fs, tbuf[:0]), 3)
+	if v.Abstained {
+		return Reason{}, false
+	}
+	spam, ham := m.Totals()
+	r := Reason{Rule: "learned", Detail: fmt.Sprintf("%.1f%% spam, learned from %d spam and %d ham decisions on this site%s",
+		100*v.Prob, spam, ham, clueText(fs, v.Clues, k))}
+	if len(v.Clues) > 0 {
+		if f := fs[v.Clues[0].Index]; f.Kind == learn.Word || f.Kind == learn.Pair {
+			field := fieldIndex(learnFields[f.Text])
+			r.Span = span(field, fieldTexts(s)[field], k[field], f.Start, f.End)
+		}
+	}
+	switch {
+	case v.Prob >= cfg.SpamAbove:
+		r.Action = RuleSpam
+	case v.Prob <= cfg.HamBelow:
+		r.Action = RuleAllow
+	default:
+		// Scores toward the thresholds when over one half; below, a
+		// record of what the rule thought, adding nothing.
+		r.Action, r.Score = RuleScore, max(0, cfg.Weight*(2*v.Prob-1))
+	}
+	return r, true
+}
+
+// learnFields names the texts learnInput makes, by index.
+var learnFields = []string{"body", "name", "email"}
+
+// clueText lists the words that weighed most, for a moderator.
+func clueText(fs []learn.Feature, clues []learn.Clue, k *keys) string {
+	if len(clues) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("; telling: ")
+	for i, c := range clues {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		f := fs[c.Index]
+		switch f.Kind {
+		case learn.Word, learn.Pair:
+			key := k[fieldIndex(learnFields[f.Text])].String()
+			if f.Text == 2 { // the email's domain is its own text
+				key = ""
+			}
+			if key != "" && f.End <= len(key) {
+				fmt.Fprintf(&b, "%q", key[f.Start:f.End])
+			} else {
+				b.WriteString("the email's domain")
+			}
+		case learn.LinkHost:
+			fmt.Fprintf(&b, "link to %s", strings.TrimPrefix(f.Value, "url:"))
+		case learn.Links:
+			fmt.Fprintf(&b, "%s links", f.Value)
+		case learn.Length:
+			b.WriteString("its length")
+		}
+		fmt.Fprintf(&b, " (%.2f)", c.Prob)
+	}
+	return b.String()
+}
+
+// training returns the label a moderator's action gives a comment, and
+// false when the action says nothing of spam (DELETE).
+func training(a Action) (learn.Label, bool) {
+	switch a {
+	case ActionMarkSpam:
+		return learn.Spam, true
+	case ActionApprove:
+		return learn.Ham, true
+	case ActionReject:
+		return learn.None, true // not spam, not ham: takes a label back
+	}
+	return learn.None, false
+}
+
+// tokensOf returns the learned rule's tokens of a stored comment, computed
+// as for a submission.
+func (rs *ruleSet) tokensOf(c Comment) []learn.Token {
+	sub := Submission{Site: c.Site, ArticleID: c.ArticleID, Author: c.Author, Body: c.Body, Client: c.Client}
+	k := rs.keys(sub)
+	found := findLinks(sub.Body, nil)
+	return learn.Tokens(learn.Features(learnInput(sub, &k, found), nil), nil)
+}
