@@ -145,7 +145,11 @@ func readTraining(a *app, in io.Reader) ([]trainBatch, error) {
 		if bad > trainMaxErrors {
 			fmt.Fprintf(a.stderr, "… and %d more bad lines\n", bad-trainMaxErrors)
 		}
-		return nil, &runError{err: fmt.Errorf("%d bad lines; nothing was trained", bad)}
+		noun := "lines"
+		if bad == 1 {
+			noun = "line"
+		}
+		return nil, &runError{err: fmt.Errorf("%d bad %s; nothing was trained", bad, noun)}
 	}
 	if len(batches) == 0 {
 		return nil, usageErrorf("the history holds no examples")
