@@ -175,6 +175,8 @@ var adminMethods = map[string]bool{
 	// Reader data leaves or is destroyed only at an admin's hand.
 	pb.ModerationService_ExportAuthorData_FullMethodName: true,
 	pb.ModerationService_EraseAuthorData_FullMethodName:  true,
+	// The learned rule's training changes every future decision.
+	pb.ModerationService_TrainComments_FullMethodName: true,
 }
 
 // authenticate returns ctx with the caller's identity, or the status that

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/commentd/commentd/moderation"
+	"github.com/commentd/commentd/moderation/learn"
 	pb "github.com/commentd/commentd/proto/commentd/v1"
 )
 
@@ -285,4 +286,31 @@ func (s *moderationService) EraseAuthorData(ctx context.Context, req *pb.EraseAu
 		return nil, toStatus(ctx, s.log, err)
 	}
 	return &pb.EraseAuthorDataResponse{ErasedCount: n}, nil
+}
+
+func (s *moderationService) TrainComments(ctx context.Context, req *pb.TrainCommentsRequest) (*pb.TrainCommentsResponse, error) {
+	t := moderation.Training{
+		Actor:        identityOf(ctx).Moderator,
+		Site:         req.GetSite(),
+		Examples:     make([]moderation.Example, len(req.GetExamples())),
+		ValidateOnly: req.GetValidateOnly(),
+	}
+	for i, e := range req.GetExamples() {
+		a := e.GetAuthor()
+		t.Examples[i] = moderation.Example{
+			Author: moderation.Author{Name: a.GetName(), Email: a.GetEmail(), URL: a.GetUrl()},
+			Body:   e.GetBody(),
+			Label:  trainingLabels[e.GetLabel()], // anything else: None, refused as missing
+		}
+	}
+	n, err := s.svc.TrainComments(ctx, t)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	return &pb.TrainCommentsResponse{Spam: int64(n.Spam), Ham: int64(n.Ham)}, nil
+}
+
+var trainingLabels = map[pb.TrainingLabel]learn.Label{
+	pb.TrainingLabel_TRAINING_LABEL_SPAM: learn.Spam,
+	pb.TrainingLabel_TRAINING_LABEL_HAM:  learn.Ham,
 }

@@ -189,6 +189,57 @@ func (SortOrder) EnumDescriptor() ([]byte, []int) {
 	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{2}
 }
 
+// TrainingLabel is what a site's history says an example was.
+type TrainingLabel int32
+
+const (
+	TrainingLabel_TRAINING_LABEL_UNSPECIFIED TrainingLabel = 0
+	TrainingLabel_TRAINING_LABEL_SPAM        TrainingLabel = 1
+	// Not spam: a comment the site published.
+	TrainingLabel_TRAINING_LABEL_HAM TrainingLabel = 2
+)
+
+// Enum value maps for TrainingLabel.
+var (
+	TrainingLabel_name = map[int32]string{
+		0: "TRAINING_LABEL_UNSPECIFIED",
+		1: "TRAINING_LABEL_SPAM",
+		2: "TRAINING_LABEL_HAM",
+	}
+	TrainingLabel_value = map[string]int32{
+		"TRAINING_LABEL_UNSPECIFIED": 0,
+		"TRAINING_LABEL_SPAM":        1,
+		"TRAINING_LABEL_HAM":         2,
+	}
+)
+
+func (x TrainingLabel) Enum() *TrainingLabel {
+	p := new(TrainingLabel)
+	*p = x
+	return p
+}
+
+func (x TrainingLabel) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TrainingLabel) Descriptor() protoreflect.EnumDescriptor {
+	return file_commentd_v1_moderation_service_proto_enumTypes[3].Descriptor()
+}
+
+func (TrainingLabel) Type() protoreflect.EnumType {
+	return &file_commentd_v1_moderation_service_proto_enumTypes[3]
+}
+
+func (x TrainingLabel) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TrainingLabel.Descriptor instead.
+func (TrainingLabel) EnumDescriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{3}
+}
+
 type ExportAuthorDataRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required. The author's email, compared case-insensitively.
@@ -1942,6 +1993,189 @@ func (x *ListAuditEventsResponse) GetNextPageToken() string {
 	return ""
 }
 
+type TrainCommentsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The site whose learned rule learns: a site key's name, or
+	// "default" when commentd runs without site keys.
+	Site string `protobuf:"bytes,1,opt,name=site,proto3" json:"site,omitempty"`
+	// 1 to 500 examples.
+	Examples []*TrainingExample `protobuf:"bytes,2,rep,name=examples,proto3" json:"examples,omitempty"`
+	// Check and count the examples, and change nothing.
+	ValidateOnly  bool `protobuf:"varint,3,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TrainCommentsRequest) Reset() {
+	*x = TrainCommentsRequest{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TrainCommentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TrainCommentsRequest) ProtoMessage() {}
+
+func (x *TrainCommentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TrainCommentsRequest.ProtoReflect.Descriptor instead.
+func (*TrainCommentsRequest) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *TrainCommentsRequest) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
+func (x *TrainCommentsRequest) GetExamples() []*TrainingExample {
+	if x != nil {
+		return x.Examples
+	}
+	return nil
+}
+
+func (x *TrainCommentsRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
+}
+
+// TrainingExample is one labelled comment of a site's history.
+type TrainingExample struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The comment's text, within the policy's body length.
+	Body string `protobuf:"bytes,1,opt,name=body,proto3" json:"body,omitempty"`
+	// Optional here: name, email and url are checked as a submission's when
+	// given, and the learned rule reads them as it reads a comment's;
+	// user_id is not read.
+	Author *Author `protobuf:"bytes,2,opt,name=author,proto3" json:"author,omitempty"`
+	// Required: SPAM or HAM.
+	Label         TrainingLabel `protobuf:"varint,3,opt,name=label,proto3,enum=commentd.v1.TrainingLabel" json:"label,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TrainingExample) Reset() {
+	*x = TrainingExample{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TrainingExample) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TrainingExample) ProtoMessage() {}
+
+func (x *TrainingExample) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TrainingExample.ProtoReflect.Descriptor instead.
+func (*TrainingExample) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *TrainingExample) GetBody() string {
+	if x != nil {
+		return x.Body
+	}
+	return ""
+}
+
+func (x *TrainingExample) GetAuthor() *Author {
+	if x != nil {
+		return x.Author
+	}
+	return nil
+}
+
+func (x *TrainingExample) GetLabel() TrainingLabel {
+	if x != nil {
+		return x.Label
+	}
+	return TrainingLabel_TRAINING_LABEL_UNSPECIFIED
+}
+
+type TrainCommentsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The examples counted (or, with validate_only, that would be), by label.
+	Spam          int64 `protobuf:"varint,1,opt,name=spam,proto3" json:"spam,omitempty"`
+	Ham           int64 `protobuf:"varint,2,opt,name=ham,proto3" json:"ham,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TrainCommentsResponse) Reset() {
+	*x = TrainCommentsResponse{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TrainCommentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TrainCommentsResponse) ProtoMessage() {}
+
+func (x *TrainCommentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TrainCommentsResponse.ProtoReflect.Descriptor instead.
+func (*TrainCommentsResponse) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *TrainCommentsResponse) GetSpam() int64 {
+	if x != nil {
+		return x.Spam
+	}
+	return 0
+}
+
+func (x *TrainCommentsResponse) GetHam() int64 {
+	if x != nil {
+		return x.Ham
+	}
+	return 0
+}
+
 var File_commentd_v1_moderation_service_proto protoreflect.FileDescriptor
 
 const file_commentd_v1_moderation_service_proto_rawDesc = "" +
@@ -2062,7 +2296,18 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"page_token\x18\x04 \x01(\tR\tpageToken\"r\n" +
 	"\x17ListAuditEventsResponse\x12/\n" +
 	"\x06events\x18\x01 \x03(\v2\x17.commentd.v1.AuditEventR\x06events\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\xb1\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x89\x01\n" +
+	"\x14TrainCommentsRequest\x12\x12\n" +
+	"\x04site\x18\x01 \x01(\tR\x04site\x128\n" +
+	"\bexamples\x18\x02 \x03(\v2\x1c.commentd.v1.TrainingExampleR\bexamples\x12#\n" +
+	"\rvalidate_only\x18\x03 \x01(\bR\fvalidateOnly\"\x84\x01\n" +
+	"\x0fTrainingExample\x12\x12\n" +
+	"\x04body\x18\x01 \x01(\tR\x04body\x12+\n" +
+	"\x06author\x18\x02 \x01(\v2\x13.commentd.v1.AuthorR\x06author\x120\n" +
+	"\x05label\x18\x03 \x01(\x0e2\x1a.commentd.v1.TrainingLabelR\x05label\"=\n" +
+	"\x15TrainCommentsResponse\x12\x12\n" +
+	"\x04spam\x18\x01 \x01(\x03R\x04spam\x12\x10\n" +
+	"\x03ham\x18\x02 \x01(\x03R\x03ham*\xb1\x01\n" +
 	"\x10ModerationAction\x12!\n" +
 	"\x1dMODERATION_ACTION_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19MODERATION_ACTION_APPROVE\x10\x01\x12\x1c\n" +
@@ -2077,7 +2322,11 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\tSortOrder\x12\x1a\n" +
 	"\x16SORT_ORDER_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17SORT_ORDER_NEWEST_FIRST\x10\x01\x12\x1b\n" +
-	"\x17SORT_ORDER_OLDEST_FIRST\x10\x022\xa3\b\n" +
+	"\x17SORT_ORDER_OLDEST_FIRST\x10\x02*`\n" +
+	"\rTrainingLabel\x12\x1e\n" +
+	"\x1aTRAINING_LABEL_UNSPECIFIED\x10\x00\x12\x17\n" +
+	"\x13TRAINING_LABEL_SPAM\x10\x01\x12\x16\n" +
+	"\x12TRAINING_LABEL_HAM\x10\x022\xfb\b\n" +
 	"\x11ModerationService\x12J\n" +
 	"\tListQueue\x12\x1d.commentd.v1.ListQueueRequest\x1a\x1e.commentd.v1.ListQueueResponse\x12_\n" +
 	"\x10GetCommentDetail\x12$.commentd.v1.GetCommentDetailRequest\x1a%.commentd.v1.GetCommentDetailResponse\x12_\n" +
@@ -2091,7 +2340,8 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\x0eUpdateWordList\x12\".commentd.v1.UpdateWordListRequest\x1a#.commentd.v1.UpdateWordListResponse\x12\\\n" +
 	"\x0fListAuditEvents\x12#.commentd.v1.ListAuditEventsRequest\x1a$.commentd.v1.ListAuditEventsResponse\x12_\n" +
 	"\x10ExportAuthorData\x12$.commentd.v1.ExportAuthorDataRequest\x1a%.commentd.v1.ExportAuthorDataResponse\x12\\\n" +
-	"\x0fEraseAuthorData\x12#.commentd.v1.EraseAuthorDataRequest\x1a$.commentd.v1.EraseAuthorDataResponseB;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
+	"\x0fEraseAuthorData\x12#.commentd.v1.EraseAuthorDataRequest\x1a$.commentd.v1.EraseAuthorDataResponse\x12V\n" +
+	"\rTrainComments\x12!.commentd.v1.TrainCommentsRequest\x1a\".commentd.v1.TrainCommentsResponseB;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
 
 var (
 	file_commentd_v1_moderation_service_proto_rawDescOnce sync.Once
@@ -2105,99 +2355,109 @@ func file_commentd_v1_moderation_service_proto_rawDescGZIP() []byte {
 	return file_commentd_v1_moderation_service_proto_rawDescData
 }
 
-var file_commentd_v1_moderation_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_commentd_v1_moderation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_commentd_v1_moderation_service_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_commentd_v1_moderation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_commentd_v1_moderation_service_proto_goTypes = []any{
 	(ModerationAction)(0),            // 0: commentd.v1.ModerationAction
 	(WordList)(0),                    // 1: commentd.v1.WordList
 	(SortOrder)(0),                   // 2: commentd.v1.SortOrder
-	(*ExportAuthorDataRequest)(nil),  // 3: commentd.v1.ExportAuthorDataRequest
-	(*ExportAuthorDataResponse)(nil), // 4: commentd.v1.ExportAuthorDataResponse
-	(*EraseAuthorDataRequest)(nil),   // 5: commentd.v1.EraseAuthorDataRequest
-	(*EraseAuthorDataResponse)(nil),  // 6: commentd.v1.EraseAuthorDataResponse
-	(*ListQueueRequest)(nil),         // 7: commentd.v1.ListQueueRequest
-	(*ListQueueResponse)(nil),        // 8: commentd.v1.ListQueueResponse
-	(*GetCommentDetailRequest)(nil),  // 9: commentd.v1.GetCommentDetailRequest
-	(*AuthorHistory)(nil),            // 10: commentd.v1.AuthorHistory
-	(*GetCommentDetailResponse)(nil), // 11: commentd.v1.GetCommentDetailResponse
-	(*ModerateCommentsRequest)(nil),  // 12: commentd.v1.ModerateCommentsRequest
-	(*ModerationResult)(nil),         // 13: commentd.v1.ModerationResult
-	(*ModerateCommentsResponse)(nil), // 14: commentd.v1.ModerateCommentsResponse
-	(*WatchQueueRequest)(nil),        // 15: commentd.v1.WatchQueueRequest
-	(*WatchQueueResponse)(nil),       // 16: commentd.v1.WatchQueueResponse
-	(*Ban)(nil),                      // 17: commentd.v1.Ban
-	(*CreateBanRequest)(nil),         // 18: commentd.v1.CreateBanRequest
-	(*CreateBanResponse)(nil),        // 19: commentd.v1.CreateBanResponse
-	(*ListBansRequest)(nil),          // 20: commentd.v1.ListBansRequest
-	(*ListBansResponse)(nil),         // 21: commentd.v1.ListBansResponse
-	(*DeleteBanRequest)(nil),         // 22: commentd.v1.DeleteBanRequest
-	(*DeleteBanResponse)(nil),        // 23: commentd.v1.DeleteBanResponse
-	(*ListWordListsRequest)(nil),     // 24: commentd.v1.ListWordListsRequest
-	(*WordListTerms)(nil),            // 25: commentd.v1.WordListTerms
-	(*ListWordListsResponse)(nil),    // 26: commentd.v1.ListWordListsResponse
-	(*UpdateWordListRequest)(nil),    // 27: commentd.v1.UpdateWordListRequest
-	(*UpdateWordListResponse)(nil),   // 28: commentd.v1.UpdateWordListResponse
-	(*AuditEvent)(nil),               // 29: commentd.v1.AuditEvent
-	(*ListAuditEventsRequest)(nil),   // 30: commentd.v1.ListAuditEventsRequest
-	(*ListAuditEventsResponse)(nil),  // 31: commentd.v1.ListAuditEventsResponse
-	(*CommentDetail)(nil),            // 32: commentd.v1.CommentDetail
-	(CommentStatus)(0),               // 33: commentd.v1.CommentStatus
-	(*timestamppb.Timestamp)(nil),    // 34: google.protobuf.Timestamp
+	(TrainingLabel)(0),               // 3: commentd.v1.TrainingLabel
+	(*ExportAuthorDataRequest)(nil),  // 4: commentd.v1.ExportAuthorDataRequest
+	(*ExportAuthorDataResponse)(nil), // 5: commentd.v1.ExportAuthorDataResponse
+	(*EraseAuthorDataRequest)(nil),   // 6: commentd.v1.EraseAuthorDataRequest
+	(*EraseAuthorDataResponse)(nil),  // 7: commentd.v1.EraseAuthorDataResponse
+	(*ListQueueRequest)(nil),         // 8: commentd.v1.ListQueueRequest
+	(*ListQueueResponse)(nil),        // 9: commentd.v1.ListQueueResponse
+	(*GetCommentDetailRequest)(nil),  // 10: commentd.v1.GetCommentDetailRequest
+	(*AuthorHistory)(nil),            // 11: commentd.v1.AuthorHistory
+	(*GetCommentDetailResponse)(nil), // 12: commentd.v1.GetCommentDetailResponse
+	(*ModerateCommentsRequest)(nil),  // 13: commentd.v1.ModerateCommentsRequest
+	(*ModerationResult)(nil),         // 14: commentd.v1.ModerationResult
+	(*ModerateCommentsResponse)(nil), // 15: commentd.v1.ModerateCommentsResponse
+	(*WatchQueueRequest)(nil),        // 16: commentd.v1.WatchQueueRequest
+	(*WatchQueueResponse)(nil),       // 17: commentd.v1.WatchQueueResponse
+	(*Ban)(nil),                      // 18: commentd.v1.Ban
+	(*CreateBanRequest)(nil),         // 19: commentd.v1.CreateBanRequest
+	(*CreateBanResponse)(nil),        // 20: commentd.v1.CreateBanResponse
+	(*ListBansRequest)(nil),          // 21: commentd.v1.ListBansRequest
+	(*ListBansResponse)(nil),         // 22: commentd.v1.ListBansResponse
+	(*DeleteBanRequest)(nil),         // 23: commentd.v1.DeleteBanRequest
+	(*DeleteBanResponse)(nil),        // 24: commentd.v1.DeleteBanResponse
+	(*ListWordListsRequest)(nil),     // 25: commentd.v1.ListWordListsRequest
+	(*WordListTerms)(nil),            // 26: commentd.v1.WordListTerms
+	(*ListWordListsResponse)(nil),    // 27: commentd.v1.ListWordListsResponse
+	(*UpdateWordListRequest)(nil),    // 28: commentd.v1.UpdateWordListRequest
+	(*UpdateWordListResponse)(nil),   // 29: commentd.v1.UpdateWordListResponse
+	(*AuditEvent)(nil),               // 30: commentd.v1.AuditEvent
+	(*ListAuditEventsRequest)(nil),   // 31: commentd.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),  // 32: commentd.v1.ListAuditEventsResponse
+	(*TrainCommentsRequest)(nil),     // 33: commentd.v1.TrainCommentsRequest
+	(*TrainingExample)(nil),          // 34: commentd.v1.TrainingExample
+	(*TrainCommentsResponse)(nil),    // 35: commentd.v1.TrainCommentsResponse
+	(*CommentDetail)(nil),            // 36: commentd.v1.CommentDetail
+	(CommentStatus)(0),               // 37: commentd.v1.CommentStatus
+	(*timestamppb.Timestamp)(nil),    // 38: google.protobuf.Timestamp
+	(*Author)(nil),                   // 39: commentd.v1.Author
 }
 var file_commentd_v1_moderation_service_proto_depIdxs = []int32{
-	32, // 0: commentd.v1.ExportAuthorDataResponse.comments:type_name -> commentd.v1.CommentDetail
-	33, // 1: commentd.v1.ListQueueRequest.status:type_name -> commentd.v1.CommentStatus
-	34, // 2: commentd.v1.ListQueueRequest.start_time:type_name -> google.protobuf.Timestamp
-	34, // 3: commentd.v1.ListQueueRequest.end_time:type_name -> google.protobuf.Timestamp
+	36, // 0: commentd.v1.ExportAuthorDataResponse.comments:type_name -> commentd.v1.CommentDetail
+	37, // 1: commentd.v1.ListQueueRequest.status:type_name -> commentd.v1.CommentStatus
+	38, // 2: commentd.v1.ListQueueRequest.start_time:type_name -> google.protobuf.Timestamp
+	38, // 3: commentd.v1.ListQueueRequest.end_time:type_name -> google.protobuf.Timestamp
 	2,  // 4: commentd.v1.ListQueueRequest.order:type_name -> commentd.v1.SortOrder
-	32, // 5: commentd.v1.ListQueueResponse.comments:type_name -> commentd.v1.CommentDetail
-	32, // 6: commentd.v1.GetCommentDetailResponse.comment:type_name -> commentd.v1.CommentDetail
-	10, // 7: commentd.v1.GetCommentDetailResponse.author_history:type_name -> commentd.v1.AuthorHistory
+	36, // 5: commentd.v1.ListQueueResponse.comments:type_name -> commentd.v1.CommentDetail
+	36, // 6: commentd.v1.GetCommentDetailResponse.comment:type_name -> commentd.v1.CommentDetail
+	11, // 7: commentd.v1.GetCommentDetailResponse.author_history:type_name -> commentd.v1.AuthorHistory
 	0,  // 8: commentd.v1.ModerateCommentsRequest.action:type_name -> commentd.v1.ModerationAction
-	33, // 9: commentd.v1.ModerationResult.status:type_name -> commentd.v1.CommentStatus
-	13, // 10: commentd.v1.ModerateCommentsResponse.results:type_name -> commentd.v1.ModerationResult
-	33, // 11: commentd.v1.WatchQueueRequest.statuses:type_name -> commentd.v1.CommentStatus
-	32, // 12: commentd.v1.WatchQueueResponse.comment:type_name -> commentd.v1.CommentDetail
-	34, // 13: commentd.v1.Ban.expire_time:type_name -> google.protobuf.Timestamp
-	34, // 14: commentd.v1.Ban.create_time:type_name -> google.protobuf.Timestamp
-	17, // 15: commentd.v1.CreateBanRequest.ban:type_name -> commentd.v1.Ban
-	17, // 16: commentd.v1.CreateBanResponse.ban:type_name -> commentd.v1.Ban
-	17, // 17: commentd.v1.ListBansResponse.bans:type_name -> commentd.v1.Ban
+	37, // 9: commentd.v1.ModerationResult.status:type_name -> commentd.v1.CommentStatus
+	14, // 10: commentd.v1.ModerateCommentsResponse.results:type_name -> commentd.v1.ModerationResult
+	37, // 11: commentd.v1.WatchQueueRequest.statuses:type_name -> commentd.v1.CommentStatus
+	36, // 12: commentd.v1.WatchQueueResponse.comment:type_name -> commentd.v1.CommentDetail
+	38, // 13: commentd.v1.Ban.expire_time:type_name -> google.protobuf.Timestamp
+	38, // 14: commentd.v1.Ban.create_time:type_name -> google.protobuf.Timestamp
+	18, // 15: commentd.v1.CreateBanRequest.ban:type_name -> commentd.v1.Ban
+	18, // 16: commentd.v1.CreateBanResponse.ban:type_name -> commentd.v1.Ban
+	18, // 17: commentd.v1.ListBansResponse.bans:type_name -> commentd.v1.Ban
 	1,  // 18: commentd.v1.WordListTerms.list:type_name -> commentd.v1.WordList
-	25, // 19: commentd.v1.ListWordListsResponse.lists:type_name -> commentd.v1.WordListTerms
+	26, // 19: commentd.v1.ListWordListsResponse.lists:type_name -> commentd.v1.WordListTerms
 	1,  // 20: commentd.v1.UpdateWordListRequest.list:type_name -> commentd.v1.WordList
-	25, // 21: commentd.v1.UpdateWordListResponse.list:type_name -> commentd.v1.WordListTerms
-	34, // 22: commentd.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
-	29, // 23: commentd.v1.ListAuditEventsResponse.events:type_name -> commentd.v1.AuditEvent
-	7,  // 24: commentd.v1.ModerationService.ListQueue:input_type -> commentd.v1.ListQueueRequest
-	9,  // 25: commentd.v1.ModerationService.GetCommentDetail:input_type -> commentd.v1.GetCommentDetailRequest
-	12, // 26: commentd.v1.ModerationService.ModerateComments:input_type -> commentd.v1.ModerateCommentsRequest
-	15, // 27: commentd.v1.ModerationService.WatchQueue:input_type -> commentd.v1.WatchQueueRequest
-	18, // 28: commentd.v1.ModerationService.CreateBan:input_type -> commentd.v1.CreateBanRequest
-	20, // 29: commentd.v1.ModerationService.ListBans:input_type -> commentd.v1.ListBansRequest
-	22, // 30: commentd.v1.ModerationService.DeleteBan:input_type -> commentd.v1.DeleteBanRequest
-	24, // 31: commentd.v1.ModerationService.ListWordLists:input_type -> commentd.v1.ListWordListsRequest
-	27, // 32: commentd.v1.ModerationService.UpdateWordList:input_type -> commentd.v1.UpdateWordListRequest
-	30, // 33: commentd.v1.ModerationService.ListAuditEvents:input_type -> commentd.v1.ListAuditEventsRequest
-	3,  // 34: commentd.v1.ModerationService.ExportAuthorData:input_type -> commentd.v1.ExportAuthorDataRequest
-	5,  // 35: commentd.v1.ModerationService.EraseAuthorData:input_type -> commentd.v1.EraseAuthorDataRequest
-	8,  // 36: commentd.v1.ModerationService.ListQueue:output_type -> commentd.v1.ListQueueResponse
-	11, // 37: commentd.v1.ModerationService.GetCommentDetail:output_type -> commentd.v1.GetCommentDetailResponse
-	14, // 38: commentd.v1.ModerationService.ModerateComments:output_type -> commentd.v1.ModerateCommentsResponse
-	16, // 39: commentd.v1.ModerationService.WatchQueue:output_type -> commentd.v1.WatchQueueResponse
-	19, // 40: commentd.v1.ModerationService.CreateBan:output_type -> commentd.v1.CreateBanResponse
-	21, // 41: commentd.v1.ModerationService.ListBans:output_type -> commentd.v1.ListBansResponse
-	23, // 42: commentd.v1.ModerationService.DeleteBan:output_type -> commentd.v1.DeleteBanResponse
-	26, // 43: commentd.v1.ModerationService.ListWordLists:output_type -> commentd.v1.ListWordListsResponse
-	28, // 44: commentd.v1.ModerationService.UpdateWordList:output_type -> commentd.v1.UpdateWordListResponse
-	31, // 45: commentd.v1.ModerationService.ListAuditEvents:output_type -> commentd.v1.ListAuditEventsResponse
-	4,  // 46: commentd.v1.ModerationService.ExportAuthorData:output_type -> commentd.v1.ExportAuthorDataResponse
-	6,  // 47: commentd.v1.ModerationService.EraseAuthorData:output_type -> commentd.v1.EraseAuthorDataResponse
-	36, // [36:48] is the sub-list for method output_type
-	24, // [24:36] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	26, // 21: commentd.v1.UpdateWordListResponse.list:type_name -> commentd.v1.WordListTerms
+	38, // 22: commentd.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
+	30, // 23: commentd.v1.ListAuditEventsResponse.events:type_name -> commentd.v1.AuditEvent
+	34, // 24: commentd.v1.TrainCommentsRequest.examples:type_name -> commentd.v1.TrainingExample
+	39, // 25: commentd.v1.TrainingExample.author:type_name -> commentd.v1.Author
+	3,  // 26: commentd.v1.TrainingExample.label:type_name -> commentd.v1.TrainingLabel
+	8,  // 27: commentd.v1.ModerationService.ListQueue:input_type -> commentd.v1.ListQueueRequest
+	10, // 28: commentd.v1.ModerationService.GetCommentDetail:input_type -> commentd.v1.GetCommentDetailRequest
+	13, // 29: commentd.v1.ModerationService.ModerateComments:input_type -> commentd.v1.ModerateCommentsRequest
+	16, // 30: commentd.v1.ModerationService.WatchQueue:input_type -> commentd.v1.WatchQueueRequest
+	19, // 31: commentd.v1.ModerationService.CreateBan:input_type -> commentd.v1.CreateBanRequest
+	21, // 32: commentd.v1.ModerationService.ListBans:input_type -> commentd.v1.ListBansRequest
+	23, // 33: commentd.v1.ModerationService.DeleteBan:input_type -> commentd.v1.DeleteBanRequest
+	25, // 34: commentd.v1.ModerationService.ListWordLists:input_type -> commentd.v1.ListWordListsRequest
+	28, // 35: commentd.v1.ModerationService.UpdateWordList:input_type -> commentd.v1.UpdateWordListRequest
+	31, // 36: commentd.v1.ModerationService.ListAuditEvents:input_type -> commentd.v1.ListAuditEventsRequest
+	4,  // 37: commentd.v1.ModerationService.ExportAuthorData:input_type -> commentd.v1.ExportAuthorDataRequest
+	6,  // 38: commentd.v1.ModerationService.EraseAuthorData:input_type -> commentd.v1.EraseAuthorDataRequest
+	33, // 39: commentd.v1.ModerationService.TrainComments:input_type -> commentd.v1.TrainCommentsRequest
+	9,  // 40: commentd.v1.ModerationService.ListQueue:output_type -> commentd.v1.ListQueueResponse
+	12, // 41: commentd.v1.ModerationService.GetCommentDetail:output_type -> commentd.v1.GetCommentDetailResponse
+	15, // 42: commentd.v1.ModerationService.ModerateComments:output_type -> commentd.v1.ModerateCommentsResponse
+	17, // 43: commentd.v1.ModerationService.WatchQueue:output_type -> commentd.v1.WatchQueueResponse
+	20, // 44: commentd.v1.ModerationService.CreateBan:output_type -> commentd.v1.CreateBanResponse
+	22, // 45: commentd.v1.ModerationService.ListBans:output_type -> commentd.v1.ListBansResponse
+	24, // 46: commentd.v1.ModerationService.DeleteBan:output_type -> commentd.v1.DeleteBanResponse
+	27, // 47: commentd.v1.ModerationService.ListWordLists:output_type -> commentd.v1.ListWordListsResponse
+	29, // 48: commentd.v1.ModerationService.UpdateWordList:output_type -> commentd.v1.UpdateWordListResponse
+	32, // 49: commentd.v1.ModerationService.ListAuditEvents:output_type -> commentd.v1.ListAuditEventsResponse
+	5,  // 50: commentd.v1.ModerationService.ExportAuthorData:output_type -> commentd.v1.ExportAuthorDataResponse
+	7,  // 51: commentd.v1.ModerationService.EraseAuthorData:output_type -> commentd.v1.EraseAuthorDataResponse
+	35, // 52: commentd.v1.ModerationService.TrainComments:output_type -> commentd.v1.TrainCommentsResponse
+	40, // [40:53] is the sub-list for method output_type
+	27, // [27:40] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_commentd_v1_moderation_service_proto_init() }
@@ -2217,8 +2477,8 @@ func file_commentd_v1_moderation_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commentd_v1_moderation_service_proto_rawDesc), len(file_commentd_v1_moderation_service_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   29,
+			NumEnums:      4,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

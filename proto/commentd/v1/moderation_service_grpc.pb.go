@@ -31,6 +31,7 @@ const (
 	ModerationService_ListAuditEvents_FullMethodName  = "/commentd.v1.ModerationService/ListAuditEvents"
 	ModerationService_ExportAuthorData_FullMethodName = "/commentd.v1.ModerationService/ExportAuthorData"
 	ModerationService_EraseAuthorData_FullMethodName  = "/commentd.v1.ModerationService/EraseAuthorData"
+	ModerationService_TrainComments_FullMethodName    = "/commentd.v1.ModerationService/TrainComments"
 )
 
 // ModerationServiceClient is the client API for ModerationService service.
@@ -84,6 +85,14 @@ type ModerationServiceClient interface {
 	// stays, so replies keep their thread). Needs the admin role; audited
 	// without the email. Erasing twice is harmless.
 	EraseAuthorData(ctx context.Context, in *EraseAuthorDataRequest, opts ...grpc.CallOption) (*EraseAuthorDataResponse, error)
+	// Trains a site's learned rule from labelled history kept elsewhere (an
+	// export of another system's spam and approved comments), as if a
+	// moderator had marked each example spam or approved it; the examples
+	// are not stored as comments. At most 500 examples a call, counted in
+	// one transaction: send a longer history in batches. An invalid example
+	// refuses the call, naming it. Needs the admin role; audited, one event
+	// per call with the counts.
+	TrainComments(ctx context.Context, in *TrainCommentsRequest, opts ...grpc.CallOption) (*TrainCommentsResponse, error)
 }
 
 type moderationServiceClient struct {
@@ -223,6 +232,16 @@ func (c *moderationServiceClient) EraseAuthorData(ctx context.Context, in *Erase
 	return out, nil
 }
 
+func (c *moderationServiceClient) TrainComments(ctx context.Context, in *TrainCommentsRequest, opts ...grpc.CallOption) (*TrainCommentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(TrainCommentsResponse)
+	err := c.cc.Invoke(ctx, ModerationService_TrainComments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ModerationServiceServer is the server API for ModerationService service.
 // All implementations must embed UnimplementedModerationServiceServer
 // for forward compatibility.
@@ -274,6 +293,14 @@ type ModerationServiceServer interface {
 	// stays, so replies keep their thread). Needs the admin role; audited
 	// without the email. Erasing twice is harmless.
 	EraseAuthorData(context.Context, *EraseAuthorDataRequest) (*EraseAuthorDataResponse, error)
+	// Trains a site's learned rule from labelled history kept elsewhere (an
+	// export of another system's spam and approved comments), as if a
+	// moderator had marked each example spam or approved it; the examples
+	// are not stored as comments. At most 500 examples a call, counted in
+	// one transaction: send a longer history in batches. An invalid example
+	// refuses the call, naming it. Needs the admin role; audited, one event
+	// per call with the counts.
+	TrainComments(context.Context, *TrainCommentsRequest) (*TrainCommentsResponse, error)
 	mustEmbedUnimplementedModerationServiceServer()
 }
 
@@ -319,6 +346,9 @@ func (UnimplementedModerationServiceServer) ExportAuthorData(context.Context, *E
 }
 func (UnimplementedModerationServiceServer) EraseAuthorData(context.Context, *EraseAuthorDataRequest) (*EraseAuthorDataResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method EraseAuthorData not implemented")
+}
+func (UnimplementedModerationServiceServer) TrainComments(context.Context, *TrainCommentsRequest) (*TrainCommentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method TrainComments not implemented")
 }
 func (UnimplementedModerationServiceServer) mustEmbedUnimplementedModerationServiceServer() {}
 func (UnimplementedModerationServiceServer) testEmbeddedByValue()                           {}
@@ -550,6 +580,24 @@ func _ModerationService_EraseAuthorData_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ModerationService_TrainComments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(TrainCommentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModerationServiceServer).TrainComments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModerationService_TrainComments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModerationServiceServer).TrainComments(ctx, req.(*TrainCommentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ModerationService_ServiceDesc is the grpc.ServiceDesc for ModerationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -600,6 +648,10 @@ var ModerationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "EraseAuthorData",
 			Handler:    _ModerationService_EraseAuthorData_Handler,
+		},
+		{
+			MethodName: "TrainComments",
+			Handler:    _ModerationService_TrainComments_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
