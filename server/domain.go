@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"time"
 
 	"github.com/commentd/commentd/moderation"
 )
@@ -30,6 +31,7 @@ type Moderation interface {
 	DeleteBan(ctx context.Context, actor, id string) error
 	ExportAuthor(ctx context.Context, actor, email string, page moderation.Page) ([]moderation.Comment, *moderation.Cursor, error)
 	EraseAuthor(ctx context.Context, actor, email, note string) (int64, error)
+	RuleStats(ctx context.Context, site string, since time.Time) (moderation.RuleStats, error)
 }
 
 // Domain is everything the server serves; *moderation.Service is one.

@@ -1942,6 +1942,211 @@ func (x *ListAuditEventsResponse) GetNextPageToken() string {
 	return ""
 }
 
+type GetRuleStatsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only comments of this site, when set; every site otherwise.
+	Site string `protobuf:"bytes,1,opt,name=site,proto3" json:"site,omitempty"`
+	// Only comments created at or after this time; absent means the last 30
+	// days.
+	StartTime     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRuleStatsRequest) Reset() {
+	*x = GetRuleStatsRequest{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRuleStatsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRuleStatsRequest) ProtoMessage() {}
+
+func (x *GetRuleStatsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRuleStatsRequest.ProtoReflect.Descriptor instead.
+func (*GetRuleStatsRequest) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *GetRuleStatsRequest) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
+func (x *GetRuleStatsRequest) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+// RuleStat is how one rule, with one action, fared with the moderators.
+type RuleStat struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The rule's id, as in Reason.rule.
+	Rule string `protobuf:"bytes,1,opt,name=rule,proto3" json:"rule,omitempty"`
+	// The action it took. A rule that took several (the learned rule files
+	// as spam, vouches or scores) has one RuleStat per action.
+	Action RuleAction `protobuf:"varint,2,opt,name=action,proto3,enum=commentd.v1.RuleAction" json:"action,omitempty"`
+	// The comments it fired on.
+	Fired int64 `protobuf:"varint,3,opt,name=fired,proto3" json:"fired,omitempty"`
+	// Of those, the comments a moderator later decided: approved, rejected
+	// or marked as spam. Deleting says nothing of a rule and is not counted.
+	Decided int64 `protobuf:"varint,4,opt,name=decided,proto3" json:"decided,omitempty"`
+	// Of those, the decisions that agreed with the rule: a HOLD, SPAM or
+	// SCORE agrees with a comment rejected or marked as spam, an ALLOW with
+	// a comment approved. Precision is agreed / decided.
+	Agreed        int64 `protobuf:"varint,5,opt,name=agreed,proto3" json:"agreed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RuleStat) Reset() {
+	*x = RuleStat{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RuleStat) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RuleStat) ProtoMessage() {}
+
+func (x *RuleStat) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RuleStat.ProtoReflect.Descriptor instead.
+func (*RuleStat) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *RuleStat) GetRule() string {
+	if x != nil {
+		return x.Rule
+	}
+	return ""
+}
+
+func (x *RuleStat) GetAction() RuleAction {
+	if x != nil {
+		return x.Action
+	}
+	return RuleAction_RULE_ACTION_UNSPECIFIED
+}
+
+func (x *RuleStat) GetFired() int64 {
+	if x != nil {
+		return x.Fired
+	}
+	return 0
+}
+
+func (x *RuleStat) GetDecided() int64 {
+	if x != nil {
+		return x.Decided
+	}
+	return 0
+}
+
+func (x *RuleStat) GetAgreed() int64 {
+	if x != nil {
+		return x.Agreed
+	}
+	return 0
+}
+
+type GetRuleStatsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Every rule that fired, most firings first.
+	Stats []*RuleStat `protobuf:"bytes,1,rep,name=stats,proto3" json:"stats,omitempty"`
+	// How many comments of the window were read.
+	CommentsRead int64 `protobuf:"varint,2,opt,name=comments_read,json=commentsRead,proto3" json:"comments_read,omitempty"`
+	// True when the window holds more comments than one call reads
+	// (200,000): the stats then cover the newest comments_read of them.
+	Truncated     bool `protobuf:"varint,3,opt,name=truncated,proto3" json:"truncated,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRuleStatsResponse) Reset() {
+	*x = GetRuleStatsResponse{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRuleStatsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRuleStatsResponse) ProtoMessage() {}
+
+func (x *GetRuleStatsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRuleStatsResponse.ProtoReflect.Descriptor instead.
+func (*GetRuleStatsResponse) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *GetRuleStatsResponse) GetStats() []*RuleStat {
+	if x != nil {
+		return x.Stats
+	}
+	return nil
+}
+
+func (x *GetRuleStatsResponse) GetCommentsRead() int64 {
+	if x != nil {
+		return x.CommentsRead
+	}
+	return 0
+}
+
+func (x *GetRuleStatsResponse) GetTruncated() bool {
+	if x != nil {
+		return x.Truncated
+	}
+	return false
+}
+
 var File_commentd_v1_moderation_service_proto protoreflect.FileDescriptor
 
 const file_commentd_v1_moderation_service_proto_rawDesc = "" +
@@ -2062,7 +2267,21 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"page_token\x18\x04 \x01(\tR\tpageToken\"r\n" +
 	"\x17ListAuditEventsResponse\x12/\n" +
 	"\x06events\x18\x01 \x03(\v2\x17.commentd.v1.AuditEventR\x06events\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\xb1\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"d\n" +
+	"\x13GetRuleStatsRequest\x12\x12\n" +
+	"\x04site\x18\x01 \x01(\tR\x04site\x129\n" +
+	"\n" +
+	"start_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\"\x97\x01\n" +
+	"\bRuleStat\x12\x12\n" +
+	"\x04rule\x18\x01 \x01(\tR\x04rule\x12/\n" +
+	"\x06action\x18\x02 \x01(\x0e2\x17.commentd.v1.RuleActionR\x06action\x12\x14\n" +
+	"\x05fired\x18\x03 \x01(\x03R\x05fired\x12\x18\n" +
+	"\adecided\x18\x04 \x01(\x03R\adecided\x12\x16\n" +
+	"\x06agreed\x18\x05 \x01(\x03R\x06agreed\"\x86\x01\n" +
+	"\x14GetRuleStatsResponse\x12+\n" +
+	"\x05stats\x18\x01 \x03(\v2\x15.commentd.v1.RuleStatR\x05stats\x12#\n" +
+	"\rcomments_read\x18\x02 \x01(\x03R\fcommentsRead\x12\x1c\n" +
+	"\ttruncated\x18\x03 \x01(\bR\ttruncated*\xb1\x01\n" +
 	"\x10ModerationAction\x12!\n" +
 	"\x1dMODERATION_ACTION_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19MODERATION_ACTION_APPROVE\x10\x01\x12\x1c\n" +
@@ -2077,7 +2296,7 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\tSortOrder\x12\x1a\n" +
 	"\x16SORT_ORDER_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17SORT_ORDER_NEWEST_FIRST\x10\x01\x12\x1b\n" +
-	"\x17SORT_ORDER_OLDEST_FIRST\x10\x022\xa3\b\n" +
+	"\x17SORT_ORDER_OLDEST_FIRST\x10\x022\xf8\b\n" +
 	"\x11ModerationService\x12J\n" +
 	"\tListQueue\x12\x1d.commentd.v1.ListQueueRequest\x1a\x1e.commentd.v1.ListQueueResponse\x12_\n" +
 	"\x10GetCommentDetail\x12$.commentd.v1.GetCommentDetailRequest\x1a%.commentd.v1.GetCommentDetailResponse\x12_\n" +
@@ -2091,7 +2310,8 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\x0eUpdateWordList\x12\".commentd.v1.UpdateWordListRequest\x1a#.commentd.v1.UpdateWordListResponse\x12\\\n" +
 	"\x0fListAuditEvents\x12#.commentd.v1.ListAuditEventsRequest\x1a$.commentd.v1.ListAuditEventsResponse\x12_\n" +
 	"\x10ExportAuthorData\x12$.commentd.v1.ExportAuthorDataRequest\x1a%.commentd.v1.ExportAuthorDataResponse\x12\\\n" +
-	"\x0fEraseAuthorData\x12#.commentd.v1.EraseAuthorDataRequest\x1a$.commentd.v1.EraseAuthorDataResponseB;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
+	"\x0fEraseAuthorData\x12#.commentd.v1.EraseAuthorDataRequest\x1a$.commentd.v1.EraseAuthorDataResponse\x12S\n" +
+	"\fGetRuleStats\x12 .commentd.v1.GetRuleStatsRequest\x1a!.commentd.v1.GetRuleStatsResponseB;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
 
 var (
 	file_commentd_v1_moderation_service_proto_rawDescOnce sync.Once
@@ -2106,7 +2326,7 @@ func file_commentd_v1_moderation_service_proto_rawDescGZIP() []byte {
 }
 
 var file_commentd_v1_moderation_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_commentd_v1_moderation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_commentd_v1_moderation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_commentd_v1_moderation_service_proto_goTypes = []any{
 	(ModerationAction)(0),            // 0: commentd.v1.ModerationAction
 	(WordList)(0),                    // 1: commentd.v1.WordList
@@ -2140,26 +2360,30 @@ var file_commentd_v1_moderation_service_proto_goTypes = []any{
 	(*AuditEvent)(nil),               // 29: commentd.v1.AuditEvent
 	(*ListAuditEventsRequest)(nil),   // 30: commentd.v1.ListAuditEventsRequest
 	(*ListAuditEventsResponse)(nil),  // 31: commentd.v1.ListAuditEventsResponse
-	(*CommentDetail)(nil),            // 32: commentd.v1.CommentDetail
-	(CommentStatus)(0),               // 33: commentd.v1.CommentStatus
-	(*timestamppb.Timestamp)(nil),    // 34: google.protobuf.Timestamp
+	(*GetRuleStatsRequest)(nil),      // 32: commentd.v1.GetRuleStatsRequest
+	(*RuleStat)(nil),                 // 33: commentd.v1.RuleStat
+	(*GetRuleStatsResponse)(nil),     // 34: commentd.v1.GetRuleStatsResponse
+	(*CommentDetail)(nil),            // 35: commentd.v1.CommentDetail
+	(CommentStatus)(0),               // 36: commentd.v1.CommentStatus
+	(*timestamppb.Timestamp)(nil),    // 37: google.protobuf.Timestamp
+	(RuleAction)(0),                  // 38: commentd.v1.RuleAction
 }
 var file_commentd_v1_moderation_service_proto_depIdxs = []int32{
-	32, // 0: commentd.v1.ExportAuthorDataResponse.comments:type_name -> commentd.v1.CommentDetail
-	33, // 1: commentd.v1.ListQueueRequest.status:type_name -> commentd.v1.CommentStatus
-	34, // 2: commentd.v1.ListQueueRequest.start_time:type_name -> google.protobuf.Timestamp
-	34, // 3: commentd.v1.ListQueueRequest.end_time:type_name -> google.protobuf.Timestamp
+	35, // 0: commentd.v1.ExportAuthorDataResponse.comments:type_name -> commentd.v1.CommentDetail
+	36, // 1: commentd.v1.ListQueueRequest.status:type_name -> commentd.v1.CommentStatus
+	37, // 2: commentd.v1.ListQueueRequest.start_time:type_name -> google.protobuf.Timestamp
+	37, // 3: commentd.v1.ListQueueRequest.end_time:type_name -> google.protobuf.Timestamp
 	2,  // 4: commentd.v1.ListQueueRequest.order:type_name -> commentd.v1.SortOrder
-	32, // 5: commentd.v1.ListQueueResponse.comments:type_name -> commentd.v1.CommentDetail
-	32, // 6: commentd.v1.GetCommentDetailResponse.comment:type_name -> commentd.v1.CommentDetail
+	35, // 5: commentd.v1.ListQueueResponse.comments:type_name -> commentd.v1.CommentDetail
+	35, // 6: commentd.v1.GetCommentDetailResponse.comment:type_name -> commentd.v1.CommentDetail
 	10, // 7: commentd.v1.GetCommentDetailResponse.author_history:type_name -> commentd.v1.AuthorHistory
 	0,  // 8: commentd.v1.ModerateCommentsRequest.action:type_name -> commentd.v1.ModerationAction
-	33, // 9: commentd.v1.ModerationResult.status:type_name -> commentd.v1.CommentStatus
+	36, // 9: commentd.v1.ModerationResult.status:type_name -> commentd.v1.CommentStatus
 	13, // 10: commentd.v1.ModerateCommentsResponse.results:type_name -> commentd.v1.ModerationResult
-	33, // 11: commentd.v1.WatchQueueRequest.statuses:type_name -> commentd.v1.CommentStatus
-	32, // 12: commentd.v1.WatchQueueResponse.comment:type_name -> commentd.v1.CommentDetail
-	34, // 13: commentd.v1.Ban.expire_time:type_name -> google.protobuf.Timestamp
-	34, // 14: commentd.v1.Ban.create_time:type_name -> google.protobuf.Timestamp
+	36, // 11: commentd.v1.WatchQueueRequest.statuses:type_name -> commentd.v1.CommentStatus
+	35, // 12: commentd.v1.WatchQueueResponse.comment:type_name -> commentd.v1.CommentDetail
+	37, // 13: commentd.v1.Ban.expire_time:type_name -> google.protobuf.Timestamp
+	37, // 14: commentd.v1.Ban.create_time:type_name -> google.protobuf.Timestamp
 	17, // 15: commentd.v1.CreateBanRequest.ban:type_name -> commentd.v1.Ban
 	17, // 16: commentd.v1.CreateBanResponse.ban:type_name -> commentd.v1.Ban
 	17, // 17: commentd.v1.ListBansResponse.bans:type_name -> commentd.v1.Ban
@@ -2167,37 +2391,42 @@ var file_commentd_v1_moderation_service_proto_depIdxs = []int32{
 	25, // 19: commentd.v1.ListWordListsResponse.lists:type_name -> commentd.v1.WordListTerms
 	1,  // 20: commentd.v1.UpdateWordListRequest.list:type_name -> commentd.v1.WordList
 	25, // 21: commentd.v1.UpdateWordListResponse.list:type_name -> commentd.v1.WordListTerms
-	34, // 22: commentd.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
+	37, // 22: commentd.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
 	29, // 23: commentd.v1.ListAuditEventsResponse.events:type_name -> commentd.v1.AuditEvent
-	7,  // 24: commentd.v1.ModerationService.ListQueue:input_type -> commentd.v1.ListQueueRequest
-	9,  // 25: commentd.v1.ModerationService.GetCommentDetail:input_type -> commentd.v1.GetCommentDetailRequest
-	12, // 26: commentd.v1.ModerationService.ModerateComments:input_type -> commentd.v1.ModerateCommentsRequest
-	15, // 27: commentd.v1.ModerationService.WatchQueue:input_type -> commentd.v1.WatchQueueRequest
-	18, // 28: commentd.v1.ModerationService.CreateBan:input_type -> commentd.v1.CreateBanRequest
-	20, // 29: commentd.v1.ModerationService.ListBans:input_type -> commentd.v1.ListBansRequest
-	22, // 30: commentd.v1.ModerationService.DeleteBan:input_type -> commentd.v1.DeleteBanRequest
-	24, // 31: commentd.v1.ModerationService.ListWordLists:input_type -> commentd.v1.ListWordListsRequest
-	27, // 32: commentd.v1.ModerationService.UpdateWordList:input_type -> commentd.v1.UpdateWordListRequest
-	30, // 33: commentd.v1.ModerationService.ListAuditEvents:input_type -> commentd.v1.ListAuditEventsRequest
-	3,  // 34: commentd.v1.ModerationService.ExportAuthorData:input_type -> commentd.v1.ExportAuthorDataRequest
-	5,  // 35: commentd.v1.ModerationService.EraseAuthorData:input_type -> commentd.v1.EraseAuthorDataRequest
-	8,  // 36: commentd.v1.ModerationService.ListQueue:output_type -> commentd.v1.ListQueueResponse
-	11, // 37: commentd.v1.ModerationService.GetCommentDetail:output_type -> commentd.v1.GetCommentDetailResponse
-	14, // 38: commentd.v1.ModerationService.ModerateComments:output_type -> commentd.v1.ModerateCommentsResponse
-	16, // 39: commentd.v1.ModerationService.WatchQueue:output_type -> commentd.v1.WatchQueueResponse
-	19, // 40: commentd.v1.ModerationService.CreateBan:output_type -> commentd.v1.CreateBanResponse
-	21, // 41: commentd.v1.ModerationService.ListBans:output_type -> commentd.v1.ListBansResponse
-	23, // 42: commentd.v1.ModerationService.DeleteBan:output_type -> commentd.v1.DeleteBanResponse
-	26, // 43: commentd.v1.ModerationService.ListWordLists:output_type -> commentd.v1.ListWordListsResponse
-	28, // 44: commentd.v1.ModerationService.UpdateWordList:output_type -> commentd.v1.UpdateWordListResponse
-	31, // 45: commentd.v1.ModerationService.ListAuditEvents:output_type -> commentd.v1.ListAuditEventsResponse
-	4,  // 46: commentd.v1.ModerationService.ExportAuthorData:output_type -> commentd.v1.ExportAuthorDataResponse
-	6,  // 47: commentd.v1.ModerationService.EraseAuthorData:output_type -> commentd.v1.EraseAuthorDataResponse
-	36, // [36:48] is the sub-list for method output_type
-	24, // [24:36] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	37, // 24: commentd.v1.GetRuleStatsRequest.start_time:type_name -> google.protobuf.Timestamp
+	38, // 25: commentd.v1.RuleStat.action:type_name -> commentd.v1.RuleAction
+	33, // 26: commentd.v1.GetRuleStatsResponse.stats:type_name -> commentd.v1.RuleStat
+	7,  // 27: commentd.v1.ModerationService.ListQueue:input_type -> commentd.v1.ListQueueRequest
+	9,  // 28: commentd.v1.ModerationService.GetCommentDetail:input_type -> commentd.v1.GetCommentDetailRequest
+	12, // 29: commentd.v1.ModerationService.ModerateComments:input_type -> commentd.v1.ModerateCommentsRequest
+	15, // 30: commentd.v1.ModerationService.WatchQueue:input_type -> commentd.v1.WatchQueueRequest
+	18, // 31: commentd.v1.ModerationService.CreateBan:input_type -> commentd.v1.CreateBanRequest
+	20, // 32: commentd.v1.ModerationService.ListBans:input_type -> commentd.v1.ListBansRequest
+	22, // 33: commentd.v1.ModerationService.DeleteBan:input_type -> commentd.v1.DeleteBanRequest
+	24, // 34: commentd.v1.ModerationService.ListWordLists:input_type -> commentd.v1.ListWordListsRequest
+	27, // 35: commentd.v1.ModerationService.UpdateWordList:input_type -> commentd.v1.UpdateWordListRequest
+	30, // 36: commentd.v1.ModerationService.ListAuditEvents:input_type -> commentd.v1.ListAuditEventsRequest
+	3,  // 37: commentd.v1.ModerationService.ExportAuthorData:input_type -> commentd.v1.ExportAuthorDataRequest
+	5,  // 38: commentd.v1.ModerationService.EraseAuthorData:input_type -> commentd.v1.EraseAuthorDataRequest
+	32, // 39: commentd.v1.ModerationService.GetRuleStats:input_type -> commentd.v1.GetRuleStatsRequest
+	8,  // 40: commentd.v1.ModerationService.ListQueue:output_type -> commentd.v1.ListQueueResponse
+	11, // 41: commentd.v1.ModerationService.GetCommentDetail:output_type -> commentd.v1.GetCommentDetailResponse
+	14, // 42: commentd.v1.ModerationService.ModerateComments:output_type -> commentd.v1.ModerateCommentsResponse
+	16, // 43: commentd.v1.ModerationService.WatchQueue:output_type -> commentd.v1.WatchQueueResponse
+	19, // 44: commentd.v1.ModerationService.CreateBan:output_type -> commentd.v1.CreateBanResponse
+	21, // 45: commentd.v1.ModerationService.ListBans:output_type -> commentd.v1.ListBansResponse
+	23, // 46: commentd.v1.ModerationService.DeleteBan:output_type -> commentd.v1.DeleteBanResponse
+	26, // 47: commentd.v1.ModerationService.ListWordLists:output_type -> commentd.v1.ListWordListsResponse
+	28, // 48: commentd.v1.ModerationService.UpdateWordList:output_type -> commentd.v1.UpdateWordListResponse
+	31, // 49: commentd.v1.ModerationService.ListAuditEvents:output_type -> commentd.v1.ListAuditEventsResponse
+	4,  // 50: commentd.v1.ModerationService.ExportAuthorData:output_type -> commentd.v1.ExportAuthorDataResponse
+	6,  // 51: commentd.v1.ModerationService.EraseAuthorData:output_type -> commentd.v1.EraseAuthorDataResponse
+	34, // 52: commentd.v1.ModerationService.GetRuleStats:output_type -> commentd.v1.GetRuleStatsResponse
+	40, // [40:53] is the sub-list for method output_type
+	27, // [27:40] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_commentd_v1_moderation_service_proto_init() }
@@ -2218,7 +2447,7 @@ func file_commentd_v1_moderation_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commentd_v1_moderation_service_proto_rawDesc), len(file_commentd_v1_moderation_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   29,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

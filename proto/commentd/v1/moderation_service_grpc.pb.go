@@ -31,6 +31,7 @@ const (
 	ModerationService_ListAuditEvents_FullMethodName  = "/commentd.v1.ModerationService/ListAuditEvents"
 	ModerationService_ExportAuthorData_FullMethodName = "/commentd.v1.ModerationService/ExportAuthorData"
 	ModerationService_EraseAuthorData_FullMethodName  = "/commentd.v1.ModerationService/EraseAuthorData"
+	ModerationService_GetRuleStats_FullMethodName     = "/commentd.v1.ModerationService/GetRuleStats"
 )
 
 // ModerationServiceClient is the client API for ModerationService service.
@@ -84,6 +85,11 @@ type ModerationServiceClient interface {
 	// stays, so replies keep their thread). Needs the admin role; audited
 	// without the email. Erasing twice is harmless.
 	EraseAuthorData(ctx context.Context, in *EraseAuthorDataRequest, opts ...grpc.CallOption) (*EraseAuthorDataResponse, error)
+	// Reports, for every rule, how often it fired on the comments created in
+	// a window and how often the moderators who later decided those comments
+	// agreed with it: its precision. Any moderator may call it; it returns
+	// counts only, no reader data.
+	GetRuleStats(ctx context.Context, in *GetRuleStatsRequest, opts ...grpc.CallOption) (*GetRuleStatsResponse, error)
 }
 
 type moderationServiceClient struct {
@@ -223,6 +229,16 @@ func (c *moderationServiceClient) EraseAuthorData(ctx context.Context, in *Erase
 	return out, nil
 }
 
+func (c *moderationServiceClient) GetRuleStats(ctx context.Context, in *GetRuleStatsRequest, opts ...grpc.CallOption) (*GetRuleStatsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetRuleStatsResponse)
+	err := c.cc.Invoke(ctx, ModerationService_GetRuleStats_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ModerationServiceServer is the server API for ModerationService service.
 // All implementations must embed UnimplementedModerationServiceServer
 // for forward compatibility.
@@ -274,6 +290,11 @@ type ModerationServiceServer interface {
 	// stays, so replies keep their thread). Needs the admin role; audited
 	// without the email. Erasing twice is harmless.
 	EraseAuthorData(context.Context, *EraseAuthorDataRequest) (*EraseAuthorDataResponse, error)
+	// Reports, for every rule, how often it fired on the comments created in
+	// a window and how often the moderators who later decided those comments
+	// agreed with it: its precision. Any moderator may call it; it returns
+	// counts only, no reader data.
+	GetRuleStats(context.Context, *GetRuleStatsRequest) (*GetRuleStatsResponse, error)
 	mustEmbedUnimplementedModerationServiceServer()
 }
 
@@ -319,6 +340,9 @@ func (UnimplementedModerationServiceServer) ExportAuthorData(context.Context, *E
 }
 func (UnimplementedModerationServiceServer) EraseAuthorData(context.Context, *EraseAuthorDataRequest) (*EraseAuthorDataResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method EraseAuthorData not implemented")
+}
+func (UnimplementedModerationServiceServer) GetRuleStats(context.Context, *GetRuleStatsRequest) (*GetRuleStatsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRuleStats not implemented")
 }
 func (UnimplementedModerationServiceServer) mustEmbedUnimplementedModerationServiceServer() {}
 func (UnimplementedModerationServiceServer) testEmbeddedByValue()                           {}
@@ -550,6 +574,24 @@ func _ModerationService_EraseAuthorData_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ModerationService_GetRuleStats_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRuleStatsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModerationServiceServer).GetRuleStats(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModerationService_GetRuleStats_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModerationServiceServer).GetRuleStats(ctx, req.(*GetRuleStatsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ModerationService_ServiceDesc is the grpc.ServiceDesc for ModerationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -600,6 +642,10 @@ var ModerationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "EraseAuthorData",
 			Handler:    _ModerationService_EraseAuthorData_Handler,
+		},
+		{
+			MethodName: "GetRuleStats",
+			Handler:    _ModerationService_GetRuleStats_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
