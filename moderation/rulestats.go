@@ -12,8 +12,8 @@ import (
 const RuleStatsWindow = 30 * 24 * time.Hour
 
 // MaxRuleStatsComments bounds the comments one RuleStats call reads, so
-// that a busy site's window costs a bounded time and memory: at about
-// 2 KB a comment, one page at a time, well under a second per 10,000.
+// that a busy site's window costs a bounded time and memory: about 4 s on
+// SQLite, a few pages of comments in memory at a time.
 const MaxRuleStatsComments = 200_000
 
 // maxRuleStatsComments is MaxRuleStatsComments, lowered by tests of the
@@ -69,63 +69,66 @@ func (s *Service) RuleStats(ctx context.Context, site string, since time.Time) (
 		action RuleAction
 	}
 	counts := map[key]*RuleStat{}
-	var out RuleStats
-	f := Filter{
-		Statuses:    []Status{StatusPublished, StatusPending, StatusSpam, StatusRejected, StatusDeleted},
-		Site:        site,
-		Since:       since,
-		NewestFirst: true,
-		Limit:       ruleStatsPage,
+	count := func(c Comment) {
+		decided, spam := decision(c)
+		seen := map[key]bool{} // a rule counts once per comment and action
+		for _, r := range c.Reasons {
+			k := key{r.Rule, r.Action}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			st := counts[k]
+			if st == nil {
+				st = &RuleStat{Rule: r.Rule, Action: r.Action}
+				counts[k] = st
+			}
+			st.Fired++
+			if !decided {
+				continue
+			}
+			st.Decided++
+			// An ALLOW vouches for the comment; every other action
+			// (HOLD, SPAM, SCORE, and a shadow rule's would-be hold or
+			// block) points toward spam.
+			if (r.Action == RuleAllow) != spam {
+				st.Agreed++
+			}
+		}
 	}
+
+	// One listing per status, merged newest first: each follows the
+	// stores' (status, create_time, id) index, where one listing of every
+	// status sorts the rest of the window again for each page (13 s for
+	// 100,000 comments on SQLite, against 2 s).
+	var streams []*commentStream
+	for _, st := range []Status{StatusPublished, StatusPending, StatusSpam, StatusRejected, StatusDeleted} {
+		streams = append(streams, &commentStream{store: s.store, f: Filter{
+			Statuses: []Status{st}, Site: site, Since: since, NewestFirst: true, Limit: ruleStatsPage,
+		}})
+	}
+	var out RuleStats
 	for {
-		f.Limit = min(ruleStatsPage, maxRuleStatsComments-int(out.Read))
-		if f.Limit == 0 {
-			// One more comment tells a full window from a larger one.
-			f.Limit = 1
-			more, err := s.store.ListComments(ctx, f)
+		var next *commentStream
+		for _, cs := range streams {
+			c, err := cs.head(ctx)
 			if err != nil {
-				return RuleStats{}, fmt.Errorf("list comments for rule stats: %w", err)
+				return RuleStats{}, err
 			}
-			out.Truncated = len(more) > 0
-			break
-		}
-		cs, err := s.store.ListComments(ctx, f)
-		if err != nil {
-			return RuleStats{}, fmt.Errorf("list comments for rule stats: %w", err)
-		}
-		for _, c := range cs {
-			decided, spam := decision(c)
-			seen := map[key]bool{} // a rule counts once per comment and action
-			for _, r := range c.Reasons {
-				k := key{r.Rule, r.Action}
-				if seen[k] {
-					continue
-				}
-				seen[k] = true
-				st := counts[k]
-				if st == nil {
-					st = &RuleStat{Rule: r.Rule, Action: r.Action}
-					counts[k] = st
-				}
-				st.Fired++
-				if !decided {
-					continue
-				}
-				st.Decided++
-				// An ALLOW vouches for the comment; every other action
-				// (HOLD, SPAM, SCORE, and a shadow rule's would-be hold or
-				// block) points toward spam.
-				if (r.Action == RuleAllow) != spam {
-					st.Agreed++
-				}
+			if c != nil && (next == nil || newer(*c, next.buf[0])) {
+				next = cs
 			}
 		}
-		out.Read += int64(len(cs))
-		if len(cs) < f.Limit {
+		if next == nil {
 			break
 		}
-		last := cs[len(cs)-1]
-		f.After = &Cursor{Time: last.CreateTime, ID: last.ID}
+		if out.Read == int64(maxRuleStatsComments) {
+			out.Truncated = true
+			break
+		}
+		count(next.buf[0])
+		next.buf = next.buf[1:]
+		out.Read++
 	}
 
 	out.Stats = make([]RuleStat, 0, len(counts))
@@ -152,4 +155,39 @@ func decision(c Comment) (decided, spam bool) {
 		return true, true
 	}
 	return false, false
+}
+
+// commentStream pages through one listing, newest first.
+type commentStream struct {
+	store Store
+	f     Filter
+	buf   []Comment
+	done  bool
+}
+
+// head returns the stream's next comment without taking it, or nil at
+// its end.
+func (cs *commentStream) head(ctx context.Context) (*Comment, error) {
+	if len(cs.buf) == 0 && !cs.done {
+		page, err := cs.store.ListComments(ctx, cs.f)
+		if err != nil {
+			return nil, fmt.Errorf("list comments for rule stats: %w", err)
+		}
+		cs.buf, cs.done = page, len(page) < cs.f.Limit
+		if n := len(page); n > 0 {
+			cs.f.After = &Cursor{Time: page[n-1].CreateTime, ID: page[n-1].ID}
+		}
+	}
+	if len(cs.buf) == 0 {
+		return nil, nil
+	}
+	return &cs.buf[0], nil
+}
+
+// newer reports whether a comes before b newest first, by (create_time, id).
+func newer(a, b Comment) bool {
+	if !a.CreateTime.Equal(b.CreateTime) {
+		return a.CreateTime.After(b.CreateTime)
+	}
+	return a.ID > b.ID
 }

@@ -149,8 +149,11 @@ func TestRuleStatsReadsAtMostTheBoundNewestFirst(t *testing.T) {
 	defer moderation.SetMaxRuleStatsComments(2500)()
 	f := newStatsFixture(t)
 	f.add("news", 2*time.Hour, reason("oldest", moderation.RuleHold))
+	// The statuses take turns, so that the newest comments are the newest
+	// of every status together.
+	statuses := []moderation.Status{moderation.StatusPublished, moderation.StatusPending, moderation.StatusSpam}
 	for i := range 2499 {
-		f.add("news", time.Hour-time.Duration(i)*time.Millisecond, reason("links", moderation.RuleHold))
+		f.addAs(statuses[i%3], "news", time.Hour-time.Duration(i)*time.Millisecond, reason("links", moderation.RuleHold))
 	}
 	ctx := context.Background()
 	since := f.now.Add(-24 * time.Hour)
@@ -163,7 +166,7 @@ func TestRuleStatsReadsAtMostTheBoundNewestFirst(t *testing.T) {
 		t.Errorf("exactly the bound: read %d, truncated %v, %d rules; want 2500, false, 2", full.Read, full.Truncated, len(full.Stats))
 	}
 
-	f.add("news", time.Minute, reason("links", moderation.RuleHold))
+	f.addAs(moderation.StatusPublished, "news", time.Minute, reason("links", moderation.RuleHold))
 	over, err := f.svc.RuleStats(ctx, "news", since)
 	if err != nil {
 		t.Fatal(err)
