@@ -314,3 +314,23 @@ var trainingLabels = map[pb.TrainingLabel]learn.Label{
 	pb.TrainingLabel_TRAINING_LABEL_SPAM: learn.Spam,
 	pb.TrainingLabel_TRAINING_LABEL_HAM:  learn.Ham,
 }
+
+func (s *moderationService) GetRuleStats(ctx context.Context, req *pb.GetRuleStatsRequest) (*pb.GetRuleStatsResponse, error) {
+	since, problem := optionalTime(req.GetStartTime())
+	if problem != "" {
+		return nil, toStatus(ctx, s.log, invalid(moderation.FieldViolation{Field: "start_time", Description: problem}))
+	}
+	rs, err := s.svc.RuleStats(ctx, req.GetSite(), since)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	resp := &pb.GetRuleStatsResponse{
+		Stats:        make([]*pb.RuleStat, len(rs.Stats)),
+		CommentsRead: rs.Read,
+		Truncated:    rs.Truncated,
+	}
+	for i, st := range rs.Stats {
+		resp.Stats[i] = &pb.RuleStat{Rule: st.Rule, Action: pb.RuleAction(st.Action), Fired: st.Fired, Decided: st.Decided, Agreed: st.Agreed}
+	}
+	return resp, nil
+}

@@ -2176,6 +2176,211 @@ func (x *TrainCommentsResponse) GetHam() int64 {
 	return 0
 }
 
+type GetRuleStatsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only comments of this site, when set; every site otherwise.
+	Site string `protobuf:"bytes,1,opt,name=site,proto3" json:"site,omitempty"`
+	// Only comments created at or after this time; absent means the last 30
+	// days.
+	StartTime     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRuleStatsRequest) Reset() {
+	*x = GetRuleStatsRequest{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRuleStatsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRuleStatsRequest) ProtoMessage() {}
+
+func (x *GetRuleStatsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRuleStatsRequest.ProtoReflect.Descriptor instead.
+func (*GetRuleStatsRequest) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *GetRuleStatsRequest) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
+func (x *GetRuleStatsRequest) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+// RuleStat is how one rule, with one action, fared with the moderators.
+type RuleStat struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The rule's id, as in Reason.rule.
+	Rule string `protobuf:"bytes,1,opt,name=rule,proto3" json:"rule,omitempty"`
+	// The action it took. A rule that took several (the learned rule files
+	// as spam, vouches or scores) has one RuleStat per action.
+	Action RuleAction `protobuf:"varint,2,opt,name=action,proto3,enum=commentd.v1.RuleAction" json:"action,omitempty"`
+	// The comments it fired on.
+	Fired int64 `protobuf:"varint,3,opt,name=fired,proto3" json:"fired,omitempty"`
+	// Of those, the comments a moderator later decided: approved, rejected
+	// or marked as spam. Deleting says nothing of a rule and is not counted.
+	Decided int64 `protobuf:"varint,4,opt,name=decided,proto3" json:"decided,omitempty"`
+	// Of those, the decisions that agreed with the rule: a HOLD, SPAM or
+	// SCORE agrees with a comment rejected or marked as spam, an ALLOW with
+	// a comment approved. Precision is agreed / decided.
+	Agreed        int64 `protobuf:"varint,5,opt,name=agreed,proto3" json:"agreed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RuleStat) Reset() {
+	*x = RuleStat{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RuleStat) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RuleStat) ProtoMessage() {}
+
+func (x *RuleStat) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RuleStat.ProtoReflect.Descriptor instead.
+func (*RuleStat) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *RuleStat) GetRule() string {
+	if x != nil {
+		return x.Rule
+	}
+	return ""
+}
+
+func (x *RuleStat) GetAction() RuleAction {
+	if x != nil {
+		return x.Action
+	}
+	return RuleAction_RULE_ACTION_UNSPECIFIED
+}
+
+func (x *RuleStat) GetFired() int64 {
+	if x != nil {
+		return x.Fired
+	}
+	return 0
+}
+
+func (x *RuleStat) GetDecided() int64 {
+	if x != nil {
+		return x.Decided
+	}
+	return 0
+}
+
+func (x *RuleStat) GetAgreed() int64 {
+	if x != nil {
+		return x.Agreed
+	}
+	return 0
+}
+
+type GetRuleStatsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Every rule that fired, most firings first.
+	Stats []*RuleStat `protobuf:"bytes,1,rep,name=stats,proto3" json:"stats,omitempty"`
+	// How many comments of the window were read.
+	CommentsRead int64 `protobuf:"varint,2,opt,name=comments_read,json=commentsRead,proto3" json:"comments_read,omitempty"`
+	// True when the window holds more comments than one call reads
+	// (200,000): the stats then cover the newest comments_read of them.
+	Truncated     bool `protobuf:"varint,3,opt,name=truncated,proto3" json:"truncated,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRuleStatsResponse) Reset() {
+	*x = GetRuleStatsResponse{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRuleStatsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRuleStatsResponse) ProtoMessage() {}
+
+func (x *GetRuleStatsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRuleStatsResponse.ProtoReflect.Descriptor instead.
+func (*GetRuleStatsResponse) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *GetRuleStatsResponse) GetStats() []*RuleStat {
+	if x != nil {
+		return x.Stats
+	}
+	return nil
+}
+
+func (x *GetRuleStatsResponse) GetCommentsRead() int64 {
+	if x != nil {
+		return x.CommentsRead
+	}
+	return 0
+}
+
+func (x *GetRuleStatsResponse) GetTruncated() bool {
+	if x != nil {
+		return x.Truncated
+	}
+	return false
+}
+
 var File_commentd_v1_moderation_service_proto protoreflect.FileDescriptor
 
 const file_commentd_v1_moderation_service_proto_rawDesc = "" +
@@ -2307,7 +2512,21 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\x05label\x18\x03 \x01(\x0e2\x1a.commentd.v1.TrainingLabelR\x05label\"=\n" +
 	"\x15TrainCommentsResponse\x12\x12\n" +
 	"\x04spam\x18\x01 \x01(\x03R\x04spam\x12\x10\n" +
-	"\x03ham\x18\x02 \x01(\x03R\x03ham*\xb1\x01\n" +
+	"\x03ham\x18\x02 \x01(\x03R\x03ham\"d\n" +
+	"\x13GetRuleStatsRequest\x12\x12\n" +
+	"\x04site\x18\x01 \x01(\tR\x04site\x129\n" +
+	"\n" +
+	"start_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\"\x97\x01\n" +
+	"\bRuleStat\x12\x12\n" +
+	"\x04rule\x18\x01 \x01(\tR\x04rule\x12/\n" +
+	"\x06action\x18\x02 \x01(\x0e2\x17.commentd.v1.RuleActionR\x06action\x12\x14\n" +
+	"\x05fired\x18\x03 \x01(\x03R\x05fired\x12\x18\n" +
+	"\adecided\x18\x04 \x01(\x03R\adecided\x12\x16\n" +
+	"\x06agreed\x18\x05 \x01(\x03R\x06agreed\"\x86\x01\n" +
+	"\x14GetRuleStatsResponse\x12+\n" +
+	"\x05stats\x18\x01 \x03(\v2\x15.commentd.v1.RuleStatR\x05stats\x12#\n" +
+	"\rcomments_read\x18\x02 \x01(\x03R\fcommentsRead\x12\x1c\n" +
+	"\ttruncated\x18\x03 \x01(\bR\ttruncated*\xb1\x01\n" +
 	"\x10ModerationAction\x12!\n" +
 	"\x1dMODERATION_ACTION_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19MODERATION_ACTION_APPROVE\x10\x01\x12\x1c\n" +
@@ -2326,7 +2545,7 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\rTrainingLabel\x12\x1e\n" +
 	"\x1aTRAINING_LABEL_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13TRAINING_LABEL_SPAM\x10\x01\x12\x16\n" +
-	"\x12TRAINING_LABEL_HAM\x10\x022\xfb\b\n" +
+	"\x12TRAINING_LABEL_HAM\x10\x022\xd0\t\n" +
 	"\x11ModerationService\x12J\n" +
 	"\tListQueue\x12\x1d.commentd.v1.ListQueueRequest\x1a\x1e.commentd.v1.ListQueueResponse\x12_\n" +
 	"\x10GetCommentDetail\x12$.commentd.v1.GetCommentDetailRequest\x1a%.commentd.v1.GetCommentDetailResponse\x12_\n" +
@@ -2341,7 +2560,8 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\x0fListAuditEvents\x12#.commentd.v1.ListAuditEventsRequest\x1a$.commentd.v1.ListAuditEventsResponse\x12_\n" +
 	"\x10ExportAuthorData\x12$.commentd.v1.ExportAuthorDataRequest\x1a%.commentd.v1.ExportAuthorDataResponse\x12\\\n" +
 	"\x0fEraseAuthorData\x12#.commentd.v1.EraseAuthorDataRequest\x1a$.commentd.v1.EraseAuthorDataResponse\x12V\n" +
-	"\rTrainComments\x12!.commentd.v1.TrainCommentsRequest\x1a\".commentd.v1.TrainCommentsResponseB;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
+	"\rTrainComments\x12!.commentd.v1.TrainCommentsRequest\x1a\".commentd.v1.TrainCommentsResponse\x12S\n" +
+	"\fGetRuleStats\x12 .commentd.v1.GetRuleStatsRequest\x1a!.commentd.v1.GetRuleStatsResponseB;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
 
 var (
 	file_commentd_v1_moderation_service_proto_rawDescOnce sync.Once
@@ -2356,7 +2576,7 @@ func file_commentd_v1_moderation_service_proto_rawDescGZIP() []byte {
 }
 
 var file_commentd_v1_moderation_service_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_commentd_v1_moderation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_commentd_v1_moderation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_commentd_v1_moderation_service_proto_goTypes = []any{
 	(ModerationAction)(0),            // 0: commentd.v1.ModerationAction
 	(WordList)(0),                    // 1: commentd.v1.WordList
@@ -2394,27 +2614,31 @@ var file_commentd_v1_moderation_service_proto_goTypes = []any{
 	(*TrainCommentsRequest)(nil),     // 33: commentd.v1.TrainCommentsRequest
 	(*TrainingExample)(nil),          // 34: commentd.v1.TrainingExample
 	(*TrainCommentsResponse)(nil),    // 35: commentd.v1.TrainCommentsResponse
-	(*CommentDetail)(nil),            // 36: commentd.v1.CommentDetail
-	(CommentStatus)(0),               // 37: commentd.v1.CommentStatus
-	(*timestamppb.Timestamp)(nil),    // 38: google.protobuf.Timestamp
-	(*Author)(nil),                   // 39: commentd.v1.Author
+	(*GetRuleStatsRequest)(nil),      // 36: commentd.v1.GetRuleStatsRequest
+	(*RuleStat)(nil),                 // 37: commentd.v1.RuleStat
+	(*GetRuleStatsResponse)(nil),     // 38: commentd.v1.GetRuleStatsResponse
+	(*CommentDetail)(nil),            // 39: commentd.v1.CommentDetail
+	(CommentStatus)(0),               // 40: commentd.v1.CommentStatus
+	(*timestamppb.Timestamp)(nil),    // 41: google.protobuf.Timestamp
+	(*Author)(nil),                   // 42: commentd.v1.Author
+	(RuleAction)(0),                  // 43: commentd.v1.RuleAction
 }
 var file_commentd_v1_moderation_service_proto_depIdxs = []int32{
-	36, // 0: commentd.v1.ExportAuthorDataResponse.comments:type_name -> commentd.v1.CommentDetail
-	37, // 1: commentd.v1.ListQueueRequest.status:type_name -> commentd.v1.CommentStatus
-	38, // 2: commentd.v1.ListQueueRequest.start_time:type_name -> google.protobuf.Timestamp
-	38, // 3: commentd.v1.ListQueueRequest.end_time:type_name -> google.protobuf.Timestamp
+	39, // 0: commentd.v1.ExportAuthorDataResponse.comments:type_name -> commentd.v1.CommentDetail
+	40, // 1: commentd.v1.ListQueueRequest.status:type_name -> commentd.v1.CommentStatus
+	41, // 2: commentd.v1.ListQueueRequest.start_time:type_name -> google.protobuf.Timestamp
+	41, // 3: commentd.v1.ListQueueRequest.end_time:type_name -> google.protobuf.Timestamp
 	2,  // 4: commentd.v1.ListQueueRequest.order:type_name -> commentd.v1.SortOrder
-	36, // 5: commentd.v1.ListQueueResponse.comments:type_name -> commentd.v1.CommentDetail
-	36, // 6: commentd.v1.GetCommentDetailResponse.comment:type_name -> commentd.v1.CommentDetail
+	39, // 5: commentd.v1.ListQueueResponse.comments:type_name -> commentd.v1.CommentDetail
+	39, // 6: commentd.v1.GetCommentDetailResponse.comment:type_name -> commentd.v1.CommentDetail
 	11, // 7: commentd.v1.GetCommentDetailResponse.author_history:type_name -> commentd.v1.AuthorHistory
 	0,  // 8: commentd.v1.ModerateCommentsRequest.action:type_name -> commentd.v1.ModerationAction
-	37, // 9: commentd.v1.ModerationResult.status:type_name -> commentd.v1.CommentStatus
+	40, // 9: commentd.v1.ModerationResult.status:type_name -> commentd.v1.CommentStatus
 	14, // 10: commentd.v1.ModerateCommentsResponse.results:type_name -> commentd.v1.ModerationResult
-	37, // 11: commentd.v1.WatchQueueRequest.statuses:type_name -> commentd.v1.CommentStatus
-	36, // 12: commentd.v1.WatchQueueResponse.comment:type_name -> commentd.v1.CommentDetail
-	38, // 13: commentd.v1.Ban.expire_time:type_name -> google.protobuf.Timestamp
-	38, // 14: commentd.v1.Ban.create_time:type_name -> google.protobuf.Timestamp
+	40, // 11: commentd.v1.WatchQueueRequest.statuses:type_name -> commentd.v1.CommentStatus
+	39, // 12: commentd.v1.WatchQueueResponse.comment:type_name -> commentd.v1.CommentDetail
+	41, // 13: commentd.v1.Ban.expire_time:type_name -> google.protobuf.Timestamp
+	41, // 14: commentd.v1.Ban.create_time:type_name -> google.protobuf.Timestamp
 	18, // 15: commentd.v1.CreateBanRequest.ban:type_name -> commentd.v1.Ban
 	18, // 16: commentd.v1.CreateBanResponse.ban:type_name -> commentd.v1.Ban
 	18, // 17: commentd.v1.ListBansResponse.bans:type_name -> commentd.v1.Ban
@@ -2422,42 +2646,47 @@ var file_commentd_v1_moderation_service_proto_depIdxs = []int32{
 	26, // 19: commentd.v1.ListWordListsResponse.lists:type_name -> commentd.v1.WordListTerms
 	1,  // 20: commentd.v1.UpdateWordListRequest.list:type_name -> commentd.v1.WordList
 	26, // 21: commentd.v1.UpdateWordListResponse.list:type_name -> commentd.v1.WordListTerms
-	38, // 22: commentd.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
+	41, // 22: commentd.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
 	30, // 23: commentd.v1.ListAuditEventsResponse.events:type_name -> commentd.v1.AuditEvent
 	34, // 24: commentd.v1.TrainCommentsRequest.examples:type_name -> commentd.v1.TrainingExample
-	39, // 25: commentd.v1.TrainingExample.author:type_name -> commentd.v1.Author
+	42, // 25: commentd.v1.TrainingExample.author:type_name -> commentd.v1.Author
 	3,  // 26: commentd.v1.TrainingExample.label:type_name -> commentd.v1.TrainingLabel
-	8,  // 27: commentd.v1.ModerationService.ListQueue:input_type -> commentd.v1.ListQueueRequest
-	10, // 28: commentd.v1.ModerationService.GetCommentDetail:input_type -> commentd.v1.GetCommentDetailRequest
-	13, // 29: commentd.v1.ModerationService.ModerateComments:input_type -> commentd.v1.ModerateCommentsRequest
-	16, // 30: commentd.v1.ModerationService.WatchQueue:input_type -> commentd.v1.WatchQueueRequest
-	19, // 31: commentd.v1.ModerationService.CreateBan:input_type -> commentd.v1.CreateBanRequest
-	21, // 32: commentd.v1.ModerationService.ListBans:input_type -> commentd.v1.ListBansRequest
-	23, // 33: commentd.v1.ModerationService.DeleteBan:input_type -> commentd.v1.DeleteBanRequest
-	25, // 34: commentd.v1.ModerationService.ListWordLists:input_type -> commentd.v1.ListWordListsRequest
-	28, // 35: commentd.v1.ModerationService.UpdateWordList:input_type -> commentd.v1.UpdateWordListRequest
-	31, // 36: commentd.v1.ModerationService.ListAuditEvents:input_type -> commentd.v1.ListAuditEventsRequest
-	4,  // 37: commentd.v1.ModerationService.ExportAuthorData:input_type -> commentd.v1.ExportAuthorDataRequest
-	6,  // 38: commentd.v1.ModerationService.EraseAuthorData:input_type -> commentd.v1.EraseAuthorDataRequest
-	33, // 39: commentd.v1.ModerationService.TrainComments:input_type -> commentd.v1.TrainCommentsRequest
-	9,  // 40: commentd.v1.ModerationService.ListQueue:output_type -> commentd.v1.ListQueueResponse
-	12, // 41: commentd.v1.ModerationService.GetCommentDetail:output_type -> commentd.v1.GetCommentDetailResponse
-	15, // 42: commentd.v1.ModerationService.ModerateComments:output_type -> commentd.v1.ModerateCommentsResponse
-	17, // 43: commentd.v1.ModerationService.WatchQueue:output_type -> commentd.v1.WatchQueueResponse
-	20, // 44: commentd.v1.ModerationService.CreateBan:output_type -> commentd.v1.CreateBanResponse
-	22, // 45: commentd.v1.ModerationService.ListBans:output_type -> commentd.v1.ListBansResponse
-	24, // 46: commentd.v1.ModerationService.DeleteBan:output_type -> commentd.v1.DeleteBanResponse
-	27, // 47: commentd.v1.ModerationService.ListWordLists:output_type -> commentd.v1.ListWordListsResponse
-	29, // 48: commentd.v1.ModerationService.UpdateWordList:output_type -> commentd.v1.UpdateWordListResponse
-	32, // 49: commentd.v1.ModerationService.ListAuditEvents:output_type -> commentd.v1.ListAuditEventsResponse
-	5,  // 50: commentd.v1.ModerationService.ExportAuthorData:output_type -> commentd.v1.ExportAuthorDataResponse
-	7,  // 51: commentd.v1.ModerationService.EraseAuthorData:output_type -> commentd.v1.EraseAuthorDataResponse
-	35, // 52: commentd.v1.ModerationService.TrainComments:output_type -> commentd.v1.TrainCommentsResponse
-	40, // [40:53] is the sub-list for method output_type
-	27, // [27:40] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	41, // 27: commentd.v1.GetRuleStatsRequest.start_time:type_name -> google.protobuf.Timestamp
+	43, // 28: commentd.v1.RuleStat.action:type_name -> commentd.v1.RuleAction
+	37, // 29: commentd.v1.GetRuleStatsResponse.stats:type_name -> commentd.v1.RuleStat
+	8,  // 30: commentd.v1.ModerationService.ListQueue:input_type -> commentd.v1.ListQueueRequest
+	10, // 31: commentd.v1.ModerationService.GetCommentDetail:input_type -> commentd.v1.GetCommentDetailRequest
+	13, // 32: commentd.v1.ModerationService.ModerateComments:input_type -> commentd.v1.ModerateCommentsRequest
+	16, // 33: commentd.v1.ModerationService.WatchQueue:input_type -> commentd.v1.WatchQueueRequest
+	19, // 34: commentd.v1.ModerationService.CreateBan:input_type -> commentd.v1.CreateBanRequest
+	21, // 35: commentd.v1.ModerationService.ListBans:input_type -> commentd.v1.ListBansRequest
+	23, // 36: commentd.v1.ModerationService.DeleteBan:input_type -> commentd.v1.DeleteBanRequest
+	25, // 37: commentd.v1.ModerationService.ListWordLists:input_type -> commentd.v1.ListWordListsRequest
+	28, // 38: commentd.v1.ModerationService.UpdateWordList:input_type -> commentd.v1.UpdateWordListRequest
+	31, // 39: commentd.v1.ModerationService.ListAuditEvents:input_type -> commentd.v1.ListAuditEventsRequest
+	4,  // 40: commentd.v1.ModerationService.ExportAuthorData:input_type -> commentd.v1.ExportAuthorDataRequest
+	6,  // 41: commentd.v1.ModerationService.EraseAuthorData:input_type -> commentd.v1.EraseAuthorDataRequest
+	33, // 42: commentd.v1.ModerationService.TrainComments:input_type -> commentd.v1.TrainCommentsRequest
+	36, // 43: commentd.v1.ModerationService.GetRuleStats:input_type -> commentd.v1.GetRuleStatsRequest
+	9,  // 44: commentd.v1.ModerationService.ListQueue:output_type -> commentd.v1.ListQueueResponse
+	12, // 45: commentd.v1.ModerationService.GetCommentDetail:output_type -> commentd.v1.GetCommentDetailResponse
+	15, // 46: commentd.v1.ModerationService.ModerateComments:output_type -> commentd.v1.ModerateCommentsResponse
+	17, // 47: commentd.v1.ModerationService.WatchQueue:output_type -> commentd.v1.WatchQueueResponse
+	20, // 48: commentd.v1.ModerationService.CreateBan:output_type -> commentd.v1.CreateBanResponse
+	22, // 49: commentd.v1.ModerationService.ListBans:output_type -> commentd.v1.ListBansResponse
+	24, // 50: commentd.v1.ModerationService.DeleteBan:output_type -> commentd.v1.DeleteBanResponse
+	27, // 51: commentd.v1.ModerationService.ListWordLists:output_type -> commentd.v1.ListWordListsResponse
+	29, // 52: commentd.v1.ModerationService.UpdateWordList:output_type -> commentd.v1.UpdateWordListResponse
+	32, // 53: commentd.v1.ModerationService.ListAuditEvents:output_type -> commentd.v1.ListAuditEventsResponse
+	5,  // 54: commentd.v1.ModerationService.ExportAuthorData:output_type -> commentd.v1.ExportAuthorDataResponse
+	7,  // 55: commentd.v1.ModerationService.EraseAuthorData:output_type -> commentd.v1.EraseAuthorDataResponse
+	35, // 56: commentd.v1.ModerationService.TrainComments:output_type -> commentd.v1.TrainCommentsResponse
+	38, // 57: commentd.v1.ModerationService.GetRuleStats:output_type -> commentd.v1.GetRuleStatsResponse
+	44, // [44:58] is the sub-list for method output_type
+	30, // [30:44] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_commentd_v1_moderation_service_proto_init() }
@@ -2478,7 +2707,7 @@ func file_commentd_v1_moderation_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commentd_v1_moderation_service_proto_rawDesc), len(file_commentd_v1_moderation_service_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   32,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

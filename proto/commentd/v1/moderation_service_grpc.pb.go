@@ -32,6 +32,7 @@ const (
 	ModerationService_ExportAuthorData_FullMethodName = "/commentd.v1.ModerationService/ExportAuthorData"
 	ModerationService_EraseAuthorData_FullMethodName  = "/commentd.v1.ModerationService/EraseAuthorData"
 	ModerationService_TrainComments_FullMethodName    = "/commentd.v1.ModerationService/TrainComments"
+	ModerationService_GetRuleStats_FullMethodName     = "/commentd.v1.ModerationService/GetRuleStats"
 )
 
 // ModerationServiceClient is the client API for ModerationService service.
@@ -93,6 +94,11 @@ type ModerationServiceClient interface {
 	// refuses the call, naming it. Needs the admin role; audited, one event
 	// per call with the counts.
 	TrainComments(ctx context.Context, in *TrainCommentsRequest, opts ...grpc.CallOption) (*TrainCommentsResponse, error)
+	// Reports, for every rule, how often it fired on the comments created in
+	// a window and how often the moderators who later decided those comments
+	// agreed with it: its precision. Any moderator may call it; it returns
+	// counts only, no reader data.
+	GetRuleStats(ctx context.Context, in *GetRuleStatsRequest, opts ...grpc.CallOption) (*GetRuleStatsResponse, error)
 }
 
 type moderationServiceClient struct {
@@ -242,6 +248,16 @@ func (c *moderationServiceClient) TrainComments(ctx context.Context, in *TrainCo
 	return out, nil
 }
 
+func (c *moderationServiceClient) GetRuleStats(ctx context.Context, in *GetRuleStatsRequest, opts ...grpc.CallOption) (*GetRuleStatsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetRuleStatsResponse)
+	err := c.cc.Invoke(ctx, ModerationService_GetRuleStats_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ModerationServiceServer is the server API for ModerationService service.
 // All implementations must embed UnimplementedModerationServiceServer
 // for forward compatibility.
@@ -301,6 +317,11 @@ type ModerationServiceServer interface {
 	// refuses the call, naming it. Needs the admin role; audited, one event
 	// per call with the counts.
 	TrainComments(context.Context, *TrainCommentsRequest) (*TrainCommentsResponse, error)
+	// Reports, for every rule, how often it fired on the comments created in
+	// a window and how often the moderators who later decided those comments
+	// agreed with it: its precision. Any moderator may call it; it returns
+	// counts only, no reader data.
+	GetRuleStats(context.Context, *GetRuleStatsRequest) (*GetRuleStatsResponse, error)
 	mustEmbedUnimplementedModerationServiceServer()
 }
 
@@ -349,6 +370,9 @@ func (UnimplementedModerationServiceServer) EraseAuthorData(context.Context, *Er
 }
 func (UnimplementedModerationServiceServer) TrainComments(context.Context, *TrainCommentsRequest) (*TrainCommentsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method TrainComments not implemented")
+}
+func (UnimplementedModerationServiceServer) GetRuleStats(context.Context, *GetRuleStatsRequest) (*GetRuleStatsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRuleStats not implemented")
 }
 func (UnimplementedModerationServiceServer) mustEmbedUnimplementedModerationServiceServer() {}
 func (UnimplementedModerationServiceServer) testEmbeddedByValue()                           {}
@@ -598,6 +622,24 @@ func _ModerationService_TrainComments_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ModerationService_GetRuleStats_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRuleStatsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModerationServiceServer).GetRuleStats(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModerationService_GetRuleStats_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModerationServiceServer).GetRuleStats(ctx, req.(*GetRuleStatsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ModerationService_ServiceDesc is the grpc.ServiceDesc for ModerationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -652,6 +694,10 @@ var ModerationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "TrainComments",
 			Handler:    _ModerationService_TrainComments_Handler,
+		},
+		{
+			MethodName: "GetRuleStats",
+			Handler:    _ModerationService_GetRuleStats_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
