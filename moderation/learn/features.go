@@ -204,6 +204,15 @@ const (
 	fnvPrime  = 1099511628211
 )
 
+// TokenBits bounds the model: a token is one of 2^TokenBits buckets, so a
+// site's counts hold at most 2^20 rows (about 40 MB at worst, in memory
+// and in the store) however many comments moderators decide. Two features
+// that share a bucket are counted together; with the vocabulary of tens
+// of thousands of decisions few do.
+const TokenBits = 20
+
+const tokenMask = 1<<TokenBits - 1
+
 func hash(prefix byte, s string) Token {
 	h := uint64(fnvOffset)
 	h = (h ^ uint64(prefix)) * fnvPrime
@@ -211,16 +220,20 @@ func hash(prefix byte, s string) Token {
 	for i := 0; i < len(s); i++ {
 		h = (h ^ uint64(s[i])) * fnvPrime
 	}
-	return Token(h)
+	return Token(h & tokenMask)
 }
 
 func hashPair(prefix byte, a, b string) Token {
-	h := uint64(hash(prefix|0x80, a))
+	h := uint64(fnvOffset)
+	h = (h ^ uint64(prefix|0x80)) * fnvPrime
+	for i := 0; i < len(a); i++ {
+		h = (h ^ uint64(a[i])) * fnvPrime
+	}
 	h = (h ^ ' ') * fnvPrime
 	for i := 0; i < len(b); i++ {
 		h = (h ^ uint64(b[i])) * fnvPrime
 	}
-	return Token(h)
+	return Token(h & tokenMask)
 }
 
 // isWordRune is what the match key counts as a word character: letters,

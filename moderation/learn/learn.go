@@ -22,8 +22,9 @@ import (
 )
 
 // Token identifies one feature of a comment: a word, a pair of words, a
-// link's host, the author's email domain. It is a 64-bit hash of the
-// feature's text, the same on every replica and across restarts.
+// link's host, the author's email domain. It is a hash of the feature's
+// text into 2^TokenBits buckets, the same on every replica and across
+// restarts.
 type Token uint64
 
 // Counts are how many labelled comments held a token.

@@ -196,3 +196,20 @@ func BenchmarkClassify(b *testing.B) {
 		m.Classify(toks, 5)
 	}
 }
+
+// However many distinct words moderators decide on, the model holds at
+// most 2^TokenBits tokens.
+func TestTheModelIsBounded(t *testing.T) {
+	m := NewModel(DefaultOptions())
+	var b strings.Builder
+	for i := range 600_000 { // with their pairs, 1.2 million features
+		fmt.Fprintf(&b, "w%d ", i)
+		if i%1000 == 999 {
+			m.Learn(Tokens(comment(b.String()), nil), None, Spam)
+			b.Reset()
+		}
+	}
+	if n := m.Size(); n > 1<<TokenBits {
+		t.Fatalf("%d tokens, want at most %d", n, 1<<TokenBits)
+	}
+}
