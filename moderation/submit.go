@@ -166,6 +166,8 @@ func decide(p Policy, reasons []Reason, approvedBefore bool) (Status, []Reason, 
 			}
 		case RuleScore:
 			score += r.Score
+		case RuleShadow:
+			// A rule on trial: recorded, never acted on.
 		}
 	}
 	switch t := p.Rules; {

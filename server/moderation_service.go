@@ -143,7 +143,7 @@ func (s *moderationService) ListAuditEvents(ctx context.Context, req *pb.ListAud
 	return resp, nil
 }
 
-var wordLists = []moderation.WordList{moderation.ListBlock, moderation.ListHold, moderation.ListAllow}
+var wordLists = []moderation.WordList{moderation.ListBlock, moderation.ListHold, moderation.ListAllow, moderation.ListShadow}
 
 func (s *moderationService) ListWordLists(ctx context.Context, _ *pb.ListWordListsRequest) (*pb.ListWordListsResponse, error) {
 	lists, err := s.svc.WordLists(ctx)

@@ -93,6 +93,9 @@ const (
 	WordList_WORD_LIST_HOLD WordList = 2
 	// A term of this list is never a reason to hold or block a comment.
 	WordList_WORD_LIST_ALLOW WordList = 3
+	// A term of this list only records that it would have fired: a reason
+	// "wordlist_shadow" with action SHADOW, which changes no decision.
+	WordList_WORD_LIST_SHADOW WordList = 4
 )
 
 // Enum value maps for WordList.
@@ -102,12 +105,14 @@ var (
 		1: "WORD_LIST_BLOCK",
 		2: "WORD_LIST_HOLD",
 		3: "WORD_LIST_ALLOW",
+		4: "WORD_LIST_SHADOW",
 	}
 	WordList_value = map[string]int32{
 		"WORD_LIST_UNSPECIFIED": 0,
 		"WORD_LIST_BLOCK":       1,
 		"WORD_LIST_HOLD":        2,
 		"WORD_LIST_ALLOW":       3,
+		"WORD_LIST_SHADOW":      4,
 	}
 )
 
@@ -2068,12 +2073,13 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\x19MODERATION_ACTION_APPROVE\x10\x01\x12\x1c\n" +
 	"\x18MODERATION_ACTION_REJECT\x10\x02\x12\x1f\n" +
 	"\x1bMODERATION_ACTION_MARK_SPAM\x10\x03\x12\x1c\n" +
-	"\x18MODERATION_ACTION_DELETE\x10\x04*c\n" +
+	"\x18MODERATION_ACTION_DELETE\x10\x04*y\n" +
 	"\bWordList\x12\x19\n" +
 	"\x15WORD_LIST_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fWORD_LIST_BLOCK\x10\x01\x12\x12\n" +
 	"\x0eWORD_LIST_HOLD\x10\x02\x12\x13\n" +
-	"\x0fWORD_LIST_ALLOW\x10\x03*a\n" +
+	"\x0fWORD_LIST_ALLOW\x10\x03\x12\x14\n" +
+	"\x10WORD_LIST_SHADOW\x10\x04*a\n" +
 	"\tSortOrder\x12\x1a\n" +
 	"\x16SORT_ORDER_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17SORT_ORDER_NEWEST_FIRST\x10\x01\x12\x1b\n" +

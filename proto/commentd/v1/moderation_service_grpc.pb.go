@@ -66,7 +66,7 @@ type ModerationServiceClient interface {
 	ListBans(ctx context.Context, in *ListBansRequest, opts ...grpc.CallOption) (*ListBansResponse, error)
 	// Lifts a ban. Errors: NOT_FOUND.
 	DeleteBan(ctx context.Context, in *DeleteBanRequest, opts ...grpc.CallOption) (*DeleteBanResponse, error)
-	// Lists the BLOCK, HOLD and ALLOW word lists.
+	// Lists the BLOCK, HOLD, ALLOW and SHADOW word lists.
 	ListWordLists(ctx context.Context, in *ListWordListsRequest, opts ...grpc.CallOption) (*ListWordListsResponse, error)
 	// Adds terms to and removes terms from one word list. Every replica uses
 	// the change within seconds.
@@ -256,7 +256,7 @@ type ModerationServiceServer interface {
 	ListBans(context.Context, *ListBansRequest) (*ListBansResponse, error)
 	// Lifts a ban. Errors: NOT_FOUND.
 	DeleteBan(context.Context, *DeleteBanRequest) (*DeleteBanResponse, error)
-	// Lists the BLOCK, HOLD and ALLOW word lists.
+	// Lists the BLOCK, HOLD, ALLOW and SHADOW word lists.
 	ListWordLists(context.Context, *ListWordListsRequest) (*ListWordListsResponse, error)
 	// Adds terms to and removes terms from one word list. Every replica uses
 	// the change within seconds.
