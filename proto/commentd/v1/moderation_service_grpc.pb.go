@@ -31,6 +31,7 @@ const (
 	ModerationService_ListAuditEvents_FullMethodName  = "/commentd.v1.ModerationService/ListAuditEvents"
 	ModerationService_ExportAuthorData_FullMethodName = "/commentd.v1.ModerationService/ExportAuthorData"
 	ModerationService_EraseAuthorData_FullMethodName  = "/commentd.v1.ModerationService/EraseAuthorData"
+	ModerationService_Backtest_FullMethodName         = "/commentd.v1.ModerationService/Backtest"
 )
 
 // ModerationServiceClient is the client API for ModerationService service.
@@ -84,6 +85,13 @@ type ModerationServiceClient interface {
 	// stays, so replies keep their thread). Needs the admin role; audited
 	// without the email. Erasing twice is harmless.
 	EraseAuthorData(ctx context.Context, in *EraseAuthorDataRequest, opts ...grpc.CallOption) (*EraseAuthorDataResponse, error)
+	// Replays one site's stored comments of a window through a proposed
+	// policy and word-list changes, changing nothing, and reports what would
+	// change against the stored decisions and the moderators'. Streams
+	// progress, then the report as the last message. Needs the admin role:
+	// it reads every comment of the window, whatever its status, and its
+	// examples quote reader text. Errors: INVALID_ARGUMENT.
+	Backtest(ctx context.Context, in *BacktestRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[BacktestResponse], error)
 }
 
 type moderationServiceClient struct {
@@ -223,6 +231,25 @@ func (c *moderationServiceClient) EraseAuthorData(ctx context.Context, in *Erase
 	return out, nil
 }
 
+func (c *moderationServiceClient) Backtest(ctx context.Context, in *BacktestRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[BacktestResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &ModerationService_ServiceDesc.Streams[1], ModerationService_Backtest_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[BacktestRequest, BacktestResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ModerationService_BacktestClient = grpc.ServerStreamingClient[BacktestResponse]
+
 // ModerationServiceServer is the server API for ModerationService service.
 // All implementations must embed UnimplementedModerationServiceServer
 // for forward compatibility.
@@ -274,6 +301,13 @@ type ModerationServiceServer interface {
 	// stays, so replies keep their thread). Needs the admin role; audited
 	// without the email. Erasing twice is harmless.
 	EraseAuthorData(context.Context, *EraseAuthorDataRequest) (*EraseAuthorDataResponse, error)
+	// Replays one site's stored comments of a window through a proposed
+	// policy and word-list changes, changing nothing, and reports what would
+	// change against the stored decisions and the moderators'. Streams
+	// progress, then the report as the last message. Needs the admin role:
+	// it reads every comment of the window, whatever its status, and its
+	// examples quote reader text. Errors: INVALID_ARGUMENT.
+	Backtest(*BacktestRequest, grpc.ServerStreamingServer[BacktestResponse]) error
 	mustEmbedUnimplementedModerationServiceServer()
 }
 
@@ -319,6 +353,9 @@ func (UnimplementedModerationServiceServer) ExportAuthorData(context.Context, *E
 }
 func (UnimplementedModerationServiceServer) EraseAuthorData(context.Context, *EraseAuthorDataRequest) (*EraseAuthorDataResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method EraseAuthorData not implemented")
+}
+func (UnimplementedModerationServiceServer) Backtest(*BacktestRequest, grpc.ServerStreamingServer[BacktestResponse]) error {
+	return status.Error(codes.Unimplemented, "method Backtest not implemented")
 }
 func (UnimplementedModerationServiceServer) mustEmbedUnimplementedModerationServiceServer() {}
 func (UnimplementedModerationServiceServer) testEmbeddedByValue()                           {}
@@ -550,6 +587,17 @@ func _ModerationService_EraseAuthorData_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ModerationService_Backtest_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(BacktestRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(ModerationServiceServer).Backtest(m, &grpc.GenericServerStream[BacktestRequest, BacktestResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ModerationService_BacktestServer = grpc.ServerStreamingServer[BacktestResponse]
+
 // ModerationService_ServiceDesc is the grpc.ServiceDesc for ModerationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -606,6 +654,11 @@ var ModerationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "WatchQueue",
 			Handler:       _ModerationService_WatchQueue_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "Backtest",
+			Handler:       _ModerationService_Backtest_Handler,
 			ServerStreams: true,
 		},
 	},
