@@ -16,7 +16,7 @@ const (
 	MaxBacktestExamples     = 100
 	// backtestPage is how many stored comments one read brings: memory
 	// stays bounded whatever the window holds.
-	backtestPage = 500
+	backtestPage = 2000
 )
 
 // Judgment is what a moderator said of a comment, for a backtest.
