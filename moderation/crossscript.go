@@ -2,8 +2,6 @@ package moderation
 
 import (
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/commentd/commentd/moderation/textmatch"
 	"github.com/commentd/commentd/moderation/textmatch/translit"
@@ -37,7 +35,7 @@ type crossScript struct {
 	// seen remembers, for words of texts, whether their loose form is in
 	// words: the answer for a word never changes, and most words of a
 	// comment were in an earlier one.
-	seen wordCache
+	seen wordCache[bool]
 }
 
 // minLooseLetters is the fewest letters a term's loose form needs to be
@@ -204,56 +202,6 @@ func hasLooseWord(words map[string]struct{}, loose []byte) bool {
 		i = j + 1
 	}
 	return false
-}
-
-// wordCache is a bounded concurrent map from a word to one bit. Reads
-// are a plain map lookup in an immutable snapshot, with no lock: nearly
-// every lookup is a hit. New words join a copy of the snapshot: at once
-// while it is small, in batches once it is large. When it holds wordCacheMax words it starts again
-// empty: it only saves work.
-type wordCache struct {
-	snap    atomic.Pointer[map[string]bool]
-	mu      sync.Mutex
-	pending map[string]bool
-}
-
-const (
-	wordCacheMax   = 1 << 16
-	wordCacheBatch = 256
-)
-
-func (w *wordCache) get(word string) (hit, known bool) {
-	if m := w.snap.Load(); m != nil {
-		hit, known = (*m)[word]
-	}
-	return hit, known
-}
-
-func (w *wordCache) put(word string, hit bool) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.pending == nil {
-		w.pending = make(map[string]bool, wordCacheBatch)
-	}
-	w.pending[strings.Clone(word)] = hit
-	old := w.snap.Load()
-	// A small snapshot is cheap to copy: publish at once. A large one
-	// waits for a batch.
-	if old != nil && len(*old) >= 8*wordCacheBatch && len(w.pending) < wordCacheBatch {
-		return
-	}
-	next := make(map[string]bool, wordCacheBatch)
-	if old != nil && len(*old)+len(w.pending) <= wordCacheMax {
-		next = make(map[string]bool, len(*old)+len(w.pending))
-		for k, v := range *old {
-			next[k] = v
-		}
-	}
-	for k, v := range w.pending {
-		next[k] = v
-	}
-	w.snap.Store(&next)
-	clear(w.pending)
 }
 
 // crossHits adds the matches in the other script of the name and body,

@@ -11,6 +11,8 @@ import (
 
 	"github.com/commentd/commentd/moderation/learn"
 	"github.com/commentd/commentd/moderation/links"
+	"github.com/commentd/commentd/moderation/textmatch/translit"
+	"slices"
 )
 
 // LearnedRule configures the learned rule: a per-site classifier trained by
@@ -65,10 +67,11 @@ var softHolds = map[string]bool{"links": true}
 // keys of the body and the name, the email's domain, the hosts of the
 // body's links and of the author's URL.
 func learnInput(s Submission, k *keys, found []links.Link) learn.Input {
+	body := k[fieldIndex("body")].String()
 	in := learn.Input{Texts: []learn.Text{
-		{Field: "body", Key: k[fieldIndex("body")].String(), Pairs: true},
+		{Field: "body", Key: body, Pairs: true},
 		{Field: "name", Key: k[fieldIndex("name")].String()},
-	}}
+	}, Loose: looseWords(body, nil)}
 	if at := strings.LastIndexByte(s.Author.Email, '@'); at >= 0 {
 		in.Texts = append(in.Texts, learn.Text{Field: "email", Key: strings.ToLower(s.Author.Email[at+1:])})
 	}
@@ -79,6 +82,35 @@ func learnInput(s Submission, k *keys, found []links.Link) learn.Input {
 		in.Hosts = append(in.Hosts, "url:"+u.Host)
 	}
 	return in
+}
+
+// looseOf remembers the loose form of every word seen, process-wide: it
+// depends on the word alone.
+var looseOf wordCache[string]
+
+// looseWords appends the loose Latin form of each of the key's words (what
+// lies between spaces) to dst, so that a word learned in one script or
+// spelling counts in the others too: "सट्टा", "satta" and "SATTAA" are all
+// "sata".
+func looseWords(key string, dst []string) []string {
+	var buf [64]byte
+	var offs [64]int32
+	for len(key) > 0 {
+		word := key
+		if i := strings.IndexByte(key, ' '); i >= 0 {
+			word, key = key[:i], key[i+1:]
+		} else {
+			key = ""
+		}
+		lw, ok := looseOf.get(word)
+		if !ok {
+			loose, _ := translit.Loose(buf[:0], offs[:0], word)
+			lw = string(loose)
+			looseOf.put(word, lw)
+		}
+		dst = append(dst, lw)
+	}
+	return dst
 }
 
 // learner holds the learned rule's models, one per site, and keeps them
@@ -225,7 +257,13 @@ func (l *learner) judge(cfg LearnedRule, site string, s Submission, k *keys, fou
 	var buf [512]learn.Feature
 	fs := learn.Features(learnInput(s, k, found), buf[:0])
 	var tbuf [512]learn.Token
-	v := m.Classify(learn.Tokens(fs, tbuf[:0]), 3)
+	v := m.Classify(learn.Tokens(fs, tbuf[:0]), 8)
+	// Show a moderator the words as written first: a loose spelling says
+	// the same thing less plainly.
+	slices.SortStableFunc(v.Clues, func(a, b learn.Clue) int {
+		return boolInt(fs[a.Index].Kind == learn.Loose) - boolInt(fs[b.Index].Kind == learn.Loose)
+	})
+	v.Clues = v.Clues[:min(len(v.Clues), 3)]
 	if v.Abstained {
 		return Reason{}, false
 	}
@@ -233,7 +271,7 @@ func (l *learner) judge(cfg LearnedRule, site string, s Submission, k *keys, fou
 	r := Reason{Rule: "learned", Detail: fmt.Sprintf("%.1f%% spam, learned from %d spam and %d ham decisions on this site%s",
 		100*v.Prob, spam, ham, clueText(fs, v.Clues, k))}
 	if len(v.Clues) > 0 {
-		if f := fs[v.Clues[0].Index]; f.Kind == learn.Word || f.Kind == learn.Pair {
+		if f := fs[v.Clues[0].Index]; (f.Kind == learn.Word || f.Kind == learn.Pair) && (f.Text == 0 || f.Text == 1) {
 			field := fieldIndex(learnFields[f.Text])
 			r.Span = span(field, fieldTexts(s)[field], k[field], f.Start, f.End)
 		}
@@ -249,6 +287,13 @@ func (l *learner) judge(cfg LearnedRule, site string, s Submission, k *keys, fou
 		r.Action, r.Score = RuleScore, max(0, cfg.Weight*(2*v.Prob-1))
 	}
 	return r, true
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // learnFields names the texts learnInput makes, by index.
@@ -268,15 +313,14 @@ func clueText(fs []learn.Feature, clues []learn.Clue, k *keys) string {
 		f := fs[c.Index]
 		switch f.Kind {
 		case learn.Word, learn.Pair:
-			key := k[fieldIndex(learnFields[f.Text])].String()
-			if f.Text == 2 { // the email's domain is its own text
-				key = ""
-			}
-			if key != "" && f.End <= len(key) {
-				fmt.Fprintf(&b, "%q", key[f.Start:f.End])
-			} else {
+			switch learnFields[f.Text] {
+			case "body", "name":
+				fmt.Fprintf(&b, "%q", k[fieldIndex(learnFields[f.Text])].String()[f.Start:f.End])
+			default:
 				b.WriteString("the email's domain")
 			}
+		case learn.Loose:
+			fmt.Fprintf(&b, "a word spelled %q in any script", f.Value)
 		case learn.LinkHost:
 			fmt.Fprintf(&b, "link to %s", strings.TrimPrefix(f.Value, "url:"))
 		case learn.Links:

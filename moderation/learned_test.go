@@ -2,6 +2,7 @@ package moderation_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -227,5 +228,46 @@ func TestADecisionReachesAnotherReplica(t *testing.T) {
 			t.Fatalf("replica b still does not know replica a's decisions %v later: %+v", time.Since(decided), res.Comment.Reasons)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestLearnsAcrossScriptsAndSpellings: spam the moderators saw only in
+// Devanagari is known in its Hinglish spellings, and ham alike: the rule
+// also counts each word's loose Latin form.
+func TestLearnsAcrossScriptsAndSpellings(t *testing.T) {
+	svc := newService(t, moderation.WithPolicy(policy(learning)))
+	ctx := context.Background()
+	devSpam := []string{"सट्टा मटका रिजल्ट आज", "पक्का नंबर सट्टा किंग", "मटका गेम खेलो पैसा कमाओ", "सट्टा नंबर पक्का"}
+	devHam := []string{"बजट पर अच्छी रिपोर्ट", "किसान के लिए सही फैसला", "सरकार की नीति पर सवाल", "भारत की टीम जीती"}
+	for i := range 12 {
+		for _, c := range []struct {
+			body   string
+			action moderation.Action
+		}{{devSpam[i%4], moderation.ActionMarkSpam}, {devHam[i%4], moderation.ActionApprove}} {
+			res, err := svc.Submit(ctx, submission(fmt.Sprintf("%s %d", c.body, i)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Moderate(ctx, moderation.Moderation{Actor: "asha", IDs: []string{res.Comment.ID}, Action: c.action}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		body string
+		spam bool
+	}{
+		{"SATTAA matkaa result aaj, pakka number", true},
+		{"satta king ka number pakka", true},
+		{"budget par achhi report, kisan ke liye sahi faisla", false},
+	} {
+		res, err := svc.Submit(ctx, submission(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lr, ok := learnedReason(res.Comment.Reasons)
+		if !ok || tc.spam && lr.Action != moderation.RuleSpam || !tc.spam && lr.Action == moderation.RuleSpam {
+			t.Errorf("%q: %v %+v, want spam %v from what was learned in Devanagari", tc.body, res.Comment.Status, res.Comment.Reasons, tc.spam)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package moderation
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/commentd/commentd/moderation/learn"
@@ -99,6 +100,39 @@ type Store interface {
 	// PruneLearnEvents deletes the events recorded before before; the
 	// counts they changed stay. It returns how many it deleted.
 	PruneLearnEvents(ctx context.Context, before time.Time) (int64, error)
+	// TrainExamples counts labelled examples that are not comments (a
+	// site's history from elsewhere) into b.Site's learned statistics, in
+	// one transaction: it adds each example's distinct tokens to its
+	// label's counts, appends one LearnEvent per example (From None, at
+	// b.Time) and appends b.Audit. No comment label is stored, so nothing
+	// can take an example back. A label other than Spam or Ham is refused
+	// and nothing is written.
+	TrainExamples(ctx context.Context, b TrainingBatch) error
+}
+
+// TrainingBatch is a batch of examples for Store.TrainExamples.
+type TrainingBatch struct {
+	Site     string
+	Examples []TrainingExample
+	Time     time.Time
+	Audit    AuditEvent
+}
+
+// TrainingExample is one labelled example and its tokens, computed as for
+// a moderated comment.
+type TrainingExample struct {
+	Label  learn.Label
+	Tokens []learn.Token
+}
+
+// Check reports an example whose label is neither Spam nor Ham.
+func (b TrainingBatch) Check() error {
+	for i, e := range b.Examples {
+		if e.Label != learn.Spam && e.Label != learn.Ham {
+			return fmt.Errorf("training example %d: label %v, want spam or ham", i, e.Label)
+		}
+	}
+	return nil
 }
 
 // Conflict is why CreateComment stored nothing.

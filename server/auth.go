@@ -178,6 +178,8 @@ var adminMethods = map[string]bool{
 	// A backtest reads every comment of a window, whatever its status, and
 	// costs seconds of CPU.
 	pb.ModerationService_Backtest_FullMethodName: true,
+	// The learned rule's training changes every future decision.
+	pb.ModerationService_TrainComments_FullMethodName: true,
 }
 
 // authenticate returns ctx with the caller's identity, or the status that

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"time"
 
 	"github.com/commentd/commentd/moderation"
 )
@@ -31,6 +32,8 @@ type Moderation interface {
 	ExportAuthor(ctx context.Context, actor, email string, page moderation.Page) ([]moderation.Comment, *moderation.Cursor, error)
 	EraseAuthor(ctx context.Context, actor, email, note string) (int64, error)
 	Backtest(ctx context.Context, req moderation.BacktestRequest, progress func(done, total int)) (moderation.BacktestReport, error)
+	TrainComments(ctx context.Context, t moderation.Training) (moderation.Trained, error)
+	RuleStats(ctx context.Context, site string, since time.Time) (moderation.RuleStats, error)
 }
 
 // Domain is everything the server serves; *moderation.Service is one.

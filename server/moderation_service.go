@@ -15,6 +15,7 @@ import (
 
 	"github.com/commentd/commentd/config"
 	"github.com/commentd/commentd/moderation"
+	"github.com/commentd/commentd/moderation/learn"
 	pb "github.com/commentd/commentd/proto/commentd/v1"
 )
 
@@ -361,4 +362,51 @@ func judgmentToPB(j moderation.Judgment) pb.BacktestJudgment {
 		return pb.BacktestJudgment_BACKTEST_JUDGMENT_SPAM
 	}
 	return pb.BacktestJudgment_BACKTEST_JUDGMENT_UNDECIDED
+}
+
+func (s *moderationService) TrainComments(ctx context.Context, req *pb.TrainCommentsRequest) (*pb.TrainCommentsResponse, error) {
+	t := moderation.Training{
+		Actor:        identityOf(ctx).Moderator,
+		Site:         req.GetSite(),
+		Examples:     make([]moderation.Example, len(req.GetExamples())),
+		ValidateOnly: req.GetValidateOnly(),
+	}
+	for i, e := range req.GetExamples() {
+		a := e.GetAuthor()
+		t.Examples[i] = moderation.Example{
+			Author: moderation.Author{Name: a.GetName(), Email: a.GetEmail(), URL: a.GetUrl()},
+			Body:   e.GetBody(),
+			Label:  trainingLabels[e.GetLabel()], // anything else: None, refused as missing
+		}
+	}
+	n, err := s.svc.TrainComments(ctx, t)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	return &pb.TrainCommentsResponse{Spam: int64(n.Spam), Ham: int64(n.Ham)}, nil
+}
+
+var trainingLabels = map[pb.TrainingLabel]learn.Label{
+	pb.TrainingLabel_TRAINING_LABEL_SPAM: learn.Spam,
+	pb.TrainingLabel_TRAINING_LABEL_HAM:  learn.Ham,
+}
+
+func (s *moderationService) GetRuleStats(ctx context.Context, req *pb.GetRuleStatsRequest) (*pb.GetRuleStatsResponse, error) {
+	since, problem := optionalTime(req.GetStartTime())
+	if problem != "" {
+		return nil, toStatus(ctx, s.log, invalid(moderation.FieldViolation{Field: "start_time", Description: problem}))
+	}
+	rs, err := s.svc.RuleStats(ctx, req.GetSite(), since)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	resp := &pb.GetRuleStatsResponse{
+		Stats:        make([]*pb.RuleStat, len(rs.Stats)),
+		CommentsRead: rs.Read,
+		Truncated:    rs.Truncated,
+	}
+	for i, st := range rs.Stats {
+		resp.Stats[i] = &pb.RuleStat{Rule: st.Rule, Action: pb.RuleAction(st.Action), Fired: st.Fired, Decided: st.Decided, Agreed: st.Agreed}
+	}
+	return resp, nil
 }

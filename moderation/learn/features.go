@@ -2,6 +2,7 @@ package learn
 
 import (
 	"strconv"
+	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -17,6 +18,7 @@ const (
 	LinkHost                 // the host of a link in the body or the author's URL
 	Links                    // how many links: 0, 1, 2, 3 or more
 	Length                   // how long the body is, in powers of two of words
+	Loose                    // a word in a loose spelling that meets its other spellings and scripts
 )
 
 // Text is a field to count words of: its name (body, name, email, url, …)
@@ -31,6 +33,10 @@ type Text struct {
 // Input is what the learned rule sees of a comment.
 type Input struct {
 	Texts []Text
+	// Loose are words in a loose spelling (several to an entry, between
+	// spaces), counted as words of their own: a caller that can spell
+	// "सट्टा", "satta" and "SATTAA" alike makes them one token.
+	Loose []string
 	// Hosts are the hosts of the comment's links.
 	Hosts []string
 }
@@ -87,6 +93,19 @@ func Features(in Input, dst []Feature) []Feature {
 					Kind: Pair, Text: ti, Start: prevStart, End: i})
 			}
 			prevStart, prevEnd = start, i
+		}
+	}
+	for _, l := range in.Loose {
+		for len(l) > 0 {
+			w := l
+			if i := strings.IndexByte(l, ' '); i >= 0 {
+				w, l = l[:i], l[i+1:]
+			} else {
+				l = ""
+			}
+			if w != "" && len(w) <= maxWordBytes {
+				fs = append(fs, Feature{Token: hash('~', w), Kind: Loose, Value: w})
+			}
 		}
 	}
 	for _, h := range in.Hosts {

@@ -439,8 +439,38 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 	return updated, true, nil
 }
 
+// TrainExamples implements moderation.Store.
+func (s *Store) TrainExamples(ctx context.Context, b moderation.TrainingBatch) error {
+	if err := b.Check(); err != nil {
+		return fmt.Errorf("memory: train examples: %w", err)
+	}
+	if err := s.lock(ctx, "train examples"); err != nil {
+		return err
+	}
+	defer s.unlock()
+	if err := s.db.checkAudit(b.Audit); err != nil {
+		return fmt.Errorf("memory: train examples: %w", err)
+	}
+	for _, e := range b.Examples {
+		rl, _ := storesql.NewRelabel(learn.None, nil, e.Label, e.Tokens)
+		s.db.count(b.Site, rl, b.Time)
+	}
+	s.db.appendAudit(b.Audit)
+	return nil
+}
+
 // relabel moves comment id's tokens as rl says and records the event.
 func (db *DB) relabel(id, site string, rl storesql.Relabel, tm time.Time) {
+	db.count(site, rl, tm)
+	if rl.To == learn.None {
+		delete(db.labels, id)
+	} else {
+		db.labels[id] = label{site: site, label: rl.To, tokens: rl.NewTokens}
+	}
+}
+
+// count moves a site's counts as rl says and records the event.
+func (db *DB) count(site string, rl storesql.Relabel, tm time.Time) {
 	counts := db.tokens[site]
 	if counts == nil {
 		counts = make(map[learn.Token]learn.Counts)
@@ -467,11 +497,6 @@ func (db *DB) relabel(id, site string, rl storesql.Relabel, tm time.Time) {
 		delete(db.totals, site)
 	} else {
 		db.totals[site] = tot
-	}
-	if rl.To == learn.None {
-		delete(db.labels, id)
-	} else {
-		db.labels[id] = label{site: site, label: rl.To, tokens: rl.NewTokens}
 	}
 	db.lastSeq++
 	db.events = append(db.events, moderation.LearnEvent{

@@ -55,6 +55,15 @@ VALUES ($1, $2, $3, $4, $5, $6)`
 	pruneEventsSQL   = `DELETE FROM learn_events WHERE create_time < $1`
 
 	eraseLabelsSQL = `DELETE FROM comment_labels WHERE comment_id = ANY($1)`
+
+	// A training batch: each token's own growth, and one event per
+	// example in the batch's order.
+	trainTokensSQL = `INSERT INTO learned_tokens (site, token, spam, ham)
+SELECT $1, t, s, h FROM unnest($2::bigint[], $3::bigint[], $4::bigint[]) AS d(t, s, h)
+ON CONFLICT (site, token) DO UPDATE
+SET spam = learned_tokens.spam + EXCLUDED.spam, ham = learned_tokens.ham + EXCLUDED.ham`
+	trainEventsSQL = `INSERT INTO learn_events (site, from_label, to_label, tokens, new_tokens, create_time)
+SELECT $1, $2, l, '', nt, $5 FROM unnest($3::smallint[], $4::bytea[]) WITH ORDINALITY AS e(l, nt, n) ORDER BY n`
 )
 
 // train asks u.Train for c's label and, when it differs from the stored
@@ -199,4 +208,47 @@ func (s *Store) PruneLearnEvents(ctx context.Context, before time.Time) (int64, 
 		return 0, wrap("prune learn events", err)
 	}
 	return tag.RowsAffected(), nil
+}
+
+// TrainExamples implements moderation.Store in one round trip, under the
+// learn lock like train, so seq order stays commit order.
+func (s *Store) TrainExamples(ctx context.Context, b moderation.TrainingBatch) error {
+	if err := b.Check(); err != nil {
+		return fmt.Errorf("postgres: train examples: %w", err)
+	}
+	tr := storesql.NewTrained(b.Examples)
+	toks := make([]int64, len(tr.Deltas))
+	spam := make([]int64, len(tr.Deltas))
+	ham := make([]int64, len(tr.Deltas))
+	for i, d := range tr.Deltas {
+		toks[i], spam[i], ham[i] = int64(d.Token), d.Spam, d.Ham
+	}
+	labels := make([]int16, len(b.Examples))
+	blobs := make([][]byte, len(b.Examples))
+	for i, e := range b.Examples {
+		labels[i], blobs[i] = int16(e.Label), storesql.EncodeTokens(tr.Tokens[i])
+	}
+	a := b.Audit
+
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return wrap("train examples", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	batch := &pgx.Batch{}
+	batch.Queue(lockLearnSQL, learnLockID)
+	if len(toks) > 0 {
+		batch.Queue(trainTokensSQL, b.Site, toks, spam, ham)
+	}
+	batch.Queue(addTotalsSQL, b.Site, tr.Spam, tr.Ham)
+	batch.Queue(dropTotalsSQL, b.Site)
+	batch.Queue(trainEventsSQL, b.Site, int16(learn.None), labels, blobs, b.Time)
+	batch.Queue(insertAuditSQL, a.ID, a.Time, a.Actor, a.Action, a.Target, a.Note, a.Detail)
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return wrap("train examples", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return wrap("train examples", err)
+	}
+	return nil
 }

@@ -222,3 +222,40 @@ func (s *Store) PruneLearnEvents(ctx context.Context, before time.Time) (int64, 
 	}
 	return n, nil
 }
+
+// TrainExamples implements moderation.Store on the writer, so its events
+// take their seqs in commit order like UpdateStatus's.
+func (s *Store) TrainExamples(ctx context.Context, b moderation.TrainingBatch) error {
+	if err := b.Check(); err != nil {
+		return fmt.Errorf("sqlite: train examples: %w", err)
+	}
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap("train examples", err)
+	}
+	defer tx.Rollback()
+	tr := storesql.NewTrained(b.Examples)
+	add := tx.StmtContext(ctx, s.w.addToken)
+	for _, d := range tr.Deltas {
+		if _, err := add.ExecContext(ctx, b.Site, int64(d.Token), d.Spam, d.Ham); err != nil {
+			return wrap("train examples: count token", err)
+		}
+	}
+	if _, err := tx.StmtContext(ctx, s.w.addTotals).ExecContext(ctx, b.Site, tr.Spam, tr.Ham); err != nil {
+		return wrap("train examples: count totals", err)
+	}
+	ins := tx.StmtContext(ctx, s.w.insertLearnEvent)
+	for i, e := range b.Examples {
+		_, err := ins.ExecContext(ctx, b.Site, int64(learn.None), int64(e.Label), storesql.EncodeTokens(nil), storesql.EncodeTokens(tr.Tokens[i]), micros(b.Time))
+		if err != nil {
+			return wrap("train examples: append learn event", err)
+		}
+	}
+	if err := insertAudit(ctx, tx.StmtContext(ctx, s.w.insertAudit), b.Audit); err != nil {
+		return wrap("train examples", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return wrap("train examples", err)
+	}
+	return nil
+}

@@ -74,6 +74,8 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"LearnEraseAuthor", testLearnEraseAuthor},
 		{"LearnPrune", testLearnPrune},
 		{"LearnReopen", testLearnReopen},
+		{"TrainExamples", testTrainExamples},
+		{"TrainExamplesSites", testTrainExamplesSites},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

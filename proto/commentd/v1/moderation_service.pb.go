@@ -250,6 +250,57 @@ func (BacktestJudgment) EnumDescriptor() ([]byte, []int) {
 	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{3}
 }
 
+// TrainingLabel is what a site's history says an example was.
+type TrainingLabel int32
+
+const (
+	TrainingLabel_TRAINING_LABEL_UNSPECIFIED TrainingLabel = 0
+	TrainingLabel_TRAINING_LABEL_SPAM        TrainingLabel = 1
+	// Not spam: a comment the site published.
+	TrainingLabel_TRAINING_LABEL_HAM TrainingLabel = 2
+)
+
+// Enum value maps for TrainingLabel.
+var (
+	TrainingLabel_name = map[int32]string{
+		0: "TRAINING_LABEL_UNSPECIFIED",
+		1: "TRAINING_LABEL_SPAM",
+		2: "TRAINING_LABEL_HAM",
+	}
+	TrainingLabel_value = map[string]int32{
+		"TRAINING_LABEL_UNSPECIFIED": 0,
+		"TRAINING_LABEL_SPAM":        1,
+		"TRAINING_LABEL_HAM":         2,
+	}
+)
+
+func (x TrainingLabel) Enum() *TrainingLabel {
+	p := new(TrainingLabel)
+	*p = x
+	return p
+}
+
+func (x TrainingLabel) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TrainingLabel) Descriptor() protoreflect.EnumDescriptor {
+	return file_commentd_v1_moderation_service_proto_enumTypes[4].Descriptor()
+}
+
+func (TrainingLabel) Type() protoreflect.EnumType {
+	return &file_commentd_v1_moderation_service_proto_enumTypes[4]
+}
+
+func (x TrainingLabel) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TrainingLabel.Descriptor instead.
+func (TrainingLabel) EnumDescriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{4}
+}
+
 type ExportAuthorDataRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required. The author's email, compared case-insensitively.
@@ -2604,6 +2655,394 @@ func (x *BacktestReport) GetExamples() []*BacktestExample {
 	return nil
 }
 
+type TrainCommentsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The site whose learned rule learns: a site key's name, or
+	// "default" when commentd runs without site keys.
+	Site string `protobuf:"bytes,1,opt,name=site,proto3" json:"site,omitempty"`
+	// 1 to 500 examples.
+	Examples []*TrainingExample `protobuf:"bytes,2,rep,name=examples,proto3" json:"examples,omitempty"`
+	// Check and count the examples, and change nothing.
+	ValidateOnly  bool `protobuf:"varint,3,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TrainCommentsRequest) Reset() {
+	*x = TrainCommentsRequest{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TrainCommentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TrainCommentsRequest) ProtoMessage() {}
+
+func (x *TrainCommentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TrainCommentsRequest.ProtoReflect.Descriptor instead.
+func (*TrainCommentsRequest) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *TrainCommentsRequest) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
+func (x *TrainCommentsRequest) GetExamples() []*TrainingExample {
+	if x != nil {
+		return x.Examples
+	}
+	return nil
+}
+
+func (x *TrainCommentsRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
+}
+
+// TrainingExample is one labelled comment of a site's history.
+type TrainingExample struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The comment's text, within the policy's body length.
+	Body string `protobuf:"bytes,1,opt,name=body,proto3" json:"body,omitempty"`
+	// Optional here: name, email and url are checked as a submission's when
+	// given, and the learned rule reads them as it reads a comment's;
+	// user_id is not read.
+	Author *Author `protobuf:"bytes,2,opt,name=author,proto3" json:"author,omitempty"`
+	// Required: SPAM or HAM.
+	Label         TrainingLabel `protobuf:"varint,3,opt,name=label,proto3,enum=commentd.v1.TrainingLabel" json:"label,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TrainingExample) Reset() {
+	*x = TrainingExample{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TrainingExample) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TrainingExample) ProtoMessage() {}
+
+func (x *TrainingExample) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TrainingExample.ProtoReflect.Descriptor instead.
+func (*TrainingExample) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *TrainingExample) GetBody() string {
+	if x != nil {
+		return x.Body
+	}
+	return ""
+}
+
+func (x *TrainingExample) GetAuthor() *Author {
+	if x != nil {
+		return x.Author
+	}
+	return nil
+}
+
+func (x *TrainingExample) GetLabel() TrainingLabel {
+	if x != nil {
+		return x.Label
+	}
+	return TrainingLabel_TRAINING_LABEL_UNSPECIFIED
+}
+
+type TrainCommentsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The examples counted (or, with validate_only, that would be), by label.
+	Spam          int64 `protobuf:"varint,1,opt,name=spam,proto3" json:"spam,omitempty"`
+	Ham           int64 `protobuf:"varint,2,opt,name=ham,proto3" json:"ham,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TrainCommentsResponse) Reset() {
+	*x = TrainCommentsResponse{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TrainCommentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TrainCommentsResponse) ProtoMessage() {}
+
+func (x *TrainCommentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TrainCommentsResponse.ProtoReflect.Descriptor instead.
+func (*TrainCommentsResponse) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *TrainCommentsResponse) GetSpam() int64 {
+	if x != nil {
+		return x.Spam
+	}
+	return 0
+}
+
+func (x *TrainCommentsResponse) GetHam() int64 {
+	if x != nil {
+		return x.Ham
+	}
+	return 0
+}
+
+type GetRuleStatsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only comments of this site, when set; every site otherwise.
+	Site string `protobuf:"bytes,1,opt,name=site,proto3" json:"site,omitempty"`
+	// Only comments created at or after this time; absent means the last 30
+	// days.
+	StartTime     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRuleStatsRequest) Reset() {
+	*x = GetRuleStatsRequest{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRuleStatsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRuleStatsRequest) ProtoMessage() {}
+
+func (x *GetRuleStatsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRuleStatsRequest.ProtoReflect.Descriptor instead.
+func (*GetRuleStatsRequest) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *GetRuleStatsRequest) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
+func (x *GetRuleStatsRequest) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+// RuleStat is how one rule, with one action, fared with the moderators.
+type RuleStat struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The rule's id, as in Reason.rule.
+	Rule string `protobuf:"bytes,1,opt,name=rule,proto3" json:"rule,omitempty"`
+	// The action it took. A rule that took several (the learned rule files
+	// as spam, vouches or scores) has one RuleStat per action.
+	Action RuleAction `protobuf:"varint,2,opt,name=action,proto3,enum=commentd.v1.RuleAction" json:"action,omitempty"`
+	// The comments it fired on.
+	Fired int64 `protobuf:"varint,3,opt,name=fired,proto3" json:"fired,omitempty"`
+	// Of those, the comments a moderator later decided: approved, rejected
+	// or marked as spam. Deleting says nothing of a rule and is not counted.
+	Decided int64 `protobuf:"varint,4,opt,name=decided,proto3" json:"decided,omitempty"`
+	// Of those, the decisions that agreed with the rule: a HOLD, SPAM or
+	// SCORE agrees with a comment rejected or marked as spam, an ALLOW with
+	// a comment approved. Precision is agreed / decided.
+	Agreed        int64 `protobuf:"varint,5,opt,name=agreed,proto3" json:"agreed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RuleStat) Reset() {
+	*x = RuleStat{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RuleStat) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RuleStat) ProtoMessage() {}
+
+func (x *RuleStat) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RuleStat.ProtoReflect.Descriptor instead.
+func (*RuleStat) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *RuleStat) GetRule() string {
+	if x != nil {
+		return x.Rule
+	}
+	return ""
+}
+
+func (x *RuleStat) GetAction() RuleAction {
+	if x != nil {
+		return x.Action
+	}
+	return RuleAction_RULE_ACTION_UNSPECIFIED
+}
+
+func (x *RuleStat) GetFired() int64 {
+	if x != nil {
+		return x.Fired
+	}
+	return 0
+}
+
+func (x *RuleStat) GetDecided() int64 {
+	if x != nil {
+		return x.Decided
+	}
+	return 0
+}
+
+func (x *RuleStat) GetAgreed() int64 {
+	if x != nil {
+		return x.Agreed
+	}
+	return 0
+}
+
+type GetRuleStatsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Every rule that fired, most firings first.
+	Stats []*RuleStat `protobuf:"bytes,1,rep,name=stats,proto3" json:"stats,omitempty"`
+	// How many comments of the window were read.
+	CommentsRead int64 `protobuf:"varint,2,opt,name=comments_read,json=commentsRead,proto3" json:"comments_read,omitempty"`
+	// True when the window holds more comments than one call reads
+	// (200,000): the stats then cover the newest comments_read of them.
+	Truncated     bool `protobuf:"varint,3,opt,name=truncated,proto3" json:"truncated,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRuleStatsResponse) Reset() {
+	*x = GetRuleStatsResponse{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRuleStatsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRuleStatsResponse) ProtoMessage() {}
+
+func (x *GetRuleStatsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRuleStatsResponse.ProtoReflect.Descriptor instead.
+func (*GetRuleStatsResponse) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *GetRuleStatsResponse) GetStats() []*RuleStat {
+	if x != nil {
+		return x.Stats
+	}
+	return nil
+}
+
+func (x *GetRuleStatsResponse) GetCommentsRead() int64 {
+	if x != nil {
+		return x.CommentsRead
+	}
+	return 0
+}
+
+func (x *GetRuleStatsResponse) GetTruncated() bool {
+	if x != nil {
+		return x.Truncated
+	}
+	return false
+}
+
 var File_commentd_v1_moderation_service_proto protoreflect.FileDescriptor
 
 const file_commentd_v1_moderation_service_proto_rawDesc = "" +
@@ -2770,7 +3209,32 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\x06stored\x18\x06 \x03(\v2\x19.commentd.v1.BacktestCellR\x06stored\x12/\n" +
 	"\x05moves\x18\a \x03(\v2\x19.commentd.v1.BacktestMoveR\x05moves\x12\x14\n" +
 	"\x05moved\x18\b \x01(\x03R\x05moved\x128\n" +
-	"\bexamples\x18\t \x03(\v2\x1c.commentd.v1.BacktestExampleR\bexamples*\xb1\x01\n" +
+	"\bexamples\x18\t \x03(\v2\x1c.commentd.v1.BacktestExampleR\bexamples\"\x89\x01\n" +
+	"\x14TrainCommentsRequest\x12\x12\n" +
+	"\x04site\x18\x01 \x01(\tR\x04site\x128\n" +
+	"\bexamples\x18\x02 \x03(\v2\x1c.commentd.v1.TrainingExampleR\bexamples\x12#\n" +
+	"\rvalidate_only\x18\x03 \x01(\bR\fvalidateOnly\"\x84\x01\n" +
+	"\x0fTrainingExample\x12\x12\n" +
+	"\x04body\x18\x01 \x01(\tR\x04body\x12+\n" +
+	"\x06author\x18\x02 \x01(\v2\x13.commentd.v1.AuthorR\x06author\x120\n" +
+	"\x05label\x18\x03 \x01(\x0e2\x1a.commentd.v1.TrainingLabelR\x05label\"=\n" +
+	"\x15TrainCommentsResponse\x12\x12\n" +
+	"\x04spam\x18\x01 \x01(\x03R\x04spam\x12\x10\n" +
+	"\x03ham\x18\x02 \x01(\x03R\x03ham\"d\n" +
+	"\x13GetRuleStatsRequest\x12\x12\n" +
+	"\x04site\x18\x01 \x01(\tR\x04site\x129\n" +
+	"\n" +
+	"start_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\"\x97\x01\n" +
+	"\bRuleStat\x12\x12\n" +
+	"\x04rule\x18\x01 \x01(\tR\x04rule\x12/\n" +
+	"\x06action\x18\x02 \x01(\x0e2\x17.commentd.v1.RuleActionR\x06action\x12\x14\n" +
+	"\x05fired\x18\x03 \x01(\x03R\x05fired\x12\x18\n" +
+	"\adecided\x18\x04 \x01(\x03R\adecided\x12\x16\n" +
+	"\x06agreed\x18\x05 \x01(\x03R\x06agreed\"\x86\x01\n" +
+	"\x14GetRuleStatsResponse\x12+\n" +
+	"\x05stats\x18\x01 \x03(\v2\x15.commentd.v1.RuleStatR\x05stats\x12#\n" +
+	"\rcomments_read\x18\x02 \x01(\x03R\fcommentsRead\x12\x1c\n" +
+	"\ttruncated\x18\x03 \x01(\bR\ttruncated*\xb1\x01\n" +
 	"\x10ModerationAction\x12!\n" +
 	"\x1dMODERATION_ACTION_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19MODERATION_ACTION_APPROVE\x10\x01\x12\x1c\n" +
@@ -2791,7 +3255,12 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\x1dBACKTEST_JUDGMENT_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bBACKTEST_JUDGMENT_UNDECIDED\x10\x01\x12\x19\n" +
 	"\x15BACKTEST_JUDGMENT_HAM\x10\x02\x12\x1a\n" +
-	"\x16BACKTEST_JUDGMENT_SPAM\x10\x032\xee\b\n" +
+	"\x16BACKTEST_JUDGMENT_SPAM\x10\x03*`\n" +
+	"\rTrainingLabel\x12\x1e\n" +
+	"\x1aTRAINING_LABEL_UNSPECIFIED\x10\x00\x12\x17\n" +
+	"\x13TRAINING_LABEL_SPAM\x10\x01\x12\x16\n" +
+	"\x12TRAINING_LABEL_HAM\x10\x022\x9b\n" +
+	"\n" +
 	"\x11ModerationService\x12J\n" +
 	"\tListQueue\x12\x1d.commentd.v1.ListQueueRequest\x1a\x1e.commentd.v1.ListQueueResponse\x12_\n" +
 	"\x10GetCommentDetail\x12$.commentd.v1.GetCommentDetailRequest\x1a%.commentd.v1.GetCommentDetailResponse\x12_\n" +
@@ -2806,7 +3275,9 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\x0fListAuditEvents\x12#.commentd.v1.ListAuditEventsRequest\x1a$.commentd.v1.ListAuditEventsResponse\x12_\n" +
 	"\x10ExportAuthorData\x12$.commentd.v1.ExportAuthorDataRequest\x1a%.commentd.v1.ExportAuthorDataResponse\x12\\\n" +
 	"\x0fEraseAuthorData\x12#.commentd.v1.EraseAuthorDataRequest\x1a$.commentd.v1.EraseAuthorDataResponse\x12I\n" +
-	"\bBacktest\x12\x1c.commentd.v1.BacktestRequest\x1a\x1d.commentd.v1.BacktestResponse0\x01B;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
+	"\bBacktest\x12\x1c.commentd.v1.BacktestRequest\x1a\x1d.commentd.v1.BacktestResponse0\x01\x12V\n" +
+	"\rTrainComments\x12!.commentd.v1.TrainCommentsRequest\x1a\".commentd.v1.TrainCommentsResponse\x12S\n" +
+	"\fGetRuleStats\x12 .commentd.v1.GetRuleStatsRequest\x1a!.commentd.v1.GetRuleStatsResponseB;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
 
 var (
 	file_commentd_v1_moderation_service_proto_rawDescOnce sync.Once
@@ -2820,131 +3291,150 @@ func file_commentd_v1_moderation_service_proto_rawDescGZIP() []byte {
 	return file_commentd_v1_moderation_service_proto_rawDescData
 }
 
-var file_commentd_v1_moderation_service_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_commentd_v1_moderation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
+var file_commentd_v1_moderation_service_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_commentd_v1_moderation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_commentd_v1_moderation_service_proto_goTypes = []any{
 	(ModerationAction)(0),            // 0: commentd.v1.ModerationAction
 	(WordList)(0),                    // 1: commentd.v1.WordList
 	(SortOrder)(0),                   // 2: commentd.v1.SortOrder
 	(BacktestJudgment)(0),            // 3: commentd.v1.BacktestJudgment
-	(*ExportAuthorDataRequest)(nil),  // 4: commentd.v1.ExportAuthorDataRequest
-	(*ExportAuthorDataResponse)(nil), // 5: commentd.v1.ExportAuthorDataResponse
-	(*EraseAuthorDataRequest)(nil),   // 6: commentd.v1.EraseAuthorDataRequest
-	(*EraseAuthorDataResponse)(nil),  // 7: commentd.v1.EraseAuthorDataResponse
-	(*ListQueueRequest)(nil),         // 8: commentd.v1.ListQueueRequest
-	(*ListQueueResponse)(nil),        // 9: commentd.v1.ListQueueResponse
-	(*GetCommentDetailRequest)(nil),  // 10: commentd.v1.GetCommentDetailRequest
-	(*AuthorHistory)(nil),            // 11: commentd.v1.AuthorHistory
-	(*GetCommentDetailResponse)(nil), // 12: commentd.v1.GetCommentDetailResponse
-	(*ModerateCommentsRequest)(nil),  // 13: commentd.v1.ModerateCommentsRequest
-	(*ModerationResult)(nil),         // 14: commentd.v1.ModerationResult
-	(*ModerateCommentsResponse)(nil), // 15: commentd.v1.ModerateCommentsResponse
-	(*WatchQueueRequest)(nil),        // 16: commentd.v1.WatchQueueRequest
-	(*WatchQueueResponse)(nil),       // 17: commentd.v1.WatchQueueResponse
-	(*Ban)(nil),                      // 18: commentd.v1.Ban
-	(*CreateBanRequest)(nil),         // 19: commentd.v1.CreateBanRequest
-	(*CreateBanResponse)(nil),        // 20: commentd.v1.CreateBanResponse
-	(*ListBansRequest)(nil),          // 21: commentd.v1.ListBansRequest
-	(*ListBansResponse)(nil),         // 22: commentd.v1.ListBansResponse
-	(*DeleteBanRequest)(nil),         // 23: commentd.v1.DeleteBanRequest
-	(*DeleteBanResponse)(nil),        // 24: commentd.v1.DeleteBanResponse
-	(*ListWordListsRequest)(nil),     // 25: commentd.v1.ListWordListsRequest
-	(*WordListTerms)(nil),            // 26: commentd.v1.WordListTerms
-	(*ListWordListsResponse)(nil),    // 27: commentd.v1.ListWordListsResponse
-	(*UpdateWordListRequest)(nil),    // 28: commentd.v1.UpdateWordListRequest
-	(*UpdateWordListResponse)(nil),   // 29: commentd.v1.UpdateWordListResponse
-	(*AuditEvent)(nil),               // 30: commentd.v1.AuditEvent
-	(*ListAuditEventsRequest)(nil),   // 31: commentd.v1.ListAuditEventsRequest
-	(*ListAuditEventsResponse)(nil),  // 32: commentd.v1.ListAuditEventsResponse
-	(*BacktestRequest)(nil),          // 33: commentd.v1.BacktestRequest
-	(*BacktestWordListChange)(nil),   // 34: commentd.v1.BacktestWordListChange
-	(*BacktestResponse)(nil),         // 35: commentd.v1.BacktestResponse
-	(*BacktestProgress)(nil),         // 36: commentd.v1.BacktestProgress
-	(*BacktestCell)(nil),             // 37: commentd.v1.BacktestCell
-	(*BacktestMove)(nil),             // 38: commentd.v1.BacktestMove
-	(*BacktestExample)(nil),          // 39: commentd.v1.BacktestExample
-	(*BacktestReport)(nil),           // 40: commentd.v1.BacktestReport
-	(*CommentDetail)(nil),            // 41: commentd.v1.CommentDetail
-	(CommentStatus)(0),               // 42: commentd.v1.CommentStatus
-	(*timestamppb.Timestamp)(nil),    // 43: google.protobuf.Timestamp
-	(*Reason)(nil),                   // 44: commentd.v1.Reason
+	(TrainingLabel)(0),               // 4: commentd.v1.TrainingLabel
+	(*ExportAuthorDataRequest)(nil),  // 5: commentd.v1.ExportAuthorDataRequest
+	(*ExportAuthorDataResponse)(nil), // 6: commentd.v1.ExportAuthorDataResponse
+	(*EraseAuthorDataRequest)(nil),   // 7: commentd.v1.EraseAuthorDataRequest
+	(*EraseAuthorDataResponse)(nil),  // 8: commentd.v1.EraseAuthorDataResponse
+	(*ListQueueRequest)(nil),         // 9: commentd.v1.ListQueueRequest
+	(*ListQueueResponse)(nil),        // 10: commentd.v1.ListQueueResponse
+	(*GetCommentDetailRequest)(nil),  // 11: commentd.v1.GetCommentDetailRequest
+	(*AuthorHistory)(nil),            // 12: commentd.v1.AuthorHistory
+	(*GetCommentDetailResponse)(nil), // 13: commentd.v1.GetCommentDetailResponse
+	(*ModerateCommentsRequest)(nil),  // 14: commentd.v1.ModerateCommentsRequest
+	(*ModerationResult)(nil),         // 15: commentd.v1.ModerationResult
+	(*ModerateCommentsResponse)(nil), // 16: commentd.v1.ModerateCommentsResponse
+	(*WatchQueueRequest)(nil),        // 17: commentd.v1.WatchQueueRequest
+	(*WatchQueueResponse)(nil),       // 18: commentd.v1.WatchQueueResponse
+	(*Ban)(nil),                      // 19: commentd.v1.Ban
+	(*CreateBanRequest)(nil),         // 20: commentd.v1.CreateBanRequest
+	(*CreateBanResponse)(nil),        // 21: commentd.v1.CreateBanResponse
+	(*ListBansRequest)(nil),          // 22: commentd.v1.ListBansRequest
+	(*ListBansResponse)(nil),         // 23: commentd.v1.ListBansResponse
+	(*DeleteBanRequest)(nil),         // 24: commentd.v1.DeleteBanRequest
+	(*DeleteBanResponse)(nil),        // 25: commentd.v1.DeleteBanResponse
+	(*ListWordListsRequest)(nil),     // 26: commentd.v1.ListWordListsRequest
+	(*WordListTerms)(nil),            // 27: commentd.v1.WordListTerms
+	(*ListWordListsResponse)(nil),    // 28: commentd.v1.ListWordListsResponse
+	(*UpdateWordListRequest)(nil),    // 29: commentd.v1.UpdateWordListRequest
+	(*UpdateWordListResponse)(nil),   // 30: commentd.v1.UpdateWordListResponse
+	(*AuditEvent)(nil),               // 31: commentd.v1.AuditEvent
+	(*ListAuditEventsRequest)(nil),   // 32: commentd.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),  // 33: commentd.v1.ListAuditEventsResponse
+	(*BacktestRequest)(nil),          // 34: commentd.v1.BacktestRequest
+	(*BacktestWordListChange)(nil),   // 35: commentd.v1.BacktestWordListChange
+	(*BacktestResponse)(nil),         // 36: commentd.v1.BacktestResponse
+	(*BacktestProgress)(nil),         // 37: commentd.v1.BacktestProgress
+	(*BacktestCell)(nil),             // 38: commentd.v1.BacktestCell
+	(*BacktestMove)(nil),             // 39: commentd.v1.BacktestMove
+	(*BacktestExample)(nil),          // 40: commentd.v1.BacktestExample
+	(*BacktestReport)(nil),           // 41: commentd.v1.BacktestReport
+	(*TrainCommentsRequest)(nil),     // 42: commentd.v1.TrainCommentsRequest
+	(*TrainingExample)(nil),          // 43: commentd.v1.TrainingExample
+	(*TrainCommentsResponse)(nil),    // 44: commentd.v1.TrainCommentsResponse
+	(*GetRuleStatsRequest)(nil),      // 45: commentd.v1.GetRuleStatsRequest
+	(*RuleStat)(nil),                 // 46: commentd.v1.RuleStat
+	(*GetRuleStatsResponse)(nil),     // 47: commentd.v1.GetRuleStatsResponse
+	(*CommentDetail)(nil),            // 48: commentd.v1.CommentDetail
+	(CommentStatus)(0),               // 49: commentd.v1.CommentStatus
+	(*timestamppb.Timestamp)(nil),    // 50: google.protobuf.Timestamp
+	(*Reason)(nil),                   // 51: commentd.v1.Reason
+	(*Author)(nil),                   // 52: commentd.v1.Author
+	(RuleAction)(0),                  // 53: commentd.v1.RuleAction
 }
 var file_commentd_v1_moderation_service_proto_depIdxs = []int32{
-	41, // 0: commentd.v1.ExportAuthorDataResponse.comments:type_name -> commentd.v1.CommentDetail
-	42, // 1: commentd.v1.ListQueueRequest.status:type_name -> commentd.v1.CommentStatus
-	43, // 2: commentd.v1.ListQueueRequest.start_time:type_name -> google.protobuf.Timestamp
-	43, // 3: commentd.v1.ListQueueRequest.end_time:type_name -> google.protobuf.Timestamp
+	48, // 0: commentd.v1.ExportAuthorDataResponse.comments:type_name -> commentd.v1.CommentDetail
+	49, // 1: commentd.v1.ListQueueRequest.status:type_name -> commentd.v1.CommentStatus
+	50, // 2: commentd.v1.ListQueueRequest.start_time:type_name -> google.protobuf.Timestamp
+	50, // 3: commentd.v1.ListQueueRequest.end_time:type_name -> google.protobuf.Timestamp
 	2,  // 4: commentd.v1.ListQueueRequest.order:type_name -> commentd.v1.SortOrder
-	41, // 5: commentd.v1.ListQueueResponse.comments:type_name -> commentd.v1.CommentDetail
-	41, // 6: commentd.v1.GetCommentDetailResponse.comment:type_name -> commentd.v1.CommentDetail
-	11, // 7: commentd.v1.GetCommentDetailResponse.author_history:type_name -> commentd.v1.AuthorHistory
+	48, // 5: commentd.v1.ListQueueResponse.comments:type_name -> commentd.v1.CommentDetail
+	48, // 6: commentd.v1.GetCommentDetailResponse.comment:type_name -> commentd.v1.CommentDetail
+	12, // 7: commentd.v1.GetCommentDetailResponse.author_history:type_name -> commentd.v1.AuthorHistory
 	0,  // 8: commentd.v1.ModerateCommentsRequest.action:type_name -> commentd.v1.ModerationAction
-	42, // 9: commentd.v1.ModerationResult.status:type_name -> commentd.v1.CommentStatus
-	14, // 10: commentd.v1.ModerateCommentsResponse.results:type_name -> commentd.v1.ModerationResult
-	42, // 11: commentd.v1.WatchQueueRequest.statuses:type_name -> commentd.v1.CommentStatus
-	41, // 12: commentd.v1.WatchQueueResponse.comment:type_name -> commentd.v1.CommentDetail
-	43, // 13: commentd.v1.Ban.expire_time:type_name -> google.protobuf.Timestamp
-	43, // 14: commentd.v1.Ban.create_time:type_name -> google.protobuf.Timestamp
-	18, // 15: commentd.v1.CreateBanRequest.ban:type_name -> commentd.v1.Ban
-	18, // 16: commentd.v1.CreateBanResponse.ban:type_name -> commentd.v1.Ban
-	18, // 17: commentd.v1.ListBansResponse.bans:type_name -> commentd.v1.Ban
+	49, // 9: commentd.v1.ModerationResult.status:type_name -> commentd.v1.CommentStatus
+	15, // 10: commentd.v1.ModerateCommentsResponse.results:type_name -> commentd.v1.ModerationResult
+	49, // 11: commentd.v1.WatchQueueRequest.statuses:type_name -> commentd.v1.CommentStatus
+	48, // 12: commentd.v1.WatchQueueResponse.comment:type_name -> commentd.v1.CommentDetail
+	50, // 13: commentd.v1.Ban.expire_time:type_name -> google.protobuf.Timestamp
+	50, // 14: commentd.v1.Ban.create_time:type_name -> google.protobuf.Timestamp
+	19, // 15: commentd.v1.CreateBanRequest.ban:type_name -> commentd.v1.Ban
+	19, // 16: commentd.v1.CreateBanResponse.ban:type_name -> commentd.v1.Ban
+	19, // 17: commentd.v1.ListBansResponse.bans:type_name -> commentd.v1.Ban
 	1,  // 18: commentd.v1.WordListTerms.list:type_name -> commentd.v1.WordList
-	26, // 19: commentd.v1.ListWordListsResponse.lists:type_name -> commentd.v1.WordListTerms
+	27, // 19: commentd.v1.ListWordListsResponse.lists:type_name -> commentd.v1.WordListTerms
 	1,  // 20: commentd.v1.UpdateWordListRequest.list:type_name -> commentd.v1.WordList
-	26, // 21: commentd.v1.UpdateWordListResponse.list:type_name -> commentd.v1.WordListTerms
-	43, // 22: commentd.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
-	30, // 23: commentd.v1.ListAuditEventsResponse.events:type_name -> commentd.v1.AuditEvent
-	43, // 24: commentd.v1.BacktestRequest.start_time:type_name -> google.protobuf.Timestamp
-	34, // 25: commentd.v1.BacktestRequest.word_list_changes:type_name -> commentd.v1.BacktestWordListChange
+	27, // 21: commentd.v1.UpdateWordListResponse.list:type_name -> commentd.v1.WordListTerms
+	50, // 22: commentd.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
+	31, // 23: commentd.v1.ListAuditEventsResponse.events:type_name -> commentd.v1.AuditEvent
+	50, // 24: commentd.v1.BacktestRequest.start_time:type_name -> google.protobuf.Timestamp
+	35, // 25: commentd.v1.BacktestRequest.word_list_changes:type_name -> commentd.v1.BacktestWordListChange
 	1,  // 26: commentd.v1.BacktestWordListChange.list:type_name -> commentd.v1.WordList
-	36, // 27: commentd.v1.BacktestResponse.progress:type_name -> commentd.v1.BacktestProgress
-	40, // 28: commentd.v1.BacktestResponse.report:type_name -> commentd.v1.BacktestReport
-	42, // 29: commentd.v1.BacktestCell.decision:type_name -> commentd.v1.CommentStatus
+	37, // 27: commentd.v1.BacktestResponse.progress:type_name -> commentd.v1.BacktestProgress
+	41, // 28: commentd.v1.BacktestResponse.report:type_name -> commentd.v1.BacktestReport
+	49, // 29: commentd.v1.BacktestCell.decision:type_name -> commentd.v1.CommentStatus
 	3,  // 30: commentd.v1.BacktestCell.judgment:type_name -> commentd.v1.BacktestJudgment
-	42, // 31: commentd.v1.BacktestMove.from:type_name -> commentd.v1.CommentStatus
-	42, // 32: commentd.v1.BacktestMove.to:type_name -> commentd.v1.CommentStatus
-	42, // 33: commentd.v1.BacktestExample.from:type_name -> commentd.v1.CommentStatus
-	42, // 34: commentd.v1.BacktestExample.to:type_name -> commentd.v1.CommentStatus
+	49, // 31: commentd.v1.BacktestMove.from:type_name -> commentd.v1.CommentStatus
+	49, // 32: commentd.v1.BacktestMove.to:type_name -> commentd.v1.CommentStatus
+	49, // 33: commentd.v1.BacktestExample.from:type_name -> commentd.v1.CommentStatus
+	49, // 34: commentd.v1.BacktestExample.to:type_name -> commentd.v1.CommentStatus
 	3,  // 35: commentd.v1.BacktestExample.judgment:type_name -> commentd.v1.BacktestJudgment
-	44, // 36: commentd.v1.BacktestExample.gained:type_name -> commentd.v1.Reason
-	44, // 37: commentd.v1.BacktestExample.lost:type_name -> commentd.v1.Reason
-	43, // 38: commentd.v1.BacktestReport.start_time:type_name -> google.protobuf.Timestamp
-	43, // 39: commentd.v1.BacktestReport.end_time:type_name -> google.protobuf.Timestamp
-	37, // 40: commentd.v1.BacktestReport.proposed:type_name -> commentd.v1.BacktestCell
-	37, // 41: commentd.v1.BacktestReport.stored:type_name -> commentd.v1.BacktestCell
-	38, // 42: commentd.v1.BacktestReport.moves:type_name -> commentd.v1.BacktestMove
-	39, // 43: commentd.v1.BacktestReport.examples:type_name -> commentd.v1.BacktestExample
-	8,  // 44: commentd.v1.ModerationService.ListQueue:input_type -> commentd.v1.ListQueueRequest
-	10, // 45: commentd.v1.ModerationService.GetCommentDetail:input_type -> commentd.v1.GetCommentDetailRequest
-	13, // 46: commentd.v1.ModerationService.ModerateComments:input_type -> commentd.v1.ModerateCommentsRequest
-	16, // 47: commentd.v1.ModerationService.WatchQueue:input_type -> commentd.v1.WatchQueueRequest
-	19, // 48: commentd.v1.ModerationService.CreateBan:input_type -> commentd.v1.CreateBanRequest
-	21, // 49: commentd.v1.ModerationService.ListBans:input_type -> commentd.v1.ListBansRequest
-	23, // 50: commentd.v1.ModerationService.DeleteBan:input_type -> commentd.v1.DeleteBanRequest
-	25, // 51: commentd.v1.ModerationService.ListWordLists:input_type -> commentd.v1.ListWordListsRequest
-	28, // 52: commentd.v1.ModerationService.UpdateWordList:input_type -> commentd.v1.UpdateWordListRequest
-	31, // 53: commentd.v1.ModerationService.ListAuditEvents:input_type -> commentd.v1.ListAuditEventsRequest
-	4,  // 54: commentd.v1.ModerationService.ExportAuthorData:input_type -> commentd.v1.ExportAuthorDataRequest
-	6,  // 55: commentd.v1.ModerationService.EraseAuthorData:input_type -> commentd.v1.EraseAuthorDataRequest
-	33, // 56: commentd.v1.ModerationService.Backtest:input_type -> commentd.v1.BacktestRequest
-	9,  // 57: commentd.v1.ModerationService.ListQueue:output_type -> commentd.v1.ListQueueResponse
-	12, // 58: commentd.v1.ModerationService.GetCommentDetail:output_type -> commentd.v1.GetCommentDetailResponse
-	15, // 59: commentd.v1.ModerationService.ModerateComments:output_type -> commentd.v1.ModerateCommentsResponse
-	17, // 60: commentd.v1.ModerationService.WatchQueue:output_type -> commentd.v1.WatchQueueResponse
-	20, // 61: commentd.v1.ModerationService.CreateBan:output_type -> commentd.v1.CreateBanResponse
-	22, // 62: commentd.v1.ModerationService.ListBans:output_type -> commentd.v1.ListBansResponse
-	24, // 63: commentd.v1.ModerationService.DeleteBan:output_type -> commentd.v1.DeleteBanResponse
-	27, // 64: commentd.v1.ModerationService.ListWordLists:output_type -> commentd.v1.ListWordListsResponse
-	29, // 65: commentd.v1.ModerationService.UpdateWordList:output_type -> commentd.v1.UpdateWordListResponse
-	32, // 66: commentd.v1.ModerationService.ListAuditEvents:output_type -> commentd.v1.ListAuditEventsResponse
-	5,  // 67: commentd.v1.ModerationService.ExportAuthorData:output_type -> commentd.v1.ExportAuthorDataResponse
-	7,  // 68: commentd.v1.ModerationService.EraseAuthorData:output_type -> commentd.v1.EraseAuthorDataResponse
-	35, // 69: commentd.v1.ModerationService.Backtest:output_type -> commentd.v1.BacktestResponse
-	57, // [57:70] is the sub-list for method output_type
-	44, // [44:57] is the sub-list for method input_type
-	44, // [44:44] is the sub-list for extension type_name
-	44, // [44:44] is the sub-list for extension extendee
-	0,  // [0:44] is the sub-list for field type_name
+	51, // 36: commentd.v1.BacktestExample.gained:type_name -> commentd.v1.Reason
+	51, // 37: commentd.v1.BacktestExample.lost:type_name -> commentd.v1.Reason
+	50, // 38: commentd.v1.BacktestReport.start_time:type_name -> google.protobuf.Timestamp
+	50, // 39: commentd.v1.BacktestReport.end_time:type_name -> google.protobuf.Timestamp
+	38, // 40: commentd.v1.BacktestReport.proposed:type_name -> commentd.v1.BacktestCell
+	38, // 41: commentd.v1.BacktestReport.stored:type_name -> commentd.v1.BacktestCell
+	39, // 42: commentd.v1.BacktestReport.moves:type_name -> commentd.v1.BacktestMove
+	40, // 43: commentd.v1.BacktestReport.examples:type_name -> commentd.v1.BacktestExample
+	43, // 44: commentd.v1.TrainCommentsRequest.examples:type_name -> commentd.v1.TrainingExample
+	52, // 45: commentd.v1.TrainingExample.author:type_name -> commentd.v1.Author
+	4,  // 46: commentd.v1.TrainingExample.label:type_name -> commentd.v1.TrainingLabel
+	50, // 47: commentd.v1.GetRuleStatsRequest.start_time:type_name -> google.protobuf.Timestamp
+	53, // 48: commentd.v1.RuleStat.action:type_name -> commentd.v1.RuleAction
+	46, // 49: commentd.v1.GetRuleStatsResponse.stats:type_name -> commentd.v1.RuleStat
+	9,  // 50: commentd.v1.ModerationService.ListQueue:input_type -> commentd.v1.ListQueueRequest
+	11, // 51: commentd.v1.ModerationService.GetCommentDetail:input_type -> commentd.v1.GetCommentDetailRequest
+	14, // 52: commentd.v1.ModerationService.ModerateComments:input_type -> commentd.v1.ModerateCommentsRequest
+	17, // 53: commentd.v1.ModerationService.WatchQueue:input_type -> commentd.v1.WatchQueueRequest
+	20, // 54: commentd.v1.ModerationService.CreateBan:input_type -> commentd.v1.CreateBanRequest
+	22, // 55: commentd.v1.ModerationService.ListBans:input_type -> commentd.v1.ListBansRequest
+	24, // 56: commentd.v1.ModerationService.DeleteBan:input_type -> commentd.v1.DeleteBanRequest
+	26, // 57: commentd.v1.ModerationService.ListWordLists:input_type -> commentd.v1.ListWordListsRequest
+	29, // 58: commentd.v1.ModerationService.UpdateWordList:input_type -> commentd.v1.UpdateWordListRequest
+	32, // 59: commentd.v1.ModerationService.ListAuditEvents:input_type -> commentd.v1.ListAuditEventsRequest
+	5,  // 60: commentd.v1.ModerationService.ExportAuthorData:input_type -> commentd.v1.ExportAuthorDataRequest
+	7,  // 61: commentd.v1.ModerationService.EraseAuthorData:input_type -> commentd.v1.EraseAuthorDataRequest
+	34, // 62: commentd.v1.ModerationService.Backtest:input_type -> commentd.v1.BacktestRequest
+	42, // 63: commentd.v1.ModerationService.TrainComments:input_type -> commentd.v1.TrainCommentsRequest
+	45, // 64: commentd.v1.ModerationService.GetRuleStats:input_type -> commentd.v1.GetRuleStatsRequest
+	10, // 65: commentd.v1.ModerationService.ListQueue:output_type -> commentd.v1.ListQueueResponse
+	13, // 66: commentd.v1.ModerationService.GetCommentDetail:output_type -> commentd.v1.GetCommentDetailResponse
+	16, // 67: commentd.v1.ModerationService.ModerateComments:output_type -> commentd.v1.ModerateCommentsResponse
+	18, // 68: commentd.v1.ModerationService.WatchQueue:output_type -> commentd.v1.WatchQueueResponse
+	21, // 69: commentd.v1.ModerationService.CreateBan:output_type -> commentd.v1.CreateBanResponse
+	23, // 70: commentd.v1.ModerationService.ListBans:output_type -> commentd.v1.ListBansResponse
+	25, // 71: commentd.v1.ModerationService.DeleteBan:output_type -> commentd.v1.DeleteBanResponse
+	28, // 72: commentd.v1.ModerationService.ListWordLists:output_type -> commentd.v1.ListWordListsResponse
+	30, // 73: commentd.v1.ModerationService.UpdateWordList:output_type -> commentd.v1.UpdateWordListResponse
+	33, // 74: commentd.v1.ModerationService.ListAuditEvents:output_type -> commentd.v1.ListAuditEventsResponse
+	6,  // 75: commentd.v1.ModerationService.ExportAuthorData:output_type -> commentd.v1.ExportAuthorDataResponse
+	8,  // 76: commentd.v1.ModerationService.EraseAuthorData:output_type -> commentd.v1.EraseAuthorDataResponse
+	36, // 77: commentd.v1.ModerationService.Backtest:output_type -> commentd.v1.BacktestResponse
+	44, // 78: commentd.v1.ModerationService.TrainComments:output_type -> commentd.v1.TrainCommentsResponse
+	47, // 79: commentd.v1.ModerationService.GetRuleStats:output_type -> commentd.v1.GetRuleStatsResponse
+	65, // [65:80] is the sub-list for method output_type
+	50, // [50:65] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_commentd_v1_moderation_service_proto_init() }
@@ -2968,8 +3458,8 @@ func file_commentd_v1_moderation_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commentd_v1_moderation_service_proto_rawDesc), len(file_commentd_v1_moderation_service_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   37,
+			NumEnums:      5,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -32,6 +32,8 @@ const (
 	ModerationService_ExportAuthorData_FullMethodName = "/commentd.v1.ModerationService/ExportAuthorData"
 	ModerationService_EraseAuthorData_FullMethodName  = "/commentd.v1.ModerationService/EraseAuthorData"
 	ModerationService_Backtest_FullMethodName         = "/commentd.v1.ModerationService/Backtest"
+	ModerationService_TrainComments_FullMethodName    = "/commentd.v1.ModerationService/TrainComments"
+	ModerationService_GetRuleStats_FullMethodName     = "/commentd.v1.ModerationService/GetRuleStats"
 )
 
 // ModerationServiceClient is the client API for ModerationService service.
@@ -92,6 +94,19 @@ type ModerationServiceClient interface {
 	// it reads every comment of the window, whatever its status, and its
 	// examples quote reader text. Errors: INVALID_ARGUMENT.
 	Backtest(ctx context.Context, in *BacktestRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[BacktestResponse], error)
+	// Trains a site's learned rule from labelled history kept elsewhere (an
+	// export of another system's spam and approved comments), as if a
+	// moderator had marked each example spam or approved it; the examples
+	// are not stored as comments. At most 500 examples a call, counted in
+	// one transaction: send a longer history in batches. An invalid example
+	// refuses the call, naming it. Needs the admin role; audited, one event
+	// per call with the counts.
+	TrainComments(ctx context.Context, in *TrainCommentsRequest, opts ...grpc.CallOption) (*TrainCommentsResponse, error)
+	// Reports, for every rule, how often it fired on the comments created in
+	// a window and how often the moderators who later decided those comments
+	// agreed with it: its precision. Any moderator may call it; it returns
+	// counts only, no reader data.
+	GetRuleStats(ctx context.Context, in *GetRuleStatsRequest, opts ...grpc.CallOption) (*GetRuleStatsResponse, error)
 }
 
 type moderationServiceClient struct {
@@ -250,6 +265,26 @@ func (c *moderationServiceClient) Backtest(ctx context.Context, in *BacktestRequ
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type ModerationService_BacktestClient = grpc.ServerStreamingClient[BacktestResponse]
 
+func (c *moderationServiceClient) TrainComments(ctx context.Context, in *TrainCommentsRequest, opts ...grpc.CallOption) (*TrainCommentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(TrainCommentsResponse)
+	err := c.cc.Invoke(ctx, ModerationService_TrainComments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *moderationServiceClient) GetRuleStats(ctx context.Context, in *GetRuleStatsRequest, opts ...grpc.CallOption) (*GetRuleStatsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetRuleStatsResponse)
+	err := c.cc.Invoke(ctx, ModerationService_GetRuleStats_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ModerationServiceServer is the server API for ModerationService service.
 // All implementations must embed UnimplementedModerationServiceServer
 // for forward compatibility.
@@ -308,6 +343,19 @@ type ModerationServiceServer interface {
 	// it reads every comment of the window, whatever its status, and its
 	// examples quote reader text. Errors: INVALID_ARGUMENT.
 	Backtest(*BacktestRequest, grpc.ServerStreamingServer[BacktestResponse]) error
+	// Trains a site's learned rule from labelled history kept elsewhere (an
+	// export of another system's spam and approved comments), as if a
+	// moderator had marked each example spam or approved it; the examples
+	// are not stored as comments. At most 500 examples a call, counted in
+	// one transaction: send a longer history in batches. An invalid example
+	// refuses the call, naming it. Needs the admin role; audited, one event
+	// per call with the counts.
+	TrainComments(context.Context, *TrainCommentsRequest) (*TrainCommentsResponse, error)
+	// Reports, for every rule, how often it fired on the comments created in
+	// a window and how often the moderators who later decided those comments
+	// agreed with it: its precision. Any moderator may call it; it returns
+	// counts only, no reader data.
+	GetRuleStats(context.Context, *GetRuleStatsRequest) (*GetRuleStatsResponse, error)
 	mustEmbedUnimplementedModerationServiceServer()
 }
 
@@ -356,6 +404,12 @@ func (UnimplementedModerationServiceServer) EraseAuthorData(context.Context, *Er
 }
 func (UnimplementedModerationServiceServer) Backtest(*BacktestRequest, grpc.ServerStreamingServer[BacktestResponse]) error {
 	return status.Error(codes.Unimplemented, "method Backtest not implemented")
+}
+func (UnimplementedModerationServiceServer) TrainComments(context.Context, *TrainCommentsRequest) (*TrainCommentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method TrainComments not implemented")
+}
+func (UnimplementedModerationServiceServer) GetRuleStats(context.Context, *GetRuleStatsRequest) (*GetRuleStatsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRuleStats not implemented")
 }
 func (UnimplementedModerationServiceServer) mustEmbedUnimplementedModerationServiceServer() {}
 func (UnimplementedModerationServiceServer) testEmbeddedByValue()                           {}
@@ -598,6 +652,42 @@ func _ModerationService_Backtest_Handler(srv interface{}, stream grpc.ServerStre
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type ModerationService_BacktestServer = grpc.ServerStreamingServer[BacktestResponse]
 
+func _ModerationService_TrainComments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(TrainCommentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModerationServiceServer).TrainComments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModerationService_TrainComments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModerationServiceServer).TrainComments(ctx, req.(*TrainCommentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModerationService_GetRuleStats_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRuleStatsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModerationServiceServer).GetRuleStats(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModerationService_GetRuleStats_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModerationServiceServer).GetRuleStats(ctx, req.(*GetRuleStatsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ModerationService_ServiceDesc is the grpc.ServiceDesc for ModerationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -648,6 +738,14 @@ var ModerationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "EraseAuthorData",
 			Handler:    _ModerationService_EraseAuthorData_Handler,
+		},
+		{
+			MethodName: "TrainComments",
+			Handler:    _ModerationService_TrainComments_Handler,
+		},
+		{
+			MethodName: "GetRuleStats",
+			Handler:    _ModerationService_GetRuleStats_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

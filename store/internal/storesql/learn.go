@@ -1,11 +1,13 @@
 package storesql
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
 
+	"github.com/commentd/commentd/moderation"
 	"github.com/commentd/commentd/moderation/learn"
 )
 
@@ -110,4 +112,43 @@ func Counts(spam, ham int64) learn.Counts {
 
 func clampCount(n int64) uint32 {
 	return uint32(min(max(n, 0), math.MaxUint32))
+}
+
+// TokenDelta is how much one token's counts grow in a training batch.
+type TokenDelta struct {
+	Token     learn.Token
+	Spam, Ham int64
+}
+
+// Trained is what a batch of training examples adds: each example's
+// distinct tokens (for its event), the growth of each token's counts, in
+// token order, and of the totals.
+type Trained struct {
+	Tokens    [][]learn.Token // per example, distinct
+	Deltas    []TokenDelta
+	Spam, Ham int64
+}
+
+// NewTrained sums a batch of examples, so that a store writes each count
+// row once per batch however many examples share its token.
+func NewTrained(examples []moderation.TrainingExample) Trained {
+	var tr Trained
+	sums := map[learn.Token]TokenDelta{}
+	for _, e := range examples {
+		ts := Distinct(e.Tokens)
+		tr.Tokens = append(tr.Tokens, ts)
+		ds, dh := Delta(e.Label, +1)
+		tr.Spam, tr.Ham = tr.Spam+ds, tr.Ham+dh
+		for _, t := range ts {
+			d := sums[t]
+			d.Token, d.Spam, d.Ham = t, d.Spam+ds, d.Ham+dh
+			sums[t] = d
+		}
+	}
+	tr.Deltas = make([]TokenDelta, 0, len(sums))
+	for _, d := range sums {
+		tr.Deltas = append(tr.Deltas, d)
+	}
+	slices.SortFunc(tr.Deltas, func(a, b TokenDelta) int { return cmp.Compare(a.Token, b.Token) })
+	return tr
 }
