@@ -51,19 +51,38 @@ func Defaults() File {
 // gives the defaults. Unknown keys are errors, so a typo cannot silently
 // leave a rule at its default.
 func Load(path string) (moderation.Policy, error) {
-	f := Defaults()
-	if path != "" {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return moderation.Policy{}, fmt.Errorf("read config: %w", err)
-		}
-		dec := yaml.NewDecoder(bytes.NewReader(b))
-		dec.KnownFields(true)
-		if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-			return moderation.Policy{}, fmt.Errorf("config %s: %w", path, err)
-		}
+	if path == "" {
+		return Defaults().Policy()
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return moderation.Policy{}, fmt.Errorf("read config: %w", err)
+	}
+	f, err := decode(b)
+	if err != nil {
+		return moderation.Policy{}, fmt.Errorf("config %s: %w", path, err)
 	}
 	return f.Policy()
+}
+
+// Parse reads a policy file's text over the defaults, as Load does: for a
+// policy proposed over the API.
+func Parse(b []byte) (moderation.Policy, error) {
+	f, err := decode(b)
+	if err != nil {
+		return moderation.Policy{}, fmt.Errorf("config: %w", err)
+	}
+	return f.Policy()
+}
+
+func decode(b []byte) (File, error) {
+	f := Defaults()
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		return File{}, err
+	}
+	return f, nil
 }
 
 // Policy checks f and turns it into the domain's policy.

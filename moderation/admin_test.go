@@ -52,7 +52,7 @@ func TestWordLists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(lists) != 3 || !slices.Equal(terms(lists[moderation.ListBlock]), []string{"jackpot*"}) ||
+	if len(lists) != 4 || !slices.Equal(terms(lists[moderation.ListBlock]), []string{"jackpot*"}) ||
 		!slices.Equal(terms(lists[moderation.ListAllow]), []string{"jackpot city"}) || len(lists[moderation.ListHold]) != 0 {
 		t.Errorf("word lists %v", lists)
 	}
@@ -66,7 +66,7 @@ func TestWordLists(t *testing.T) {
 
 	_, err = svc.UpdateWordList(ctx, "asha", moderation.ListUnspecified, nil, nil)
 	wantError(t, err, moderation.CodeInvalid,
-		violation("list", "is required: BLOCK, HOLD or ALLOW"),
+		violation("list", "is required: BLOCK, HOLD, ALLOW or SHADOW"),
 		violation("add", "give at least one term to add or remove"))
 	_, err = svc.UpdateWordList(ctx, "asha", moderation.ListHold,
 		[]string{"ok", "  ", strings.Repeat("x", 101), "bad\x07", "gone"}, []string{"gone"})

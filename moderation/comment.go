@@ -72,6 +72,9 @@ const (
 	RuleHold        RuleAction = 2
 	RuleSpam        RuleAction = 3
 	RuleScore       RuleAction = 4
+	// RuleShadow records that a rule on trial would have fired; decide
+	// ignores it.
+	RuleShadow RuleAction = 5
 )
 
 // Reason is one rule's contribution to a decision.

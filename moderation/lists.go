@@ -14,9 +14,10 @@ const (
 	ListBlock       WordList = 1 // a listed term files the comment as spam
 	ListHold        WordList = 2 // a listed term holds the comment
 	ListAllow       WordList = 3 // a listed term is never a reason to hold or block
+	ListShadow      WordList = 4 // a listed term only records that it would have fired
 )
 
-var wordListNames = [...]string{"UNSPECIFIED", "BLOCK", "HOLD", "ALLOW"}
+var wordListNames = [...]string{"UNSPECIFIED", "BLOCK", "HOLD", "ALLOW", "SHADOW"}
 
 func (l WordList) String() string {
 	if l >= 0 && int(l) < len(wordListNames) {
@@ -26,7 +27,7 @@ func (l WordList) String() string {
 }
 
 // Valid reports whether l is a real list.
-func (l WordList) Valid() bool { return l >= ListBlock && l <= ListAllow }
+func (l WordList) Valid() bool { return l >= ListBlock && l <= ListShadow }
 
 // WordTerm is one entry of a word list, as a moderator entered it.
 type WordTerm struct {

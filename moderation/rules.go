@@ -81,7 +81,7 @@ type Heuristics struct {
 type PatternRule struct {
 	ID      string  `yaml:"id"`
 	Pattern string  `yaml:"pattern"`
-	Action  string  `yaml:"action"` // hold, spam or score
+	Action  string  `yaml:"action"` // hold, spam, score or shadow
 	Score   float64 `yaml:"score"`
 	// Fields defaults to ["body"]; any of name, email, url, body, ip,
 	// user_agent.
@@ -243,8 +243,12 @@ func compilePattern(p PatternRule, opts textmatch.Options) (pattern, error) {
 		if p.Score == 0 {
 			return cp, fmt.Errorf("action score needs a score")
 		}
+	case "shadow":
+		// On trial: its reason shows where it would have fired, and
+		// decide ignores it.
+		cp.action = RuleShadow
 	default:
-		return cp, fmt.Errorf("action must be hold, spam or score, got %q", p.Action)
+		return cp, fmt.Errorf("action must be hold, spam, score or shadow, got %q", p.Action)
 	}
 	fields := p.Fields
 	if len(fields) == 0 {
@@ -413,8 +417,11 @@ func (rs *ruleSet) assess(s Submission, k *keys) assessment {
 		seen[h.term] = true
 		t := rs.terms[h.term]
 		r := Reason{Rule: "wordlist_block", Action: RuleSpam, Span: fv.keySpan(&texts, k, h.reading, h.start, h.end)}
-		if t.list == ListHold {
+		switch t.list {
+		case ListHold:
 			r.Rule, r.Action = "wordlist_hold", RuleHold
+		case ListShadow:
+			r.Rule, r.Action = "wordlist_shadow", RuleShadow
 		}
 		source := "word list"
 		if t.starter {
@@ -425,7 +432,8 @@ func (rs *ruleSet) assess(s Submission, k *keys) assessment {
 	}
 	for _, a := range allows {
 		for _, h := range hits {
-			if h.reading == a.reading && a.start <= h.start && h.end <= a.end && !seen[h.term] {
+			// A covered SHADOW term would not have fired: no reason at all.
+			if h.reading == a.reading && a.start <= h.start && h.end <= a.end && !seen[h.term] && rs.terms[h.term].list != ListShadow {
 				reasons = append(reasons, Reason{Rule: "wordlist_allow", Action: RuleAllow,
 					Span:   fv.keySpan(&texts, k, a.reading, a.start, a.end),
 					Detail: fmt.Sprintf("ALLOW term %q covers %q", rs.terms[a.term].term, rs.terms[h.term].term)})

@@ -116,17 +116,12 @@ func (s *Service) learned(rules *snapshot, sub Submission, k *keys, ruled assess
 		s.observe.Learned("off")
 		return nil
 	}
-	r, ok := s.learner.judge(cfg, sub.Site, sub, k, ruled.links)
+	r, ok := s.learnedReason(cfg, sub, k, ruled)
 	switch {
 	case !ok:
 		s.observe.Learned("abstained")
 		return nil
-	case r.Action == RuleSpam && ruled.allowed:
-		// A moderator's ALLOW term wins: held for them, not filed as spam.
-		r.Action = RuleHold
-		r.Detail += "; held rather than spam: an ALLOW term matched"
-		s.observe.Learned("spam")
-	case r.Action == RuleSpam:
+	case r.Action == RuleSpam || r.Action == RuleHold: // held: spam but for an ALLOW term
 		s.observe.Learned("spam")
 	case r.Action == RuleAllow:
 		s.observe.Learned("ham")
@@ -134,6 +129,17 @@ func (s *Service) learned(rules *snapshot, sub Submission, k *keys, ruled assess
 		s.observe.Learned("scored")
 	}
 	return []Reason{r}
+}
+
+// learnedReason is the learned rule's reason, if it speaks.
+func (s *Service) learnedReason(cfg LearnedRule, sub Submission, k *keys, ruled assessment) (Reason, bool) {
+	r, ok := s.learner.judge(cfg, sub.Site, sub, k, ruled.links)
+	if ok && r.Action == RuleSpam && ruled.allowed {
+		// A moderator's ALLOW term wins: held for them, not filed as spam.
+		r.Action = RuleHold
+		r.Detail += "; held rather than spam: an ALLOW term matched"
+	}
+	return r, ok
 }
 
 // priorQuery asks the store about a submission. A validate_only call is
@@ -166,6 +172,8 @@ func decide(p Policy, reasons []Reason, approvedBefore bool) (Status, []Reason, 
 			}
 		case RuleScore:
 			score += r.Score
+		case RuleShadow:
+			// A rule on trial: recorded, never acted on.
 		}
 	}
 	switch t := p.Rules; {

@@ -21,7 +21,7 @@ func (s *Service) WordLists(ctx context.Context) (map[WordList][]WordTerm, error
 	if err != nil {
 		return nil, fmt.Errorf("list word lists: %w", err)
 	}
-	out := map[WordList][]WordTerm{ListBlock: nil, ListHold: nil, ListAllow: nil}
+	out := map[WordList][]WordTerm{ListBlock: nil, ListHold: nil, ListAllow: nil, ListShadow: nil}
 	for _, t := range terms {
 		out[t.List] = append(out[t.List], t)
 	}
@@ -34,7 +34,7 @@ func (s *Service) WordLists(ctx context.Context) (map[WordList][]WordTerm, error
 func (s *Service) UpdateWordList(ctx context.Context, actor string, list WordList, add, remove []string) ([]WordTerm, error) {
 	var v violations
 	if !list.Valid() {
-		v.check("list", "is required: BLOCK, HOLD or ALLOW")
+		v.check("list", "is required: BLOCK, HOLD, ALLOW or SHADOW")
 	}
 	if len(add)+len(remove) == 0 {
 		v.check("add", "give at least one term to add or remove")

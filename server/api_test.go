@@ -79,6 +79,7 @@ func TestEnumsAgreeWithTheDomain(t *testing.T) {
 		want := map[moderation.RuleAction]string{
 			moderation.RuleUnspecified: "RULE_ACTION_UNSPECIFIED", moderation.RuleAllow: "RULE_ACTION_ALLOW",
 			moderation.RuleHold: "RULE_ACTION_HOLD", moderation.RuleSpam: "RULE_ACTION_SPAM", moderation.RuleScore: "RULE_ACTION_SCORE",
+			moderation.RuleShadow: "RULE_ACTION_SHADOW",
 		}[moderation.RuleAction(n)]
 		if name != want {
 			t.Errorf("RuleAction %d is %s in the API, %s in the domain", n, name, want)

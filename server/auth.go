@@ -175,6 +175,9 @@ var adminMethods = map[string]bool{
 	// Reader data leaves or is destroyed only at an admin's hand.
 	pb.ModerationService_ExportAuthorData_FullMethodName: true,
 	pb.ModerationService_EraseAuthorData_FullMethodName:  true,
+	// A backtest reads every comment of a window, whatever its status, and
+	// costs seconds of CPU.
+	pb.ModerationService_Backtest_FullMethodName: true,
 	// The learned rule's training changes every future decision.
 	pb.ModerationService_TrainComments_FullMethodName: true,
 }

@@ -31,6 +31,7 @@ type Moderation interface {
 	DeleteBan(ctx context.Context, actor, id string) error
 	ExportAuthor(ctx context.Context, actor, email string, page moderation.Page) ([]moderation.Comment, *moderation.Cursor, error)
 	EraseAuthor(ctx context.Context, actor, email, note string) (int64, error)
+	Backtest(ctx context.Context, req moderation.BacktestRequest, progress func(done, total int)) (moderation.BacktestReport, error)
 	TrainComments(ctx context.Context, t moderation.Training) (moderation.Trained, error)
 	RuleStats(ctx context.Context, site string, since time.Time) (moderation.RuleStats, error)
 }

@@ -1,15 +1,19 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/commentd/commentd/config"
 	"github.com/commentd/commentd/moderation"
 	"github.com/commentd/commentd/moderation/learn"
 	pb "github.com/commentd/commentd/proto/commentd/v1"
@@ -144,7 +148,7 @@ func (s *moderationService) ListAuditEvents(ctx context.Context, req *pb.ListAud
 	return resp, nil
 }
 
-var wordLists = []moderation.WordList{moderation.ListBlock, moderation.ListHold, moderation.ListAllow}
+var wordLists = []moderation.WordList{moderation.ListBlock, moderation.ListHold, moderation.ListAllow, moderation.ListShadow}
 
 func (s *moderationService) ListWordLists(ctx context.Context, _ *pb.ListWordListsRequest) (*pb.ListWordListsResponse, error) {
 	lists, err := s.svc.WordLists(ctx)
@@ -286,6 +290,78 @@ func (s *moderationService) EraseAuthorData(ctx context.Context, req *pb.EraseAu
 		return nil, toStatus(ctx, s.log, err)
 	}
 	return &pb.EraseAuthorDataResponse{ErasedCount: n}, nil
+}
+
+func (s *moderationService) Backtest(req *pb.BacktestRequest, stream pb.ModerationService_BacktestServer) error {
+	ctx := stream.Context()
+	r := moderation.BacktestRequest{Site: req.GetSite(), Examples: int(req.GetMaxExamples())}
+	var vs []moderation.FieldViolation
+	var problem string
+	if r.Since, problem = optionalTime(req.GetStartTime()); problem != "" {
+		vs = append(vs, moderation.FieldViolation{Field: "start_time", Description: problem})
+	}
+	if y := req.GetPolicyYaml(); strings.TrimSpace(y) != "" {
+		p, err := config.Parse([]byte(y))
+		if err != nil {
+			vs = append(vs, moderation.FieldViolation{Field: "policy_yaml", Description: err.Error()})
+		} else {
+			r.Policy = &p
+		}
+	}
+	if len(vs) > 0 {
+		return toStatus(ctx, s.log, invalid(vs...))
+	}
+	for _, ch := range req.GetWordListChanges() {
+		r.Changes = append(r.Changes, moderation.WordListChange{List: moderation.WordList(ch.GetList()), Add: ch.GetAdd(), Remove: ch.GetRemove()})
+	}
+	rep, err := s.svc.Backtest(ctx, r, func(done, total int) {
+		// A client that left cancels ctx, which ends the replay.
+		_ = stream.Send(&pb.BacktestResponse{Result: &pb.BacktestResponse_Progress{
+			Progress: &pb.BacktestProgress{Done: int64(done), Total: int64(total)}}})
+	})
+	if err != nil {
+		return toStatus(ctx, s.log, err)
+	}
+	return stream.Send(&pb.BacktestResponse{Result: &pb.BacktestResponse_Report{Report: backtestReport(rep)}})
+}
+
+func backtestReport(r moderation.BacktestReport) *pb.BacktestReport {
+	out := &pb.BacktestReport{StartTime: timestamp(r.Since), EndTime: timestamp(r.Until),
+		Replayed: int64(r.Replayed), Skipped: int64(r.Skipped), Moved: int64(r.Moved),
+		Proposed: backtestCells(r.Proposed), Stored: backtestCells(r.Stored)}
+	for m, n := range r.Moves {
+		out.Moves = append(out.Moves, &pb.BacktestMove{From: statusToPB(m.From), To: statusToPB(m.To), Count: int64(n)})
+	}
+	slices.SortFunc(out.Moves, func(a, b *pb.BacktestMove) int {
+		return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To))
+	})
+	for _, e := range r.Examples {
+		out.Examples = append(out.Examples, &pb.BacktestExample{CommentId: e.ID, From: statusToPB(e.From), To: statusToPB(e.To),
+			Judgment: judgmentToPB(e.Judgment), Gained: reasons(e.Gained), Lost: reasons(e.Lost)})
+	}
+	return out
+}
+
+// backtestCells lists a confusion table's cells in a stable order.
+func backtestCells(t map[moderation.Cell]int) []*pb.BacktestCell {
+	var out []*pb.BacktestCell
+	for c, n := range t {
+		out = append(out, &pb.BacktestCell{Decision: statusToPB(c.Decision), Judgment: judgmentToPB(c.Judgment), Count: int64(n)})
+	}
+	slices.SortFunc(out, func(a, b *pb.BacktestCell) int {
+		return cmp.Or(cmp.Compare(a.Decision, b.Decision), cmp.Compare(a.Judgment, b.Judgment))
+	})
+	return out
+}
+
+func judgmentToPB(j moderation.Judgment) pb.BacktestJudgment {
+	switch j {
+	case moderation.JudgedHam:
+		return pb.BacktestJudgment_BACKTEST_JUDGMENT_HAM
+	case moderation.JudgedSpam:
+		return pb.BacktestJudgment_BACKTEST_JUDGMENT_SPAM
+	}
+	return pb.BacktestJudgment_BACKTEST_JUDGMENT_UNDECIDED
 }
 
 func (s *moderationService) TrainComments(ctx context.Context, req *pb.TrainCommentsRequest) (*pb.TrainCommentsResponse, error) {

@@ -58,7 +58,7 @@ func TestBlockedWordIsSpamWithItsReason(t *testing.T) {
 			t.Errorf("spam queue: %d comments, %v", len(q.GetComments()), err)
 		}
 		lists, err := c.mod.ListWordLists(ctxT(t), &pb.ListWordListsRequest{})
-		if err != nil || len(lists.GetLists()) != 3 || !slices.Equal(lists.GetLists()[0].GetTerms(), []string{"casino"}) {
+		if err != nil || len(lists.GetLists()) != 4 || !slices.Equal(lists.GetLists()[0].GetTerms(), []string{"casino"}) {
 			t.Errorf("ListWordLists = %v, %v", lists, err)
 		}
 	})

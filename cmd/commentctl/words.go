@@ -12,7 +12,7 @@ import (
 	pb "github.com/commentd/commentd/proto/commentd/v1"
 )
 
-var wordListNames = []string{"block", "hold", "allow"}
+var wordListNames = []string{"block", "hold", "allow", "shadow"}
 
 // parseWordList reads a word list's name in any case: block, HOLD,
 // WORD_LIST_ALLOW.
@@ -21,7 +21,7 @@ func parseWordList(s string) (pb.WordList, error) {
 	if v, ok := pb.WordList_value["WORD_LIST_"+name]; ok && v != 0 {
 		return pb.WordList(v), nil
 	}
-	return 0, usageErrorf("the word list must be BLOCK, HOLD or ALLOW (any case), not %q", s)
+	return 0, usageErrorf("the word list must be BLOCK, HOLD, ALLOW or SHADOW (any case), not %q", s)
 }
 
 func wordListName(l pb.WordList) string { return strings.TrimPrefix(l.String(), "WORD_LIST_") }
@@ -29,10 +29,11 @@ func wordListName(l pb.WordList) string { return strings.TrimPrefix(l.String(), 
 func newWordsCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "words",
-		Short: "List and edit the BLOCK, HOLD and ALLOW word lists",
+		Short: "List and edit the BLOCK, HOLD, ALLOW and SHADOW word lists",
 		Long: `A comment containing a BLOCK term is filed as spam, one containing a HOLD
-term is held for a moderator, and an ALLOW term is never a reason to hold
-or block. Terms are words or phrases matched as whole words in every
+term is held for a moderator, an ALLOW term is never a reason to hold
+or block, and a SHADOW term only records that it would have fired (a
+reason, no change to the decision), to try a term before it acts. Terms are words or phrases matched as whole words in every
 script, after folding case, look-alike letters and spacing tricks; * at
 the start or end of a word matches any letters. Every commentd replica
 uses a change within seconds. Editing needs a token with the admin role.`,
@@ -124,7 +125,7 @@ func newWordsEditCmd(a *app, add bool) *cobra.Command {
 		Use:     use,
 		Short:   short,
 		Aliases: map[bool][]string{true: nil, false: {"remove"}}[add],
-		Long: short + ` (BLOCK, HOLD or ALLOW, any case). Quote phrases; - reads
+		Long: short + ` (BLOCK, HOLD, ALLOW or SHADOW, any case). Quote phrases; - reads
 terms from standard input, one a line (blank lines and lines starting with
 # are skipped). Prints the list's size before and after.`,
 		Example: fmt.Sprintf(`  commentctl words %[1]s block "online casino" satta

@@ -99,6 +99,10 @@ const (
 	RuleAction_RULE_ACTION_SPAM RuleAction = 3
 	// The rule adds its score to the comment's total; the thresholds decide.
 	RuleAction_RULE_ACTION_SCORE RuleAction = 4
+	// The rule only records that it would have fired (a SHADOW word-list
+	// term, or a pattern with action shadow): it never changes a decision,
+	// so a rule can be tried before it acts.
+	RuleAction_RULE_ACTION_SHADOW RuleAction = 5
 )
 
 // Enum value maps for RuleAction.
@@ -109,6 +113,7 @@ var (
 		2: "RULE_ACTION_HOLD",
 		3: "RULE_ACTION_SPAM",
 		4: "RULE_ACTION_SCORE",
+		5: "RULE_ACTION_SHADOW",
 	}
 	RuleAction_value = map[string]int32{
 		"RULE_ACTION_UNSPECIFIED": 0,
@@ -116,6 +121,7 @@ var (
 		"RULE_ACTION_HOLD":        2,
 		"RULE_ACTION_SPAM":        3,
 		"RULE_ACTION_SCORE":       4,
+		"RULE_ACTION_SHADOW":      5,
 	}
 )
 
@@ -740,14 +746,15 @@ const file_commentd_v1_comment_proto_rawDesc = "" +
 	"\x16COMMENT_STATUS_PENDING\x10\x02\x12\x17\n" +
 	"\x13COMMENT_STATUS_SPAM\x10\x03\x12\x1b\n" +
 	"\x17COMMENT_STATUS_REJECTED\x10\x04\x12\x1a\n" +
-	"\x16COMMENT_STATUS_DELETED\x10\x05*\x83\x01\n" +
+	"\x16COMMENT_STATUS_DELETED\x10\x05*\x9b\x01\n" +
 	"\n" +
 	"RuleAction\x12\x1b\n" +
 	"\x17RULE_ACTION_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11RULE_ACTION_ALLOW\x10\x01\x12\x14\n" +
 	"\x10RULE_ACTION_HOLD\x10\x02\x12\x14\n" +
 	"\x10RULE_ACTION_SPAM\x10\x03\x12\x15\n" +
-	"\x11RULE_ACTION_SCORE\x10\x04B;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
+	"\x11RULE_ACTION_SCORE\x10\x04\x12\x16\n" +
+	"\x12RULE_ACTION_SHADOW\x10\x05B;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
 
 var (
 	file_commentd_v1_comment_proto_rawDescOnce sync.Once

@@ -93,6 +93,9 @@ const (
 	WordList_WORD_LIST_HOLD WordList = 2
 	// A term of this list is never a reason to hold or block a comment.
 	WordList_WORD_LIST_ALLOW WordList = 3
+	// A term of this list only records that it would have fired: a reason
+	// "wordlist_shadow" with action SHADOW, which changes no decision.
+	WordList_WORD_LIST_SHADOW WordList = 4
 )
 
 // Enum value maps for WordList.
@@ -102,12 +105,14 @@ var (
 		1: "WORD_LIST_BLOCK",
 		2: "WORD_LIST_HOLD",
 		3: "WORD_LIST_ALLOW",
+		4: "WORD_LIST_SHADOW",
 	}
 	WordList_value = map[string]int32{
 		"WORD_LIST_UNSPECIFIED": 0,
 		"WORD_LIST_BLOCK":       1,
 		"WORD_LIST_HOLD":        2,
 		"WORD_LIST_ALLOW":       3,
+		"WORD_LIST_SHADOW":      4,
 	}
 )
 
@@ -189,6 +194,62 @@ func (SortOrder) EnumDescriptor() ([]byte, []int) {
 	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{2}
 }
 
+// BacktestJudgment is what a moderator decided of a comment.
+type BacktestJudgment int32
+
+const (
+	BacktestJudgment_BACKTEST_JUDGMENT_UNSPECIFIED BacktestJudgment = 0
+	// No moderator decided it (or one only deleted it).
+	BacktestJudgment_BACKTEST_JUDGMENT_UNDECIDED BacktestJudgment = 1
+	// A moderator approved it.
+	BacktestJudgment_BACKTEST_JUDGMENT_HAM BacktestJudgment = 2
+	// A moderator marked it as spam or rejected it.
+	BacktestJudgment_BACKTEST_JUDGMENT_SPAM BacktestJudgment = 3
+)
+
+// Enum value maps for BacktestJudgment.
+var (
+	BacktestJudgment_name = map[int32]string{
+		0: "BACKTEST_JUDGMENT_UNSPECIFIED",
+		1: "BACKTEST_JUDGMENT_UNDECIDED",
+		2: "BACKTEST_JUDGMENT_HAM",
+		3: "BACKTEST_JUDGMENT_SPAM",
+	}
+	BacktestJudgment_value = map[string]int32{
+		"BACKTEST_JUDGMENT_UNSPECIFIED": 0,
+		"BACKTEST_JUDGMENT_UNDECIDED":   1,
+		"BACKTEST_JUDGMENT_HAM":         2,
+		"BACKTEST_JUDGMENT_SPAM":        3,
+	}
+)
+
+func (x BacktestJudgment) Enum() *BacktestJudgment {
+	p := new(BacktestJudgment)
+	*p = x
+	return p
+}
+
+func (x BacktestJudgment) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (BacktestJudgment) Descriptor() protoreflect.EnumDescriptor {
+	return file_commentd_v1_moderation_service_proto_enumTypes[3].Descriptor()
+}
+
+func (BacktestJudgment) Type() protoreflect.EnumType {
+	return &file_commentd_v1_moderation_service_proto_enumTypes[3]
+}
+
+func (x BacktestJudgment) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use BacktestJudgment.Descriptor instead.
+func (BacktestJudgment) EnumDescriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{3}
+}
+
 // TrainingLabel is what a site's history says an example was.
 type TrainingLabel int32
 
@@ -224,11 +285,11 @@ func (x TrainingLabel) String() string {
 }
 
 func (TrainingLabel) Descriptor() protoreflect.EnumDescriptor {
-	return file_commentd_v1_moderation_service_proto_enumTypes[3].Descriptor()
+	return file_commentd_v1_moderation_service_proto_enumTypes[4].Descriptor()
 }
 
 func (TrainingLabel) Type() protoreflect.EnumType {
-	return &file_commentd_v1_moderation_service_proto_enumTypes[3]
+	return &file_commentd_v1_moderation_service_proto_enumTypes[4]
 }
 
 func (x TrainingLabel) Number() protoreflect.EnumNumber {
@@ -237,7 +298,7 @@ func (x TrainingLabel) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use TrainingLabel.Descriptor instead.
 func (TrainingLabel) EnumDescriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{3}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{4}
 }
 
 type ExportAuthorDataRequest struct {
@@ -1993,6 +2054,607 @@ func (x *ListAuditEventsResponse) GetNextPageToken() string {
 	return ""
 }
 
+type BacktestRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The site whose comments are replayed.
+	Site string `protobuf:"bytes,1,opt,name=site,proto3" json:"site,omitempty"`
+	// Required. Comments created at or after this time are replayed.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// The proposed policy file, in the YAML commentd's --config reads
+	// (unset keys take their defaults). Empty: the policy in force.
+	PolicyYaml string `protobuf:"bytes,3,opt,name=policy_yaml,json=policyYaml,proto3" json:"policy_yaml,omitempty"`
+	// Proposed changes of the word lists in force, applied in order; at
+	// most 1000 terms in all.
+	WordListChanges []*BacktestWordListChange `protobuf:"bytes,4,rep,name=word_list_changes,json=wordListChanges,proto3" json:"word_list_changes,omitempty"`
+	// How many moved comments to show: 0 means 20, at most 100.
+	MaxExamples   int32 `protobuf:"varint,5,opt,name=max_examples,json=maxExamples,proto3" json:"max_examples,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BacktestRequest) Reset() {
+	*x = BacktestRequest{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BacktestRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BacktestRequest) ProtoMessage() {}
+
+func (x *BacktestRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BacktestRequest.ProtoReflect.Descriptor instead.
+func (*BacktestRequest) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *BacktestRequest) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
+func (x *BacktestRequest) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *BacktestRequest) GetPolicyYaml() string {
+	if x != nil {
+		return x.PolicyYaml
+	}
+	return ""
+}
+
+func (x *BacktestRequest) GetWordListChanges() []*BacktestWordListChange {
+	if x != nil {
+		return x.WordListChanges
+	}
+	return nil
+}
+
+func (x *BacktestRequest) GetMaxExamples() int32 {
+	if x != nil {
+		return x.MaxExamples
+	}
+	return 0
+}
+
+// BacktestWordListChange proposes adding and removing terms of one list.
+type BacktestWordListChange struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	List          WordList               `protobuf:"varint,1,opt,name=list,proto3,enum=commentd.v1.WordList" json:"list,omitempty"`
+	Add           []string               `protobuf:"bytes,2,rep,name=add,proto3" json:"add,omitempty"`
+	Remove        []string               `protobuf:"bytes,3,rep,name=remove,proto3" json:"remove,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BacktestWordListChange) Reset() {
+	*x = BacktestWordListChange{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BacktestWordListChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BacktestWordListChange) ProtoMessage() {}
+
+func (x *BacktestWordListChange) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BacktestWordListChange.ProtoReflect.Descriptor instead.
+func (*BacktestWordListChange) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *BacktestWordListChange) GetList() WordList {
+	if x != nil {
+		return x.List
+	}
+	return WordList_WORD_LIST_UNSPECIFIED
+}
+
+func (x *BacktestWordListChange) GetAdd() []string {
+	if x != nil {
+		return x.Add
+	}
+	return nil
+}
+
+func (x *BacktestWordListChange) GetRemove() []string {
+	if x != nil {
+		return x.Remove
+	}
+	return nil
+}
+
+type BacktestResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Result:
+	//
+	//	*BacktestResponse_Progress
+	//	*BacktestResponse_Report
+	Result        isBacktestResponse_Result `protobuf_oneof:"result"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BacktestResponse) Reset() {
+	*x = BacktestResponse{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BacktestResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BacktestResponse) ProtoMessage() {}
+
+func (x *BacktestResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BacktestResponse.ProtoReflect.Descriptor instead.
+func (*BacktestResponse) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *BacktestResponse) GetResult() isBacktestResponse_Result {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
+func (x *BacktestResponse) GetProgress() *BacktestProgress {
+	if x != nil {
+		if x, ok := x.Result.(*BacktestResponse_Progress); ok {
+			return x.Progress
+		}
+	}
+	return nil
+}
+
+func (x *BacktestResponse) GetReport() *BacktestReport {
+	if x != nil {
+		if x, ok := x.Result.(*BacktestResponse_Report); ok {
+			return x.Report
+		}
+	}
+	return nil
+}
+
+type isBacktestResponse_Result interface {
+	isBacktestResponse_Result()
+}
+
+type BacktestResponse_Progress struct {
+	// How far the replay is; sent after every page of comments.
+	Progress *BacktestProgress `protobuf:"bytes,1,opt,name=progress,proto3,oneof"`
+}
+
+type BacktestResponse_Report struct {
+	// The last message.
+	Report *BacktestReport `protobuf:"bytes,2,opt,name=report,proto3,oneof"`
+}
+
+func (*BacktestResponse_Progress) isBacktestResponse_Result() {}
+
+func (*BacktestResponse_Report) isBacktestResponse_Result() {}
+
+type BacktestProgress struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Done          int64                  `protobuf:"varint,1,opt,name=done,proto3" json:"done,omitempty"`
+	Total         int64                  `protobuf:"varint,2,opt,name=total,proto3" json:"total,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BacktestProgress) Reset() {
+	*x = BacktestProgress{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BacktestProgress) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BacktestProgress) ProtoMessage() {}
+
+func (x *BacktestProgress) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BacktestProgress.ProtoReflect.Descriptor instead.
+func (*BacktestProgress) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *BacktestProgress) GetDone() int64 {
+	if x != nil {
+		return x.Done
+	}
+	return 0
+}
+
+func (x *BacktestProgress) GetTotal() int64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+// BacktestCell counts the comments of one decision and one judgment.
+type BacktestCell struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Decision      CommentStatus          `protobuf:"varint,1,opt,name=decision,proto3,enum=commentd.v1.CommentStatus" json:"decision,omitempty"`
+	Judgment      BacktestJudgment       `protobuf:"varint,2,opt,name=judgment,proto3,enum=commentd.v1.BacktestJudgment" json:"judgment,omitempty"`
+	Count         int64                  `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BacktestCell) Reset() {
+	*x = BacktestCell{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BacktestCell) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BacktestCell) ProtoMessage() {}
+
+func (x *BacktestCell) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BacktestCell.ProtoReflect.Descriptor instead.
+func (*BacktestCell) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *BacktestCell) GetDecision() CommentStatus {
+	if x != nil {
+		return x.Decision
+	}
+	return CommentStatus_COMMENT_STATUS_UNSPECIFIED
+}
+
+func (x *BacktestCell) GetJudgment() BacktestJudgment {
+	if x != nil {
+		return x.Judgment
+	}
+	return BacktestJudgment_BACKTEST_JUDGMENT_UNSPECIFIED
+}
+
+func (x *BacktestCell) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+// BacktestMove counts the comments decided `from` when stored and `to`
+// by the proposal.
+type BacktestMove struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	From          CommentStatus          `protobuf:"varint,1,opt,name=from,proto3,enum=commentd.v1.CommentStatus" json:"from,omitempty"`
+	To            CommentStatus          `protobuf:"varint,2,opt,name=to,proto3,enum=commentd.v1.CommentStatus" json:"to,omitempty"`
+	Count         int64                  `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BacktestMove) Reset() {
+	*x = BacktestMove{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BacktestMove) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BacktestMove) ProtoMessage() {}
+
+func (x *BacktestMove) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BacktestMove.ProtoReflect.Descriptor instead.
+func (*BacktestMove) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *BacktestMove) GetFrom() CommentStatus {
+	if x != nil {
+		return x.From
+	}
+	return CommentStatus_COMMENT_STATUS_UNSPECIFIED
+}
+
+func (x *BacktestMove) GetTo() CommentStatus {
+	if x != nil {
+		return x.To
+	}
+	return CommentStatus_COMMENT_STATUS_UNSPECIFIED
+}
+
+func (x *BacktestMove) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+// BacktestExample is one comment whose decision would change.
+type BacktestExample struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	CommentId string                 `protobuf:"bytes,1,opt,name=comment_id,json=commentId,proto3" json:"comment_id,omitempty"`
+	From      CommentStatus          `protobuf:"varint,2,opt,name=from,proto3,enum=commentd.v1.CommentStatus" json:"from,omitempty"`
+	To        CommentStatus          `protobuf:"varint,3,opt,name=to,proto3,enum=commentd.v1.CommentStatus" json:"to,omitempty"`
+	Judgment  BacktestJudgment       `protobuf:"varint,4,opt,name=judgment,proto3,enum=commentd.v1.BacktestJudgment" json:"judgment,omitempty"`
+	// The acting reasons the proposal adds, and those it no longer has.
+	Gained        []*Reason `protobuf:"bytes,5,rep,name=gained,proto3" json:"gained,omitempty"`
+	Lost          []*Reason `protobuf:"bytes,6,rep,name=lost,proto3" json:"lost,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BacktestExample) Reset() {
+	*x = BacktestExample{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BacktestExample) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BacktestExample) ProtoMessage() {}
+
+func (x *BacktestExample) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BacktestExample.ProtoReflect.Descriptor instead.
+func (*BacktestExample) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *BacktestExample) GetCommentId() string {
+	if x != nil {
+		return x.CommentId
+	}
+	return ""
+}
+
+func (x *BacktestExample) GetFrom() CommentStatus {
+	if x != nil {
+		return x.From
+	}
+	return CommentStatus_COMMENT_STATUS_UNSPECIFIED
+}
+
+func (x *BacktestExample) GetTo() CommentStatus {
+	if x != nil {
+		return x.To
+	}
+	return CommentStatus_COMMENT_STATUS_UNSPECIFIED
+}
+
+func (x *BacktestExample) GetJudgment() BacktestJudgment {
+	if x != nil {
+		return x.Judgment
+	}
+	return BacktestJudgment_BACKTEST_JUDGMENT_UNSPECIFIED
+}
+
+func (x *BacktestExample) GetGained() []*Reason {
+	if x != nil {
+		return x.Gained
+	}
+	return nil
+}
+
+func (x *BacktestExample) GetLost() []*Reason {
+	if x != nil {
+		return x.Lost
+	}
+	return nil
+}
+
+type BacktestReport struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	EndTime   *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// Comments replayed, and erased comments skipped (no text left).
+	Replayed int64 `protobuf:"varint,3,opt,name=replayed,proto3" json:"replayed,omitempty"`
+	Skipped  int64 `protobuf:"varint,4,opt,name=skipped,proto3" json:"skipped,omitempty"`
+	// The proposed and the stored decisions against the moderators'.
+	Proposed []*BacktestCell `protobuf:"bytes,5,rep,name=proposed,proto3" json:"proposed,omitempty"`
+	Stored   []*BacktestCell `protobuf:"bytes,6,rep,name=stored,proto3" json:"stored,omitempty"`
+	// Every (stored, proposed) pair with its count; moved counts the
+	// comments whose decision changes.
+	Moves         []*BacktestMove    `protobuf:"bytes,7,rep,name=moves,proto3" json:"moves,omitempty"`
+	Moved         int64              `protobuf:"varint,8,opt,name=moved,proto3" json:"moved,omitempty"`
+	Examples      []*BacktestExample `protobuf:"bytes,9,rep,name=examples,proto3" json:"examples,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BacktestReport) Reset() {
+	*x = BacktestReport{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BacktestReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BacktestReport) ProtoMessage() {}
+
+func (x *BacktestReport) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BacktestReport.ProtoReflect.Descriptor instead.
+func (*BacktestReport) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *BacktestReport) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *BacktestReport) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+func (x *BacktestReport) GetReplayed() int64 {
+	if x != nil {
+		return x.Replayed
+	}
+	return 0
+}
+
+func (x *BacktestReport) GetSkipped() int64 {
+	if x != nil {
+		return x.Skipped
+	}
+	return 0
+}
+
+func (x *BacktestReport) GetProposed() []*BacktestCell {
+	if x != nil {
+		return x.Proposed
+	}
+	return nil
+}
+
+func (x *BacktestReport) GetStored() []*BacktestCell {
+	if x != nil {
+		return x.Stored
+	}
+	return nil
+}
+
+func (x *BacktestReport) GetMoves() []*BacktestMove {
+	if x != nil {
+		return x.Moves
+	}
+	return nil
+}
+
+func (x *BacktestReport) GetMoved() int64 {
+	if x != nil {
+		return x.Moved
+	}
+	return 0
+}
+
+func (x *BacktestReport) GetExamples() []*BacktestExample {
+	if x != nil {
+		return x.Examples
+	}
+	return nil
+}
+
 type TrainCommentsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required. The site whose learned rule learns: a site key's name, or
@@ -2008,7 +2670,7 @@ type TrainCommentsRequest struct {
 
 func (x *TrainCommentsRequest) Reset() {
 	*x = TrainCommentsRequest{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[29]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2020,7 +2682,7 @@ func (x *TrainCommentsRequest) String() string {
 func (*TrainCommentsRequest) ProtoMessage() {}
 
 func (x *TrainCommentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[29]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2033,7 +2695,7 @@ func (x *TrainCommentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrainCommentsRequest.ProtoReflect.Descriptor instead.
 func (*TrainCommentsRequest) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{29}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *TrainCommentsRequest) GetSite() string {
@@ -2074,7 +2736,7 @@ type TrainingExample struct {
 
 func (x *TrainingExample) Reset() {
 	*x = TrainingExample{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[30]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2086,7 +2748,7 @@ func (x *TrainingExample) String() string {
 func (*TrainingExample) ProtoMessage() {}
 
 func (x *TrainingExample) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[30]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2099,7 +2761,7 @@ func (x *TrainingExample) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrainingExample.ProtoReflect.Descriptor instead.
 func (*TrainingExample) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{30}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *TrainingExample) GetBody() string {
@@ -2134,7 +2796,7 @@ type TrainCommentsResponse struct {
 
 func (x *TrainCommentsResponse) Reset() {
 	*x = TrainCommentsResponse{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[31]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2146,7 +2808,7 @@ func (x *TrainCommentsResponse) String() string {
 func (*TrainCommentsResponse) ProtoMessage() {}
 
 func (x *TrainCommentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[31]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2159,7 +2821,7 @@ func (x *TrainCommentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrainCommentsResponse.ProtoReflect.Descriptor instead.
 func (*TrainCommentsResponse) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{31}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *TrainCommentsResponse) GetSpam() int64 {
@@ -2189,7 +2851,7 @@ type GetRuleStatsRequest struct {
 
 func (x *GetRuleStatsRequest) Reset() {
 	*x = GetRuleStatsRequest{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[32]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2201,7 +2863,7 @@ func (x *GetRuleStatsRequest) String() string {
 func (*GetRuleStatsRequest) ProtoMessage() {}
 
 func (x *GetRuleStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[32]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2214,7 +2876,7 @@ func (x *GetRuleStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRuleStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetRuleStatsRequest) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{32}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *GetRuleStatsRequest) GetSite() string {
@@ -2254,7 +2916,7 @@ type RuleStat struct {
 
 func (x *RuleStat) Reset() {
 	*x = RuleStat{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[33]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2266,7 +2928,7 @@ func (x *RuleStat) String() string {
 func (*RuleStat) ProtoMessage() {}
 
 func (x *RuleStat) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[33]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2279,7 +2941,7 @@ func (x *RuleStat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RuleStat.ProtoReflect.Descriptor instead.
 func (*RuleStat) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{33}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *RuleStat) GetRule() string {
@@ -2332,7 +2994,7 @@ type GetRuleStatsResponse struct {
 
 func (x *GetRuleStatsResponse) Reset() {
 	*x = GetRuleStatsResponse{}
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[34]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2344,7 +3006,7 @@ func (x *GetRuleStatsResponse) String() string {
 func (*GetRuleStatsResponse) ProtoMessage() {}
 
 func (x *GetRuleStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_commentd_v1_moderation_service_proto_msgTypes[34]
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2357,7 +3019,7 @@ func (x *GetRuleStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRuleStatsResponse.ProtoReflect.Descriptor instead.
 func (*GetRuleStatsResponse) Descriptor() ([]byte, []int) {
-	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{34}
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *GetRuleStatsResponse) GetStats() []*RuleStat {
@@ -2501,7 +3163,53 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"page_token\x18\x04 \x01(\tR\tpageToken\"r\n" +
 	"\x17ListAuditEventsResponse\x12/\n" +
 	"\x06events\x18\x01 \x03(\v2\x17.commentd.v1.AuditEventR\x06events\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x89\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xf5\x01\n" +
+	"\x0fBacktestRequest\x12\x12\n" +
+	"\x04site\x18\x01 \x01(\tR\x04site\x129\n" +
+	"\n" +
+	"start_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x12\x1f\n" +
+	"\vpolicy_yaml\x18\x03 \x01(\tR\n" +
+	"policyYaml\x12O\n" +
+	"\x11word_list_changes\x18\x04 \x03(\v2#.commentd.v1.BacktestWordListChangeR\x0fwordListChanges\x12!\n" +
+	"\fmax_examples\x18\x05 \x01(\x05R\vmaxExamples\"m\n" +
+	"\x16BacktestWordListChange\x12)\n" +
+	"\x04list\x18\x01 \x01(\x0e2\x15.commentd.v1.WordListR\x04list\x12\x10\n" +
+	"\x03add\x18\x02 \x03(\tR\x03add\x12\x16\n" +
+	"\x06remove\x18\x03 \x03(\tR\x06remove\"\x90\x01\n" +
+	"\x10BacktestResponse\x12;\n" +
+	"\bprogress\x18\x01 \x01(\v2\x1d.commentd.v1.BacktestProgressH\x00R\bprogress\x125\n" +
+	"\x06report\x18\x02 \x01(\v2\x1b.commentd.v1.BacktestReportH\x00R\x06reportB\b\n" +
+	"\x06result\"<\n" +
+	"\x10BacktestProgress\x12\x12\n" +
+	"\x04done\x18\x01 \x01(\x03R\x04done\x12\x14\n" +
+	"\x05total\x18\x02 \x01(\x03R\x05total\"\x97\x01\n" +
+	"\fBacktestCell\x126\n" +
+	"\bdecision\x18\x01 \x01(\x0e2\x1a.commentd.v1.CommentStatusR\bdecision\x129\n" +
+	"\bjudgment\x18\x02 \x01(\x0e2\x1d.commentd.v1.BacktestJudgmentR\bjudgment\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\x03R\x05count\"\x80\x01\n" +
+	"\fBacktestMove\x12.\n" +
+	"\x04from\x18\x01 \x01(\x0e2\x1a.commentd.v1.CommentStatusR\x04from\x12*\n" +
+	"\x02to\x18\x02 \x01(\x0e2\x1a.commentd.v1.CommentStatusR\x02to\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\x03R\x05count\"\x9d\x02\n" +
+	"\x0fBacktestExample\x12\x1d\n" +
+	"\n" +
+	"comment_id\x18\x01 \x01(\tR\tcommentId\x12.\n" +
+	"\x04from\x18\x02 \x01(\x0e2\x1a.commentd.v1.CommentStatusR\x04from\x12*\n" +
+	"\x02to\x18\x03 \x01(\x0e2\x1a.commentd.v1.CommentStatusR\x02to\x129\n" +
+	"\bjudgment\x18\x04 \x01(\x0e2\x1d.commentd.v1.BacktestJudgmentR\bjudgment\x12+\n" +
+	"\x06gained\x18\x05 \x03(\v2\x13.commentd.v1.ReasonR\x06gained\x12'\n" +
+	"\x04lost\x18\x06 \x03(\v2\x13.commentd.v1.ReasonR\x04lost\"\xa3\x03\n" +
+	"\x0eBacktestReport\x129\n" +
+	"\n" +
+	"start_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
+	"\bend_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12\x1a\n" +
+	"\breplayed\x18\x03 \x01(\x03R\breplayed\x12\x18\n" +
+	"\askipped\x18\x04 \x01(\x03R\askipped\x125\n" +
+	"\bproposed\x18\x05 \x03(\v2\x19.commentd.v1.BacktestCellR\bproposed\x121\n" +
+	"\x06stored\x18\x06 \x03(\v2\x19.commentd.v1.BacktestCellR\x06stored\x12/\n" +
+	"\x05moves\x18\a \x03(\v2\x19.commentd.v1.BacktestMoveR\x05moves\x12\x14\n" +
+	"\x05moved\x18\b \x01(\x03R\x05moved\x128\n" +
+	"\bexamples\x18\t \x03(\v2\x1c.commentd.v1.BacktestExampleR\bexamples\"\x89\x01\n" +
 	"\x14TrainCommentsRequest\x12\x12\n" +
 	"\x04site\x18\x01 \x01(\tR\x04site\x128\n" +
 	"\bexamples\x18\x02 \x03(\v2\x1c.commentd.v1.TrainingExampleR\bexamples\x12#\n" +
@@ -2532,20 +3240,27 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\x19MODERATION_ACTION_APPROVE\x10\x01\x12\x1c\n" +
 	"\x18MODERATION_ACTION_REJECT\x10\x02\x12\x1f\n" +
 	"\x1bMODERATION_ACTION_MARK_SPAM\x10\x03\x12\x1c\n" +
-	"\x18MODERATION_ACTION_DELETE\x10\x04*c\n" +
+	"\x18MODERATION_ACTION_DELETE\x10\x04*y\n" +
 	"\bWordList\x12\x19\n" +
 	"\x15WORD_LIST_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fWORD_LIST_BLOCK\x10\x01\x12\x12\n" +
 	"\x0eWORD_LIST_HOLD\x10\x02\x12\x13\n" +
-	"\x0fWORD_LIST_ALLOW\x10\x03*a\n" +
+	"\x0fWORD_LIST_ALLOW\x10\x03\x12\x14\n" +
+	"\x10WORD_LIST_SHADOW\x10\x04*a\n" +
 	"\tSortOrder\x12\x1a\n" +
 	"\x16SORT_ORDER_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17SORT_ORDER_NEWEST_FIRST\x10\x01\x12\x1b\n" +
-	"\x17SORT_ORDER_OLDEST_FIRST\x10\x02*`\n" +
+	"\x17SORT_ORDER_OLDEST_FIRST\x10\x02*\x8d\x01\n" +
+	"\x10BacktestJudgment\x12!\n" +
+	"\x1dBACKTEST_JUDGMENT_UNSPECIFIED\x10\x00\x12\x1f\n" +
+	"\x1bBACKTEST_JUDGMENT_UNDECIDED\x10\x01\x12\x19\n" +
+	"\x15BACKTEST_JUDGMENT_HAM\x10\x02\x12\x1a\n" +
+	"\x16BACKTEST_JUDGMENT_SPAM\x10\x03*`\n" +
 	"\rTrainingLabel\x12\x1e\n" +
 	"\x1aTRAINING_LABEL_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13TRAINING_LABEL_SPAM\x10\x01\x12\x16\n" +
-	"\x12TRAINING_LABEL_HAM\x10\x022\xd0\t\n" +
+	"\x12TRAINING_LABEL_HAM\x10\x022\x9b\n" +
+	"\n" +
 	"\x11ModerationService\x12J\n" +
 	"\tListQueue\x12\x1d.commentd.v1.ListQueueRequest\x1a\x1e.commentd.v1.ListQueueResponse\x12_\n" +
 	"\x10GetCommentDetail\x12$.commentd.v1.GetCommentDetailRequest\x1a%.commentd.v1.GetCommentDetailResponse\x12_\n" +
@@ -2559,7 +3274,8 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\x0eUpdateWordList\x12\".commentd.v1.UpdateWordListRequest\x1a#.commentd.v1.UpdateWordListResponse\x12\\\n" +
 	"\x0fListAuditEvents\x12#.commentd.v1.ListAuditEventsRequest\x1a$.commentd.v1.ListAuditEventsResponse\x12_\n" +
 	"\x10ExportAuthorData\x12$.commentd.v1.ExportAuthorDataRequest\x1a%.commentd.v1.ExportAuthorDataResponse\x12\\\n" +
-	"\x0fEraseAuthorData\x12#.commentd.v1.EraseAuthorDataRequest\x1a$.commentd.v1.EraseAuthorDataResponse\x12V\n" +
+	"\x0fEraseAuthorData\x12#.commentd.v1.EraseAuthorDataRequest\x1a$.commentd.v1.EraseAuthorDataResponse\x12I\n" +
+	"\bBacktest\x12\x1c.commentd.v1.BacktestRequest\x1a\x1d.commentd.v1.BacktestResponse0\x01\x12V\n" +
 	"\rTrainComments\x12!.commentd.v1.TrainCommentsRequest\x1a\".commentd.v1.TrainCommentsResponse\x12S\n" +
 	"\fGetRuleStats\x12 .commentd.v1.GetRuleStatsRequest\x1a!.commentd.v1.GetRuleStatsResponseB;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
 
@@ -2575,118 +3291,150 @@ func file_commentd_v1_moderation_service_proto_rawDescGZIP() []byte {
 	return file_commentd_v1_moderation_service_proto_rawDescData
 }
 
-var file_commentd_v1_moderation_service_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_commentd_v1_moderation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
+var file_commentd_v1_moderation_service_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_commentd_v1_moderation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_commentd_v1_moderation_service_proto_goTypes = []any{
 	(ModerationAction)(0),            // 0: commentd.v1.ModerationAction
 	(WordList)(0),                    // 1: commentd.v1.WordList
 	(SortOrder)(0),                   // 2: commentd.v1.SortOrder
-	(TrainingLabel)(0),               // 3: commentd.v1.TrainingLabel
-	(*ExportAuthorDataRequest)(nil),  // 4: commentd.v1.ExportAuthorDataRequest
-	(*ExportAuthorDataResponse)(nil), // 5: commentd.v1.ExportAuthorDataResponse
-	(*EraseAuthorDataRequest)(nil),   // 6: commentd.v1.EraseAuthorDataRequest
-	(*EraseAuthorDataResponse)(nil),  // 7: commentd.v1.EraseAuthorDataResponse
-	(*ListQueueRequest)(nil),         // 8: commentd.v1.ListQueueRequest
-	(*ListQueueResponse)(nil),        // 9: commentd.v1.ListQueueResponse
-	(*GetCommentDetailRequest)(nil),  // 10: commentd.v1.GetCommentDetailRequest
-	(*AuthorHistory)(nil),            // 11: commentd.v1.AuthorHistory
-	(*GetCommentDetailResponse)(nil), // 12: commentd.v1.GetCommentDetailResponse
-	(*ModerateCommentsRequest)(nil),  // 13: commentd.v1.ModerateCommentsRequest
-	(*ModerationResult)(nil),         // 14: commentd.v1.ModerationResult
-	(*ModerateCommentsResponse)(nil), // 15: commentd.v1.ModerateCommentsResponse
-	(*WatchQueueRequest)(nil),        // 16: commentd.v1.WatchQueueRequest
-	(*WatchQueueResponse)(nil),       // 17: commentd.v1.WatchQueueResponse
-	(*Ban)(nil),                      // 18: commentd.v1.Ban
-	(*CreateBanRequest)(nil),         // 19: commentd.v1.CreateBanRequest
-	(*CreateBanResponse)(nil),        // 20: commentd.v1.CreateBanResponse
-	(*ListBansRequest)(nil),          // 21: commentd.v1.ListBansRequest
-	(*ListBansResponse)(nil),         // 22: commentd.v1.ListBansResponse
-	(*DeleteBanRequest)(nil),         // 23: commentd.v1.DeleteBanRequest
-	(*DeleteBanResponse)(nil),        // 24: commentd.v1.DeleteBanResponse
-	(*ListWordListsRequest)(nil),     // 25: commentd.v1.ListWordListsRequest
-	(*WordListTerms)(nil),            // 26: commentd.v1.WordListTerms
-	(*ListWordListsResponse)(nil),    // 27: commentd.v1.ListWordListsResponse
-	(*UpdateWordListRequest)(nil),    // 28: commentd.v1.UpdateWordListRequest
-	(*UpdateWordListResponse)(nil),   // 29: commentd.v1.UpdateWordListResponse
-	(*AuditEvent)(nil),               // 30: commentd.v1.AuditEvent
-	(*ListAuditEventsRequest)(nil),   // 31: commentd.v1.ListAuditEventsRequest
-	(*ListAuditEventsResponse)(nil),  // 32: commentd.v1.ListAuditEventsResponse
-	(*TrainCommentsRequest)(nil),     // 33: commentd.v1.TrainCommentsRequest
-	(*TrainingExample)(nil),          // 34: commentd.v1.TrainingExample
-	(*TrainCommentsResponse)(nil),    // 35: commentd.v1.TrainCommentsResponse
-	(*GetRuleStatsRequest)(nil),      // 36: commentd.v1.GetRuleStatsRequest
-	(*RuleStat)(nil),                 // 37: commentd.v1.RuleStat
-	(*GetRuleStatsResponse)(nil),     // 38: commentd.v1.GetRuleStatsResponse
-	(*CommentDetail)(nil),            // 39: commentd.v1.CommentDetail
-	(CommentStatus)(0),               // 40: commentd.v1.CommentStatus
-	(*timestamppb.Timestamp)(nil),    // 41: google.protobuf.Timestamp
-	(*Author)(nil),                   // 42: commentd.v1.Author
-	(RuleAction)(0),                  // 43: commentd.v1.RuleAction
+	(BacktestJudgment)(0),            // 3: commentd.v1.BacktestJudgment
+	(TrainingLabel)(0),               // 4: commentd.v1.TrainingLabel
+	(*ExportAuthorDataRequest)(nil),  // 5: commentd.v1.ExportAuthorDataRequest
+	(*ExportAuthorDataResponse)(nil), // 6: commentd.v1.ExportAuthorDataResponse
+	(*EraseAuthorDataRequest)(nil),   // 7: commentd.v1.EraseAuthorDataRequest
+	(*EraseAuthorDataResponse)(nil),  // 8: commentd.v1.EraseAuthorDataResponse
+	(*ListQueueRequest)(nil),         // 9: commentd.v1.ListQueueRequest
+	(*ListQueueResponse)(nil),        // 10: commentd.v1.ListQueueResponse
+	(*GetCommentDetailRequest)(nil),  // 11: commentd.v1.GetCommentDetailRequest
+	(*AuthorHistory)(nil),            // 12: commentd.v1.AuthorHistory
+	(*GetCommentDetailResponse)(nil), // 13: commentd.v1.GetCommentDetailResponse
+	(*ModerateCommentsRequest)(nil),  // 14: commentd.v1.ModerateCommentsRequest
+	(*ModerationResult)(nil),         // 15: commentd.v1.ModerationResult
+	(*ModerateCommentsResponse)(nil), // 16: commentd.v1.ModerateCommentsResponse
+	(*WatchQueueRequest)(nil),        // 17: commentd.v1.WatchQueueRequest
+	(*WatchQueueResponse)(nil),       // 18: commentd.v1.WatchQueueResponse
+	(*Ban)(nil),                      // 19: commentd.v1.Ban
+	(*CreateBanRequest)(nil),         // 20: commentd.v1.CreateBanRequest
+	(*CreateBanResponse)(nil),        // 21: commentd.v1.CreateBanResponse
+	(*ListBansRequest)(nil),          // 22: commentd.v1.ListBansRequest
+	(*ListBansResponse)(nil),         // 23: commentd.v1.ListBansResponse
+	(*DeleteBanRequest)(nil),         // 24: commentd.v1.DeleteBanRequest
+	(*DeleteBanResponse)(nil),        // 25: commentd.v1.DeleteBanResponse
+	(*ListWordListsRequest)(nil),     // 26: commentd.v1.ListWordListsRequest
+	(*WordListTerms)(nil),            // 27: commentd.v1.WordListTerms
+	(*ListWordListsResponse)(nil),    // 28: commentd.v1.ListWordListsResponse
+	(*UpdateWordListRequest)(nil),    // 29: commentd.v1.UpdateWordListRequest
+	(*UpdateWordListResponse)(nil),   // 30: commentd.v1.UpdateWordListResponse
+	(*AuditEvent)(nil),               // 31: commentd.v1.AuditEvent
+	(*ListAuditEventsRequest)(nil),   // 32: commentd.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),  // 33: commentd.v1.ListAuditEventsResponse
+	(*BacktestRequest)(nil),          // 34: commentd.v1.BacktestRequest
+	(*BacktestWordListChange)(nil),   // 35: commentd.v1.BacktestWordListChange
+	(*BacktestResponse)(nil),         // 36: commentd.v1.BacktestResponse
+	(*BacktestProgress)(nil),         // 37: commentd.v1.BacktestProgress
+	(*BacktestCell)(nil),             // 38: commentd.v1.BacktestCell
+	(*BacktestMove)(nil),             // 39: commentd.v1.BacktestMove
+	(*BacktestExample)(nil),          // 40: commentd.v1.BacktestExample
+	(*BacktestReport)(nil),           // 41: commentd.v1.BacktestReport
+	(*TrainCommentsRequest)(nil),     // 42: commentd.v1.TrainCommentsRequest
+	(*TrainingExample)(nil),          // 43: commentd.v1.TrainingExample
+	(*TrainCommentsResponse)(nil),    // 44: commentd.v1.TrainCommentsResponse
+	(*GetRuleStatsRequest)(nil),      // 45: commentd.v1.GetRuleStatsRequest
+	(*RuleStat)(nil),                 // 46: commentd.v1.RuleStat
+	(*GetRuleStatsResponse)(nil),     // 47: commentd.v1.GetRuleStatsResponse
+	(*CommentDetail)(nil),            // 48: commentd.v1.CommentDetail
+	(CommentStatus)(0),               // 49: commentd.v1.CommentStatus
+	(*timestamppb.Timestamp)(nil),    // 50: google.protobuf.Timestamp
+	(*Reason)(nil),                   // 51: commentd.v1.Reason
+	(*Author)(nil),                   // 52: commentd.v1.Author
+	(RuleAction)(0),                  // 53: commentd.v1.RuleAction
 }
 var file_commentd_v1_moderation_service_proto_depIdxs = []int32{
-	39, // 0: commentd.v1.ExportAuthorDataResponse.comments:type_name -> commentd.v1.CommentDetail
-	40, // 1: commentd.v1.ListQueueRequest.status:type_name -> commentd.v1.CommentStatus
-	41, // 2: commentd.v1.ListQueueRequest.start_time:type_name -> google.protobuf.Timestamp
-	41, // 3: commentd.v1.ListQueueRequest.end_time:type_name -> google.protobuf.Timestamp
+	48, // 0: commentd.v1.ExportAuthorDataResponse.comments:type_name -> commentd.v1.CommentDetail
+	49, // 1: commentd.v1.ListQueueRequest.status:type_name -> commentd.v1.CommentStatus
+	50, // 2: commentd.v1.ListQueueRequest.start_time:type_name -> google.protobuf.Timestamp
+	50, // 3: commentd.v1.ListQueueRequest.end_time:type_name -> google.protobuf.Timestamp
 	2,  // 4: commentd.v1.ListQueueRequest.order:type_name -> commentd.v1.SortOrder
-	39, // 5: commentd.v1.ListQueueResponse.comments:type_name -> commentd.v1.CommentDetail
-	39, // 6: commentd.v1.GetCommentDetailResponse.comment:type_name -> commentd.v1.CommentDetail
-	11, // 7: commentd.v1.GetCommentDetailResponse.author_history:type_name -> commentd.v1.AuthorHistory
+	48, // 5: commentd.v1.ListQueueResponse.comments:type_name -> commentd.v1.CommentDetail
+	48, // 6: commentd.v1.GetCommentDetailResponse.comment:type_name -> commentd.v1.CommentDetail
+	12, // 7: commentd.v1.GetCommentDetailResponse.author_history:type_name -> commentd.v1.AuthorHistory
 	0,  // 8: commentd.v1.ModerateCommentsRequest.action:type_name -> commentd.v1.ModerationAction
-	40, // 9: commentd.v1.ModerationResult.status:type_name -> commentd.v1.CommentStatus
-	14, // 10: commentd.v1.ModerateCommentsResponse.results:type_name -> commentd.v1.ModerationResult
-	40, // 11: commentd.v1.WatchQueueRequest.statuses:type_name -> commentd.v1.CommentStatus
-	39, // 12: commentd.v1.WatchQueueResponse.comment:type_name -> commentd.v1.CommentDetail
-	41, // 13: commentd.v1.Ban.expire_time:type_name -> google.protobuf.Timestamp
-	41, // 14: commentd.v1.Ban.create_time:type_name -> google.protobuf.Timestamp
-	18, // 15: commentd.v1.CreateBanRequest.ban:type_name -> commentd.v1.Ban
-	18, // 16: commentd.v1.CreateBanResponse.ban:type_name -> commentd.v1.Ban
-	18, // 17: commentd.v1.ListBansResponse.bans:type_name -> commentd.v1.Ban
+	49, // 9: commentd.v1.ModerationResult.status:type_name -> commentd.v1.CommentStatus
+	15, // 10: commentd.v1.ModerateCommentsResponse.results:type_name -> commentd.v1.ModerationResult
+	49, // 11: commentd.v1.WatchQueueRequest.statuses:type_name -> commentd.v1.CommentStatus
+	48, // 12: commentd.v1.WatchQueueResponse.comment:type_name -> commentd.v1.CommentDetail
+	50, // 13: commentd.v1.Ban.expire_time:type_name -> google.protobuf.Timestamp
+	50, // 14: commentd.v1.Ban.create_time:type_name -> google.protobuf.Timestamp
+	19, // 15: commentd.v1.CreateBanRequest.ban:type_name -> commentd.v1.Ban
+	19, // 16: commentd.v1.CreateBanResponse.ban:type_name -> commentd.v1.Ban
+	19, // 17: commentd.v1.ListBansResponse.bans:type_name -> commentd.v1.Ban
 	1,  // 18: commentd.v1.WordListTerms.list:type_name -> commentd.v1.WordList
-	26, // 19: commentd.v1.ListWordListsResponse.lists:type_name -> commentd.v1.WordListTerms
+	27, // 19: commentd.v1.ListWordListsResponse.lists:type_name -> commentd.v1.WordListTerms
 	1,  // 20: commentd.v1.UpdateWordListRequest.list:type_name -> commentd.v1.WordList
-	26, // 21: commentd.v1.UpdateWordListResponse.list:type_name -> commentd.v1.WordListTerms
-	41, // 22: commentd.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
-	30, // 23: commentd.v1.ListAuditEventsResponse.events:type_name -> commentd.v1.AuditEvent
-	34, // 24: commentd.v1.TrainCommentsRequest.examples:type_name -> commentd.v1.TrainingExample
-	42, // 25: commentd.v1.TrainingExample.author:type_name -> commentd.v1.Author
-	3,  // 26: commentd.v1.TrainingExample.label:type_name -> commentd.v1.TrainingLabel
-	41, // 27: commentd.v1.GetRuleStatsRequest.start_time:type_name -> google.protobuf.Timestamp
-	43, // 28: commentd.v1.RuleStat.action:type_name -> commentd.v1.RuleAction
-	37, // 29: commentd.v1.GetRuleStatsResponse.stats:type_name -> commentd.v1.RuleStat
-	8,  // 30: commentd.v1.ModerationService.ListQueue:input_type -> commentd.v1.ListQueueRequest
-	10, // 31: commentd.v1.ModerationService.GetCommentDetail:input_type -> commentd.v1.GetCommentDetailRequest
-	13, // 32: commentd.v1.ModerationService.ModerateComments:input_type -> commentd.v1.ModerateCommentsRequest
-	16, // 33: commentd.v1.ModerationService.WatchQueue:input_type -> commentd.v1.WatchQueueRequest
-	19, // 34: commentd.v1.ModerationService.CreateBan:input_type -> commentd.v1.CreateBanRequest
-	21, // 35: commentd.v1.ModerationService.ListBans:input_type -> commentd.v1.ListBansRequest
-	23, // 36: commentd.v1.ModerationService.DeleteBan:input_type -> commentd.v1.DeleteBanRequest
-	25, // 37: commentd.v1.ModerationService.ListWordLists:input_type -> commentd.v1.ListWordListsRequest
-	28, // 38: commentd.v1.ModerationService.UpdateWordList:input_type -> commentd.v1.UpdateWordListRequest
-	31, // 39: commentd.v1.ModerationService.ListAuditEvents:input_type -> commentd.v1.ListAuditEventsRequest
-	4,  // 40: commentd.v1.ModerationService.ExportAuthorData:input_type -> commentd.v1.ExportAuthorDataRequest
-	6,  // 41: commentd.v1.ModerationService.EraseAuthorData:input_type -> commentd.v1.EraseAuthorDataRequest
-	33, // 42: commentd.v1.ModerationService.TrainComments:input_type -> commentd.v1.TrainCommentsRequest
-	36, // 43: commentd.v1.ModerationService.GetRuleStats:input_type -> commentd.v1.GetRuleStatsRequest
-	9,  // 44: commentd.v1.ModerationService.ListQueue:output_type -> commentd.v1.ListQueueResponse
-	12, // 45: commentd.v1.ModerationService.GetCommentDetail:output_type -> commentd.v1.GetCommentDetailResponse
-	15, // 46: commentd.v1.ModerationService.ModerateComments:output_type -> commentd.v1.ModerateCommentsResponse
-	17, // 47: commentd.v1.ModerationService.WatchQueue:output_type -> commentd.v1.WatchQueueResponse
-	20, // 48: commentd.v1.ModerationService.CreateBan:output_type -> commentd.v1.CreateBanResponse
-	22, // 49: commentd.v1.ModerationService.ListBans:output_type -> commentd.v1.ListBansResponse
-	24, // 50: commentd.v1.ModerationService.DeleteBan:output_type -> commentd.v1.DeleteBanResponse
-	27, // 51: commentd.v1.ModerationService.ListWordLists:output_type -> commentd.v1.ListWordListsResponse
-	29, // 52: commentd.v1.ModerationService.UpdateWordList:output_type -> commentd.v1.UpdateWordListResponse
-	32, // 53: commentd.v1.ModerationService.ListAuditEvents:output_type -> commentd.v1.ListAuditEventsResponse
-	5,  // 54: commentd.v1.ModerationService.ExportAuthorData:output_type -> commentd.v1.ExportAuthorDataResponse
-	7,  // 55: commentd.v1.ModerationService.EraseAuthorData:output_type -> commentd.v1.EraseAuthorDataResponse
-	35, // 56: commentd.v1.ModerationService.TrainComments:output_type -> commentd.v1.TrainCommentsResponse
-	38, // 57: commentd.v1.ModerationService.GetRuleStats:output_type -> commentd.v1.GetRuleStatsResponse
-	44, // [44:58] is the sub-list for method output_type
-	30, // [30:44] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	27, // 21: commentd.v1.UpdateWordListResponse.list:type_name -> commentd.v1.WordListTerms
+	50, // 22: commentd.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
+	31, // 23: commentd.v1.ListAuditEventsResponse.events:type_name -> commentd.v1.AuditEvent
+	50, // 24: commentd.v1.BacktestRequest.start_time:type_name -> google.protobuf.Timestamp
+	35, // 25: commentd.v1.BacktestRequest.word_list_changes:type_name -> commentd.v1.BacktestWordListChange
+	1,  // 26: commentd.v1.BacktestWordListChange.list:type_name -> commentd.v1.WordList
+	37, // 27: commentd.v1.BacktestResponse.progress:type_name -> commentd.v1.BacktestProgress
+	41, // 28: commentd.v1.BacktestResponse.report:type_name -> commentd.v1.BacktestReport
+	49, // 29: commentd.v1.BacktestCell.decision:type_name -> commentd.v1.CommentStatus
+	3,  // 30: commentd.v1.BacktestCell.judgment:type_name -> commentd.v1.BacktestJudgment
+	49, // 31: commentd.v1.BacktestMove.from:type_name -> commentd.v1.CommentStatus
+	49, // 32: commentd.v1.BacktestMove.to:type_name -> commentd.v1.CommentStatus
+	49, // 33: commentd.v1.BacktestExample.from:type_name -> commentd.v1.CommentStatus
+	49, // 34: commentd.v1.BacktestExample.to:type_name -> commentd.v1.CommentStatus
+	3,  // 35: commentd.v1.BacktestExample.judgment:type_name -> commentd.v1.BacktestJudgment
+	51, // 36: commentd.v1.BacktestExample.gained:type_name -> commentd.v1.Reason
+	51, // 37: commentd.v1.BacktestExample.lost:type_name -> commentd.v1.Reason
+	50, // 38: commentd.v1.BacktestReport.start_time:type_name -> google.protobuf.Timestamp
+	50, // 39: commentd.v1.BacktestReport.end_time:type_name -> google.protobuf.Timestamp
+	38, // 40: commentd.v1.BacktestReport.proposed:type_name -> commentd.v1.BacktestCell
+	38, // 41: commentd.v1.BacktestReport.stored:type_name -> commentd.v1.BacktestCell
+	39, // 42: commentd.v1.BacktestReport.moves:type_name -> commentd.v1.BacktestMove
+	40, // 43: commentd.v1.BacktestReport.examples:type_name -> commentd.v1.BacktestExample
+	43, // 44: commentd.v1.TrainCommentsRequest.examples:type_name -> commentd.v1.TrainingExample
+	52, // 45: commentd.v1.TrainingExample.author:type_name -> commentd.v1.Author
+	4,  // 46: commentd.v1.TrainingExample.label:type_name -> commentd.v1.TrainingLabel
+	50, // 47: commentd.v1.GetRuleStatsRequest.start_time:type_name -> google.protobuf.Timestamp
+	53, // 48: commentd.v1.RuleStat.action:type_name -> commentd.v1.RuleAction
+	46, // 49: commentd.v1.GetRuleStatsResponse.stats:type_name -> commentd.v1.RuleStat
+	9,  // 50: commentd.v1.ModerationService.ListQueue:input_type -> commentd.v1.ListQueueRequest
+	11, // 51: commentd.v1.ModerationService.GetCommentDetail:input_type -> commentd.v1.GetCommentDetailRequest
+	14, // 52: commentd.v1.ModerationService.ModerateComments:input_type -> commentd.v1.ModerateCommentsRequest
+	17, // 53: commentd.v1.ModerationService.WatchQueue:input_type -> commentd.v1.WatchQueueRequest
+	20, // 54: commentd.v1.ModerationService.CreateBan:input_type -> commentd.v1.CreateBanRequest
+	22, // 55: commentd.v1.ModerationService.ListBans:input_type -> commentd.v1.ListBansRequest
+	24, // 56: commentd.v1.ModerationService.DeleteBan:input_type -> commentd.v1.DeleteBanRequest
+	26, // 57: commentd.v1.ModerationService.ListWordLists:input_type -> commentd.v1.ListWordListsRequest
+	29, // 58: commentd.v1.ModerationService.UpdateWordList:input_type -> commentd.v1.UpdateWordListRequest
+	32, // 59: commentd.v1.ModerationService.ListAuditEvents:input_type -> commentd.v1.ListAuditEventsRequest
+	5,  // 60: commentd.v1.ModerationService.ExportAuthorData:input_type -> commentd.v1.ExportAuthorDataRequest
+	7,  // 61: commentd.v1.ModerationService.EraseAuthorData:input_type -> commentd.v1.EraseAuthorDataRequest
+	34, // 62: commentd.v1.ModerationService.Backtest:input_type -> commentd.v1.BacktestRequest
+	42, // 63: commentd.v1.ModerationService.TrainComments:input_type -> commentd.v1.TrainCommentsRequest
+	45, // 64: commentd.v1.ModerationService.GetRuleStats:input_type -> commentd.v1.GetRuleStatsRequest
+	10, // 65: commentd.v1.ModerationService.ListQueue:output_type -> commentd.v1.ListQueueResponse
+	13, // 66: commentd.v1.ModerationService.GetCommentDetail:output_type -> commentd.v1.GetCommentDetailResponse
+	16, // 67: commentd.v1.ModerationService.ModerateComments:output_type -> commentd.v1.ModerateCommentsResponse
+	18, // 68: commentd.v1.ModerationService.WatchQueue:output_type -> commentd.v1.WatchQueueResponse
+	21, // 69: commentd.v1.ModerationService.CreateBan:output_type -> commentd.v1.CreateBanResponse
+	23, // 70: commentd.v1.ModerationService.ListBans:output_type -> commentd.v1.ListBansResponse
+	25, // 71: commentd.v1.ModerationService.DeleteBan:output_type -> commentd.v1.DeleteBanResponse
+	28, // 72: commentd.v1.ModerationService.ListWordLists:output_type -> commentd.v1.ListWordListsResponse
+	30, // 73: commentd.v1.ModerationService.UpdateWordList:output_type -> commentd.v1.UpdateWordListResponse
+	33, // 74: commentd.v1.ModerationService.ListAuditEvents:output_type -> commentd.v1.ListAuditEventsResponse
+	6,  // 75: commentd.v1.ModerationService.ExportAuthorData:output_type -> commentd.v1.ExportAuthorDataResponse
+	8,  // 76: commentd.v1.ModerationService.EraseAuthorData:output_type -> commentd.v1.EraseAuthorDataResponse
+	36, // 77: commentd.v1.ModerationService.Backtest:output_type -> commentd.v1.BacktestResponse
+	44, // 78: commentd.v1.ModerationService.TrainComments:output_type -> commentd.v1.TrainCommentsResponse
+	47, // 79: commentd.v1.ModerationService.GetRuleStats:output_type -> commentd.v1.GetRuleStatsResponse
+	65, // [65:80] is the sub-list for method output_type
+	50, // [50:65] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_commentd_v1_moderation_service_proto_init() }
@@ -2701,13 +3449,17 @@ func file_commentd_v1_moderation_service_proto_init() {
 		(*Ban_Cidr)(nil),
 		(*Ban_Name)(nil),
 	}
+	file_commentd_v1_moderation_service_proto_msgTypes[31].OneofWrappers = []any{
+		(*BacktestResponse_Progress)(nil),
+		(*BacktestResponse_Report)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commentd_v1_moderation_service_proto_rawDesc), len(file_commentd_v1_moderation_service_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   35,
+			NumEnums:      5,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

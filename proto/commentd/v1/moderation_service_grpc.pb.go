@@ -31,6 +31,7 @@ const (
 	ModerationService_ListAuditEvents_FullMethodName  = "/commentd.v1.ModerationService/ListAuditEvents"
 	ModerationService_ExportAuthorData_FullMethodName = "/commentd.v1.ModerationService/ExportAuthorData"
 	ModerationService_EraseAuthorData_FullMethodName  = "/commentd.v1.ModerationService/EraseAuthorData"
+	ModerationService_Backtest_FullMethodName         = "/commentd.v1.ModerationService/Backtest"
 	ModerationService_TrainComments_FullMethodName    = "/commentd.v1.ModerationService/TrainComments"
 	ModerationService_GetRuleStats_FullMethodName     = "/commentd.v1.ModerationService/GetRuleStats"
 )
@@ -68,7 +69,7 @@ type ModerationServiceClient interface {
 	ListBans(ctx context.Context, in *ListBansRequest, opts ...grpc.CallOption) (*ListBansResponse, error)
 	// Lifts a ban. Errors: NOT_FOUND.
 	DeleteBan(ctx context.Context, in *DeleteBanRequest, opts ...grpc.CallOption) (*DeleteBanResponse, error)
-	// Lists the BLOCK, HOLD and ALLOW word lists.
+	// Lists the BLOCK, HOLD, ALLOW and SHADOW word lists.
 	ListWordLists(ctx context.Context, in *ListWordListsRequest, opts ...grpc.CallOption) (*ListWordListsResponse, error)
 	// Adds terms to and removes terms from one word list. Every replica uses
 	// the change within seconds.
@@ -86,6 +87,13 @@ type ModerationServiceClient interface {
 	// stays, so replies keep their thread). Needs the admin role; audited
 	// without the email. Erasing twice is harmless.
 	EraseAuthorData(ctx context.Context, in *EraseAuthorDataRequest, opts ...grpc.CallOption) (*EraseAuthorDataResponse, error)
+	// Replays one site's stored comments of a window through a proposed
+	// policy and word-list changes, changing nothing, and reports what would
+	// change against the stored decisions and the moderators'. Streams
+	// progress, then the report as the last message. Needs the admin role:
+	// it reads every comment of the window, whatever its status, and its
+	// examples quote reader text. Errors: INVALID_ARGUMENT.
+	Backtest(ctx context.Context, in *BacktestRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[BacktestResponse], error)
 	// Trains a site's learned rule from labelled history kept elsewhere (an
 	// export of another system's spam and approved comments), as if a
 	// moderator had marked each example spam or approved it; the examples
@@ -238,6 +246,25 @@ func (c *moderationServiceClient) EraseAuthorData(ctx context.Context, in *Erase
 	return out, nil
 }
 
+func (c *moderationServiceClient) Backtest(ctx context.Context, in *BacktestRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[BacktestResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &ModerationService_ServiceDesc.Streams[1], ModerationService_Backtest_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[BacktestRequest, BacktestResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ModerationService_BacktestClient = grpc.ServerStreamingClient[BacktestResponse]
+
 func (c *moderationServiceClient) TrainComments(ctx context.Context, in *TrainCommentsRequest, opts ...grpc.CallOption) (*TrainCommentsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(TrainCommentsResponse)
@@ -291,7 +318,7 @@ type ModerationServiceServer interface {
 	ListBans(context.Context, *ListBansRequest) (*ListBansResponse, error)
 	// Lifts a ban. Errors: NOT_FOUND.
 	DeleteBan(context.Context, *DeleteBanRequest) (*DeleteBanResponse, error)
-	// Lists the BLOCK, HOLD and ALLOW word lists.
+	// Lists the BLOCK, HOLD, ALLOW and SHADOW word lists.
 	ListWordLists(context.Context, *ListWordListsRequest) (*ListWordListsResponse, error)
 	// Adds terms to and removes terms from one word list. Every replica uses
 	// the change within seconds.
@@ -309,6 +336,13 @@ type ModerationServiceServer interface {
 	// stays, so replies keep their thread). Needs the admin role; audited
 	// without the email. Erasing twice is harmless.
 	EraseAuthorData(context.Context, *EraseAuthorDataRequest) (*EraseAuthorDataResponse, error)
+	// Replays one site's stored comments of a window through a proposed
+	// policy and word-list changes, changing nothing, and reports what would
+	// change against the stored decisions and the moderators'. Streams
+	// progress, then the report as the last message. Needs the admin role:
+	// it reads every comment of the window, whatever its status, and its
+	// examples quote reader text. Errors: INVALID_ARGUMENT.
+	Backtest(*BacktestRequest, grpc.ServerStreamingServer[BacktestResponse]) error
 	// Trains a site's learned rule from labelled history kept elsewhere (an
 	// export of another system's spam and approved comments), as if a
 	// moderator had marked each example spam or approved it; the examples
@@ -367,6 +401,9 @@ func (UnimplementedModerationServiceServer) ExportAuthorData(context.Context, *E
 }
 func (UnimplementedModerationServiceServer) EraseAuthorData(context.Context, *EraseAuthorDataRequest) (*EraseAuthorDataResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method EraseAuthorData not implemented")
+}
+func (UnimplementedModerationServiceServer) Backtest(*BacktestRequest, grpc.ServerStreamingServer[BacktestResponse]) error {
+	return status.Error(codes.Unimplemented, "method Backtest not implemented")
 }
 func (UnimplementedModerationServiceServer) TrainComments(context.Context, *TrainCommentsRequest) (*TrainCommentsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method TrainComments not implemented")
@@ -604,6 +641,17 @@ func _ModerationService_EraseAuthorData_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ModerationService_Backtest_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(BacktestRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(ModerationServiceServer).Backtest(m, &grpc.GenericServerStream[BacktestRequest, BacktestResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ModerationService_BacktestServer = grpc.ServerStreamingServer[BacktestResponse]
+
 func _ModerationService_TrainComments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(TrainCommentsRequest)
 	if err := dec(in); err != nil {
@@ -704,6 +752,11 @@ var ModerationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "WatchQueue",
 			Handler:       _ModerationService_WatchQueue_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "Backtest",
+			Handler:       _ModerationService_Backtest_Handler,
 			ServerStreams: true,
 		},
 	},
