@@ -66,14 +66,14 @@ func Features(in Input, dst []Feature) []Feature {
 		prefix := fieldPrefix(t.Field)
 		prevStart, prevEnd := -1, -1
 		for i := 0; i < len(t.Key); {
-			r, n := utf8.DecodeRuneInString(t.Key[i:])
+			r, n := decode(t.Key, i)
 			if !isWordRune(r) {
 				i += n
 				continue
 			}
 			start := i
 			for i < len(t.Key) {
-				r, n := utf8.DecodeRuneInString(t.Key[i:])
+				r, n := decode(t.Key, i)
 				if !isWordRune(r) {
 					break
 				}
@@ -116,6 +116,15 @@ func Features(in Input, dst []Feature) []Feature {
 	length := strconv.Itoa(bitLen(words))
 	fs = append(fs, Feature{Token: hash('z', length), Kind: Length, Value: length})
 	return dedupe(fs)
+}
+
+// decode is utf8.DecodeRuneInString(s[i:]) with ASCII, most of any
+// comment's keys, decoded inline.
+func decode(s string, i int) (rune, int) {
+	if c := s[i]; c < utf8.RuneSelf {
+		return rune(c), 1
+	}
+	return utf8.DecodeRuneInString(s[i:])
 }
 
 // dedupe keeps the first feature of each token: a comment counts a token
