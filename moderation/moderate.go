@@ -102,6 +102,13 @@ func (s *Service) Moderate(ctx context.Context, m Moderation) ([]Outcome, error)
 		}
 		out = append(out, o)
 	}
+	if _, trains := training(m.Action); trains {
+		// This replica's next decision already knows what the moderator
+		// taught it; the others within a poll.
+		if err := s.learner.catchUp(ctx); err != nil {
+			s.log.Warn("reading the learned rule's training after a decision failed; the watcher will retry", "err", err)
+		}
+	}
 	return out, nil
 }
 
@@ -130,12 +137,6 @@ func (s *Service) moderateOne(ctx context.Context, m Moderation, id string) (Out
 		u.Train = func(c Comment) (learn.Label, []learn.Token) { return label, rs.tokensOf(c) }
 	}
 	c, changed, err := s.store.UpdateStatus(ctx, u)
-	if err == nil && trains {
-		// This replica's next decision already knows; others within a poll.
-		if err := s.learner.catchUp(ctx); err != nil {
-			s.log.Warn("reading the learned rule's training after a decision failed; the watcher will retry", "err", err)
-		}
-	}
 	var de *Error
 	switch {
 	case err == nil:
