@@ -33,6 +33,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/commentd/commentd/client"
+	"github.com/commentd/commentd/client/commentdtest"
 	pb "github.com/commentd/commentd/proto/commentd/v1"
 )
 
@@ -117,20 +118,23 @@ func run(ctx context.Context, o options, w io.Writer) (*results, error) {
 	bin := o.commentd
 	if bin == "" {
 		log.Printf("building commentd")
-		if bin, err = buildCommentd(ctx, dir); err != nil {
+		if bin, err = commentdtest.Build(ctx, dir, commentdtest.Package); err != nil {
 			return nil, err
 		}
 	}
-	srv, err := startServer(ctx, bin, dir)
+	srv, err := commentdtest.Launch(commentdtest.Config{Binary: bin, DB: filepath.Join(dir, "quality.db"), Policy: policy}, dir)
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
-		if err := srv.stop(); err != nil {
+		if err := srv.Shutdown(); err != nil {
 			log.Printf("stop commentd: %v", err)
 		}
+		if err := os.WriteFile(filepath.Join(dir, "commentd.log"), []byte(srv.Logs()), 0o600); err != nil {
+			log.Printf("keep commentd's log: %v", err)
+		}
 	}()
-	c, err := client.Dial(ctx, srv.addr)
+	c, err := client.Dial(ctx, srv.Addr)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -47,7 +48,9 @@ type Config struct {
 	// Listen is --listen; empty means 127.0.0.1:0.
 	Listen string
 	// Env is added to the environment, such as
-	// "COMMENTD_MODERATOR_TOKENS=asha:tok-asha:admin".
+	// "COMMENTD_MODERATOR_TOKENS=asha:tok-asha:admin". Commentd's own
+	// variables are not inherited from the caller's environment, so that
+	// an operator's settings (a Redis, site keys) cannot change a run.
 	Env []string
 }
 
@@ -100,7 +103,7 @@ func Launch(cfg Config, dir string) (*Server, error) {
 	}
 	s := &Server{DB: cfg.DB, done: make(chan struct{})}
 	s.cmd = exec.Command(cfg.Binary, args...)
-	s.cmd.Env = append(os.Environ(), cfg.Env...)
+	s.cmd.Env = append(withoutCommentdVars(os.Environ()), cfg.Env...)
 	stderr, err := s.cmd.StderrPipe()
 	if err != nil {
 		return nil, err
@@ -158,12 +161,33 @@ func (s *Server) Logs() string {
 // Stop stops commentd with SIGTERM and waits for it to exit.
 func (s *Server) Stop(t testing.TB) {
 	t.Helper()
+	if err := s.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Shutdown stops commentd with SIGTERM, as an operator would, and waits
+// for it to exit; after 30 s it kills it and says so.
+func (s *Server) Shutdown() error {
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		t.Fatalf("stop commentd: %v", err)
+		return fmt.Errorf("stop commentd: %w", err)
 	}
 	select {
 	case <-s.done:
+		return nil
 	case <-time.After(30 * time.Second):
-		t.Fatalf("commentd did not stop within 30s\n%s", s.Logs())
+		s.Kill()
+		return fmt.Errorf("commentd did not stop within 30s of SIGTERM; killed\n%s", s.Logs())
 	}
+}
+
+// withoutCommentdVars drops COMMENTD_* from an environment.
+func withoutCommentdVars(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "COMMENTD_") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
