@@ -40,7 +40,9 @@ type Store interface {
 	// UpdateStatus changes one comment's status in one transaction: it reads
 	// the current status, asks u.Next for the new one, and when it differs
 	// writes it with u.Actor, u.Note and u.Time and appends u.Audit with
-	// Detail set to "OLD -> NEW". It returns the comment as it now is. When
+	// Detail set to "OLD -> NEW". When it is the same, changed is false and
+	// nothing is written, except that a decision records its moderator (see
+	// StatusUpdate.Confirms). It returns the comment as it now is. When
 	// Next fails it changes nothing and returns the unchanged comment with
 	// Next's error.
 	UpdateStatus(ctx context.Context, u StatusUpdate) (c Comment, changed bool, err error)
@@ -201,6 +203,24 @@ type StatusUpdate struct {
 	// not called. Train must not call the store: it runs inside its
 	// transaction (on SQLite's one writer connection).
 	Train func(c Comment) (learn.Label, []learn.Token)
+	// Decision marks a moderator's verdict on the comment (approve, reject,
+	// mark as spam; a deletion is none). When it leaves the status as it
+	// is, the store still records the verdict's moderator: see Confirms.
+	Decision bool
+}
+
+// Confirms reports whether u, leaving comment c in its status, is still
+// to be recorded on it: u is a decision by a named moderator who is not
+// the one recorded, or who adds a note. The store then sets moderated_by
+// to u.Actor and moderation_note to u.Note (a note is its moderator's:
+// another's confirmation without one clears it), in the same transaction,
+// and nothing else: the status, update_time (when the status last changed)
+// and the audit log stay as they are, and changed stays false. So the
+// precision of the rules (RuleStats) and backtests count a moderator's
+// confirmation of what the rules did, as the learned rule does.
+func (u StatusUpdate) Confirms(c Comment) bool {
+	return u.Decision && u.Actor != "" &&
+		(u.Actor != c.ModeratedBy || u.Note != "" && u.Note != c.ModerationNote)
 }
 
 // LearnEvent is one change of one comment's label, as replicas replay it:

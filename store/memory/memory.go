@@ -421,6 +421,10 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 		updated.Status, updated.UpdateTime = next, storesql.StoredTime(u.Time)
 		updated.ModeratedBy, updated.ModerationNote = u.Actor, u.Note
 	}
+	confirms := !changed && u.Confirms(c)
+	if confirms {
+		updated.ModeratedBy, updated.ModerationNote = u.Actor, u.Note
+	}
 	if u.Train != nil {
 		l, ts := u.Train(updated)
 		old := db.labels[c.ID]
@@ -429,7 +433,11 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 		}
 	}
 	if !changed {
-		return c, false, nil
+		if !confirms {
+			return c, false, nil
+		}
+		r.c.ModeratedBy, r.c.ModerationNote = u.Actor, u.Note
+		return updated, false, nil
 	}
 	r.c.Status = next
 	r.c.UpdateTime = updated.UpdateTime

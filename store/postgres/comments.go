@@ -39,6 +39,9 @@ GROUP BY article_id`
 
 	updateStatusSQL = `UPDATE comments SET status = $2, update_time = $3, moderated_by = $4, moderation_note = $5
 WHERE id = $1`
+	// A decision that left the status as it was: who confirmed it, and no
+	// new update_time, which says when the status last changed.
+	confirmSQL = `UPDATE comments SET moderated_by = $2, moderation_note = $3 WHERE id = $1`
 )
 
 // CreateComment implements moderation.Store. The insert is one statement,
@@ -195,6 +198,11 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 		a.Detail = c.Status.String() + " -> " + next.String()
 		if _, err := tx.Exec(ctx, insertAuditSQL, a.ID, a.Time, a.Actor, a.Action, a.Target, a.Note, a.Detail); err != nil {
 			return c, false, wrap("update status: append audit event", err)
+		}
+	} else if u.Confirms(c) {
+		updated.ModeratedBy, updated.ModerationNote = u.Actor, u.Note
+		if _, err := tx.Exec(ctx, confirmSQL, u.ID, u.Actor, u.Note); err != nil {
+			return c, false, wrap("update status: record the confirmation", err)
 		}
 	}
 	// Training happens whether or not the status moved: approving a

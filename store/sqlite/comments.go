@@ -141,6 +141,12 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 		if err := insertAudit(ctx, tx.StmtContext(ctx, s.w.insertAudit), a); err != nil {
 			return c, false, wrap("update status", err)
 		}
+	} else if u.Confirms(c) {
+		updated.ModeratedBy, updated.ModerationNote = u.Actor, u.Note
+		_, err = tx.StmtContext(ctx, s.w.confirm).ExecContext(ctx, u.Actor, u.Note, u.ID)
+		if err != nil {
+			return c, false, wrap("update status: record the confirmation", err)
+		}
 	}
 	// Training happens whether or not the status moved: approving a
 	// published comment confirms it as ham.

@@ -22,6 +22,9 @@ WHERE site = ? AND article_id = ? AND author_key = ? AND body_fingerprint = ? AN
 // The other fixed statements.
 const (
 	updateStatusSQL = `UPDATE comments SET status = ?, update_time = ?, moderated_by = ?, moderation_note = ? WHERE id = ?`
+	// A decision that left the status as it was: who confirmed it, and no
+	// new update_time, which says when the status last changed.
+	confirmSQL = `UPDATE comments SET moderated_by = ?, moderation_note = ? WHERE id = ?`
 
 	insertAuditSQL = `INSERT INTO audit_events (id, create_time, actor, action, target, note, detail)
 VALUES (?, ?, ?, ?, ?, ?, ?)`
@@ -55,6 +58,7 @@ type writeStmts struct {
 	commentByRequestID *sql.Stmt
 	duplicate          *sql.Stmt
 	updateStatus       *sql.Stmt
+	confirm            *sql.Stmt
 	insertAudit        *sql.Stmt
 	bumpVersion        *sql.Stmt
 	listTerms          *sql.Stmt
@@ -82,6 +86,7 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 		{&w.commentByRequestID, commentByRequestIDSQL},
 		{&w.duplicate, duplicateSQL},
 		{&w.updateStatus, updateStatusSQL},
+		{&w.confirm, confirmSQL},
 		{&w.insertAudit, insertAuditSQL},
 		{&w.bumpVersion, bumpVersionSQL},
 		{&w.listTerms, listTermsSQL},
@@ -110,7 +115,7 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 func (w *writeStmts) close() error {
 	var errs []error
 	for _, st := range []*sql.Stmt{
-		w.insertComment, w.commentByID, w.commentByRequestID, w.duplicate, w.updateStatus, w.insertAudit,
+		w.insertComment, w.commentByID, w.commentByRequestID, w.duplicate, w.updateStatus, w.confirm, w.insertAudit,
 		w.bumpVersion, w.listTerms, w.insertTerm, w.deleteTerm, w.insertBan, w.deleteBan,
 		w.labelOf, w.upsertLabel, w.deleteLabel, w.addToken, w.dropToken, w.addTotals, w.dropTotals, w.insertLearnEvent,
 	} {

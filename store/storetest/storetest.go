@@ -49,6 +49,7 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"CountByStatus", testCountByStatus},
 		{"UpdateStatus", testUpdateStatus},
 		{"UpdateStatusUnchanged", testUpdateStatusUnchanged},
+		{"UpdateStatusConfirm", testUpdateStatusConfirm},
 		{"UpdateStatusNextError", testUpdateStatusNextError},
 		{"UpdateStatusRace", testUpdateStatusRace},
 		{"AuditEvents", testAuditEvents},

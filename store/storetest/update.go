@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/commentd/commentd/moderation"
+	"github.com/commentd/commentd/moderation/learn"
 )
 
 func testUpdateStatus(t *testing.T, o Opener) {
@@ -96,6 +97,71 @@ func testUpdateStatusUnchanged(t *testing.T, o Opener) {
 	events, err := s.ListAuditEvents(ctx, moderation.AuditFilter{Limit: 10})
 	if err != nil || len(events) != 0 {
 		t.Errorf("audit events %v, %v; want none for a change that changed nothing", eventIDs(events), err)
+	}
+}
+
+// testUpdateStatusConfirm: a decision that leaves the status as it is
+// (approving a published comment, marking spam as spam) is not a change,
+// but records who confirmed it, so that the rules' precision counts it.
+func testUpdateStatusConfirm(t *testing.T, o Opener) {
+	s := open(t, o)
+	ctx := t.Context()
+	c := newComment("c-confirm", "a", moderation.StatusSpam, at(0)) // filed as spam by the rules
+	mustCreate(t, s, c)
+	want := stored(c)
+	step := 0
+	confirm := func(actor, note string, w moderation.Comment) {
+		t.Helper()
+		step++
+		u := moveTo(c.ID, fmt.Sprintf("audit-%d", step), moderation.StatusSpam, "comment.spam", at(step))
+		u.Decision = true
+		u.Actor, u.Audit.Actor, u.Note, u.Audit.Note = actor, actor, note, note
+		var seen moderation.Comment
+		u.Train = func(got moderation.Comment) (learn.Label, []learn.Token) {
+			seen = got
+			return learn.None, nil
+		}
+		got, changed, err := s.UpdateStatus(ctx, u)
+		if err != nil || changed {
+			t.Fatalf("confirmation %d by %q: changed %v, err %v; want false, nil", step, actor, changed, err)
+		}
+		checkComment(t, got, w)
+		checkComment(t, seen, w) // Train is given the comment as it now is
+		if got, err = s.Comment(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		checkComment(t, got, w)
+	}
+
+	// The status, and update_time (when it last changed), stay.
+	want.ModeratedBy, want.ModerationNote = "mod-asha", "a casino link"
+	confirm("mod-asha", "a casino link", want)
+	// The same moderator again without a note: nothing to record.
+	confirm("mod-asha", "", want)
+	// Another moderator replaces the first, and their note.
+	want.ModeratedBy, want.ModerationNote = "मॉडरेटर रवि", ""
+	confirm("मॉडरेटर रवि", "", want)
+	want.ModerationNote = "दोबारा देखा"
+	confirm("मॉडरेटर रवि", "दोबारा देखा", want)
+	// No moderator named: nothing to record.
+	confirm("", "", want)
+
+	// Not a decision (deleting a deleted comment): nothing is recorded.
+	d := newComment("c-gone", "a", moderation.StatusDeleted, at(0))
+	mustCreate(t, s, d)
+	got, changed, err := s.UpdateStatus(ctx, moveTo(d.ID, "audit-del", moderation.StatusDeleted, "comment.delete", at(9)))
+	if err != nil || changed {
+		t.Fatalf("deleting a deleted comment: changed %v, err %v; want false, nil", changed, err)
+	}
+	checkComment(t, got, stored(d))
+	if got, err = s.Comment(ctx, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	checkComment(t, got, stored(d))
+
+	events, err := s.ListAuditEvents(ctx, moderation.AuditFilter{Limit: 10})
+	if err != nil || len(events) != 0 {
+		t.Errorf("audit events %v, %v; want none: nothing changed", eventIDs(events), err)
 	}
 }
 
