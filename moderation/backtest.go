@@ -19,12 +19,13 @@ const (
 	backtestPage = 2000
 )
 
-// Judgment is what a moderator said of a comment, for a backtest.
+// Judgment is what a moderator said of a comment, for a backtest and the
+// rules' precision (RuleStats).
 type Judgment int8
 
 const (
 	JudgedUndecided Judgment = 0 // no moderator decided it, or only deleted it
-	JudgedHam       Judgment = 1 // approved: published by a moderator
+	JudgedHam       Judgment = 1 // approved, whether or not it was already published
 	JudgedSpam      Judgment = 2 // marked as spam or rejected
 )
 
@@ -33,7 +34,9 @@ var judgmentNames = [...]string{"undecided", "ham", "spam"}
 func (v Judgment) String() string { return judgmentNames[v] }
 
 // judgmentOf reads a moderator's decision off a stored comment: the status
-// a moderator left it in.
+// a moderator left it in, whether they moved it there or confirmed it
+// where the rules had put it (the store records the moderator of both).
+// RuleStats reads the same.
 func judgmentOf(c Comment) Judgment {
 	if c.ModeratedBy == "" {
 		return JudgedUndecided

@@ -12,8 +12,9 @@ import (
 
 // backtestSite stores 200 comments with some moderator decisions: 120
 // comments on the budget (50 held for the HOLD term "subsidy", and
-// approved), 60 selling watches, published by the rules in force (40
-// marked spam by a moderator), and 20 blocked for "casino" (5 rejected).
+// approved; 10 of the others, published, approved as they were), 60
+// selling watches, published by the rules in force (40 marked spam by a
+// moderator), and 20 blocked for "casino" (5 rejected).
 func backtestSite(t *testing.T) (*moderation.Service, moderation.Store, *clock) {
 	t.Helper()
 	st := newStore(t)
@@ -29,13 +30,13 @@ func backtestSite(t *testing.T) (*moderation.Service, moderation.Store, *clock) 
 	if _, err := svc.UpdateWordList(ctx, "asha", moderation.ListHold, []string{"subsidy"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	var budget, watches, casino []string
+	var budget, fair, watches, casino []string
 	for i := range 120 {
 		clk.Advance(time.Minute)
 		if i < 50 {
 			budget = append(budget, mustSubmit(t, svc, submission(fmt.Sprintf("The budget's fertiliser subsidy, point %d, deserves a closer look", i)), moderation.StatusPending).ID)
 		} else {
-			mustSubmit(t, svc, submission(fmt.Sprintf("The budget's farm spending, point %d, deserves a closer look", i)), moderation.StatusPublished)
+			fair = append(fair, mustSubmit(t, svc, submission(fmt.Sprintf("The budget's farm spending, point %d, deserves a closer look", i)), moderation.StatusPublished).ID)
 		}
 		if i < 60 {
 			watches = append(watches, mustSubmit(t, svc, submission(fmt.Sprintf("Cheap watches for sale, model %d, DM me", i)), moderation.StatusPublished).ID)
@@ -46,6 +47,7 @@ func backtestSite(t *testing.T) (*moderation.Service, moderation.Store, *clock) 
 	}
 	for _, m := range []moderation.Moderation{
 		{Actor: "asha", IDs: budget, Action: moderation.ActionApprove},
+		{Actor: "asha", IDs: fair[:10], Action: moderation.ActionApprove}, // a confirmation is a verdict too
 		{Actor: "asha", IDs: watches[:40], Action: moderation.ActionMarkSpam},
 		{Actor: "asha", IDs: casino[:5], Action: moderation.ActionReject},
 	} {
@@ -81,14 +83,14 @@ func TestBacktestReportsWhatAProposalWouldMove(t *testing.T) {
 	pub, pending, spam := moderation.StatusPublished, moderation.StatusPending, moderation.StatusSpam
 	ham, marked, undecided := moderation.JudgedHam, moderation.JudgedSpam, moderation.JudgedUndecided
 	wantProposed := map[moderation.Cell]int{
-		{Decision: pub, Judgment: ham}: 50, {Decision: pub, Judgment: undecided}: 70 + 15, {Decision: pub, Judgment: marked}: 5,
+		{Decision: pub, Judgment: ham}: 50 + 10, {Decision: pub, Judgment: undecided}: 60 + 15, {Decision: pub, Judgment: marked}: 5,
 		{Decision: spam, Judgment: marked}: 40, {Decision: spam, Judgment: undecided}: 20,
 	}
 	if !reflect.DeepEqual(rep.Proposed, wantProposed) {
 		t.Errorf("proposed table %v, want %v", rep.Proposed, wantProposed)
 	}
 	wantStored := map[moderation.Cell]int{
-		{Decision: pending, Judgment: ham}: 50, {Decision: pub, Judgment: undecided}: 70 + 20, {Decision: pub, Judgment: marked}: 40,
+		{Decision: pending, Judgment: ham}: 50, {Decision: pub, Judgment: ham}: 10, {Decision: pub, Judgment: undecided}: 60 + 20, {Decision: pub, Judgment: marked}: 40,
 		{Decision: spam, Judgment: marked}: 5, {Decision: spam, Judgment: undecided}: 15,
 	}
 	if !reflect.DeepEqual(rep.Stored, wantStored) {

@@ -120,6 +120,10 @@ func (s *Service) moderateOne(ctx context.Context, m Moderation, id string) (Out
 		Actor: m.Actor,
 		Note:  m.Note,
 		Time:  now,
+		// Approving, rejecting or marking as spam is a verdict even when
+		// the comment already had that status: the store records who
+		// confirmed it, for the rules' precision. Deleting is none.
+		Decision: m.Action != ActionDelete,
 		Audit: AuditEvent{
 			ID:     s.newID(),
 			Time:   now,

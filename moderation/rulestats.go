@@ -70,7 +70,9 @@ func (s *Service) RuleStats(ctx context.Context, site string, since time.Time) (
 	}
 	counts := map[key]*RuleStat{}
 	count := func(c Comment) {
-		decided, spam := decision(c)
+		// The same verdict a backtest reads: a status a moderator moved
+		// the comment to or confirmed; deleting is none.
+		j := judgmentOf(c)
 		seen := map[key]bool{} // a rule counts once per comment and action
 		for _, r := range c.Reasons {
 			k := key{r.Rule, r.Action}
@@ -84,14 +86,14 @@ func (s *Service) RuleStats(ctx context.Context, site string, since time.Time) (
 				counts[k] = st
 			}
 			st.Fired++
-			if !decided {
+			if j == JudgedUndecided {
 				continue
 			}
 			st.Decided++
 			// An ALLOW vouches for the comment; every other action
 			// (HOLD, SPAM, SCORE, and a shadow rule's would-be hold or
 			// block) points toward spam.
-			if (r.Action == RuleAllow) != spam {
+			if (r.Action == RuleAllow) != (j == JudgedSpam) {
 				st.Agreed++
 			}
 		}
@@ -139,22 +141,6 @@ func (s *Service) RuleStats(ctx context.Context, site string, since time.Time) (
 		return cmp.Or(cmp.Compare(b.Fired, a.Fired), cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Action, b.Action))
 	})
 	return out, nil
-}
-
-// decision reports whether a moderator decided c, and if so whether they
-// found it unwanted (spam or rejected) rather than published. A deletion,
-// or a comment no moderator touched, is no decision.
-func decision(c Comment) (decided, spam bool) {
-	if c.ModeratedBy == "" {
-		return false, false
-	}
-	switch c.Status {
-	case StatusPublished:
-		return true, false
-	case StatusSpam, StatusRejected:
-		return true, true
-	}
-	return false, false
 }
 
 // commentStream pages through one listing, newest first.

@@ -120,6 +120,64 @@ func TestRuleStatsCountsAgreementPerRuleAndAction(t *testing.T) {
 	}
 }
 
+// A decision that leaves the status as it is still counts: marking as
+// spam what the rules filed as spam agrees with them, approving what they
+// published disagrees with a score that fired on it.
+func TestRuleStatsCountsConfirmations(t *testing.T) {
+	f := newStatsFixture(t)
+	block := reason("wordlist_block", moderation.RuleSpam)
+	caps := reason("caps", moderation.RuleScore)
+	vouch := reason("learned", moderation.RuleAllow)
+	day := 24 * time.Hour
+
+	spam := f.addAs(moderation.StatusSpam, "news", day, block)
+	published := f.addAs(moderation.StatusPublished, "news", day, caps, vouch)
+	f.addAs(moderation.StatusSpam, "news", day, block)            // filed as spam, never looked at
+	f.addAs(moderation.StatusPublished, "news", day, caps)        // published, never looked at
+	deleted := f.addAs(moderation.StatusSpam, "news", day, block) // deleted twice: no verdict
+	f.decide(deleted, moderation.ActionDelete)
+	for _, c := range []struct {
+		id string
+		a  moderation.Action
+	}{{spam, moderation.ActionMarkSpam}, {published, moderation.ActionApprove}, {deleted, moderation.ActionDelete}} {
+		out, err := f.svc.Moderate(context.Background(), moderation.Moderation{Actor: "ravi", IDs: []string{c.id}, Action: c.a})
+		if err != nil || len(out) != 1 || out[0].Changed || out[0].Err != nil {
+			t.Fatalf("Moderate %s %s: %+v, %v; want unchanged", c.a, c.id, out, err)
+		}
+	}
+
+	got, err := f.svc.RuleStats(context.Background(), "news", f.now.Add(-7*day))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []moderation.RuleStat{
+		{Rule: "wordlist_block", Action: moderation.RuleSpam, Fired: 3, Decided: 1, Agreed: 1},
+		{Rule: "caps", Action: moderation.RuleScore, Fired: 2, Decided: 1, Agreed: 0},
+		{Rule: "learned", Action: moderation.RuleAllow, Fired: 1, Decided: 1, Agreed: 1},
+	}
+	if !slices.Equal(got.Stats, want) || got.Read != 5 {
+		t.Errorf("RuleStats after confirmations =\n%+v, read %d\nwant\n%+v, read 5", got.Stats, got.Read, want)
+	}
+
+	// The confirmations are recorded on the comments, not in the audit
+	// log, and the status did not change.
+	for _, id := range []string{spam, published} {
+		c, err := f.st.Comment(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.ModeratedBy != "ravi" || !c.UpdateTime.Equal(c.CreateTime) {
+			t.Errorf("comment %s: moderated by %q, updated %v (created %v); want ravi, not updated", id, c.ModeratedBy, c.UpdateTime, c.CreateTime)
+		}
+	}
+	if c, err := f.st.Comment(context.Background(), deleted); err != nil || c.ModeratedBy != "asha" {
+		t.Errorf("deleted comment moderated by %q, %v; want asha, who deleted it", c.ModeratedBy, err)
+	}
+	if evs, _, err := f.svc.AuditEvents(context.Background(), moderation.AuditQuery{Actor: "ravi"}, moderation.Page{}); err != nil || len(evs) != 0 {
+		t.Errorf("ravi's audit events %+v, %v; want none", evs, err)
+	}
+}
+
 func TestRuleStatsDefaultsToThirtyDays(t *testing.T) {
 	f := newStatsFixture(t)
 	day := 24 * time.Hour

@@ -40,18 +40,38 @@ func TestGetRuleStatsCountsTheModeratorsAgreement(t *testing.T) {
 		spam1 := submitAs("key-news", twoLinks+" on the match")
 		spam2 := submitAs("key-news", twoLinks+" on the monsoon")
 		submitAs("key-news", "A clear and fair report, thank you.")
+		filed := submitAs("key-news", "Get the satta matka result here") // spam on arrival
 		sport := submitAs("key-sport", twoLinks+" on the final")
 		decide(pb.ModerationAction_MODERATION_ACTION_APPROVE, approved, sport)
 		decide(pb.ModerationAction_MODERATION_ACTION_MARK_SPAM, spam1, spam2)
 
+		// Marking as spam what the rules filed as spam changes nothing but
+		// records the moderator, and counts as agreeing with the rule.
+		out, err := mod.ModerateComments(as(t, "tok-ravi"), &pb.ModerateCommentsRequest{
+			Ids: []string{filed}, Action: pb.ModerationAction_MODERATION_ACTION_MARK_SPAM,
+		})
+		if err != nil || len(out.GetResults()) != 1 || out.GetResults()[0].GetChanged() ||
+			out.GetResults()[0].GetStatus() != pb.CommentStatus_COMMENT_STATUS_SPAM {
+			t.Fatalf("MARK_SPAM of a comment filed as spam: %v, %v; want unchanged SPAM", out, err)
+		}
+		d, err := mod.GetCommentDetail(as(t, "tok-ravi"), &pb.GetCommentDetailRequest{Id: filed})
+		if err != nil {
+			t.Fatalf("GetCommentDetail: %v", err)
+		}
+		if c := d.GetComment(); c.GetModeratedBy() != "ravi" || !proto.Equal(c.GetComment().GetUpdateTime(), c.GetComment().GetCreateTime()) {
+			t.Errorf("confirmed comment moderated by %q, updated %v, created %v; want ravi, not updated",
+				c.GetModeratedBy(), c.GetComment().GetUpdateTime(), c.GetComment().GetCreateTime())
+		}
+
 		hour := timestamppb.New(time.Now().Add(-time.Hour))
+		block := &pb.RuleStat{Rule: "wordlist_block", Action: pb.RuleAction_RULE_ACTION_SPAM, Fired: 1, Decided: 1, Agreed: 1}
 		for _, tc := range []struct {
 			site  string
 			read  int64
 			links *pb.RuleStat
 		}{
-			{"news", 4, &pb.RuleStat{Rule: "links", Action: pb.RuleAction_RULE_ACTION_HOLD, Fired: 3, Decided: 3, Agreed: 2}},
-			{"", 5, &pb.RuleStat{Rule: "links", Action: pb.RuleAction_RULE_ACTION_HOLD, Fired: 4, Decided: 4, Agreed: 2}},
+			{"news", 5, &pb.RuleStat{Rule: "links", Action: pb.RuleAction_RULE_ACTION_HOLD, Fired: 3, Decided: 3, Agreed: 2}},
+			{"", 6, &pb.RuleStat{Rule: "links", Action: pb.RuleAction_RULE_ACTION_HOLD, Fired: 4, Decided: 4, Agreed: 2}},
 		} {
 			resp, err := mod.GetRuleStats(as(t, "tok-ravi"), &pb.GetRuleStatsRequest{Site: tc.site, StartTime: hour})
 			if err != nil {
@@ -60,10 +80,13 @@ func TestGetRuleStatsCountsTheModeratorsAgreement(t *testing.T) {
 			if resp.GetCommentsRead() != tc.read || resp.GetTruncated() {
 				t.Errorf("GetRuleStats(%q): read %d, truncated %v; want %d, false", tc.site, resp.GetCommentsRead(), resp.GetTruncated(), tc.read)
 			}
-			var links *pb.RuleStat
+			var links, blocked *pb.RuleStat
 			for i, st := range resp.GetStats() {
-				if st.GetRule() == "links" {
+				switch st.GetRule() {
+				case "links":
 					links = st
+				case "wordlist_block":
+					blocked = st
 				}
 				if st.GetDecided() > st.GetFired() || st.GetAgreed() > st.GetDecided() {
 					t.Errorf("GetRuleStats(%q): %v counts more decided than fired or agreed than decided", tc.site, st)
@@ -74,6 +97,9 @@ func TestGetRuleStatsCountsTheModeratorsAgreement(t *testing.T) {
 			}
 			if !proto.Equal(links, tc.links) {
 				t.Errorf("GetRuleStats(%q) links = %v; want %v (all: %v)", tc.site, links, tc.links, resp.GetStats())
+			}
+			if !proto.Equal(blocked, block) {
+				t.Errorf("GetRuleStats(%q) wordlist_block = %v; want %v (all: %v)", tc.site, blocked, block, resp.GetStats())
 			}
 		}
 
