@@ -32,11 +32,13 @@ func newRulesStatsCmd(a *app) *cobra.Command {
 		Short: "How often each rule fired, and how often moderators agreed",
 		Long: `For every rule that fired on the comments created since --since: how many
 comments it fired on (FIRED), how many of those a moderator later approved,
-rejected or marked as spam (DECIDED; deleting says nothing of a rule), and
-in how many of those the moderator agreed with it (AGREED). A HOLD, SPAM or
-SCORE agrees with a comment rejected or marked as spam, an ALLOW (such as
-the learned rule vouching for a comment) with one approved. PRECISION is
-AGREED / DECIDED: a rule with a low precision holds what moderators approve.
+rejected or marked as spam (DECIDED; also when that confirmed the status the
+comment had, such as spam filed by the rules marked as spam; deleting says
+nothing of a rule), and in how many of those the moderator agreed with it
+(AGREED). A HOLD, SPAM or SCORE agrees with a comment rejected or marked as
+spam, an ALLOW (such as the learned rule vouching for a comment) with one
+approved. PRECISION is AGREED / DECIDED: a rule with a low precision holds
+what moderators approve.
 
 A rule that took several actions (the learned rule files as spam, vouches
 or scores) has one row per action. One call reads at most the newest

@@ -595,9 +595,11 @@ type CommentDetail struct {
 	Score float64 `protobuf:"fixed64,5,opt,name=score,proto3" json:"score,omitempty"`
 	// The site that submitted the comment.
 	Site string `protobuf:"bytes,6,opt,name=site,proto3" json:"site,omitempty"`
-	// The moderator who last changed the status; empty if none did.
+	// The moderator who last decided the comment: moved its status, or
+	// approved, rejected or marked as spam a comment already so; empty if
+	// none did. Deleting a deleted comment decides nothing.
 	ModeratedBy string `protobuf:"bytes,7,opt,name=moderated_by,json=moderatedBy,proto3" json:"moderated_by,omitempty"`
-	// The note the moderator left with the last action.
+	// The note that moderator left with their decision.
 	ModerationNote string `protobuf:"bytes,8,opt,name=moderation_note,json=moderationNote,proto3" json:"moderation_note,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache

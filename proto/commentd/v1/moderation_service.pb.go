@@ -931,6 +931,9 @@ type ModerationResult struct {
 	// UNSPECIFIED when the comment does not exist).
 	Status CommentStatus `protobuf:"varint,4,opt,name=status,proto3,enum=commentd.v1.CommentStatus" json:"status,omitempty"`
 	// False when the comment already had the status the action leads to.
+	// An APPROVE, REJECT or MARK_SPAM then still records its moderator as
+	// the one who decided the comment (moderated_by), which GetRuleStats
+	// counts; nothing else changes and nothing is audited.
 	Changed       bool `protobuf:"varint,5,opt,name=changed,proto3" json:"changed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2904,7 +2907,8 @@ type RuleStat struct {
 	// The comments it fired on.
 	Fired int64 `protobuf:"varint,3,opt,name=fired,proto3" json:"fired,omitempty"`
 	// Of those, the comments a moderator later decided: approved, rejected
-	// or marked as spam. Deleting says nothing of a rule and is not counted.
+	// or marked as spam, whether that moved the comment or confirmed the
+	// status it had. Deleting says nothing of a rule and is not counted.
 	Decided int64 `protobuf:"varint,4,opt,name=decided,proto3" json:"decided,omitempty"`
 	// Of those, the decisions that agreed with the rule: a HOLD, SPAM or
 	// SCORE agrees with a comment rejected or marked as spam, an ALLOW with
