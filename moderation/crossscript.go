@@ -35,7 +35,7 @@ type crossScript struct {
 	// seen remembers, for words of texts, whether their loose form is in
 	// words: the answer for a word never changes, and most words of a
 	// comment were in an earlier one.
-	seen wordCache[bool]
+	seen wordCache[string, bool]
 }
 
 // minLooseLetters is the fewest letters a term's loose form needs to be
@@ -179,7 +179,7 @@ func (c *crossScript) mayMatch(key string) bool {
 			latin, dev := scriptsOf(word)
 			loose, _ := translit.Loose(buf[:0], offs[:0], word)
 			hit = latin && hasLooseWord(c.fromDev, loose) || dev && hasLooseWord(c.fromLatin, loose)
-			c.seen.put(word, hit)
+			c.seen.put(strings.Clone(word), hit)
 		}
 		if hit {
 			return true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 
 	"strings"
 	"sync"
@@ -63,54 +64,81 @@ const learnPoll = time.Second
 // comment: hints, not a moderator's or a site's explicit wish.
 var softHolds = map[string]bool{"links": true}
 
-// learnInput is what the learned rule sees of a submission: the match
-// keys of the body and the name, the email's domain, the hosts of the
-// body's links and of the author's URL.
-func learnInput(s Submission, k *keys, found []links.Link) learn.Input {
-	body := k[fieldIndex("body")].String()
-	in := learn.Input{Texts: []learn.Text{
-		{Field: "body", Key: body, Pairs: true},
-		{Field: "name", Key: k[fieldIndex("name")].String()},
-	}, Loose: looseWords(body, nil)}
-	if at := strings.LastIndexByte(s.Author.Email, '@'); at >= 0 {
-		in.Texts = append(in.Texts, learn.Text{Field: "email", Key: strings.ToLower(s.Author.Email[at+1:])})
-	}
-	for _, l := range found {
-		in.Hosts = append(in.Hosts, l.Host)
-	}
-	if u, ok := links.FromURL(s.Author.URL); ok && u.Host != "" {
-		in.Hosts = append(in.Hosts, "url:"+u.Host)
-	}
-	return in
+// learnScratch is the learned rule's working memory for one comment,
+// reused through learnScratches: a 1 KB comment has hundreds of features,
+// and a request's goroutine should not grow its stack for them.
+type learnScratch struct {
+	in    learn.Input
+	texts []learn.Text
+	hosts []string
+	feats []learn.Feature
+	toks  []learn.Token
+	clues []learn.Clue
 }
 
-// looseOf remembers the loose form of every word seen, process-wide: it
-// depends on the word alone.
-var looseOf wordCache[string]
+var learnScratches = sync.Pool{New: func() any { return new(learnScratch) }}
 
-// looseWords appends the loose Latin form of each of the key's words (what
-// lies between spaces) to dst, so that a word learned in one script or
-// spelling counts in the others too: "सट्टा", "satta" and "SATTAA" are all
-// "sata".
-func looseWords(key string, dst []string) []string {
+// features fills the scratch with what the learned rule sees of a
+// submission — the match keys of the body and the name, the email's
+// domain, the hosts of the body's links and of the author's URL — and
+// their features and tokens.
+func (sc *learnScratch) features(s Submission, k *keys, found []links.Link) {
+	body := k[fieldIndex("body")].String()
+	sc.texts = append(sc.texts[:0],
+		learn.Text{Field: "body", Key: body, Pairs: true},
+		learn.Text{Field: "name", Key: k[fieldIndex("name")].String()})
+	if at := strings.LastIndexByte(s.Author.Email, '@'); at >= 0 {
+		sc.texts = append(sc.texts, learn.Text{Field: "email", Key: strings.ToLower(s.Author.Email[at+1:])})
+	}
+	sc.hosts = sc.hosts[:0]
+	for _, l := range found {
+		sc.hosts = append(sc.hosts, l.Host)
+	}
+	if u, ok := links.FromURL(s.Author.URL); ok && u.Host != "" {
+		sc.hosts = append(sc.hosts, "url:"+u.Host)
+	}
+	sc.in = learn.Input{Texts: sc.texts, Spell: spell, Hosts: sc.hosts}
+	sc.feats = learn.Features(sc.in, sc.feats)
+	sc.toks = learn.Tokens(sc.feats, sc.toks)
+}
+
+// release returns the scratch to the pool, without holding on to the
+// comment's text or to a rare giant comment's buffers.
+func (sc *learnScratch) release() {
+	if cap(sc.feats) > 4096 {
+		return
+	}
+	clear(sc.texts[:cap(sc.texts)])
+	clear(sc.hosts[:cap(sc.hosts)])
+	sc.in = learn.Input{}
+	learnScratches.Put(sc)
+}
+
+// spellings remembers the loose spelling of every body word seen,
+// process-wide (it depends on the word alone), keyed by the word's hash
+// so that a lookup is one integer probe; the entry holds the word, so two
+// words with one hash never share a spelling.
+var spellings wordCache[uint64, spelling]
+
+type spelling struct {
+	word string
+	learn.Spelling
+}
+
+// spell is the learned rule's learn.Input.Spell: the loose Latin form of
+// a word, so that a word learned in one script or spelling counts in the
+// others too: "सट्टा", "satta" and "SATTAA" are all "sata".
+func spell(word string, hash uint64) learn.Spelling {
+	if sp, ok := spellings.get(hash); ok && sp.word == word {
+		return sp.Spelling
+	}
 	var buf [64]byte
 	var offs [64]int32
-	for len(key) > 0 {
-		word := key
-		if i := strings.IndexByte(key, ' '); i >= 0 {
-			word, key = key[:i], key[i+1:]
-		} else {
-			key = ""
-		}
-		lw, ok := looseOf.get(word)
-		if !ok {
-			loose, _ := translit.Loose(buf[:0], offs[:0], word)
-			lw = string(loose)
-			looseOf.put(word, lw)
-		}
-		dst = append(dst, lw)
-	}
-	return dst
+	loose, _ := translit.Loose(buf[:0], offs[:0], word)
+	sp := spelling{word: strings.Clone(word), Spelling: learn.Spelling{Text: string(loose)}}
+	sp.Tokens = learn.LooseTokens(sp.Text)
+	spellings.put(hash, sp)
+	return sp.Spelling
 }
 
 // learner holds the learned rule's models, one per site, and keeps them
@@ -254,26 +282,27 @@ func (l *learner) judge(cfg LearnedRule, site string, s Submission, k *keys, fou
 	if spam, ham := m.Totals(); spam < cfg.MinSpam || ham < cfg.MinHam {
 		return Reason{}, false
 	}
-	var buf [512]learn.Feature
-	fs := learn.Features(learnInput(s, k, found), buf[:0])
-	var tbuf [512]learn.Token
-	v := m.Classify(learn.Tokens(fs, tbuf[:0]), 8)
+	sc := learnScratches.Get().(*learnScratch)
+	defer sc.release()
+	sc.features(s, k, found)
+	v := m.Classify(sc.toks, 8, sc.clues[:0])
+	sc.clues = v.Clues
+	if v.Abstained {
+		return Reason{}, false
+	}
+	fs := sc.feats
 	// Show a moderator the words as written first: a loose spelling says
 	// the same thing less plainly.
 	slices.SortStableFunc(v.Clues, func(a, b learn.Clue) int {
 		return boolInt(fs[a.Index].Kind == learn.Loose) - boolInt(fs[b.Index].Kind == learn.Loose)
 	})
 	v.Clues = v.Clues[:min(len(v.Clues), 3)]
-	if v.Abstained {
-		return Reason{}, false
-	}
 	spam, ham := m.Totals()
-	r := Reason{Rule: "learned", Detail: fmt.Sprintf("%.1f%% spam, learned from %d spam and %d ham decisions on this site%s",
-		100*v.Prob, spam, ham, clueText(fs, v.Clues, k))}
+	r := Reason{Rule: "learned", Detail: learnedDetail(v, spam, ham, sc.in, fs)}
 	if len(v.Clues) > 0 {
 		if f := fs[v.Clues[0].Index]; (f.Kind == learn.Word || f.Kind == learn.Pair) && (f.Text == 0 || f.Text == 1) {
 			field := fieldIndex(learnFields[f.Text])
-			r.Span = span(field, fieldTexts(s)[field], k[field], f.Start, f.End)
+			r.Span = span(field, fieldTexts(s)[field], k[field], int(f.Start), int(f.End))
 		}
 	}
 	switch {
@@ -299,38 +328,50 @@ func boolInt(b bool) int {
 // learnFields names the texts learnInput makes, by index.
 var learnFields = []string{"body", "name", "email"}
 
-// clueText lists the words that weighed most, for a moderator.
-func clueText(fs []learn.Feature, clues []learn.Clue, k *keys) string {
-	if len(clues) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteString("; telling: ")
-	for i, c := range clues {
-		if i > 0 {
-			b.WriteString(", ")
+// learnedDetail tells a moderator the verdict, what it was learned from
+// and the clues that weighed most (strconv, not fmt: it is on every
+// submission's path).
+func learnedDetail(v learn.Verdict, spam, ham int, in learn.Input, fs []learn.Feature) string {
+	b := make([]byte, 0, 192)
+	b = strconv.AppendFloat(b, 100*v.Prob, 'f', 1, 64)
+	b = append(b, "% spam, learned from "...)
+	b = strconv.AppendInt(b, int64(spam), 10)
+	b = append(b, " spam and "...)
+	b = strconv.AppendInt(b, int64(ham), 10)
+	b = append(b, " ham decisions on this site"...)
+	for i, c := range v.Clues {
+		if i == 0 {
+			b = append(b, "; telling: "...)
+		} else {
+			b = append(b, ", "...)
 		}
 		f := fs[c.Index]
 		switch f.Kind {
 		case learn.Word, learn.Pair:
 			switch learnFields[f.Text] {
 			case "body", "name":
-				fmt.Fprintf(&b, "%q", k[fieldIndex(learnFields[f.Text])].String()[f.Start:f.End])
+				b = strconv.AppendQuote(b, f.Value(in))
 			default:
-				b.WriteString("the email's domain")
+				b = append(b, "the email's domain"...)
 			}
 		case learn.Loose:
-			fmt.Fprintf(&b, "a word spelled %q in any script", f.Value)
+			b = append(b, "a word spelled "...)
+			b = strconv.AppendQuote(b, f.Value(in))
+			b = append(b, " in any script"...)
 		case learn.LinkHost:
-			fmt.Fprintf(&b, "link to %s", strings.TrimPrefix(f.Value, "url:"))
+			b = append(b, "link to "...)
+			b = append(b, strings.TrimPrefix(f.Value(in), "url:")...)
 		case learn.Links:
-			fmt.Fprintf(&b, "%s links", f.Value)
+			b = append(b, f.Value(in)...)
+			b = append(b, " links"...)
 		case learn.Length:
-			b.WriteString("its length")
+			b = append(b, "its length"...)
 		}
-		fmt.Fprintf(&b, " (%.2f)", c.Prob)
+		b = append(b, " ("...)
+		b = strconv.AppendFloat(b, c.Prob, 'f', 2, 64)
+		b = append(b, ')')
 	}
-	return b.String()
+	return string(b)
 }
 
 // training returns the label a moderator's action gives a comment, and
@@ -353,5 +394,7 @@ func (rs *ruleSet) tokensOf(c Comment) []learn.Token {
 	sub := Submission{Site: c.Site, ArticleID: c.ArticleID, Author: c.Author, Body: c.Body, Client: c.Client}
 	k := rs.keys(sub)
 	found := findLinks(sub.Body, nil)
-	return learn.Tokens(learn.Features(learnInput(sub, &k, found), nil), nil)
+	var sc learnScratch
+	sc.features(sub, &k, found)
+	return sc.toks
 }

@@ -33,152 +33,208 @@ type Text struct {
 // Input is what the learned rule sees of a comment.
 type Input struct {
 	Texts []Text
-	// Loose are words in a loose spelling (several to an entry, between
-	// spaces), counted as words of their own: a caller that can spell
-	// "सट्टा", "satta" and "SATTAA" alike makes them one token.
-	Loose []string
+	// Spell, when set, gives the loose spelling of each word of the
+	// texts with Pairs (the body), whose words are counted as words of
+	// their own: a caller that can spell "सट्टा", "satta" and "SATTAA"
+	// alike makes them one token. hash identifies the word for a cache:
+	// its FNV-1a, as its token was made.
+	Spell func(word string, hash uint64) Spelling
 	// Hosts are the hosts of the comment's links.
 	Hosts []string
 }
 
+// Spelling is a word's loose spelling (sometimes several words, between
+// spaces) and its tokens, from LooseTokens.
+type Spelling struct {
+	Text   string
+	Tokens []Token
+}
+
+// LooseTokens returns the tokens of a loose spelling's words.
+func LooseTokens(loose string) []Token {
+	var out []Token
+	for i := 0; i < len(loose); {
+		j := strings.IndexByte(loose[i:], ' ')
+		if j < 0 {
+			j = len(loose) - i
+		}
+		if j > 0 && j <= maxWordBytes {
+			out = append(out, hash('~', loose[i:i+j]))
+		}
+		i += j + 1
+	}
+	return out
+}
+
 // Feature is one thing a comment is counted by, with where it came from
-// so that a verdict can show a moderator its evidence.
+// so that a verdict can show a moderator its evidence. It is small (24
+// bytes) because a 1 KB comment has hundreds.
 type Feature struct {
 	Token Token
-	Kind  Kind
-	// For Word and Pair: the text (index into Input.Texts) and the byte
-	// span in its key. For LinkHost, Links and Length: Value.
-	Text       int
-	Start, End int
-	Value      string
+	// Where it came from, by kind. Word, Pair and Loose: the byte span in
+	// Input.Texts[Text].Key (for Loose, of the word spelled loosely).
+	// LinkHost: Input.Hosts[Text]. Links and Length: the count in Start.
+	Start, End int32
+	Text       int32
+	Kind       Kind
+}
+
+// Value is the feature's text as Input in has it: the word, the pair, the
+// loose spelling, the host, or the count.
+func (f Feature) Value(in Input) string {
+	switch f.Kind {
+	case Word, Pair:
+		return in.Texts[f.Text].Key[f.Start:f.End]
+	case Loose:
+		t := in.Texts[f.Text]
+		w := t.Key[f.Start:f.End]
+		return in.Spell(w, wordHash(fieldPrefix(t.Field), w)).Text
+	case LinkHost:
+		return in.Hosts[f.Text]
+	}
+	return strconv.Itoa(int(f.Start))
 }
 
 // maxWordBytes bounds a word: longer runs (base64, hashes, hex) are one
 // "long word" feature, not a token each.
 const maxWordBytes = 40
 
+// featureSet gathers distinct features: a comment counts a token once,
+// however often it says it. Tokens are under 2^TokenBits, so a bitmap of
+// them (128 KB, reused) tells the seen ones in one memory access each.
+type featureSet struct {
+	fs   []Feature
+	seen *bitmap
+}
+
+type bitmap [1 << TokenBits / 64]uint64
+
+var bitmaps = sync.Pool{New: func() any { return new(bitmap) }}
+
+// add adds f unless its token is in the set, and reports whether it did.
+func (s *featureSet) add(f Feature) bool {
+	word, bit := f.Token>>6, uint64(1)<<(f.Token&63)
+	if s.seen[word]&bit != 0 {
+		return false
+	}
+	s.seen[word] |= bit
+	s.fs = append(s.fs, f)
+	return true
+}
+
 // Features extracts the distinct features of a comment, in order of first
-// appearance. dst is reused.
+// appearance: the texts' words and pairs, then the loose spellings, the
+// link hosts, the link count and the length. dst is reused.
 func Features(in Input, dst []Feature) []Feature {
-	fs := dst[:0]
+	set := featureSet{fs: dst[:0], seen: bitmaps.Get().(*bitmap)}
+	var looseBuf [256]Feature
+	loose := looseBuf[:0]
 	words := 0
 	for ti, t := range in.Texts {
 		prefix := fieldPrefix(t.Field)
+		key := t.Key
 		prevStart, prevEnd := -1, -1
-		for i := 0; i < len(t.Key); {
-			r, n := decode(t.Key, i)
-			if !isWordRune(r) {
-				i += n
+		for i := 0; i < len(key); {
+			if n := wordRuneLen(key, i); n == 0 {
+				i += skipLen(key, i)
 				continue
 			}
 			start := i
-			for i < len(t.Key) {
-				r, n := decode(t.Key, i)
-				if !isWordRune(r) {
+			// FNV-1a of the word as it is scanned: one pass over the key.
+			h := uint64(fnvOffset)
+			h = (h ^ uint64(prefix)) * fnvPrime
+			h = (h ^ ':') * fnvPrime
+			for i < len(key) {
+				n := wordRuneLen(key, i)
+				if n == 0 {
 					break
 				}
-				i += n
+				for end := i + n; i < end; i++ {
+					h = (h ^ uint64(key[i])) * fnvPrime
+				}
 			}
 			if i-start > maxWordBytes {
-				fs = append(fs, Feature{Token: hash(prefix, "\x00long"), Kind: Word, Text: ti, Start: start, End: i})
+				set.add(Feature{Token: hash(prefix, "\x00long"), Kind: Word, Text: int32(ti), Start: int32(start), End: int32(i)})
 				prevStart = -1
 				continue
 			}
 			if t.Pairs {
 				words++
 			}
-			fs = append(fs, Feature{Token: hash(prefix, t.Key[start:i]), Kind: Word, Text: ti, Start: start, End: i})
+			w := Feature{Token: Token(h & tokenMask), Kind: Word, Text: int32(ti), Start: int32(start), End: int32(i)}
+			// A word's loose spelling depends on the word alone: asked
+			// once per distinct word.
+			if set.add(w) && t.Pairs && in.Spell != nil {
+				for _, tok := range in.Spell(key[start:i], h).Tokens {
+					loose = append(loose, Feature{Token: tok, Kind: Loose, Text: int32(ti), Start: int32(start), End: int32(i)})
+				}
+			}
 			if t.Pairs && prevStart >= 0 {
-				fs = append(fs, Feature{Token: hashPair(prefix, t.Key[prevStart:prevEnd], t.Key[start:i]),
-					Kind: Pair, Text: ti, Start: prevStart, End: i})
+				set.add(Feature{Token: hashPair(prefix, key[prevStart:prevEnd], key[start:i]),
+					Kind: Pair, Text: int32(ti), Start: int32(prevStart), End: int32(i)})
 			}
 			prevStart, prevEnd = start, i
 		}
 	}
-	for _, l := range in.Loose {
-		for len(l) > 0 {
-			w := l
-			if i := strings.IndexByte(l, ' '); i >= 0 {
-				w, l = l[:i], l[i+1:]
-			} else {
-				l = ""
-			}
-			if w != "" && len(w) <= maxWordBytes {
-				fs = append(fs, Feature{Token: hash('~', w), Kind: Loose, Value: w})
-			}
+	for _, f := range loose {
+		set.add(f)
+	}
+	for hi, h := range in.Hosts {
+		set.add(Feature{Token: hash('h', h), Kind: LinkHost, Text: int32(hi)})
+	}
+	links := min(len(in.Hosts), 3)
+	set.add(Feature{Token: hash('l', strconv.Itoa(links)), Kind: Links, Start: int32(links)})
+	length := bitLen(words)
+	set.add(Feature{Token: hash('z', strconv.Itoa(length)), Kind: Length, Start: int32(length)})
+	for _, f := range set.fs { // clear only what was set
+		set.seen[f.Token>>6] = 0
+	}
+	bitmaps.Put(set.seen)
+	return set.fs
+}
+
+// wordHash is the FNV-1a Features gives a word of a field.
+func wordHash(prefix byte, w string) uint64 {
+	h := uint64(fnvOffset)
+	h = (h ^ uint64(prefix)) * fnvPrime
+	h = (h ^ ':') * fnvPrime
+	for i := 0; i < len(w); i++ {
+		h = (h ^ uint64(w[i])) * fnvPrime
+	}
+	return h
+}
+
+// wordRuneLen is the width of the character at key[i] when it is a word
+// character, else 0. ASCII, most of any comment's keys, takes a table.
+func wordRuneLen(key string, i int) int {
+	if c := key[i]; c < utf8.RuneSelf {
+		return int(asciiWord[c])
+	}
+	r, n := utf8.DecodeRuneInString(key[i:])
+	if isWordRune(r) {
+		return n
+	}
+	return 0
+}
+
+// skipLen is the width of the character at key[i].
+func skipLen(key string, i int) int {
+	if key[i] < utf8.RuneSelf {
+		return 1
+	}
+	_, n := utf8.DecodeRuneInString(key[i:])
+	return n
+}
+
+// asciiWord is 1 for the ASCII word characters.
+var asciiWord = func() (t [utf8.RuneSelf]uint8) {
+	for c := range t {
+		if isWordRune(rune(c)) {
+			t[c] = 1
 		}
 	}
-	for _, h := range in.Hosts {
-		fs = append(fs, Feature{Token: hash('h', h), Kind: LinkHost, Value: h})
-	}
-	links := strconv.Itoa(min(len(in.Hosts), 3))
-	fs = append(fs, Feature{Token: hash('l', links), Kind: Links, Value: links})
-	length := strconv.Itoa(bitLen(words))
-	fs = append(fs, Feature{Token: hash('z', length), Kind: Length, Value: length})
-	return dedupe(fs)
-}
-
-// decode is utf8.DecodeRuneInString(s[i:]) with ASCII, most of any
-// comment's keys, decoded inline.
-func decode(s string, i int) (rune, int) {
-	if c := s[i]; c < utf8.RuneSelf {
-		return rune(c), 1
-	}
-	return utf8.DecodeRuneInString(s[i:])
-}
-
-// dedupe keeps the first feature of each token: a comment counts a token
-// once, however often it says it.
-func dedupe(fs []Feature) []Feature {
-	if len(fs) < 2 {
-		return fs
-	}
-	set := sets.Get().(*tokenSet)
-	defer sets.Put(set)
-	set.reset(len(fs))
-	out := fs[:0]
-	for _, f := range fs {
-		if set.add(f.Token) {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-// tokenSet is an open-addressing set of tokens, reused across comments.
-type tokenSet struct{ slots []Token }
-
-var sets = sync.Pool{New: func() any { return new(tokenSet) }}
-
-func (s *tokenSet) reset(n int) {
-	size := 64
-	for size < 2*n {
-		size <<= 1
-	}
-	if cap(s.slots) < size {
-		s.slots = make([]Token, size)
-	}
-	s.slots = s.slots[:size]
-	clear(s.slots)
-}
-
-// add reports whether t was not in the set yet. The empty slot is 0, so
-// a token of 0 is stored as 1: a collision no comment will meet.
-func (s *tokenSet) add(t Token) bool {
-	if t == 0 {
-		t = 1
-	}
-	mask := uint64(len(s.slots) - 1)
-	for i := uint64(t) & mask; ; i = (i + 1) & mask {
-		switch s.slots[i] {
-		case 0:
-			s.slots[i] = t
-			return true
-		case t:
-			return false
-		}
-	}
-}
+	return t
+}()
 
 // Tokens returns the features' tokens. dst is reused.
 func Tokens(fs []Feature, dst []Token) []Token {
@@ -223,13 +279,7 @@ const TokenBits = 20
 const tokenMask = 1<<TokenBits - 1
 
 func hash(prefix byte, s string) Token {
-	h := uint64(fnvOffset)
-	h = (h ^ uint64(prefix)) * fnvPrime
-	h = (h ^ ':') * fnvPrime
-	for i := 0; i < len(s); i++ {
-		h = (h ^ uint64(s[i])) * fnvPrime
-	}
-	return Token(h & tokenMask)
+	return Token(wordHash(prefix, s) & tokenMask)
 }
 
 func hashPair(prefix byte, a, b string) Token {

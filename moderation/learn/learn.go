@@ -186,15 +186,16 @@ type Verdict struct {
 }
 
 // Classify returns the verdict on a comment with the given distinct
-// tokens, and the clues most telling of it, at most maxClues of them.
-func (m *Model) Classify(tokens []Token, maxClues int) Verdict {
+// tokens, and the clues most telling of it, at most maxClues of them,
+// appended to dst[:0].
+func (m *Model) Classify(tokens []Token, maxClues int, dst []Clue) Verdict {
 	m.mu.RLock()
 	nspam, nham := m.spam, m.ham
 	if int(nspam) < m.opts.MinSpam || int(nham) < m.opts.MinHam || nspam == 0 || nham == 0 {
 		m.mu.RUnlock()
 		return Verdict{Abstained: true, Prob: 0.5}
 	}
-	clues := make([]Clue, 0, min(len(tokens), 256))
+	clues := dst[:0]
 	s, x := m.opts.UnknownStrength, m.opts.UnknownProb
 	for i, t := range tokens {
 		c, ok := m.tokens[t]

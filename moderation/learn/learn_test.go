@@ -3,6 +3,7 @@ package learn
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -62,7 +63,7 @@ func TestLearnsSpamAndHamInEveryScript(t *testing.T) {
 		{"sahi baat hai, kisan ke liye budget acchi hai", false},
 		{"great article about the india team match", false},
 	} {
-		v := m.Classify(Tokens(comment(tc.body), nil), 3)
+		v := m.Classify(Tokens(comment(tc.body), nil), 3, nil)
 		if v.Abstained || (tc.spam && v.Prob < 0.9) || (!tc.spam && v.Prob > 0.1) {
 			t.Errorf("%q: %+v, want spam %v", tc.body, v, tc.spam)
 		}
@@ -83,11 +84,11 @@ func TestAbstainsUntilItKnowsEnough(t *testing.T) {
 			train(m, Ham, body(r, hamWords))
 		}
 	}
-	if v := m.Classify(Tokens(comment("satta king result"), nil), 3); !v.Abstained || v.Prob != 0.5 || len(v.Clues) != 0 {
+	if v := m.Classify(Tokens(comment("satta king result"), nil), 3, nil); !v.Abstained || v.Prob != 0.5 || len(v.Clues) != 0 {
 		t.Fatalf("with 4 ham labels: %+v, want an abstention", v)
 	}
 	train(m, Ham, body(r, hamWords))
-	if v := m.Classify(Tokens(comment("satta king result"), nil), 3); v.Abstained || v.Prob < 0.9 {
+	if v := m.Classify(Tokens(comment("satta king result"), nil), 3, nil); v.Abstained || v.Prob < 0.9 {
 		t.Fatalf("with 5 of each: %+v, want a confident spam verdict", v)
 	}
 }
@@ -188,12 +189,13 @@ func BenchmarkClassify(b *testing.B) {
 	text := strings.Repeat("बजट पर बहुत अच्छी रिपोर्ट, sahi baat hai kisan ke liye. ", 14)[:1024]
 	var fs []Feature
 	var toks []Token
+	var clues []Clue
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
 	for b.Loop() {
 		fs = Features(Input{Texts: []Text{{Field: "body", Key: text, Pairs: true}}, Hosts: []string{"example.com"}}, fs)
 		toks = Tokens(fs, toks)
-		m.Classify(toks, 5)
+		clues = m.Classify(toks, 5, clues).Clues
 	}
 }
 
@@ -212,4 +214,54 @@ func TestTheModelIsBounded(t *testing.T) {
 	if n := m.Size(); n > 1<<TokenBits {
 		t.Fatalf("%d tokens, want at most %d", n, 1<<TokenBits)
 	}
+}
+
+// The stores keep counts by token: a token must be the same for the same
+// feature on every replica and after an upgrade, or a site's model would
+// silently forget what it learned. These are the tokens of the first
+// release of the learned rule.
+func TestTokensAreStable(t *testing.T) {
+	asked := map[string]int{}
+	spell := func(w string, h uint64) Spelling {
+		if h != wordHash('b', w) {
+			t.Errorf("Spell(%q) got hash %x", w, h)
+		}
+		asked[w]++
+		loose := collapse(w)
+		return Spelling{Text: loose, Tokens: LooseTokens(loose)}
+	}
+	in := Input{Texts: []Text{{Field: "body", Key: "satta king result आज का नंबर 1234 ab cd king satta", Pairs: true},
+		{Field: "name", Key: "raju bhai"}, {Field: "email", Key: "example.in"}},
+		Spell: spell, Hosts: []string{"bet.example", "url:x.example"}}
+	want := []Token{786048, 506158, 392407, 846044, 67035, 688319, 503326, 64898, 725546, 162291, 79300, 465477,
+		40657, 713458, 292912, 72042, 474041, 963393, 508101, 32457, 957677, 1020080, 516753, 332310, 877778,
+		659024, 45779, 20662, 99279, 934625, 816774, 60518, 600174, 793674, 853507, 1012051}
+	fs := Features(in, nil)
+	if got := Tokens(fs, nil); !slices.Equal(got, want) {
+		t.Fatalf("tokens\n got %v\nwant %v", got, want)
+	}
+	if asked["satta"] != 1 || asked["king"] != 1 || asked["raju"] != 0 {
+		t.Errorf("Spell asked %v; want once for each distinct body word, never for the name", asked)
+	}
+	var values []string
+	for _, f := range fs {
+		values = append(values, f.Value(in))
+	}
+	wantValues := "satta king satta king result king result आज result आज का आज का नंबर का नंबर 1234 नंबर 1234 ab " +
+		"1234 ab cd ab cd cd king king satta raju bhai example in sata king result आज का नंबर 1234 ab cd " +
+		"bet.example url:x.example 2 4"
+	if got := strings.Join(values, " "); got != wantValues {
+		t.Fatalf("values\n got %s\nwant %s", got, wantValues)
+	}
+}
+
+// collapse makes doubled letters single: a loose spelling for tests.
+func collapse(w string) string {
+	var b strings.Builder
+	for i := 0; i < len(w); i++ {
+		if i == 0 || w[i] != w[i-1] {
+			b.WriteByte(w[i])
+		}
+	}
+	return b.String()
 }
