@@ -16,7 +16,7 @@ import (
 // decisions over a 20,000-word vocabulary that holds those comments'
 // words too (so that their tokens are found, as on a real site):
 // features of the match keys (with their loose forms), and the verdict
-// with its evidence.
+// with its evidence. rules/ is the other rules on the same comments.
 func BenchmarkLearnedRule(b *testing.B) {
 	rs, err := compileRules(DefaultRuleConfig(), nil, nil)
 	if err != nil {
@@ -55,13 +55,24 @@ func BenchmarkLearnedRule(b *testing.B) {
 		sub.Site = "s"
 		k := rs.keys(sub)
 		found := rs.assess(sub, &k).links
-		b.Run(lang, func(b *testing.B) {
+		b.Run("learned/"+lang, func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(sub.Body)))
 			for b.Loop() {
 				if _, ok := l.judge(cfg, "s", sub, &k, found); !ok {
 					b.Fatal("the rule abstained")
 				}
+			}
+		})
+		// The yardstick: today's other rules on the same comment, as
+		// BenchmarkRules runs them.
+		b.Run("rules/"+lang, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(sub.Body)))
+			for b.Loop() {
+				k := rs.keys(sub)
+				_ = rs.bans.match(sub, k[0].String(), time.Time{})
+				_ = rs.evaluate(sub, &k)
 			}
 		})
 	}

@@ -214,25 +214,53 @@ func (m *Model) Classify(tokens []Token, maxClues int, dst []Clue) Verdict {
 	m.mu.RUnlock()
 
 	// The most telling first; ties by position, so verdicts are stable.
-	slices.SortFunc(clues, func(a, b Clue) int {
-		da, db := math.Abs(a.Prob-0.5), math.Abs(b.Prob-0.5)
-		switch {
-		case da > db:
-			return -1
-		case da < db:
-			return 1
-		}
-		return a.Index - b.Index
-	})
+	// Combining does not depend on order, so only a comment with more
+	// clues than are combined needs them all sorted; otherwise the few
+	// shown are picked to the front.
 	if len(clues) > m.opts.MaxClues {
+		slices.SortFunc(clues, moreTelling)
 		clues = clues[:m.opts.MaxClues]
 	}
 	v := Verdict{Prob: chiCombined(clues)}
-	if len(clues) > maxClues {
-		clues = clues[:maxClues]
+	switch {
+	case len(clues) > maxClues && maxClues <= len(topClues{}):
+		// One pass keeping the few most telling in order.
+		var top topClues
+		n := 0
+		for _, c := range clues {
+			if n == maxClues && moreTelling(c, top[n-1]) >= 0 {
+				continue
+			}
+			j := min(n, maxClues-1)
+			for ; j > 0 && moreTelling(c, top[j-1]) < 0; j-- {
+				top[j] = top[j-1]
+			}
+			top[j] = c
+			n = min(n+1, maxClues)
+		}
+		clues = append(clues[:0], top[:n]...)
+	default:
+		slices.SortFunc(clues, moreTelling)
+		clues = clues[:min(len(clues), maxClues)]
 	}
 	v.Clues = clues
 	return v
+}
+
+// topClues holds the clues a verdict shows.
+type topClues [16]Clue
+
+// moreTelling orders clues by how far from one half they are, then by
+// position.
+func moreTelling(a, b Clue) int {
+	da, db := math.Abs(a.Prob-0.5), math.Abs(b.Prob-0.5)
+	switch {
+	case da > db:
+		return -1
+	case da < db:
+		return 1
+	}
+	return a.Index - b.Index
 }
 
 // chiCombined is Fisher's method as SpamBayes uses it: how unlikely the

@@ -265,3 +265,33 @@ func collapse(w string) string {
 	}
 	return b.String()
 }
+
+// The clues a verdict shows are the most telling ones, in order, however
+// few are asked for.
+func TestCluesAreTheMostTelling(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	m := NewModel(DefaultOptions())
+	vocab := make([]string, 300)
+	for i := range vocab {
+		vocab[i] = fmt.Sprintf("w%d", i)
+	}
+	for range 200 {
+		train(m, Spam, body(r, vocab[:200]))
+		train(m, Ham, body(r, vocab[100:]))
+	}
+	long := body(r, vocab) + " " + body(r, vocab) + " " + body(r, vocab) + " " + body(r, vocab)
+	toks := Tokens(comment(long), nil)
+	all := m.Classify(toks, 1000, nil)
+	if len(all.Clues) < 20 {
+		t.Fatalf("only %d clues; the test needs more", len(all.Clues))
+	}
+	for _, n := range []int{1, 3, 8, 16, 17} {
+		v := m.Classify(toks, n, nil)
+		if v.Prob != all.Prob {
+			t.Errorf("%d clues: probability %v, with all %v", n, v.Prob, all.Prob)
+		}
+		if !slices.Equal(v.Clues, all.Clues[:n]) {
+			t.Errorf("%d clues: %v, want %v", n, v.Clues, all.Clues[:n])
+		}
+	}
+}
