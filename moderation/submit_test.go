@@ -147,6 +147,15 @@ func TestSubmitOutcomes(t *testing.T) {
 		{name: "campaign across authors", limiter: true, setup: sameText,
 			sub: submission(campaignText), status: moderation.StatusSpam, rules: []string{"campaign"},
 			actions: []moderation.RuleAction{moderation.RuleSpam}},
+		{name: "campaign across authors, by a known author", limiter: true,
+			setup: func(t *testing.T, svc *moderation.Service) {
+				s := campaignBy()
+				s.Body = "An earlier comment of mine, published."
+				mustSubmit(t, svc, s, moderation.StatusPublished)
+				sameText(t, svc)
+			},
+			sub: campaignBy(), status: moderation.StatusPending, rules: []string{"campaign"},
+			actions: []moderation.RuleAction{moderation.RuleHold}},
 		{name: "campaign across authors and articles", limiter: true, setup: othersElsewhere,
 			sub: submission(campaignText), status: moderation.StatusSpam, rules: []string{"campaign"},
 			actions: []moderation.RuleAction{moderation.RuleSpam}},
