@@ -117,7 +117,8 @@ type BacktestReport struct {
 // the limiter's campaign reason, the site's honeypot and form-time
 // signals (not stored), and whether the author was a first-time
 // commenter (held as one then: held as one again when the proposed policy
-// holds first-timers). progress, when set, is told after each page.
+// holds first-timers) or known (see replay). progress, when set, is told
+// after each page.
 func (s *Service) Backtest(ctx context.Context, req BacktestRequest, progress func(done, total int)) (BacktestReport, error) {
 	snap := s.rules.snapshot()
 	policy := snap.policy
@@ -210,6 +211,14 @@ func (s *Service) replay(p Policy, rules *ruleSet, c Comment, now time.Time, exa
 		if r, ok := s.learnedReason(p.Rules.Learned, sub, &k, ruled); ok {
 			reasons = append(reasons, r)
 		}
+	}
+	// Whether the author had a published comment then is not stored
+	// either. One held as a first-time author had none; one a guess filed
+	// as spam had none, or the guess would have held it; anyone else
+	// counts as known, as for the first-time hold.
+	known := !firstTime && !slices.ContainsFunc(c.Reasons, func(r Reason) bool { return guesses[r.Rule] && r.Action == RuleSpam })
+	if known {
+		holdGuesses(reasons)
 	}
 	to, reasons, _ := decide(p, reasons, !firstTime)
 

@@ -26,7 +26,8 @@ type LearnedRule struct {
 	MinSpam int  `yaml:"min_spam"`
 	MinHam  int  `yaml:"min_ham"`
 	// At SpamAbove or more the comment is spam, unless an ALLOW term
-	// matched or the first-time hold applies.
+	// matched or the author has a published comment on the site: then it
+	// is held.
 	SpamAbove float64 `yaml:"spam_above"`
 	// At HamBelow or less the rule vouches for the comment: holds that are
 	// only a hint — the link count and the heuristics' score — are lifted.

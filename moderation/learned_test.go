@@ -155,6 +155,51 @@ func TestLearnedRuleNeverLiftsAModeratorsRules(t *testing.T) {
 	}
 }
 
+// The learned rule's spam verdict on an author with a published comment
+// is a hold: a known reader's comment goes to a moderator. A new author's
+// same text is spam, and a backtest of the rules in force moves neither.
+func TestLearnedSpamFromAKnownAuthorIsHeld(t *testing.T) {
+	svc := newService(t, moderation.WithPolicy(policy(func(p *moderation.Policy) {
+		learning(p)
+		p.Rules.FirstTimeHold = true
+	})))
+	decideAll(t, svc, rand.New(rand.NewPCG(11, 12)), 15)
+	ctx := context.Background()
+	meera := moderation.Author{Name: "Meera", Email: "meera@example.in"}
+	first := submission("बहुत अच्छी रिपोर्ट, sahi baat hai kisan ke liye budget")
+	first.Author = meera
+	c := mustSubmit(t, svc, first, moderation.StatusPending)
+	if _, err := svc.Moderate(ctx, moderation.Moderation{Actor: "asha", IDs: []string{c.ID}, Action: moderation.ActionApprove}); err != nil {
+		t.Fatal(err)
+	}
+
+	spammy := "sattaking lucky number pakka kamao bonus winner vip group"
+	known := submission(spammy)
+	known.Author = meera
+	held := mustSubmit(t, svc, known, moderation.StatusPending)
+	if lr, ok := learnedReason(held.Reasons); !ok || lr.Action != moderation.RuleHold ||
+		!strings.Contains(lr.Detail, "held rather than spam: the author has a published comment on this site") {
+		t.Errorf("learned spam by a known author: %+v, want the learned rule holding it for the author's standing", held.Reasons)
+	}
+	spam := mustSubmit(t, svc, submission(spammy), moderation.StatusSpam)
+	if lr, ok := learnedReason(spam.Reasons); !ok || lr.Action != moderation.RuleSpam {
+		t.Errorf("learned spam by a new author: %+v, want spam by the learned rule", spam.Reasons)
+	}
+
+	rep, err := svc.Backtest(ctx, moderation.BacktestRequest{Site: "news", Since: time.Now().Add(-time.Hour), Examples: 100}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Replayed != 33 || len(rep.Examples) != rep.Moved {
+		t.Fatalf("replayed %d, moved %d with %d examples; want all 33 comments, every move an example", rep.Replayed, rep.Moved, len(rep.Examples))
+	}
+	for _, ex := range rep.Examples {
+		if ex.ID == held.ID || ex.ID == spam.ID {
+			t.Errorf("a backtest of the rules in force moves %s from %s to %s: %+v", ex.ID, ex.From, ex.To, ex)
+		}
+	}
+}
+
 func TestChangingOnesMindMovesTheLabel(t *testing.T) {
 	st := newStore(t)
 	svc := newServiceOn(t, st, moderation.WithPolicy(policy(learning)))

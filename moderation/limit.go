@@ -250,17 +250,14 @@ func (s *Service) refusedFromMemory(st *snapshot, sub Submission) error {
 func (s *Service) judge(subjects []Subject, verdicts []Verdict) ([]Reason, *Error) {
 	var refused *Error
 	var reasons []Reason
+	var camp campaignCounts
 	for i, v := range verdicts {
-		if v.Allowed {
-			continue
-		}
 		sj := subjects[i]
 		if sj.Member != "" {
-			if hasRule(reasons, "campaign") {
-				continue // one reason is enough when both counts are over
-			}
-			reasons = append(reasons, Reason{Rule: "campaign", Action: RuleSpam,
-				Detail: fmt.Sprintf("the same text came from %d %s within %s", v.Count, campaignNames[sj.Kind], sj.Rate.Every)})
+			camp.add(sj, v)
+			continue
+		}
+		if v.Allowed {
 			continue
 		}
 		if sj.Hold {
@@ -287,19 +284,55 @@ func (s *Service) judge(subjects []Subject, verdicts []Verdict) ([]Reason, *Erro
 			strings.Join(kinds, " and "), refused.RetryAfter.Round(time.Second))
 		return nil, refused
 	}
+	if r, ok := camp.reason(); ok {
+		reasons = append(reasons, r)
+	}
 	return reasons, nil
 }
 
-func hasRule(rs []Reason, rule string) bool {
-	for _, r := range rs {
-		if r.Rule == rule {
-			return true
-		}
-	}
-	return false
+// campaignCounts are the limiter's distinct counts of one text: the
+// articles it came on and the authors it came from.
+type campaignCounts struct {
+	articles, authors Verdict
+	rate              Rate
 }
 
-var campaignNames = map[string]string{"campaign_article": "articles", "campaign_author": "authors"}
+func (c *campaignCounts) add(sj Subject, v Verdict) {
+	c.rate = sj.Rate
+	switch sj.Kind {
+	case "campaign_article":
+		c.articles = v
+	case "campaign_author":
+		c.authors = v
+	}
+}
+
+// reason is the campaign reason, if a count is over. A text from the
+// threshold's number of authors is spam: several identities do not write
+// the same long text independently, and that flood is what the rule is
+// for. A text on that many articles from fewer authors is a reader
+// repeating themselves — cross-posting, or a feed — whose flood the
+// per-reader rate limits already bound: held for a moderator, not filed as
+// spam on this evidence alone.
+func (c *campaignCounts) reason() (Reason, bool) {
+	// An over count has Allowed false and a Count of at least 1; a count
+	// the limiter was not asked for has neither.
+	over := func(v Verdict) bool { return !v.Allowed && v.Count > 0 }
+	switch {
+	case over(c.authors):
+		return Reason{Rule: "campaign", Action: RuleSpam,
+			Detail: fmt.Sprintf("the same text came from %d authors within %s", c.authors.Count, c.rate.Every)}, true
+	case over(c.articles):
+		from := "its author alone"
+		if c.authors.Count > 1 {
+			from = fmt.Sprintf("only %d authors", c.authors.Count)
+		}
+		return Reason{Rule: "campaign", Action: RuleHold,
+			Detail: fmt.Sprintf("the same text came on %d articles within %s, from %s: held for a moderator (from %d authors it is spam)",
+				c.articles.Count, c.rate.Every, from, c.rate.Burst)}, true
+	}
+	return Reason{}, false
+}
 
 // campaignSubjects counts the articles and authors that sent this text,
 // when it is long enough to be telling.

@@ -49,8 +49,9 @@ type LinkRules struct {
 
 // CampaignRules find one text posted across articles or authors.
 type CampaignRules struct {
-	// The same text on Threshold or more articles, or by Threshold or more
-	// authors, within Window, is spam. 0 turns it off.
+	// The same text by Threshold or more authors within Window is spam; on
+	// Threshold or more articles by fewer authors it is held, as one reader
+	// repeating a text is not a campaign of many. 0 turns it off.
 	Threshold int           `yaml:"threshold"`
 	Window    time.Duration `yaml:"window"`
 	// MinRunes skips short texts ("Nice article!"), which many readers

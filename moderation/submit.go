@@ -77,6 +77,9 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 	ruled := rules.rules.assess(sub, &keys)
 	reasons = append(reasons, ruled.reasons...)
 	reasons = append(reasons, s.learned(rules, sub, &keys, ruled)...)
+	if prior.Approved {
+		holdGuesses(reasons)
+	}
 
 	// Decide.
 	c.Status, c.Reasons, c.Score = decide(rules.policy, reasons, prior.Approved)
@@ -150,6 +153,24 @@ func priorQuery(sub Submission, c Comment) PriorQuery {
 		q.RequestID = sub.RequestID
 	}
 	return q
+}
+
+// guesses are the rules whose SPAM verdict is a guess from the text or
+// the traffic alone — the learned rule, a campaign — rather than a
+// moderator's explicit wish (a ban, a BLOCK term, a blocked domain, a
+// pattern) or a site's signal (the honeypot).
+var guesses = map[string]bool{"learned": true, "campaign": true}
+
+// holdGuesses turns the guesses' SPAM verdicts into holds, for an author
+// with a published comment on this site: a known reader's comment goes
+// to a moderator, never unseen into the spam folder, on a guess.
+func holdGuesses(reasons []Reason) {
+	for i, r := range reasons {
+		if guesses[r.Rule] && r.Action == RuleSpam {
+			reasons[i].Action = RuleHold
+			reasons[i].Detail += "; held rather than spam: the author has a published comment on this site"
+		}
+	}
 }
 
 // decide turns the reasons into a status: any SPAM reason files the

@@ -35,9 +35,10 @@ func TestSubmitOutcomes(t *testing.T) {
 			}
 		}
 	}
-	// sameAuthor and sameText post campaignText twice before the case's
-	// submission: by the case's author on two other articles, or by two
-	// other authors on its article.
+	// sameAuthor, sameText and othersElsewhere post campaignText twice
+	// before the case's submission: by the case's author on two other
+	// articles, by two other authors on its article, or by two other
+	// authors on two other articles.
 	sameAuthor := func(t *testing.T, svc *moderation.Service) {
 		for _, a := range []string{"2026/12/other-1", "2026/12/other-2"} {
 			s := campaignBy()
@@ -48,6 +49,13 @@ func TestSubmitOutcomes(t *testing.T) {
 	sameText := func(t *testing.T, svc *moderation.Service) {
 		for range 2 {
 			mustSubmit(t, svc, submission(campaignText), moderation.StatusPublished)
+		}
+	}
+	othersElsewhere := func(t *testing.T, svc *moderation.Service) {
+		for _, a := range []string{"2026/12/other-1", "2026/12/other-2"} {
+			s := submission(campaignText)
+			s.ArticleID = a
+			mustSubmit(t, svc, s, moderation.StatusPublished)
 		}
 	}
 	withIP := func(ip string) moderation.Submission { s := submission("A fair point."); s.Client.IP = ip; return s }
@@ -128,10 +136,29 @@ func TestSubmitOutcomes(t *testing.T) {
 			sub:    withName("C4s1n0 King"), status: moderation.StatusSpam, rules: []string{"ban_name", "wordlist_hold"}},
 		{name: "score over the spam threshold", sub: honeypot,
 			status: moderation.StatusSpam, rules: []string{"honeypot", "score"}},
-		{name: "campaign across articles", limiter: true, setup: sameAuthor,
-			sub: campaignBy(), status: moderation.StatusSpam, rules: []string{"campaign"}},
+		// One author repeating a text is held for a moderator; the same
+		// text from three authors is spam, whatever the articles.
+		{name: "one author's text across articles", limiter: true, setup: sameAuthor,
+			sub: campaignBy(), status: moderation.StatusPending, rules: []string{"campaign"},
+			actions: []moderation.RuleAction{moderation.RuleHold}},
+		{name: "two authors' text across articles", limiter: true, setup: sameAuthor,
+			sub:    func() moderation.Submission { s := submission(campaignText); s.ArticleID = "2026/12/other-3"; return s }(),
+			status: moderation.StatusPending, rules: []string{"campaign"}, actions: []moderation.RuleAction{moderation.RuleHold}},
 		{name: "campaign across authors", limiter: true, setup: sameText,
-			sub: submission(campaignText), status: moderation.StatusSpam, rules: []string{"campaign"}},
+			sub: submission(campaignText), status: moderation.StatusSpam, rules: []string{"campaign"},
+			actions: []moderation.RuleAction{moderation.RuleSpam}},
+		{name: "campaign across authors, by a known author", limiter: true,
+			setup: func(t *testing.T, svc *moderation.Service) {
+				s := campaignBy()
+				s.Body = "An earlier comment of mine, published."
+				mustSubmit(t, svc, s, moderation.StatusPublished)
+				sameText(t, svc)
+			},
+			sub: campaignBy(), status: moderation.StatusPending, rules: []string{"campaign"},
+			actions: []moderation.RuleAction{moderation.RuleHold}},
+		{name: "campaign across authors and articles", limiter: true, setup: othersElsewhere,
+			sub: submission(campaignText), status: moderation.StatusSpam, rules: []string{"campaign"},
+			actions: []moderation.RuleAction{moderation.RuleSpam}},
 		{name: "spam wins over hold", setup: ban(moderation.BanEmail, "spammer@example.com"),
 			policy: func(p *moderation.Policy) { p.Rules.FirstTimeHold = true; p.DefaultStatus = moderation.StatusPending },
 			sub:    func() moderation.Submission { s := withEmail("spammer@example.com"); s.Body = "casino"; return s }(),
