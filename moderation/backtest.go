@@ -148,7 +148,9 @@ func (s *Service) Backtest(ctx context.Context, req BacktestRequest, progress fu
 			return BacktestReport{}, fmt.Errorf("backtest: list comments: %w", err)
 		}
 		for _, c := range page {
-			s.replay(policy, rules, c, until, req.Examples, &rep)
+			if err := s.replay(ctx, policy, rules, c, until, req.Examples, &rep); err != nil {
+				return BacktestReport{}, err
+			}
 		}
 		done += len(page)
 		if progress != nil {
@@ -189,11 +191,11 @@ var keptRules = map[string]bool{"campaign": true, "honeypot": true, "too_fast": 
 
 // replay decides one stored comment with the proposed rules and adds it
 // to the report.
-func (s *Service) replay(p Policy, rules *ruleSet, c Comment, now time.Time, examples int, rep *BacktestReport) {
+func (s *Service) replay(ctx context.Context, p Policy, rules *ruleSet, c Comment, now time.Time, examples int, rep *BacktestReport) error {
 	from := c.InitialStatus
 	if from == StatusDeleted || !from.Valid() {
 		rep.Skipped++ // erased: a tombstone with nothing to judge
-		return
+		return nil
 	}
 	sub := Submission{Site: c.Site, ArticleID: c.ArticleID, ParentID: c.ParentID, Author: c.Author, Body: c.Body, Client: c.Client}
 	k := rules.keys(sub)
@@ -212,13 +214,21 @@ func (s *Service) replay(p Policy, rules *ruleSet, c Comment, now time.Time, exa
 			reasons = append(reasons, r)
 		}
 	}
-	// Whether the author had a published comment then is not stored
-	// either. One held as a first-time author had none; one a guess filed
-	// as spam had none, or the guess would have held it; anyone else
-	// counts as known, as for the first-time hold.
-	known := !firstTime && !slices.ContainsFunc(c.Reasons, func(r Reason) bool { return guesses[r.Rule] && r.Action == RuleSpam })
-	if known {
-		holdGuesses(reasons)
+	// A guess that files the comment as spam holds it instead for a
+	// known author. Whether the author had a published comment then is
+	// not stored: one held as a first-time author had none, nor had one a
+	// guess filed as spam; of the others, an author counts as known when
+	// the site holds a published comment of theirs now (after the
+	// moderators' decisions since) — the store's own answer, asked only
+	// for the few comments a guess would file as spam.
+	if !firstTime && slices.ContainsFunc(reasons, isSpamGuess) && !slices.ContainsFunc(c.Reasons, isSpamGuess) {
+		prior, err := s.store.Prior(ctx, PriorQuery{Site: c.Site, AuthorKey: c.AuthorKey})
+		if err != nil {
+			return fmt.Errorf("backtest: look up the author: %w", err)
+		}
+		if prior.Approved {
+			holdGuesses(reasons)
+		}
 	}
 	to, reasons, _ := decide(p, reasons, !firstTime)
 
@@ -228,14 +238,17 @@ func (s *Service) replay(p Policy, rules *ruleSet, c Comment, now time.Time, exa
 	rep.Stored[Cell{from, v}]++
 	rep.Moves[Move{from, to}]++
 	if from == to {
-		return
+		return nil
 	}
 	rep.Moved++
 	if len(rep.Examples) < examples {
 		rep.Examples = append(rep.Examples, BacktestExample{ID: c.ID, From: from, To: to, Judgment: v,
 			Gained: difference(reasons, c.Reasons), Lost: difference(c.Reasons, reasons)})
 	}
+	return nil
 }
+
+func isSpamGuess(r Reason) bool { return guesses[r.Rule] && r.Action == RuleSpam }
 
 // difference returns the reasons of a that act on a decision and that b
 // has not: the same rule, action and matched text.

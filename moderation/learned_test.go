@@ -316,3 +316,33 @@ func TestLearnsAcrossScriptsAndSpellings(t *testing.T) {
 		}
 	}
 }
+
+// A backtest asks the store whether an author is known: a spammer whose
+// comment came before the rule had learned, and was marked spam since,
+// has no published comment, so the learned rule's spam verdict stands in
+// the replay instead of being held as a regular reader's would be.
+func TestBacktestAsksTheStoreWhoIsKnown(t *testing.T) {
+	svc := newService(t, moderation.WithPolicy(policy(learning)))
+	ctx := context.Background()
+	early := submission("sattaking lucky number pakka kamao bonus winner vip group")
+	early.Author = moderation.Author{Name: "Rocky", Email: "rocky@bonus.example"}
+	res, err := svc.Submit(ctx, early)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Comment.Status == moderation.StatusSpam {
+		t.Fatalf("before any decision the comment is already spam: %+v", res.Comment.Reasons)
+	}
+	decideAll(t, svc, rand.New(rand.NewPCG(13, 14)), 15)
+	if _, err := svc.Moderate(ctx, moderation.Moderation{Actor: "asha", IDs: []string{res.Comment.ID}, Action: moderation.ActionMarkSpam}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := svc.Backtest(ctx, moderation.BacktestRequest{Site: "news", Since: time.Now().Add(-time.Hour), Examples: 100}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(rep.Examples, func(ex moderation.BacktestExample) bool { return ex.ID == res.Comment.ID })
+	if i < 0 || rep.Examples[i].To != moderation.StatusSpam {
+		t.Fatalf("the spammer's early comment in the replay: %+v; want it filed as spam by the learned rule", rep.Examples)
+	}
+}
