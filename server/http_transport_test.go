@@ -8,6 +8,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -18,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"connectrpc.com/connect"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -488,5 +491,35 @@ func TestWatchQueueOverConnectStreaming(t *testing.T) {
 	flags, end := readFrame(t, bytes.NewReader(b))
 	if flags != 2 || !strings.Contains(string(end), `"unauthenticated"`) {
 		t.Errorf("without a token: HTTP %d, envelope %x %s; want the end of stream with unauthenticated", resp.StatusCode, flags, end)
+	}
+}
+
+// TestConnectClient calls as Connect's own Go client does, in binary
+// protobuf and in JSON: the answer, and an error's details, arrive whole.
+func TestConnectClient(t *testing.T) {
+	d := startDualOn(t, sqliteStore(t), "news:site-key-1", "ravi:tok-ravi")
+	for name, opts := range map[string][]connect.ClientOption{"proto": nil, "json": {connect.WithProtoJSON()}} {
+		t.Run(name, func(t *testing.T) {
+			c := connect.NewClient[pb.SubmitCommentRequest, pb.SubmitCommentResponse](d.http, d.base+"/"+commentSvc+"SubmitComment", opts...)
+			req := connect.NewRequest(submission("connect", "from a Connect client"))
+			req.Header().Set("Authorization", "Bearer site-key-1")
+			resp, err := c.CallUnary(ctxT(t), req)
+			if err != nil || resp.Msg.GetComment().GetBody() != "from a Connect client" {
+				t.Fatalf("CallUnary: %v, %v", resp, err)
+			}
+			bad := submission("connect", "")
+			bad.Author.Email = "nope"
+			req = connect.NewRequest(bad)
+			req.Header().Set("Authorization", "Bearer site-key-1")
+			_, err = c.CallUnary(ctxT(t), req)
+			var ce *connect.Error
+			if !errors.As(err, &ce) || ce.Code() != connect.CodeInvalidArgument || len(ce.Details()) != 1 {
+				t.Fatalf("a bad request: %v, want invalid_argument with one detail", err)
+			}
+			v, err := ce.Details()[0].Value()
+			if br, ok := v.(*errdetails.BadRequest); err != nil || !ok || len(br.GetFieldViolations()) != 2 {
+				t.Errorf("detail %v (%v), want a BadRequest on author.email and body", v, err)
+			}
+		})
 	}
 }
