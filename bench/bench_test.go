@@ -27,11 +27,20 @@ func TestBenchRuns(t *testing.T) {
 			checked++
 		}
 	}
-	if want := len(cases) * 4; rows != want {
-		t.Errorf("table has %d rows, want %d (every case on 4 servers):\n%s", rows, want, out.String())
+	httpCases := 0
+	for _, bc := range cases {
+		if bc.http {
+			httpCases++
+		}
 	}
-	if checked != 6 {
-		t.Errorf("%d exactly-once checks in the table, want 6 (3 submission cases on 2 stores):\n%s", checked, out.String())
+	if want := (len(cases)-httpCases)*4 + httpCases*2; rows != want {
+		t.Errorf("table has %d rows, want %d (every gRPC case on 4 servers, every HTTP case on commentd's 2):\n%s", rows, want, out.String())
+	}
+	if checked != 8 {
+		t.Errorf("%d exactly-once checks in the table, want 8 (4 submission cases on 2 stores):\n%s", checked, out.String())
+	}
+	if n := strings.Count(out.String(), "the gRPC case's RPS"); n != 2 {
+		t.Errorf("%d HTTP/gRPC comparisons, want 2 (one per store):\n%s", n, out.String())
 	}
 	if !strings.Contains(out.String(), "commentd peak resident memory") {
 		t.Errorf("no memory line:\n%s", out.String())

@@ -1,6 +1,7 @@
 // Command bench is `make bench`: it load-tests commentd with ghz beside two
-// baselines measured in the same run, checks that every acknowledged
-// comment was stored exactly once, and prints one table.
+// baselines measured in the same run, and submissions over HTTP/JSON beside
+// the same over gRPC, checks that every acknowledged comment was stored
+// exactly once, and prints one table.
 //
 // Everything runs on loopback, one server at a time so that none competes
 // with another for the machine: the echo baseline, the echo baseline with
@@ -114,6 +115,9 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	var failures []error
 	for _, bc := range cases {
 		for _, r := range servers {
+			if bc.http && r.spec.baseline {
+				continue
+			}
 			res, err := r.measure(ctx, o, tmp, bc)
 			if err != nil {
 				failures = append(failures, fmt.Errorf("%s, %s: %w", r.spec.name, bc.name, err))
@@ -128,6 +132,7 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	}
 	printTable(w, o, results)
 	printTargets(w, results)
+	printHTTP(w, results)
 
 	if o.goBench {
 		if err := goBenchmarks(ctx, w); err != nil {

@@ -125,3 +125,29 @@ func cpuModel() string {
 	}
 	return runtime.GOARCH
 }
+
+// printHTTP sets each HTTP/JSON case beside the gRPC case it mirrors, on
+// the same server: what the HTTP front costs.
+func printHTTP(w io.Writer, results []result) {
+	find := func(server, bcase string) (result, bool) {
+		for _, r := range results {
+			if r.server == server && r.bc.name == bcase {
+				return r, true
+			}
+		}
+		return result{}, false
+	}
+	for _, h := range results {
+		if !h.bc.http {
+			continue
+		}
+		g, ok := find(h.server, strings.TrimSuffix(h.bc.name, " HTTP/JSON"))
+		if !ok || g.report.RPS == 0 || g.cpu.server == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "%-6s %-36s %.2f× the gRPC case's RPS, p99 %.2f×, server CPU per call %.2f× (%d µs vs %d µs), %d errors\n",
+			"http", h.bc.name+", "+strings.TrimPrefix(h.server, "commentd "), h.report.RPS/g.report.RPS,
+			ms(h.report.percentile(99))/ms(g.report.percentile(99)), float64(h.cpu.server)/float64(g.cpu.server),
+			h.cpu.server.Microseconds(), g.cpu.server.Microseconds(), h.report.errors(h.bc))
+	}
+}

@@ -28,10 +28,14 @@ type benchCase struct {
 	articles string
 	// refusals are the codes that are the point of the case, not errors.
 	refusals []string
+	// http sends the case's calls as JSON to commentd's HTTP listener
+	// instead of through ghz (http.go); the baselines speak only gRPC.
+	http bool
 }
 
 var cases = []benchCase{
 	{name: "many-readers", config: "bench/many-readers.json", articles: "news-%"},
+	{name: "many-readers HTTP/JSON", config: "bench/many-readers.json", articles: "news-%", http: true},
 	{name: "surge", config: "bench/surge.json", articles: "breaking-%"},
 	{name: "abusive", config: "bench/abusive.json", articles: "abuse-%", refusals: []string{"ResourceExhausted"}},
 	{name: "list", config: "bench/list.json"},
@@ -53,27 +57,34 @@ type result struct {
 type running struct {
 	spec        serverSpec
 	addr        string
+	httpAddr    string // commentd's --http-listen
 	metricsAddr string // with -profile
 	cmd         *exec.Cmd
 	exited      chan error
 	logFile     *os.File
 	store       *storeCheck
+	// acked counts the calls answered OK on each case's articles: cases
+	// may share articles, and the store holds what all of them stored.
+	acked map[string]int
 }
 
-// startServer starts spec on a free loopback port and, for commentd,
-// preloads the comments the read cases list.
+// startServer starts spec on a free loopback port (commentd on two: gRPC
+// and HTTP) and, for commentd, preloads the comments the read cases list.
 func startServer(ctx context.Context, o options, tmp string, spec serverSpec) (*running, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	r := &running{spec: spec, addr: addr, exited: make(chan error, 1)}
+	r := &running{spec: spec, addr: addr, exited: make(chan error, 1), acked: map[string]int{}}
 	r.cmd = exec.CommandContext(ctx, spec.bin, spec.args...)
 	r.cmd.Env = append(os.Environ(), spec.env...)
 	if spec.baseline {
 		r.cmd.Args = append(r.cmd.Args, "-listen", addr)
 	} else {
-		r.cmd.Env = append(r.cmd.Env, "COMMENTD_LISTEN="+addr)
+		if r.httpAddr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+		r.cmd.Env = append(r.cmd.Env, "COMMENTD_LISTEN="+addr, "COMMENTD_HTTP_LISTEN="+r.httpAddr)
 		if o.profile != "" {
 			if r.metricsAddr, err = freeAddr(); err != nil {
 				return nil, err
@@ -135,7 +146,13 @@ func (r *running) measure(ctx context.Context, o options, tmp string, bc benchCa
 	}
 	pid := r.cmd.Process.Pid
 	server0, redis0, pg0 := cpuTime(pid), cpuTime(o.redisPID), postgresCPU()
-	rep, err := runGHZ(ctx, tmp, bc, r.addr, o)
+	var rep report
+	var err error
+	if bc.http {
+		rep, err = runHTTP(ctx, bc, r.httpAddr, o)
+	} else {
+		rep, err = runGHZ(ctx, tmp, bc, r.addr, o)
+	}
 	server1, redis1, pg1 := cpuTime(pid), cpuTime(o.redisPID), postgresCPU()
 	if prof != nil {
 		prof.wait()
@@ -151,7 +168,8 @@ func (r *running) measure(ctx context.Context, o options, tmp string, bc benchCa
 		}
 	}
 	if r.store != nil && bc.articles != "" {
-		if res.stored, err = r.store.exactlyOnce(ctx, bc.articles, rep.StatusCodes["OK"]); err != nil {
+		r.acked[bc.articles] += rep.StatusCodes["OK"]
+		if res.stored, err = r.store.exactlyOnce(ctx, bc.articles, r.acked[bc.articles]); err != nil {
 			err = fmt.Errorf("exactly once: %w", err)
 		}
 	}

@@ -270,7 +270,7 @@ func bearer(ctx context.Context) (string, error) {
 	md, _ := metadata.FromIncomingContext(ctx)
 	vals := md.Get("authorization")
 	if len(vals) != 1 {
-		return "", status.Error(codes.Unauthenticated, "missing credentials: send the metadata authorization: Bearer <key>")
+		return "", status.Error(codes.Unauthenticated, "missing credentials: send authorization: Bearer <key>, as an HTTP header or gRPC metadata")
 	}
 	if !utf8.ValidString(vals[0]) {
 		return "", status.Error(codes.InvalidArgument, "the authorization metadata is not valid UTF-8")
