@@ -137,9 +137,9 @@ func (t *timedStore) since(op string, start time.Time) {
 	t.m.store.WithLabelValues(op).Observe(time.Since(start).Seconds())
 }
 
-func (t *timedStore) CreateComment(ctx context.Context, c moderation.Comment) (moderation.Comment, moderation.Conflict, error) {
+func (t *timedStore) CreateComment(ctx context.Context, c moderation.Comment, out ...moderation.OutboxMessage) (moderation.Comment, moderation.Conflict, error) {
 	defer t.since("create_comment", time.Now())
-	return t.Store.CreateComment(ctx, c)
+	return t.Store.CreateComment(ctx, c, out...)
 }
 
 func (t *timedStore) Prior(ctx context.Context, q moderation.PriorQuery) (moderation.Prior, error) {

@@ -94,7 +94,7 @@ func (s *Service) EraseAuthor(ctx context.Context, actor, email, note string) (i
 	if err != nil {
 		return 0, err
 	}
-	n, err := s.store.EraseAuthor(ctx, key, now, s.audit(actor, "author.erase", target, note, "erased the author's comments", now))
+	n, err := s.store.EraseAuthor(ctx, key, now, s.audit(actor, "author.erase", target, note, "erased the author's comments", now), ErasureOutbox{})
 	if err != nil {
 		return 0, fmt.Errorf("erase author: %w", err)
 	}
