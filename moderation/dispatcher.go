@@ -27,8 +27,9 @@ import (
 // Each endpoint gets a pass of its own, so a slow or dead receiver holds
 // up no other; within a pass up to passParallel deliveries go at once,
 // never two of one comment (the store hands out only the first pending
-// delivery of each comment per endpoint), and a failure ends the pass: a
-// receiver that is down gets a few requests a poll, not a flood.
+// delivery of each comment per endpoint), and a failure ends the pass and
+// rests the endpoint until the soonest retry it scheduled: a receiver that
+// is down gets a few requests at a time, not a flood.
 
 const (
 	leaseName = "webhooks"
@@ -70,9 +71,10 @@ type dispatcher struct {
 
 	mu         sync.Mutex
 	leaseUntil time.Time
-	busy       map[string]bool // endpoints with a pass running
-	failing    map[string]bool // endpoints whose last attempt failed, to log changes only
-	soonest    time.Time       // the earliest retry this replica scheduled
+	busy       map[string]bool      // endpoints with a pass running
+	resting    map[string]time.Time // endpoints that just failed, until their soonest retry
+	failing    map[string]bool      // endpoints whose last attempt failed, to log changes only
+	soonest    time.Time            // the earliest retry this replica scheduled
 	lastPrune  time.Time
 }
 
@@ -87,7 +89,7 @@ func newDispatcher(s *Service, client *http.Client, poll time.Duration) *dispatc
 	return &dispatcher{
 		store: s.store, rules: s.rules, observe: s.observe, log: s.log, now: s.clock, client: &c,
 		holder: s.newID(), poll: poll, wakeup: make(chan struct{}, 1),
-		busy: make(map[string]bool), failing: make(map[string]bool),
+		busy: make(map[string]bool), resting: make(map[string]time.Time), failing: make(map[string]bool),
 	}
 }
 
@@ -190,14 +192,23 @@ func (d *dispatcher) round(ctx context.Context) {
 	}
 }
 
+// due reads what is due, but for the endpoints busy or resting.
 func (d *dispatcher) due(ctx context.Context) ([]Delivery, error) {
+	now := d.now()
 	d.mu.Lock()
-	except := make([]string, 0, len(d.busy))
+	except := make([]string, 0, len(d.busy)+len(d.resting))
 	for name := range d.busy {
 		except = append(except, name)
 	}
+	for name, until := range d.resting {
+		if until.After(now) {
+			except = append(except, name)
+		} else {
+			delete(d.resting, name)
+		}
+	}
 	d.mu.Unlock()
-	due, err := d.store.DueDeliveries(ctx, d.now(), except, dueBatch)
+	due, err := d.store.DueDeliveries(ctx, now, except, dueBatch)
 	if err != nil && ctx.Err() == nil {
 		d.log.Warn("reading the webhook deliveries due failed; retrying", "err", err)
 	}
@@ -293,9 +304,18 @@ func (d *dispatcher) heard(name string, wave []Delivery, attempts []DeliveryAtte
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	var rest time.Time
 	for _, a := range attempts {
-		if a.Error != "" && !a.Dead && (d.soonest.IsZero() || a.Next.Before(d.soonest)) {
-			d.soonest = a.Next
+		if a.Error != "" && !a.Dead && (rest.IsZero() || a.Next.Before(rest)) {
+			rest = a.Next
+		}
+	}
+	if !rest.IsZero() {
+		// The endpoint rests until the soonest retry: its other due
+		// deliveries wait too, rather than meet the same failure.
+		d.resting[name] = rest
+		if d.soonest.IsZero() || rest.Before(d.soonest) {
+			d.soonest = rest
 		}
 	}
 	switch {

@@ -369,6 +369,35 @@ func TestWebhookRetries(t *testing.T) {
 	}
 }
 
+// An endpoint that fails rests until its soonest retry: the others of its
+// deliveries that are due wait too, and other endpoints go on.
+func TestWebhookDownEndpointRests(t *testing.T) {
+	ctx := t.Context()
+	clk := newClock()
+	down := newReceiver(t, "secret-of-down-0123456789", clk.Now)
+	down.status.Store(http.StatusServiceUnavailable)
+	up := newReceiver(t, "secret-of-up-0123456789", clk.Now)
+	svc := newService(t, clk.Option(), holding(hook("down", down.URL, "", moderation.EventHeld), hook("up", up.URL, "", moderation.EventHeld)))
+	for range 10 {
+		if _, err := svc.Submit(ctx, submission("A comment.")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	svc.DeliverWebhooksOnce(ctx)
+	svc.DeliverWebhooksOnce(ctx)
+	if reqs, _ := down.got(); len(reqs) != 4 {
+		t.Errorf("the endpoint that is down got %d requests in two rounds, want one wave of 4", len(reqs))
+	}
+	if _, evs := up.got(); len(evs) != 10 {
+		t.Errorf("the endpoint that is up got %d events, want all 10", len(evs))
+	}
+	clk.Advance(time.Second)
+	svc.DeliverWebhooksOnce(ctx)
+	if reqs, _ := down.got(); len(reqs) != 8 {
+		t.Errorf("after its rest the endpoint that is down got %d requests, want 8", len(reqs))
+	}
+}
+
 // The wait doubles from First up to Max, and is a random half or more of
 // it.
 func TestWebhookBackoff(t *testing.T) {
