@@ -49,6 +49,50 @@ class Commentd_Settings {
 		add_action( 'admin_menu', array( $this, 'add_page' ) );
 		add_action( 'admin_init', array( $this, 'register_settings' ) );
 		add_filter( 'plugin_action_links_' . plugin_basename( COMMENTD_MODERATION_FILE ), array( $this, 'action_links' ) );
+		add_filter( 'manage_edit-comments_columns', array( $this, 'add_column' ) );
+		add_action( 'manage_comments_custom_column', array( $this, 'render_column' ), 10, 2 );
+	}
+
+	/**
+	 * Adds a commentd column to the Comments screen.
+	 *
+	 * @param string[] $columns The columns.
+	 * @return string[]
+	 */
+	public function add_column( $columns ) {
+		$columns['commentd'] = __( 'commentd', 'commentd-moderation' );
+		return $columns;
+	}
+
+	/**
+	 * What commentd said about a comment: its status and rules, or why it
+	 * has not answered.
+	 *
+	 * @param string $column     The column.
+	 * @param int    $comment_id The comment.
+	 * @return void
+	 */
+	public function render_column( $column, $comment_id ) {
+		if ( 'commentd' !== $column ) {
+			return;
+		}
+		$status = (string) get_comment_meta( $comment_id, Commentd_Submission::META_STATUS, true );
+		if ( '' === $status ) {
+			echo '&#8212;';
+			return;
+		}
+		echo esc_html( $status );
+		$rules = (string) get_comment_meta( $comment_id, Commentd_Submission::META_RULES, true );
+		if ( '' !== $rules ) {
+			echo '<br /><small>' . esc_html( $rules ) . '</small>';
+		}
+		$detail = (string) get_comment_meta( $comment_id, Commentd_Submission::META_EVENT, true );
+		if ( '' === $detail ) {
+			$detail = (string) get_comment_meta( $comment_id, Commentd_Submission::META_ERROR, true );
+		}
+		if ( '' !== $detail ) {
+			echo '<br /><small>' . esc_html( $detail ) . '</small>';
+		}
 	}
 
 	/**
@@ -247,7 +291,9 @@ class Commentd_Settings {
 			<h2><?php esc_html_e( 'Webhook', 'commentd-moderation' ); ?></h2>
 			<p><?php esc_html_e( "Decisions commentd's moderators make in commentctl reach this site through a webhook. Add it to commentd's policy file, with the same secret as above:", 'commentd-moderation' ); ?></p>
 			<pre><code><?php echo esc_html( self::policy_snippet() ); ?></code></pre>
-			<p><?php esc_html_e( 'Without pretty permalinks, use this URL instead:', 'commentd-moderation' ); ?> <code><?php echo esc_html( add_query_arg( 'rest_route', '/' . Commentd_Webhooks::REST_NAMESPACE . Commentd_Webhooks::ROUTE, home_url( '/' ) ) ); ?></code></p>
+			<?php if ( get_option( 'permalink_structure' ) ) : ?>
+				<p><?php esc_html_e( 'If a proxy or a security plugin blocks /wp-json/, this URL reaches the same route:', 'commentd-moderation' ); ?> <code><?php echo esc_html( add_query_arg( 'rest_route', '/' . Commentd_Webhooks::REST_NAMESPACE . Commentd_Webhooks::ROUTE, home_url( '/' ) ) ); ?></code></p>
+			<?php endif; ?>
 		</div>
 		<?php
 	}
