@@ -305,9 +305,10 @@ class Commentd_Settings {
 	 */
 	public static function policy_snippet() {
 		return "webhooks:\n"
-			. '  - url: ' . Commentd_Webhooks::url() . "\n"
+			. '  - name: ' . wp_parse_url( home_url(), PHP_URL_HOST ) . "\n"
+			. '    url: ' . Commentd_Webhooks::url() . "\n"
 			. "    secret: \"<the webhook secret>\"\n"
 			. "    site: \"<this site's name in --site-keys>\"\n"
-			. "    events: [comment.approved, comment.published, comment.spam, comment.rejected, comment.deleted, comment.erased]\n";
+			. "    events: [comment.approved, comment.spam, comment.rejected, comment.deleted, comment.erased]\n";
 	}
 }

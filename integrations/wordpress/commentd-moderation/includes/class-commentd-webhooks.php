@@ -234,7 +234,7 @@ class Commentd_Webhooks {
 		if ( ! isset( self::ACTIONS[ $type ] ) ) {
 			return array( 'ignored', 0 );
 		}
-		$comment_id = self::find_comment( $comment );
+		$comment_id = self::find_comment( $comment, isset( $event['request_id'] ) && is_string( $event['request_id'] ) ? $event['request_id'] : '' );
 		if ( 0 === $comment_id ) {
 			// Not one of this site's comments, or no longer here.
 			return array( 'ignored', 0 );
@@ -269,13 +269,14 @@ class Commentd_Webhooks {
 	 * request id it was sent with (when commentd stored it but its answer
 	 * never reached WordPress).
 	 *
-	 * @param array $comment The event's comment.
+	 * @param array  $comment    The event's comment.
+	 * @param string $request_id The event's request_id.
 	 * @return int The comment, or 0.
 	 */
-	private static function find_comment( array $comment ) {
+	private static function find_comment( array $comment, $request_id ) {
 		$keys = array(
 			Commentd_Submission::META_ID         => $comment['id'] ?? '',
-			Commentd_Submission::META_REQUEST_ID => $comment['request_id'] ?? ( $comment['requestId'] ?? '' ),
+			Commentd_Submission::META_REQUEST_ID => $request_id,
 		);
 		foreach ( $keys as $key => $value ) {
 			if ( ! is_string( $value ) || '' === $value ) {
