@@ -9,6 +9,7 @@
 
 define( 'ABSPATH', __DIR__ . '/' );
 define( 'HOUR_IN_SECONDS', 3600 );
+define( 'DAY_IN_SECONDS', 86400 );
 $plugin = dirname( __DIR__ ) . '/commentd-moderation/includes/';
 require $plugin . 'class-commentd-config.php';
 require $plugin . 'class-commentd-client.php';

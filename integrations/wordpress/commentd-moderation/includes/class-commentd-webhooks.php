@@ -32,10 +32,11 @@ class Commentd_Webhooks {
 	const MAX_AGE = 300;
 
 	/**
-	 * Events seen are remembered this long, longer than MAX_AGE, so a replay
-	 * within the signature's life is recognised too.
+	 * Events applied are remembered a day: as long as commentd retries a
+	 * delivery whose answer it did not get, and longer than MAX_AGE, so a
+	 * replay within a signature's life is recognised too.
 	 */
-	const SEEN_FOR = 900;
+	const SEEN_FOR = DAY_IN_SECONDS;
 
 	/**
 	 * What each event asks of WordPress. A rejected comment goes to the trash,
