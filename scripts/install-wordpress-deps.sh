@@ -38,7 +38,7 @@ if [ "${1:-}" = "--check" ]; then
       echo "WordPress end-to-end test: SKIPPED — Debian's packages $m are not installed; as root, scripts/install-wordpress-deps.sh installs them" >&2
     fi
   else
-    echo "WordPress end-to-end test: ran (WordPress in $wordpress_dir, PHP $(php -r 'echo PHP_VERSION;'), $(mariadbd --version 2>/dev/null || /usr/sbin/mariadbd --version))"
+    echo "WordPress end-to-end test: its packages are installed (WordPress in $wordpress_dir, PHP $(php -r 'echo PHP_VERSION;'), $(mariadbd --version 2>/dev/null || /usr/sbin/mariadbd --version))"
   fi
   exit 0
 fi
