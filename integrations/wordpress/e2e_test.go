@@ -167,6 +167,11 @@ webhooks:
 		}
 	}()
 
+	vikram := reader{
+		name: "Vikram Singh", email: "vikram@example.net",
+		text: "Railway budget ka koi zikr nahi, ye theek nahi hai.",
+	}
+
 	// A normal Hindi comment: published by commentd, approved in WordPress.
 	// The name, email and URL have what WordPress escapes when it stores
 	// them; commentd gets them as the reader typed them.
@@ -273,8 +278,18 @@ webhooks:
 		t.Errorf("after the webhook, commentd status %q, event %q", rc.Meta["_commentd_status"], rc.Meta["_commentd_event"])
 	}
 
-	// commentd down: the comment is held in WordPress, with why.
+	// commentd slow: a listener that never answers. After the plugin's
+	// timeout (3 s) the comment is held in WordPress, with why.
 	cd.Stop(t)
+	blackHole(t, strings.TrimPrefix(commentdURL, "http://"), func() {
+		wp.post(ctx, t, vikram).wantRedirect(t)
+	})
+	vc := wp.dump(ctx, t).by(t, vikram.email, vikram.text)
+	if vc.Approved != "0" || vc.Meta["_commentd_status"] != "unanswered" || !strings.Contains(vc.Meta["_commentd_error"], "unreachable") || vc.Meta["_commentd_retry"] == "" {
+		t.Fatalf("with commentd slow: comment_approved %q, meta %v; want held (0), unanswered, an error and a request to send again", vc.Approved, vc.Meta)
+	}
+
+	// commentd down: the comment is held in WordPress, with why.
 	anjali := reader{
 		name: "अंजलि", email: "anjali@example.org",
 		text: "रक्षा बजट पर कोई चर्चा नहीं हुई, यह निराशाजनक है।",
@@ -291,6 +306,9 @@ webhooks:
 	cd = startCommentd(t, cfg)
 	waitTCP(ctx, t, strings.TrimPrefix(commentdURL, "http://"))
 	wp.helper(ctx, t, "cron")
+	if vc = wp.dump(ctx, t).by(t, vikram.email, vikram.text); vc.Approved != "1" || vc.Meta["_commentd_status"] != "published" {
+		t.Errorf("after commentd came back and WP-Cron ran, the comment sent while it was slow: comment_approved %q, meta %v; want approved", vc.Approved, vc.Meta)
+	}
 	ac = wp.dump(ctx, t).by(t, anjali.email, anjali.text)
 	if ac.Approved != "1" || ac.Meta["_commentd_status"] != "published" || ac.Meta["_commentd_id"] == "" || ac.Meta["_commentd_retry"] != "" {
 		t.Errorf("after commentd came back and WP-Cron ran: comment_approved %q, meta %v; want approved and commentd's id", ac.Approved, ac.Meta)
@@ -321,8 +339,8 @@ webhooks:
 	}
 
 	final := wp.dump(ctx, t)
-	if len(final) != 5 { // WordPress's sample comment and our four
-		t.Errorf("WordPress has %d comments, want 5", len(final))
+	if len(final) != 6 { // WordPress's sample comment and our five
+		t.Errorf("WordPress has %d comments, want 6", len(final))
 	}
 	t.Logf("What WordPress stored (wp_comments and the plugin's comment meta):\n%s", final.transcript())
 }
@@ -719,6 +737,43 @@ func start(t *testing.T, name string, env []string, path string, args ...string)
 		}
 	})
 	return p
+}
+
+// blackHole listens on addr while f runs, taking connections and never
+// answering, as a commentd that hangs would.
+func blackHole(t *testing.T, addr string, f func()) {
+	t.Helper()
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+		done  = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		l.Close()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	f()
 }
 
 func waitTCP(ctx context.Context, t *testing.T, addr string) {
