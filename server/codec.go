@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
 	"fmt"
 	"log/slog"
 	"unicode/utf8"
@@ -28,8 +30,14 @@ import (
 // The findings travel inside the message, in its unknown fields, and
 // nowhere else: whatever refuses the call first (credentials, a deadline,
 // another interceptor), they are garbage with the message.
+//
+// The HTTP front decodes JSON before the gRPC server sees the request, so
+// its findings must cross the wire format: it sends them in the same field,
+// prefixed with seal, a secret of this process that no client can know.
+// Only sealed findings survive a clean decode.
 type codec struct {
 	encoding.CodecV2
+	seal []byte
 }
 
 // problemsField is the field number under which a decoded message's
@@ -40,7 +48,11 @@ type codec struct {
 const problemsField = protowire.MaxValidNumber
 
 func newCodec() codec {
-	return codec{CodecV2: encoding.GetCodecV2(protoenc.Name)}
+	seal := make([]byte, 32)
+	if _, err := rand.Read(seal); err != nil {
+		panic(err) // crypto/rand never fails on the systems Go supports
+	}
+	return codec{CodecV2: encoding.GetCodecV2(protoenc.Name), seal: seal}
 }
 
 func (c codec) Unmarshal(data mem.BufferSlice, v any) error {
@@ -50,7 +62,7 @@ func (c codec) Unmarshal(data mem.BufferSlice, v any) error {
 		return err
 	}
 	if err == nil {
-		dropProblems(m.ProtoReflect())
+		c.unseal(m.ProtoReflect())
 		return nil
 	}
 	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
@@ -65,31 +77,43 @@ func (c codec) Unmarshal(data mem.BufferSlice, v any) error {
 	for _, v := range vs {
 		br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Description})
 	}
-	b, merr := proto.Marshal(br)
-	if merr != nil {
-		return err // cannot happen: field names and descriptions are ours
+	setProblems(m, nil, br)
+	return nil
+}
+
+// setProblems empties m and records br in it, after prefix.
+func setProblems(m proto.Message, prefix []byte, br *errdetails.BadRequest) {
+	b, err := proto.MarshalOptions{}.MarshalAppend(prefix, br)
+	if err != nil {
+		// Cannot happen: field names and descriptions are ours, and a
+		// message with no violations still says the request was bad.
+		b = prefix
 	}
 	proto.Reset(m)
 	unknown := protowire.AppendTag(nil, problemsField, protowire.BytesType)
 	m.ProtoReflect().SetUnknown(protowire.AppendBytes(unknown, b))
-	return nil
 }
 
-// dropProblems removes a client's own field problemsField from a message
-// that decoded cleanly.
-func dropProblems(m protoreflect.Message) {
+// unseal keeps, in a message that decoded cleanly, the findings the HTTP
+// front sealed, without their seal, and removes any other field
+// problemsField: a client's own.
+func (c codec) unseal(m protoreflect.Message) {
 	b := m.GetUnknown()
 	if len(b) == 0 || problemsIn(b) == nil {
 		return
 	}
 	var kept protoreflect.RawFields
 	for len(b) > 0 {
-		num, _, n := protowire.ConsumeField(b)
+		num, typ, n := protowire.ConsumeField(b)
 		if n < 0 {
 			break // cannot happen: the decoder kept these bytes as fields
 		}
 		if num != problemsField {
 			kept = append(kept, b[:n]...)
+		} else if v, vn := protowire.ConsumeBytes(b[protowire.SizeTag(num):n]); typ == protowire.BytesType && vn >= 0 &&
+			len(v) >= len(c.seal) && subtle.ConstantTimeCompare(v[:len(c.seal)], c.seal) == 1 {
+			kept = protowire.AppendTag(kept, problemsField, protowire.BytesType)
+			kept = protowire.AppendBytes(kept, v[len(c.seal):])
 		}
 		b = b[n:]
 	}

@@ -3,6 +3,7 @@ package server
 import (
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"weak"
 
@@ -92,5 +93,26 @@ func TestClientCannotSendDecodeProblems(t *testing.T) {
 	// Other unknown fields stay as they came.
 	if got, want := []byte(m.ProtoReflect().GetUnknown()), protowire.AppendVarint(protowire.AppendTag(nil, 7777, protowire.VarintType), 1); !slices.Equal(got, want) {
 		t.Errorf("unknown fields = %x, want %x", got, want)
+	}
+}
+
+// The HTTP front's JSON codec seals what it finds wrong, and the findings
+// cross the wire format to this server's gRPC codec, and no other's.
+func TestSealedProblemsCrossTheWire(t *testing.T) {
+	c := newCodec()
+	var m pb.SubmitCommentRequest
+	if err := newJSONCodec(nil, c.seal).Unmarshal([]byte(`{"articleId": "a", "bodi": "x"}`), &m); err != nil {
+		t.Fatalf("Unmarshal: %v", err)
+	}
+	wire, err := proto.Marshal(&m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := decodeProblems(decode(t, c, wire))
+	if len(got) != 1 || got[0].Field != "request" || !strings.Contains(got[0].Description, `unknown field "bodi"`) {
+		t.Errorf("decodeProblems = %v, want the unknown field named", got)
+	}
+	if got := decodeProblems(decode(t, newCodec(), wire)); got != nil {
+		t.Errorf("another server's codec took the findings: %v", got)
 	}
 }

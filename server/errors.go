@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
+	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/protoadapt"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -76,6 +80,10 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 	}
 	if de.RetryAfter > 0 {
 		details = append(details, &errdetails.RetryInfo{RetryDelay: durationpb.New(de.RetryAfter)})
+		// The same delay as a header, in whole seconds rounded up: HTTP
+		// clients get it as Retry-After. Outside a call (tests) there is
+		// no header to set.
+		_ = grpc.SetHeader(ctx, metadata.Pairs("retry-after", retryAfterSeconds(de.RetryAfter)))
 	}
 	if len(de.Quota) > 0 {
 		qf := &errdetails.QuotaFailure{}
@@ -92,6 +100,12 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		}
 	}
 	return st.Err()
+}
+
+// retryAfterSeconds is d as an HTTP Retry-After: whole seconds, at least
+// one, never less than d.
+func retryAfterSeconds(d time.Duration) string {
+	return strconv.FormatInt(int64(max(time.Second, d+time.Second-1)/time.Second), 10)
 }
 
 // clientMessage is the text of err a client may see: a domain error's own

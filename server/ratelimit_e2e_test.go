@@ -12,7 +12,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/commentd/commentd/internal/testredis"
@@ -99,10 +101,15 @@ func TestFourQuickCommentsFromOneIP(t *testing.T) {
 					t.Fatalf("comment %d: %v", i+1, r)
 				}
 			}
-			_, err := c.SubmitComment(ctxT(t), fromIP("flood", "203.0.113.50"))
+			var header metadata.MD
+			_, err := c.SubmitComment(ctxT(t), fromIP("flood", "203.0.113.50"), grpc.Header(&header))
 			retry, subjects := exhausted(t, err)
 			if retry < time.Second || retry > 15*time.Second {
 				t.Errorf("retry delay %v, want between 1 and 15 s", retry)
+			}
+			// The delay in whole seconds, rounded up, as HTTP's Retry-After.
+			if got, want := header.Get("retry-after"), []string{fmt.Sprint(int64((retry + time.Second - 1) / time.Second))}; !slices.Equal(got, want) {
+				t.Errorf("retry-after header %v, want %v for a delay of %v", got, want, retry)
 			}
 			if len(subjects) != 1 || subjects[0] != "ip:203.0.113.50" {
 				t.Errorf("quota subjects %v, want the client IP", subjects)

@@ -6,8 +6,10 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"net"
+	"net/http"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -16,6 +18,7 @@ import (
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
@@ -37,18 +40,29 @@ const MaxConcurrentStreams = 256
 // whatever deadline the client set (or none).
 const MaxCallDuration = 15 * time.Second
 
-// Server is commentd's gRPC server.
+// Server is commentd's gRPC server, and its HTTP front (http.go).
 type Server struct {
 	grpc     *grpc.Server
 	health   *health.Server
 	log      *slog.Logger
+	codec    codec
+	tls      *tls.Config
 	stopping chan struct{}
 	stopOnce sync.Once
+	// newGRPC builds a grpc.Server with the services and interceptors.
+	newGRPC func(reflect bool) *grpc.Server
+
+	mu     sync.Mutex
+	front  http.Handler   // built on first use
+	web    *grpc.Server   // behind front
+	https  []*http.Server // serving front
+	closed bool
 }
 
 type options struct {
 	log      *slog.Logger
 	creds    *Credentials
+	tls      *tls.Config
 	grpcOpts []grpc.ServerOption
 	unary    []grpc.UnaryServerInterceptor
 	stream   []grpc.StreamServerInterceptor
@@ -73,7 +87,10 @@ func WithInterceptors(unary grpc.UnaryServerInterceptor, stream grpc.StreamServe
 	}
 }
 
-// WithGRPCOptions adds gRPC server options, such as credentials.
+// WithTLS serves gRPC and HTTP over TLS with cfg (see TLSConfig).
+func WithTLS(cfg *tls.Config) Option { return func(o *options) { o.tls = cfg } }
+
+// WithGRPCOptions adds gRPC server options.
 func WithGRPCOptions(opts ...grpc.ServerOption) Option {
 	return func(o *options) { o.grpcOpts = append(o.grpcOpts, opts...) }
 }
@@ -117,30 +134,45 @@ func New(svc Domain, opts ...Option) *Server {
 			c.streamInterceptor,
 		),
 	}, o.grpcOpts...)
+	if o.tls != nil {
+		gopts = append(gopts, grpc.Creds(credentials.NewTLS(o.tls)))
+	}
 
-	s := &Server{grpc: grpc.NewServer(gopts...), health: health.NewServer(), log: o.log, stopping: make(chan struct{})}
-	pb.RegisterCommentServiceServer(s.grpc, &commentService{svc: svc, log: o.log})
-	pb.RegisterModerationServiceServer(s.grpc, &moderationService{svc: svc, log: o.log, stopping: s.stopping})
-	healthpb.RegisterHealthServer(s.grpc, s.health)
-	reflection.Register(s.grpc)
+	s := &Server{health: health.NewServer(), log: o.log, codec: c, tls: o.tls, stopping: make(chan struct{})}
+	comments := &commentService{svc: svc, log: o.log}
+	moderating := &moderationService{svc: svc, log: o.log, stopping: s.stopping}
+	s.newGRPC = func(reflect bool) *grpc.Server {
+		g := grpc.NewServer(gopts...)
+		pb.RegisterCommentServiceServer(g, comments)
+		pb.RegisterModerationServiceServer(g, moderating)
+		healthpb.RegisterHealthServer(g, s.health)
+		if reflect {
+			reflection.Register(g)
+		}
+		return g
+	}
+	s.grpc = s.newGRPC(true)
 	for _, name := range []string{"", pb.CommentService_ServiceDesc.ServiceName, pb.ModerationService_ServiceDesc.ServiceName} {
 		s.health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
 	return s
 }
 
-// Serve accepts connections on lis until Shutdown.
+// Serve accepts gRPC connections on lis until Shutdown.
 func (s *Server) Serve(lis net.Listener) error { return s.grpc.Serve(lis) }
 
 // Shutdown reports NOT_SERVING to health checks, stops accepting new calls
-// and waits for in-flight calls to finish. When ctx ends first, it cancels
-// the remaining calls and closes every connection.
+// on every listener and waits for in-flight calls to finish. When ctx ends
+// first, it cancels the remaining calls and closes every connection.
 func (s *Server) Shutdown(ctx context.Context) {
 	s.health.Shutdown()
 	s.stopOnce.Do(func() { close(s.stopping) })
+	var wg sync.WaitGroup
+	wg.Go(s.grpc.GracefulStop)
+	wg.Go(func() { s.shutdownHTTP(ctx) })
 	done := make(chan struct{})
 	go func() {
-		s.grpc.GracefulStop()
+		wg.Wait()
 		close(done)
 	}()
 	select {
@@ -148,6 +180,12 @@ func (s *Server) Shutdown(ctx context.Context) {
 	case <-ctx.Done():
 		s.log.Warn("shutdown deadline passed; cancelling in-flight calls")
 		s.grpc.Stop()
+		s.mu.Lock()
+		web := s.web
+		s.mu.Unlock()
+		if web != nil {
+			web.Stop()
+		}
 		<-done
 	}
 }

@@ -1,6 +1,7 @@
 // Command commentd is the comment moderation server. It serves the
-// commentd.v1 gRPC API on one address and needs nothing else to start: by
-// default it keeps comments in a SQLite file next to it.
+// commentd.v1 gRPC API on one address, and the same API over HTTP (JSON,
+// Connect, gRPC-Web) on another when asked, and needs nothing else to
+// start: by default it keeps comments in a SQLite file next to it.
 //
 // Every flag can also be set through an environment variable named
 // COMMENTD_ and the flag in capitals with dashes as underscores, such as
@@ -27,8 +28,6 @@ import (
 
 	"github.com/peterbourgon/ff/v3"
 	"github.com/redis/go-redis/v9"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
 
 	"github.com/commentd/commentd/config"
 	"github.com/commentd/commentd/metrics"
@@ -67,6 +66,7 @@ func tuneGC() {
 // settings are the parsed flags.
 type settings struct {
 	listen          string
+	httpListen      string
 	db              string
 	configPath      string
 	redis           string
@@ -92,6 +92,7 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	fs := flag.NewFlagSet("commentd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&s.listen, "listen", "127.0.0.1:50051", "`address` to serve gRPC on")
+	fs.StringVar(&s.httpListen, "http-listen", "", "also serve the API over HTTP on this `address`: JSON and the Connect protocol, gRPC-Web; off if empty")
 	fs.StringVar(&s.db, "db", "commentd.db", "SQLite file `path`, or a postgres:// URL for PostgreSQL")
 	fs.StringVar(&s.configPath, "config", "", "policy file (YAML) with rules, limits and thresholds; built-in defaults if empty")
 	fs.StringVar(&s.redis, "redis", "", "Redis for rate limits shared by every replica: a redis:// or rediss:// `URL`, or a comma-separated list of cluster nodes; in-process limits if empty")
@@ -195,13 +196,18 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		if s.tlsClientCA != "" {
 			creds.AcceptClientCertificates()
 		}
-		srvOpts = append(srvOpts, server.WithGRPCOptions(grpc.Creds(credentials.NewTLS(cfg))))
+		srvOpts = append(srvOpts, server.WithTLS(cfg))
 	case s.tlsClientCA != "":
 		return errors.New("--tls-client-ca needs --tls-cert and --tls-key")
 	}
 	if creds.Empty() {
-		if err := loopbackOnly(s.listen); err != nil {
+		if err := loopbackOnly("--listen", s.listen); err != nil {
 			return err
+		}
+		if s.httpListen != "" {
+			if err := loopbackOnly("--http-listen", s.httpListen); err != nil {
+				return err
+			}
 		}
 		log.Warn("no site keys or moderator tokens: every caller is trusted as the default site and the local admin, so commentd serves on loopback only")
 	}
@@ -220,8 +226,21 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		"ratelimit", limiterKind(s.redis), "ratelimit_failure", policy.RateLimits.Failure.String(),
 		"default_status", policy.DefaultStatus.String())
 
-	serveErr := make(chan error, 1)
+	serveErr := make(chan error, 3)
 	go func() { serveErr <- srv.Serve(lis) }()
+	if s.httpListen != "" {
+		hlis, err := net.Listen("tcp", s.httpListen)
+		if err != nil {
+			lis.Close()
+			return fmt.Errorf("--http-listen: %w", err)
+		}
+		log.Info("http listening", "addr", hlis.Addr().String(), "tls", s.tlsCert != "")
+		go func() {
+			if err := srv.ServeHTTPOn(hlis); err != nil {
+				serveErr <- fmt.Errorf("http: %w", err)
+			}
+		}()
+	}
 	if s.metricsListen != "" {
 		stopMetrics, err := serveMetrics(log, s.metricsListen, s.pprof, m, serveErr)
 		if err != nil {
@@ -315,12 +334,12 @@ func storeKind(db string) string {
 	return "sqlite"
 }
 
-// loopbackOnly refuses a listen address reachable from other machines:
-// without credentials anyone who can connect could moderate.
-func loopbackOnly(listen string) error {
+// loopbackOnly refuses a listen address (of flag) reachable from other
+// machines: without credentials anyone who can connect could moderate.
+func loopbackOnly(flag, listen string) error {
 	host, _, err := net.SplitHostPort(listen)
 	if err != nil {
-		return fmt.Errorf("--listen %q: %w", listen, err)
+		return fmt.Errorf("%s %q: %w", flag, listen, err)
 	}
 	if host == "localhost" {
 		return nil
@@ -328,8 +347,8 @@ func loopbackOnly(listen string) error {
 	if ip, err := netip.ParseAddr(host); err == nil && ip.IsLoopback() {
 		return nil
 	}
-	return fmt.Errorf("refusing to serve on %s without credentials: anyone who can connect could moderate; "+
-		"set COMMENTD_SITE_KEYS and COMMENTD_MODERATOR_TOKENS, or listen on 127.0.0.1", listen)
+	return fmt.Errorf("refusing to serve on %s (%s) without credentials: anyone who can connect could moderate; "+
+		"set COMMENTD_SITE_KEYS and COMMENTD_MODERATOR_TOKENS, or listen on 127.0.0.1", listen, flag)
 }
 
 func limiterKind(redis string) string {

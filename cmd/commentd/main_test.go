@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,8 +22,10 @@ import (
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
 
@@ -247,6 +250,13 @@ func TestFlagsAndEnvironment(t *testing.T) {
 	if s.listen != "127.0.0.1:7000" || s.db != "from-env.db" {
 		t.Errorf("listen %q db %q: the flag must win over the environment, the environment over the default", s.listen, s.db)
 	}
+	if s.httpListen != "" {
+		t.Errorf("http-listen %q, want off by default", s.httpListen)
+	}
+	t.Setenv("COMMENTD_HTTP_LISTEN", "127.0.0.1:8080")
+	if s, err = parseFlags(nil, io.Discard); err != nil || s.httpListen != "127.0.0.1:8080" {
+		t.Errorf("http-listen %q (%v), want COMMENTD_HTTP_LISTEN's", s.httpListen, err)
+	}
 	if _, err := parseFlags([]string{"--log-format", "xml"}, io.Discard); err == nil {
 		t.Error("--log-format xml accepted")
 	}
@@ -375,14 +385,101 @@ func TestWithoutCredentialsOnlyLoopback(t *testing.T) {
 		"127.0.0.1:50051": true, "[::1]:50051": true, "localhost:0": true, "127.0.0.2:1": true,
 		"0.0.0.0:50051": false, ":50051": false, "[::]:50051": false, "192.0.2.10:50051": false,
 	} {
-		if err := loopbackOnly(addr); (err == nil) != ok {
+		if err := loopbackOnly("--listen", addr); (err == nil) != ok {
 			t.Errorf("loopbackOnly(%q) = %v, want allowed %v", addr, err, ok)
 		}
 	}
-	// The real binary refuses to start, and says why.
+	// The real binary refuses to start, and says why, for either listener.
 	out, err := exec.Command(binary(t), "--listen", "0.0.0.0:0", "--db", filepath.Join(t.TempDir(), "x.db")).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "without credentials") {
 		t.Errorf("commentd on 0.0.0.0 without credentials: err %v, output %q", err, out)
+	}
+	out, err = exec.Command(binary(t), "--listen", "127.0.0.1:0", "--http-listen", "0.0.0.0:0", "--db", filepath.Join(t.TempDir(), "x.db")).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "(--http-listen) without credentials") {
+		t.Errorf("commentd with HTTP on 0.0.0.0 without credentials: err %v, output %q", err, out)
+	}
+}
+
+// TestHTTPListen: with COMMENTD_HTTP_LISTEN commentd also answers over
+// HTTP/JSON, with the same keys, TLS and metrics as gRPC, and SIGTERM
+// stops both listeners.
+func TestHTTPListen(t *testing.T) {
+	ca := testcert.NewCA(t)
+	pair := ca.Server("commentd")
+	p := startCommentd(t, []string{"COMMENTD_LISTEN=127.0.0.1:0", "COMMENTD_DB=" + filepath.Join(t.TempDir(), "h.db"),
+		"COMMENTD_HTTP_LISTEN=127.0.0.1:0", "COMMENTD_METRICS_LISTEN=127.0.0.1:0",
+		"COMMENTD_SITE_KEYS=news:site-key", "COMMENTD_MODERATOR_TOKENS=asha:tok-asha",
+		"COMMENTD_TLS_CERT=" + pair.CertPath, "COMMENTD_TLS_KEY=" + pair.KeyPath})
+	httpAddr, _ := p.waitLog(t, "http listening")["addr"].(string)
+	metricsAddr, _ := p.waitLog(t, "metrics listening")["addr"].(string)
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool(), MinVersion: tls.VersionTLS12}}
+	defer tr.CloseIdleConnections()
+	post := func(key, body string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, "https://"+httpAddr+"/commentd.v1.CommentService/SubmitComment", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		resp, err := (&http.Client{Transport: tr}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	const sub = `{"articleId": "http", "author": {"name": "Asha", "email": "asha@example.in"}, "body": "over HTTPS"}`
+	if code, body := post("site-key", sub); code != http.StatusOK || !strings.Contains(body, "COMMENT_STATUS_PENDING") {
+		t.Errorf("SubmitComment over HTTPS: %d %s, want 200 and a held first comment", code, body)
+	}
+	if code, body := post("", sub); code != http.StatusUnauthorized || !strings.Contains(body, `"unauthenticated"`) {
+		t.Errorf("without a key: %d %s, want 401", code, body)
+	}
+	if resp, err := http.Post("http://"+httpAddr+"/commentd.v1.CommentService/SubmitComment", "application/json", strings.NewReader(sub)); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			t.Error("plain HTTP was answered on the TLS listener")
+		}
+	}
+	conn, err := grpc.NewClient(p.addr, grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{RootCAs: ca.Pool(), MinVersion: tls.VersionTLS12})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_, err = pb.NewCommentServiceClient(conn).SubmitComment(metadata.AppendToOutgoingContext(ctxT(t), "authorization", "Bearer site-key"),
+		&pb.SubmitCommentRequest{ArticleId: "http", Author: &pb.Author{Name: "Ravi", Email: "ravi@example.in"}, Body: "over gRPC"})
+	if err != nil {
+		t.Errorf("SubmitComment over gRPC: %v", err)
+	}
+
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`grpc_server_handled_total{grpc_code="OK",grpc_method="SubmitComment",grpc_service="commentd.v1.CommentService",grpc_type="unary"} 2`,
+		`grpc_server_handled_total{grpc_code="Unauthenticated",grpc_method="SubmitComment",grpc_service="commentd.v1.CommentService",grpc_type="unary"} 1`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-p.done; err != nil {
+		t.Errorf("commentd exited with %v after SIGTERM", err)
+	}
+	p.done <- nil // for the cleanup
+	if _, err := net.Dial("tcp", httpAddr); err == nil {
+		t.Error("the HTTP listener still takes connections after SIGTERM")
 	}
 }
 
