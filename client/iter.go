@@ -57,6 +57,16 @@ func (c *Client) AuditEvents(ctx context.Context, req *pb.ListAuditEventsRequest
 		})
 }
 
+// WebhookDeliveries lists webhook deliveries (ListWebhookDeliveries),
+// newest first.
+func (c *Client) WebhookDeliveries(ctx context.Context, req *pb.ListWebhookDeliveriesRequest) iter.Seq2[*pb.WebhookDelivery, error] {
+	return pages(ctx, cloneOr(req), func(r *pb.ListWebhookDeliveriesRequest, t string) { r.PageToken = t },
+		func(ctx context.Context, r *pb.ListWebhookDeliveriesRequest, opts ...grpc.CallOption) ([]*pb.WebhookDelivery, string, error) {
+			resp, err := c.Moderation.ListWebhookDeliveries(ctx, r, opts...)
+			return resp.GetDeliveries(), resp.GetNextPageToken(), err
+		})
+}
+
 // cloneOr returns a copy of req, or a new empty request when req is nil.
 func cloneOr[M interface {
 	proto.Message

@@ -32,6 +32,8 @@ type File struct {
 	Rules moderation.RuleConfig `yaml:"rules"`
 	// Privacy says how long reader data is kept.
 	Privacy Privacy `yaml:"privacy"`
+	// Webhooks are the endpoints told of comments' changes.
+	Webhooks []Webhook `yaml:"webhooks"`
 }
 
 // Privacy is the reader-data section of the policy file.
@@ -117,8 +119,12 @@ func (f File) Policy() (moderation.Policy, error) {
 	if f.Privacy.ClientDataRetention < 0 {
 		return moderation.Policy{}, fmt.Errorf("config: privacy.client_data_retention must not be negative")
 	}
+	hooks, err := webhooks(f.Webhooks)
+	if err != nil {
+		return moderation.Policy{}, err
+	}
 	return moderation.Policy{DefaultStatus: st, Limits: l, RateLimits: f.RateLimits, Rules: f.Rules,
-		ClientDataRetention: f.Privacy.ClientDataRetention}, nil
+		ClientDataRetention: f.Privacy.ClientDataRetention, Webhooks: hooks}, nil
 }
 
 func checkRateLimits(r moderation.RateLimits) error {

@@ -28,6 +28,7 @@ type Metrics struct {
 	limiterKO prometheus.Counter
 	learned   *prometheus.CounterVec
 	store     *prometheus.HistogramVec
+	webhooks  *prometheus.CounterVec
 }
 
 var _ moderation.Observer = (*Metrics)(nil)
@@ -58,8 +59,12 @@ func New() *Metrics {
 			Name: "commentd_store_seconds", Help: "Latency of store operations, by operation.",
 			Buckets: []float64{.0002, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
 		}, []string{"op"}),
+		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "commentd_webhook_deliveries_total",
+			Help: "Attempts at webhook deliveries by this replica, by endpoint and result: delivered, failed (to be retried) or dead (given up).",
+		}, []string{"endpoint", "result"}),
 	}
-	m.Registry.MustRegister(m.GRPC, m.decisions, m.reasons, m.limited, m.limiterKO, m.learned, m.store,
+	m.Registry.MustRegister(m.GRPC, m.decisions, m.reasons, m.limited, m.limiterKO, m.learned, m.store, m.webhooks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -102,6 +107,61 @@ func (q *queueDepth) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
+// WebhookBacklog registers commentd_webhook_pending,
+// commentd_webhook_oldest_pending_seconds and commentd_webhook_dead, per
+// endpoint, read from backlog when scraped, at most every 10 s. They
+// count the store's deliveries, so every replica reports the same: take
+// the max across replicas, not the sum.
+func (m *Metrics) WebhookBacklog(backlog func(context.Context) ([]moderation.EndpointBacklog, error)) {
+	m.Registry.MustRegister(&webhookBacklog{backlog: backlog,
+		pending: prometheus.NewDesc("commentd_webhook_pending",
+			"Webhook deliveries waiting to be delivered, by endpoint.", []string{"endpoint"}, nil),
+		oldest: prometheus.NewDesc("commentd_webhook_oldest_pending_seconds",
+			"Age of the oldest webhook delivery waiting, by endpoint; 0 when none waits.", []string{"endpoint"}, nil),
+		dead: prometheus.NewDesc("commentd_webhook_dead",
+			"Webhook deliveries given up on (dead letters), by endpoint, until redelivered or pruned after 30 days.", []string{"endpoint"}, nil),
+	})
+}
+
+type webhookBacklog struct {
+	backlog               func(context.Context) ([]moderation.EndpointBacklog, error)
+	pending, oldest, dead *prometheus.Desc
+
+	mu   sync.Mutex
+	at   time.Time
+	last []moderation.EndpointBacklog
+}
+
+func (w *webhookBacklog) Describe(ch chan<- *prometheus.Desc) {
+	ch <- w.pending
+	ch <- w.oldest
+	ch <- w.dead
+}
+
+func (w *webhookBacklog) Collect(ch chan<- prometheus.Metric) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.at.IsZero() || time.Since(w.at) > 10*time.Second {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		b, err := w.backlog(ctx)
+		cancel()
+		if err != nil {
+			ch <- prometheus.NewInvalidMetric(w.pending, err)
+			return
+		}
+		w.last, w.at = b, time.Now()
+	}
+	for _, b := range w.last {
+		age := 0.0
+		if !b.OldestPending.IsZero() {
+			age = max(time.Since(b.OldestPending).Seconds(), 0)
+		}
+		ch <- prometheus.MustNewConstMetric(w.pending, prometheus.GaugeValue, float64(b.Pending), b.Endpoint)
+		ch <- prometheus.MustNewConstMetric(w.oldest, prometheus.GaugeValue, age, b.Endpoint)
+		ch <- prometheus.MustNewConstMetric(w.dead, prometheus.GaugeValue, float64(b.Dead), b.Endpoint)
+	}
+}
+
 // Handler serves the metrics in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
@@ -124,6 +184,11 @@ func (m *Metrics) LimiterFailed() { m.limiterKO.Inc() }
 // Learned implements moderation.Observer.
 func (m *Metrics) Learned(verdict string) { m.learned.WithLabelValues(verdict).Inc() }
 
+// WebhookAttempt implements moderation.Observer.
+func (m *Metrics) WebhookAttempt(endpoint, result string) {
+	m.webhooks.WithLabelValues(endpoint, result).Inc()
+}
+
 // Store wraps s so that the operations on the submission path report their
 // latency; the rest pass through.
 func (m *Metrics) Store(s moderation.Store) moderation.Store { return &timedStore{Store: s, m: m} }
@@ -137,9 +202,9 @@ func (t *timedStore) since(op string, start time.Time) {
 	t.m.store.WithLabelValues(op).Observe(time.Since(start).Seconds())
 }
 
-func (t *timedStore) CreateComment(ctx context.Context, c moderation.Comment) (moderation.Comment, moderation.Conflict, error) {
+func (t *timedStore) CreateComment(ctx context.Context, c moderation.Comment, out ...moderation.OutboxMessage) (moderation.Comment, moderation.Conflict, error) {
 	defer t.since("create_comment", time.Now())
-	return t.Store.CreateComment(ctx, c)
+	return t.Store.CreateComment(ctx, c, out...)
 }
 
 func (t *timedStore) Prior(ctx context.Context, q moderation.PriorQuery) (moderation.Prior, error) {

@@ -94,9 +94,18 @@ func (s *Service) EraseAuthor(ctx context.Context, actor, email, note string) (i
 	if err != nil {
 		return 0, err
 	}
-	n, err := s.store.EraseAuthor(ctx, key, now, s.audit(actor, "author.erase", target, note, "erased the author's comments", now))
+	// What the webhooks hold of the author's comments is scrubbed, and
+	// each erased comment tells of its erasure.
+	hooks := s.rules.snapshot().policy.Webhooks
+	out := ErasureOutbox{Scrub: scrubEvent, Events: func(c Comment) []OutboxMessage {
+		return s.outboxFor(hooks, EventErased, c, actor, now)
+	}}
+	n, err := s.store.EraseAuthor(ctx, key, now, s.audit(actor, "author.erase", target, note, "erased the author's comments", now), out)
 	if err != nil {
 		return 0, fmt.Errorf("erase author: %w", err)
+	}
+	if n > 0 && len(hooks) > 0 {
+		s.webhooks.wake()
 	}
 	return n, nil
 }

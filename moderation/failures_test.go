@@ -45,11 +45,11 @@ func (s *downStore) Prior(ctx context.Context, q moderation.PriorQuery) (moderat
 	return s.Store.Prior(ctx, q)
 }
 
-func (s *downStore) CreateComment(ctx context.Context, c moderation.Comment) (moderation.Comment, moderation.Conflict, error) {
+func (s *downStore) CreateComment(ctx context.Context, c moderation.Comment, out ...moderation.OutboxMessage) (moderation.Comment, moderation.Conflict, error) {
 	if err := s.fail("CreateComment"); err != nil {
 		return moderation.Comment{}, 0, err
 	}
-	return s.Store.CreateComment(ctx, c)
+	return s.Store.CreateComment(ctx, c, out...)
 }
 
 func (s *downStore) Comment(ctx context.Context, id string) (moderation.Comment, error) {
@@ -136,11 +136,11 @@ func (s *downStore) DeleteBan(ctx context.Context, id string, a moderation.Audit
 	return s.Store.DeleteBan(ctx, id, a)
 }
 
-func (s *downStore) EraseAuthor(ctx context.Context, emailKey string, at time.Time, a moderation.AuditEvent) (int64, error) {
+func (s *downStore) EraseAuthor(ctx context.Context, emailKey string, at time.Time, a moderation.AuditEvent, out moderation.ErasureOutbox) (int64, error) {
 	if err := s.fail("EraseAuthor"); err != nil {
 		return 0, err
 	}
-	return s.Store.EraseAuthor(ctx, emailKey, at, a)
+	return s.Store.EraseAuthor(ctx, emailKey, at, a, out)
 }
 
 func (s *downStore) AppendAudit(ctx context.Context, e moderation.AuditEvent) error {

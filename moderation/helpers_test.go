@@ -138,9 +138,9 @@ type countingStore struct {
 
 func (s *countingStore) n() int64 { return s.calls.Load() }
 
-func (s *countingStore) CreateComment(ctx context.Context, c moderation.Comment) (moderation.Comment, moderation.Conflict, error) {
+func (s *countingStore) CreateComment(ctx context.Context, c moderation.Comment, out ...moderation.OutboxMessage) (moderation.Comment, moderation.Conflict, error) {
 	s.calls.Add(1)
-	return s.Store.CreateComment(ctx, c)
+	return s.Store.CreateComment(ctx, c, out...)
 }
 
 func (s *countingStore) Prior(ctx context.Context, q moderation.PriorQuery) (moderation.Prior, error) {
@@ -208,9 +208,9 @@ func (s *countingStore) DeleteBan(ctx context.Context, id string, a moderation.A
 	return s.Store.DeleteBan(ctx, id, a)
 }
 
-func (s *countingStore) EraseAuthor(ctx context.Context, emailKey string, at time.Time, a moderation.AuditEvent) (int64, error) {
+func (s *countingStore) EraseAuthor(ctx context.Context, emailKey string, at time.Time, a moderation.AuditEvent, out moderation.ErasureOutbox) (int64, error) {
 	s.calls.Add(1)
-	return s.Store.EraseAuthor(ctx, emailKey, at, a)
+	return s.Store.EraseAuthor(ctx, emailKey, at, a, out)
 }
 
 func (s *countingStore) AppendAudit(ctx context.Context, e moderation.AuditEvent) error {

@@ -136,7 +136,14 @@ func (s *Service) moderateOne(ctx context.Context, m Moderation, id string) (Out
 		rs := s.rules.snapshot().rules
 		u.Train = func(c Comment) (learn.Label, []learn.Token) { return label, rs.tokensOf(c) }
 	}
+	if hooks := s.rules.snapshot().policy.Webhooks; len(hooks) > 0 {
+		event := actionEvent[m.Action]
+		u.Outbox = func(c Comment) []OutboxMessage { return s.outboxFor(hooks, event, c, m.Actor, now) }
+	}
 	c, changed, err := s.store.UpdateStatus(ctx, u)
+	if changed && u.Outbox != nil {
+		s.webhooks.wake()
+	}
 	var de *Error
 	switch {
 	case err == nil:

@@ -18,6 +18,7 @@ type recorder struct {
 	limited  []string
 	failures int
 	learned  []string
+	webhooks []string // endpoint:result
 }
 
 func (r *recorder) Decided(st moderation.Status, _ []moderation.Reason) {
@@ -42,6 +43,12 @@ func (r *recorder) Learned(verdict string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.learned = append(r.learned, verdict)
+}
+
+func (r *recorder) WebhookAttempt(endpoint, result string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.webhooks = append(r.webhooks, endpoint+":"+result)
 }
 
 // The observer hears each decision once, refusals by subject, and

@@ -16,6 +16,10 @@ type Observer interface {
 	// rule did: "abstained" (it knows too little of the site yet), "spam",
 	// "ham" (it vouched), "scored", or "off".
 	Learned(verdict string)
+	// WebhookAttempt is called once per attempt at a webhook delivery
+	// with the endpoint's name and what came of it: "delivered",
+	// "failed" (to be retried) or "dead" (given up).
+	WebhookAttempt(endpoint, result string)
 }
 
 type noObserver struct{}
@@ -24,6 +28,8 @@ func (noObserver) Decided(Status, []Reason) {}
 func (noObserver) Limited(string)           {}
 func (noObserver) LimiterFailed()           {}
 func (noObserver) Learned(string)           {}
+
+func (noObserver) WebhookAttempt(_, _ string) {}
 
 // WithObserver sets the observer of decisions and limits.
 func WithObserver(o Observer) Option { return func(s *Service) { s.observe = o } }

@@ -25,6 +25,9 @@ type Policy struct {
 	// ClientDataRetention is how long comments keep the reader's IP and
 	// user agent; 0 keeps them.
 	ClientDataRetention time.Duration
+	// Webhooks are the endpoints told of comments' changes; a reload
+	// applies to the events after it.
+	Webhooks []Webhook
 }
 
 // DefaultPolicy is the built-in policy: DefaultLimits, DefaultRateLimits

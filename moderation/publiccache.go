@@ -54,8 +54,8 @@ func (s *cachedStore) CountPublished(ctx context.Context, site string, articleID
 	return out, nil
 }
 
-func (s *cachedStore) CreateComment(ctx context.Context, c Comment) (Comment, Conflict, error) {
-	stored, conflict, err := s.Store.CreateComment(ctx, c)
+func (s *cachedStore) CreateComment(ctx context.Context, c Comment, out ...OutboxMessage) (Comment, Conflict, error) {
+	stored, conflict, err := s.Store.CreateComment(ctx, c, out...)
 	if err == nil && conflict == NoConflict && stored.Status == StatusPublished {
 		s.cache.changed(stored.Site, stored.ArticleID)
 	}
@@ -72,9 +72,9 @@ func (s *cachedStore) UpdateStatus(ctx context.Context, u StatusUpdate) (Comment
 	return c, changed, err
 }
 
-func (s *cachedStore) EraseAuthor(ctx context.Context, emailKey string, at time.Time, audit AuditEvent) (int64, error) {
+func (s *cachedStore) EraseAuthor(ctx context.Context, emailKey string, at time.Time, audit AuditEvent, out ErasureOutbox) (int64, error) {
 	defer s.cache.changedAll() // the author's comments may be on any article
-	return s.Store.EraseAuthor(ctx, emailKey, at, audit)
+	return s.Store.EraseAuthor(ctx, emailKey, at, audit, out)
 }
 
 // publicCache keeps public listings and counts for a short time. A hot

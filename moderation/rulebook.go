@@ -47,6 +47,9 @@ func newRulebook(store rulesStore, log *slog.Logger, now func() time.Time, p Pol
 	if err != nil {
 		return nil, fmt.Errorf("rules: %w", err)
 	}
+	if err := CheckWebhooks(p.Webhooks); err != nil {
+		return nil, err
+	}
 	b := &rulebook{store: store, log: log, now: now}
 	b.current.Store(&snapshot{policy: p, rules: rules})
 	return b, nil
@@ -63,6 +66,9 @@ func (b *rulebook) setPolicy(p Policy) error {
 	rules, err := compileRules(p.Rules, old.words, old.bans)
 	if err != nil {
 		return Wrap(CodeInvalid, "the policy's rules do not compile", err)
+	}
+	if err := CheckWebhooks(p.Webhooks); err != nil {
+		return Wrap(CodeInvalid, "the policy's webhooks are not valid", err)
 	}
 	b.current.Store(&snapshot{policy: p, rules: rules, words: old.words, bans: old.bans, listsVersion: old.listsVersion})
 	return nil

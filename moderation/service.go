@@ -3,6 +3,7 @@ package moderation
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,6 +26,7 @@ type Service struct {
 
 	rules         *rulebook
 	learner       *learner
+	webhooks      *dispatcher
 	announcer     *announcer // nil without a bus
 	recent        *recentRequests
 	limitFailures failureLog
@@ -35,6 +37,8 @@ type Service struct {
 	publicTTL  time.Duration
 	rulesPoll  time.Duration
 	retainPoll time.Duration
+	hookClient *http.Client
+	hookPoll   time.Duration
 }
 
 // Option configures a Service.
@@ -59,6 +63,15 @@ func WithRulesPoll(every time.Duration) Option { return func(s *Service) { s.rul
 // the default is slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 
+// WithWebhookClient sets the HTTP client that delivers webhooks; the
+// default is a plain http.Client. Redirects are never followed, whatever
+// the client says.
+func WithWebhookClient(c *http.Client) Option { return func(s *Service) { s.hookClient = c } }
+
+// WithWebhookPoll sets how often Run looks for webhook deliveries that
+// are due, when nothing wakes it sooner; the default is 1 second.
+func WithWebhookPoll(every time.Duration) Option { return func(s *Service) { s.hookPoll = every } }
+
 // WithClock sets the clock, for tests.
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
@@ -76,6 +89,7 @@ func NewService(store Store, opts ...Option) (*Service, error) {
 		recent:     newRecentRequests(recentRequestIDs),
 		rulesPoll:  2 * time.Second,
 		retainPoll: time.Hour,
+		hookPoll:   time.Second,
 	}
 	for _, o := range opts {
 		o(s)
@@ -92,6 +106,7 @@ func NewService(store Store, opts ...Option) (*Service, error) {
 		return nil, err
 	}
 	s.learner = newLearner(s.store, s.log, s.now)
+	s.webhooks = newDispatcher(s, s.hookClient, s.hookPoll)
 	return s, nil
 }
 
@@ -112,15 +127,17 @@ func (s *Service) SetPolicy(p Policy) error { return s.rules.setPolicy(p) }
 
 // Run does the Service's background work until ctx ends, and returns
 // when all of it has stopped: it follows other replicas' word-list and
-// ban changes, announces held comments to watchers, and erases expired
-// client data. A Service that is not run still decides and stores, but
-// learns of other replicas' rule changes only through its own, and does
-// not announce held comments.
+// ban changes, announces held comments to watchers, erases expired
+// client data and delivers webhooks. A Service that is not run still
+// decides and stores (webhook events included), but learns of other
+// replicas' rule changes only through its own, and does not announce
+// held comments or deliver webhooks.
 func (s *Service) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { s.rules.watch(ctx, s.rulesPoll) })
 	wg.Go(func() { s.learner.watch(ctx, learnPoll) })
 	wg.Go(func() { s.runRetention(ctx, s.retainPoll) })
+	wg.Go(func() { s.webhooks.run(ctx) })
 	if s.announcer != nil {
 		wg.Go(func() { s.announcer.run(ctx) })
 	}

@@ -23,7 +23,9 @@ type Store interface {
 	// the same Site, ArticleID, non-empty AuthorKey and non-empty
 	// BodyFingerprint, in any status but deleted. The store enforces both
 	// rules, so they hold however many submissions race, on any replica.
-	CreateComment(ctx context.Context, c Comment) (stored Comment, conflict Conflict, err error)
+	// When it stores c it also stores out, pending, in the same
+	// transaction.
+	CreateComment(ctx context.Context, c Comment, out ...OutboxMessage) (stored Comment, conflict Conflict, err error)
 	// Prior answers, in one read, what the pipeline must know of the
 	// comments already stored before it decides a submission.
 	Prior(ctx context.Context, q PriorQuery) (Prior, error)
@@ -73,8 +75,10 @@ type Store interface {
 	// score, initial status, now DELETED too) blanked, update time at,
 	// moderated by the audit's actor — and appends audit, in one
 	// transaction. It keeps the ids, site, article, parent, request id and
-	// times. It returns how many comments it changed.
-	EraseAuthor(ctx context.Context, emailKey string, at time.Time, audit AuditEvent) (int64, error)
+	// times. In the same transaction it scrubs the stored webhook bodies of
+	// those comments and adds the messages of out (see ErasureOutbox). It
+	// returns how many comments it changed.
+	EraseAuthor(ctx context.Context, emailKey string, at time.Time, audit AuditEvent, out ErasureOutbox) (int64, error)
 	// AppendAudit appends one audit event.
 	AppendAudit(ctx context.Context, e AuditEvent) error
 	// Secret returns the secret stored under name, storing fresh under it
@@ -108,6 +112,35 @@ type Store interface {
 	// can take an example back. A label other than Spam or Ham is refused
 	// and nothing is written.
 	TrainExamples(ctx context.Context, b TrainingBatch) error
+
+	// DueDeliveries returns up to limit pending deliveries due at now,
+	// oldest first (in the order they were stored), leaving out the
+	// endpoints named in except and every delivery that has a pending
+	// delivery stored before it for the same comment and endpoint: one
+	// comment's events reach an endpoint in order.
+	DueDeliveries(ctx context.Context, now time.Time, except []string, limit int) ([]Delivery, error)
+	// RecordAttempts records the outcomes of attempts, in one transaction.
+	// An attempt at a delivery that is no longer pending (another replica
+	// got there first) changes nothing.
+	RecordAttempts(ctx context.Context, as []DeliveryAttempt) error
+	// ListDeliveries returns the deliveries f selects, newest first.
+	ListDeliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, error)
+	// Redeliver makes the deliveries r names pending again — due at
+	// r.Time, with no attempts and a retry window from r.Time — appends
+	// r.Audit when there were any, and returns how many, in one
+	// transaction. A delivery named by id that is pending counts 0; one
+	// that does not exist wraps ErrNotFound.
+	Redeliver(ctx context.Context, r Redelivery) (int64, error)
+	// WebhookBacklog returns, per endpoint with any, the pending and dead
+	// deliveries.
+	WebhookBacklog(ctx context.Context) ([]EndpointBacklog, error)
+	// PruneDeliveries deletes delivered deliveries stored before
+	// delivered, and dead ones stored before dead; it returns how many.
+	PruneDeliveries(ctx context.Context, delivered, dead time.Time) (int64, error)
+	// Lease gives holder the lease name until until, when it is free,
+	// expired at now or already holder's, and reports whether holder has
+	// it. until at or before now releases a lease holder has.
+	Lease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
 }
 
 // TrainingBatch is a batch of examples for Store.TrainExamples.
@@ -201,6 +234,11 @@ type StatusUpdate struct {
 	// not called. Train must not call the store: it runs inside its
 	// transaction (on SQLite's one writer connection).
 	Train func(c Comment) (learn.Label, []learn.Token)
+	// Outbox, when set and the status changed, is called inside the
+	// transaction with the comment as it now is, and the messages it
+	// returns are stored, pending, in the same transaction. It must not
+	// call the store.
+	Outbox func(c Comment) []OutboxMessage
 }
 
 // LearnEvent is one change of one comment's label, as replicas replay it:

@@ -87,9 +87,10 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 		return Result{Comment: c}, nil
 	}
 
-	// Store, then answer.
+	// Store, with what it tells the webhooks, then answer.
 	c.ID = s.newID()
-	stored, conflict, err := s.store.CreateComment(ctx, c)
+	out := s.outboxFor(rules.policy.Webhooks, submittedEvent[c.Status], c, "", now)
+	stored, conflict, err := s.store.CreateComment(ctx, c, out...)
 	switch {
 	case err != nil:
 		return Result{}, fmt.Errorf("store comment: %w", err)
@@ -101,6 +102,9 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 	}
 	if sub.RequestID != "" {
 		s.recent.add(sub.Site, sub.RequestID)
+	}
+	if len(out) > 0 {
+		s.webhooks.wake()
 	}
 	if s.announcer != nil {
 		s.announcer.announce(stored)

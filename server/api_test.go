@@ -85,6 +85,11 @@ func TestEnumsAgreeWithTheDomain(t *testing.T) {
 			t.Errorf("RuleAction %d is %s in the API, %s in the domain", n, name, want)
 		}
 	}
+	for n, name := range pb.WebhookDeliveryState_name {
+		if want := "WEBHOOK_DELIVERY_STATE_" + moderation.DeliveryState(n).String(); name != want {
+			t.Errorf("WebhookDeliveryState %d is %s in the API, %s in the domain", n, name, want)
+		}
+	}
 }
 
 // rawCodec sends bytes as they are, so a test can send what a well-behaved

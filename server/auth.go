@@ -180,6 +180,8 @@ var adminMethods = map[string]bool{
 	pb.ModerationService_Backtest_FullMethodName: true,
 	// The learned rule's training changes every future decision.
 	pb.ModerationService_TrainComments_FullMethodName: true,
+	// What a site's backend hears, and when, is the operators' business.
+	pb.ModerationService_RedeliverWebhooks_FullMethodName: true,
 }
 
 // authenticate returns ctx with the caller's identity, or the status that

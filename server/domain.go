@@ -34,6 +34,8 @@ type Moderation interface {
 	Backtest(ctx context.Context, req moderation.BacktestRequest, progress func(done, total int)) (moderation.BacktestReport, error)
 	TrainComments(ctx context.Context, t moderation.Training) (moderation.Trained, error)
 	RuleStats(ctx context.Context, site string, since time.Time) (moderation.RuleStats, error)
+	WebhookDeliveries(ctx context.Context, q moderation.DeliveryQuery, page moderation.Page) ([]moderation.Delivery, *moderation.Cursor, error)
+	Redeliver(ctx context.Context, r moderation.RedeliveryRequest) (int64, error)
 }
 
 // Domain is everything the server serves; *moderation.Service is one.

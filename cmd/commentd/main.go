@@ -168,6 +168,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	m.QueueDepth(svc.QueueDepth)
+	m.WebhookBacklog(svc.WebhookBacklog)
 	if err := svc.LoadRules(ctx); err != nil {
 		return err
 	}

@@ -42,6 +42,12 @@ type DB struct {
 	totals  map[string]learn.Counts // per site: how many comments of each label
 	events  []moderation.LearnEvent
 	lastSeq int64
+
+	// The webhooks' outbox in the order it was stored, and the leases.
+	outbox       []*delivery
+	deliveryIDs  map[string]*delivery
+	lastDelivery int64
+	leases       map[string]lease
 }
 
 type label struct {
@@ -74,6 +80,9 @@ func New() *DB {
 		labels:   make(map[string]label),
 		tokens:   make(map[string]map[learn.Token]learn.Counts),
 		totals:   make(map[string]learn.Counts),
+
+		deliveryIDs: make(map[string]*delivery),
+		leases:      make(map[string]lease),
 	}
 }
 
@@ -177,7 +186,7 @@ func (db *DB) duplicate(k dupKey, except *record) *record {
 // CreateComment implements moderation.Store. As in the SQL stores, a
 // taken request id wins over a taken comment id, which is an error, and
 // that over a duplicate.
-func (s *Store) CreateComment(ctx context.Context, c moderation.Comment) (moderation.Comment, moderation.Conflict, error) {
+func (s *Store) CreateComment(ctx context.Context, c moderation.Comment, out ...moderation.OutboxMessage) (moderation.Comment, moderation.Conflict, error) {
 	if err := s.lock(ctx, "create comment"); err != nil {
 		return moderation.Comment{}, 0, err
 	}
@@ -210,14 +219,18 @@ func (s *Store) CreateComment(ctx context.Context, c moderation.Comment) (modera
 			return existing, moderation.ConflictDuplicate, nil
 		}
 	}
+	if err := db.checkOutbox(out); err != nil {
+		return moderation.Comment{}, 0, fmt.Errorf("memory: create comment %s: %w", c.ID, err)
+	}
 	db.comments[c.ID] = r
 	// What a read gives back: reasons through their stored form.
-	out, err := r.read()
+	created, err := r.read()
 	if err != nil {
 		delete(db.comments, c.ID)
 		return moderation.Comment{}, 0, fmt.Errorf("memory: create comment: %w", err)
 	}
-	return out, moderation.NoConflict, nil
+	db.addOutbox(out)
+	return created, moderation.NoConflict, nil
 }
 
 // Prior implements moderation.Store.
@@ -421,6 +434,13 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 		updated.Status, updated.UpdateTime = next, storesql.StoredTime(u.Time)
 		updated.ModeratedBy, updated.ModerationNote = u.Actor, u.Note
 	}
+	var out []moderation.OutboxMessage
+	if changed && u.Outbox != nil {
+		out = u.Outbox(updated)
+		if err := db.checkOutbox(out); err != nil {
+			return c, false, fmt.Errorf("memory: update status: %w", err)
+		}
+	}
 	if u.Train != nil {
 		l, ts := u.Train(updated)
 		old := db.labels[c.ID]
@@ -436,6 +456,7 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 	r.c.ModeratedBy = u.Actor
 	r.c.ModerationNote = u.Note
 	db.appendAudit(a)
+	db.addOutbox(out)
 	return updated, true, nil
 }
 
@@ -574,7 +595,7 @@ func (s *Store) AuthorHistory(ctx context.Context, emailKey string) (moderation.
 }
 
 // EraseAuthor implements moderation.Store.
-func (s *Store) EraseAuthor(ctx context.Context, emailKey string, at time.Time, audit moderation.AuditEvent) (int64, error) {
+func (s *Store) EraseAuthor(ctx context.Context, emailKey string, at time.Time, audit moderation.AuditEvent, out moderation.ErasureOutbox) (int64, error) {
 	if err := s.lock(ctx, "erase author"); err != nil {
 		return 0, err
 	}
@@ -583,23 +604,44 @@ func (s *Store) EraseAuthor(ctx context.Context, emailKey string, at time.Time, 
 	if err := db.checkAudit(audit); err != nil {
 		return 0, fmt.Errorf("memory: erase author: %w", err)
 	}
-	var n int64
+	// Every check before anything changes: the tombstones and their
+	// messages first.
+	erased := make(map[string]bool)
+	var (
+		tombstones []*record
+		events     []moderation.OutboxMessage
+	)
 	for _, r := range db.comments {
 		if r.emailKey != emailKey {
 			continue
 		}
 		c := r.c
-		r.c = moderation.Comment{
+		t := &record{c: moderation.Comment{
 			ID: c.ID, Site: c.Site, ArticleID: c.ArticleID, ParentID: c.ParentID, RequestID: c.RequestID,
 			Status: moderation.StatusDeleted, InitialStatus: moderation.StatusDeleted,
 			CreateTime: c.CreateTime, UpdateTime: storesql.StoredTime(at), ModeratedBy: audit.Actor,
+		}, reasons: "[]"}
+		tombstones = append(tombstones, t)
+		erased[c.ID] = true
+		if out.Events != nil {
+			tc, err := t.read()
+			if err != nil {
+				return 0, fmt.Errorf("memory: erase author: %w", err)
+			}
+			events = append(events, out.Events(tc)...)
 		}
-		r.reasons, r.emailKey = "[]", ""
-		delete(db.labels, c.ID) // its tokens came from the reader's text
-		n++
 	}
+	if err := db.checkOutbox(events); err != nil {
+		return 0, fmt.Errorf("memory: erase author: %w", err)
+	}
+	for _, t := range tombstones {
+		db.comments[t.c.ID] = t
+		delete(db.labels, t.c.ID) // its tokens came from the reader's text
+	}
+	db.scrubOutbox(erased, out.Scrub)
+	db.addOutbox(events)
 	db.appendAudit(audit)
-	return n, nil
+	return int64(len(tombstones)), nil
 }
 
 // EraseClientData implements moderation.Store: the oldest comments

@@ -22,7 +22,7 @@ WHERE author_email_key = $4
 RETURNING id`
 
 // EraseAuthor implements moderation.Store.
-func (s *Store) EraseAuthor(ctx context.Context, emailKey string, at time.Time, audit moderation.AuditEvent) (int64, error) {
+func (s *Store) EraseAuthor(ctx context.Context, emailKey string, at time.Time, audit moderation.AuditEvent, out moderation.ErasureOutbox) (int64, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return 0, wrap("erase author", err)
@@ -39,6 +39,22 @@ func (s *Store) EraseAuthor(ctx context.Context, emailKey string, at time.Time, 
 	// seen by this statement.
 	if _, err := tx.Exec(ctx, eraseLabelsSQL, ids); err != nil {
 		return 0, wrap("erase author: labels", err)
+	}
+	// What the webhooks stored of these comments loses the author's
+	// data; then each erased comment tells of its erasure.
+	if err := scrubOutbox(ctx, tx, ids, out.Scrub); err != nil {
+		return 0, wrap("erase author: outbox", err)
+	}
+	if out.Events != nil {
+		for _, id := range ids {
+			tombstone, err := comments.ScanComment(tx.QueryRow(ctx, commentByIDSQL, id))
+			if err != nil {
+				return 0, wrap("erase author: read tombstone", err)
+			}
+			if err := insertOutbox(ctx, tx, out.Events(tombstone)); err != nil {
+				return 0, wrap("erase author", err)
+			}
+		}
 	}
 	if _, err := tx.Exec(ctx, insertAuditSQL, audit.ID, audit.Time, audit.Actor, audit.Action, audit.Target, audit.Note, audit.Detail); err != nil {
 		return 0, wrap("erase author", err)

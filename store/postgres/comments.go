@@ -46,12 +46,17 @@ WHERE id = $1`
 // two duplicates race, PostgreSQL makes the second insert wait for the
 // first to commit; the second then does nothing (the same request id) or
 // fails on the unique index of duplicates, and reads the first's row.
-func (s *Store) CreateComment(ctx context.Context, c moderation.Comment) (moderation.Comment, moderation.Conflict, error) {
+func (s *Store) CreateComment(ctx context.Context, c moderation.Comment, out ...moderation.OutboxMessage) (moderation.Comment, moderation.Conflict, error) {
 	args, err := comments.Args(&c)
 	if err != nil {
 		return moderation.Comment{}, 0, fmt.Errorf("postgres: create comment %s: %w", c.ID, err)
 	}
-	tag, err := s.pool.Exec(ctx, insertCommentSQL, args...)
+	var tag pgconn.CommandTag
+	if len(out) == 0 {
+		tag, err = s.pool.Exec(ctx, insertCommentSQL, args...)
+	} else {
+		tag, err = s.insertWithOutbox(ctx, args, out)
+	}
 	var pgErr *pgconn.PgError
 	switch {
 	case errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == duplicateIndex:
@@ -81,6 +86,25 @@ func (s *Store) CreateComment(ctx context.Context, c moderation.Comment) (modera
 		return moderation.Comment{}, 0, wrap("create comment: read the duplicate", err)
 	}
 	return existing, moderation.ConflictDuplicate, nil
+}
+
+// insertWithOutbox inserts a comment and, when it was stored, its outbox
+// messages, in one transaction. A conflict rolls back and is answered as
+// without messages.
+func (s *Store) insertWithOutbox(ctx context.Context, args []any, out []moderation.OutboxMessage) (pgconn.CommandTag, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	tag, err := tx.Exec(ctx, insertCommentSQL, args...)
+	if err != nil || tag.RowsAffected() != 1 {
+		return tag, err
+	}
+	if err := insertOutbox(ctx, tx, out); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	return tag, tx.Commit(ctx)
 }
 
 // Comment implements moderation.Store.
@@ -201,6 +225,11 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 	// published comment confirms it as ham.
 	if u.Train != nil {
 		if err := train(ctx, tx, updated, u); err != nil {
+			return c, false, wrap("update status", err)
+		}
+	}
+	if changed && u.Outbox != nil {
+		if err := insertOutbox(ctx, tx, u.Outbox(updated)); err != nil {
 			return c, false, wrap("update status", err)
 		}
 	}

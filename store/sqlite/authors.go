@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/commentd/commentd/moderation"
@@ -16,10 +17,11 @@ const eraseAuthorSQL = `UPDATE comments SET status = ?1, initial_status = ?1, sc
 body = '', author_name = '', author_email = '', author_email_key = '', author_url = '', author_user_id = '',
 ip = '', user_agent = '', referrer = '', author_key = '', body_fingerprint = '', reasons = '[]',
 moderation_note = '', moderated_by = ?2, update_time = ?3
-WHERE author_email_key = ?4`
+WHERE author_email_key = ?4
+RETURNING id`
 
 // EraseAuthor implements moderation.Store.
-func (s *Store) EraseAuthor(ctx context.Context, emailKey string, at time.Time, audit moderation.AuditEvent) (int64, error) {
+func (s *Store) EraseAuthor(ctx context.Context, emailKey string, at time.Time, audit moderation.AuditEvent, out moderation.ErasureOutbox) (int64, error) {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, wrap("erase author", err)
@@ -30,13 +32,26 @@ func (s *Store) EraseAuthor(ctx context.Context, emailKey string, at time.Time, 
 	if _, err := tx.ExecContext(ctx, eraseLabelsSQL, emailKey); err != nil {
 		return 0, wrap("erase author: labels", err)
 	}
-	res, err := tx.ExecContext(ctx, eraseAuthorSQL, int64(moderation.StatusDeleted), audit.Actor, micros(at), emailKey)
+	ids, err := erase(ctx, tx, int64(moderation.StatusDeleted), audit.Actor, micros(at), emailKey)
 	if err != nil {
 		return 0, wrap("erase author", err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, wrap("erase author", err)
+	// What the webhooks stored of these comments loses the author's
+	// data; then each erased comment tells of its erasure.
+	if err := scrubOutbox(ctx, tx, ids, out.Scrub); err != nil {
+		return 0, wrap("erase author: outbox", err)
+	}
+	if out.Events != nil {
+		byID := tx.StmtContext(ctx, s.w.commentByID)
+		for _, id := range ids {
+			tombstone, err := comments.ScanComment(byID.QueryRowContext(ctx, id))
+			if err != nil {
+				return 0, wrap("erase author: read tombstone", err)
+			}
+			if err := s.insertOutbox(ctx, tx, out.Events(tombstone)); err != nil {
+				return 0, wrap("erase author", err)
+			}
+		}
 	}
 	if err := insertAudit(ctx, tx.StmtContext(ctx, s.w.insertAudit), audit); err != nil {
 		return 0, wrap("erase author", err)
@@ -44,7 +59,25 @@ func (s *Store) EraseAuthor(ctx context.Context, emailKey string, at time.Time, 
 	if err := tx.Commit(); err != nil {
 		return 0, wrap("erase author", err)
 	}
-	return n, nil
+	return int64(len(ids)), nil
+}
+
+// erase runs eraseAuthorSQL and returns the ids it erased.
+func erase(ctx context.Context, tx *sql.Tx, args ...any) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, eraseAuthorSQL, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // Secret implements moderation.Store.

@@ -26,6 +26,7 @@ var errClosed = errors.New("sqlite: store is closed")
 type createReq struct {
 	ctx   context.Context
 	c     moderation.Comment
+	out   []moderation.OutboxMessage
 	reply chan createResult // buffered: the batcher never blocks on it
 }
 
@@ -54,9 +55,10 @@ func (b *batcher) stop() {
 	<-b.done
 }
 
-// create hands c to the batcher and waits for its commit.
-func (b *batcher) create(ctx context.Context, c moderation.Comment) createResult {
-	req := &createReq{ctx: ctx, c: c, reply: make(chan createResult, 1)}
+// create hands c and its outbox messages to the batcher and waits for
+// its commit.
+func (b *batcher) create(ctx context.Context, c moderation.Comment, out []moderation.OutboxMessage) createResult {
+	req := &createReq{ctx: ctx, c: c, out: out, reply: make(chan createResult, 1)}
 	select {
 	case b.reqs <- req:
 	case <-ctx.Done():
@@ -154,6 +156,11 @@ func (s *Store) commitBatch(batch []*createReq) []createResult {
 			}
 		}
 		if n == 1 {
+			if err := s.insertOutbox(ctx, tx, r.out); err != nil {
+				// Only a taken id could fail here: nothing of the batch
+				// is kept, and every caller hears so.
+				return failAll(err)
+			}
 			results[i] = createResult{c: storesql.Stored(r.c)}
 			continue
 		}

@@ -13,8 +13,8 @@ import (
 
 // CreateComment implements moderation.Store. Concurrent calls share one
 // transaction (see batch.go).
-func (s *Store) CreateComment(ctx context.Context, c moderation.Comment) (moderation.Comment, moderation.Conflict, error) {
-	r := s.batch.create(ctx, c)
+func (s *Store) CreateComment(ctx context.Context, c moderation.Comment, out ...moderation.OutboxMessage) (moderation.Comment, moderation.Conflict, error) {
+	r := s.batch.create(ctx, c, out)
 	return r.c, r.conflict, r.err
 }
 
@@ -146,6 +146,11 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 	// published comment confirms it as ham.
 	if u.Train != nil {
 		if err := s.train(ctx, tx, updated, u); err != nil {
+			return c, false, wrap("update status", err)
+		}
+	}
+	if changed && u.Outbox != nil {
+		if err := s.insertOutbox(ctx, tx, u.Outbox(updated)); err != nil {
 			return c, false, wrap("update status", err)
 		}
 	}

@@ -70,6 +70,7 @@ type writeStmts struct {
 	addTotals          *sql.Stmt
 	dropTotals         *sql.Stmt
 	insertLearnEvent   *sql.Stmt
+	insertOutbox       *sql.Stmt
 }
 
 func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
@@ -97,6 +98,7 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 		{&w.addTotals, addTotalsSQL},
 		{&w.dropTotals, dropTotalsSQL},
 		{&w.insertLearnEvent, insertLearnEventSQL},
+		{&w.insertOutbox, insertOutboxSQL},
 	} {
 		st, err := db.PrepareContext(ctx, p.sql)
 		if err != nil {
@@ -113,6 +115,7 @@ func (w *writeStmts) close() error {
 		w.insertComment, w.commentByID, w.commentByRequestID, w.duplicate, w.updateStatus, w.insertAudit,
 		w.bumpVersion, w.listTerms, w.insertTerm, w.deleteTerm, w.insertBan, w.deleteBan,
 		w.labelOf, w.upsertLabel, w.deleteLabel, w.addToken, w.dropToken, w.addTotals, w.dropTotals, w.insertLearnEvent,
+		w.insertOutbox,
 	} {
 		if st != nil {
 			errs = append(errs, st.Close())

@@ -59,7 +59,7 @@ func testAuditIDTaken(t *testing.T, o Opener) {
 		t.Errorf("ListBans = %v, %v; want the ban kept", banIDs(bans), err)
 	}
 
-	if n, err := s.EraseAuthor(ctx, "priya@example.in", at(5), taken); err == nil || n != 0 {
+	if n, err := s.EraseAuthor(ctx, "priya@example.in", at(5), taken, moderation.ErasureOutbox{}); err == nil || n != 0 {
 		t.Errorf("EraseAuthor with a taken audit id = %d, %v; want an error", n, err)
 	}
 	if got, err := s.Comment(ctx, c.ID); err != nil || got.Body != c.Body {

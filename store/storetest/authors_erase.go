@@ -21,7 +21,7 @@ func testEraseAuthor(t *testing.T, o Opener) {
 	mustCreate(t, s, other)
 
 	audit := moderation.AuditEvent{ID: "audit-erase", Time: at(9), Actor: "asha", Action: "author.erase", Target: "author:x"}
-	n, err := s.EraseAuthor(ctx, key, at(9), audit)
+	n, err := s.EraseAuthor(ctx, key, at(9), audit, moderation.ErasureOutbox{})
 	if err != nil || n != 3 {
 		t.Fatalf("EraseAuthor = %d, %v; want 3", n, err)
 	}
@@ -45,7 +45,7 @@ func testEraseAuthor(t *testing.T, o Opener) {
 	if err != nil || len(evs) != 1 || evs[0].ID != "audit-erase" {
 		t.Errorf("audit = %v, %v; want the erase event", evs, err)
 	}
-	if n, err := s.EraseAuthor(ctx, key, at(10), moderation.AuditEvent{ID: "audit-erase-2", Time: at(10), Actor: "asha", Action: "author.erase"}); err != nil || n != 0 {
+	if n, err := s.EraseAuthor(ctx, key, at(10), moderation.AuditEvent{ID: "audit-erase-2", Time: at(10), Actor: "asha", Action: "author.erase"}, moderation.ErasureOutbox{}); err != nil || n != 0 {
 		t.Errorf("erasing again = %d, %v; want 0", n, err)
 	}
 	if err := s.AppendAudit(ctx, moderation.AuditEvent{ID: "audit-export", Time: at(11), Actor: "asha", Action: "author.export", Target: "author:x"}); err != nil {

@@ -474,7 +474,7 @@ func testLearnEraseAuthor(t *testing.T, o Opener) {
 	before, seq := learned(t, s)
 
 	audit := moderation.AuditEvent{ID: "audit-erase", Time: at(3), Actor: "asha", Action: "author.erase", Target: "author"}
-	if n, err := s.EraseAuthor(t.Context(), "priya@example.in", at(3), audit); err != nil || n != 1 {
+	if n, err := s.EraseAuthor(t.Context(), "priya@example.in", at(3), audit, moderation.ErasureOutbox{}); err != nil || n != 1 {
 		t.Fatalf("EraseAuthor = %d, %v; want 1", n, err)
 	}
 	if after, seq2 := learned(t, s); !after.equal(before) || seq2 != seq {

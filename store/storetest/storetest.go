@@ -76,6 +76,16 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"LearnReopen", testLearnReopen},
 		{"TrainExamples", testTrainExamples},
 		{"TrainExamplesSites", testTrainExamplesSites},
+		{"OutboxWrites", testOutboxWrites},
+		{"OutboxAtomic", testOutboxAtomic},
+		{"OutboxDue", testOutboxDue},
+		{"OutboxAttempts", testOutboxAttempts},
+		{"OutboxRedeliver", testOutboxRedeliver},
+		{"OutboxBacklog", testOutboxBacklog},
+		{"OutboxErase", testOutboxErase},
+		{"OutboxCommentOrder", testOutboxCommentOrder},
+		{"OutboxReopen", testOutboxReopen},
+		{"Lease", testLease},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

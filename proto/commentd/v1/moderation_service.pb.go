@@ -301,6 +301,64 @@ func (TrainingLabel) EnumDescriptor() ([]byte, []int) {
 	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{4}
 }
 
+// WebhookDeliveryState is where one webhook delivery stands.
+type WebhookDeliveryState int32
+
+const (
+	WebhookDeliveryState_WEBHOOK_DELIVERY_STATE_UNSPECIFIED WebhookDeliveryState = 0
+	// Waiting for its first attempt, or for a retry after a failure.
+	WebhookDeliveryState_WEBHOOK_DELIVERY_STATE_PENDING WebhookDeliveryState = 1
+	// The endpoint answered 2xx.
+	WebhookDeliveryState_WEBHOOK_DELIVERY_STATE_DELIVERED WebhookDeliveryState = 2
+	// Given up (a dead letter): retried until the endpoint's give_up_after,
+	// or given up with an earlier delivery of its comment to its endpoint.
+	// RedeliverWebhooks sends it again.
+	WebhookDeliveryState_WEBHOOK_DELIVERY_STATE_DEAD WebhookDeliveryState = 3
+)
+
+// Enum value maps for WebhookDeliveryState.
+var (
+	WebhookDeliveryState_name = map[int32]string{
+		0: "WEBHOOK_DELIVERY_STATE_UNSPECIFIED",
+		1: "WEBHOOK_DELIVERY_STATE_PENDING",
+		2: "WEBHOOK_DELIVERY_STATE_DELIVERED",
+		3: "WEBHOOK_DELIVERY_STATE_DEAD",
+	}
+	WebhookDeliveryState_value = map[string]int32{
+		"WEBHOOK_DELIVERY_STATE_UNSPECIFIED": 0,
+		"WEBHOOK_DELIVERY_STATE_PENDING":     1,
+		"WEBHOOK_DELIVERY_STATE_DELIVERED":   2,
+		"WEBHOOK_DELIVERY_STATE_DEAD":        3,
+	}
+)
+
+func (x WebhookDeliveryState) Enum() *WebhookDeliveryState {
+	p := new(WebhookDeliveryState)
+	*p = x
+	return p
+}
+
+func (x WebhookDeliveryState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (WebhookDeliveryState) Descriptor() protoreflect.EnumDescriptor {
+	return file_commentd_v1_moderation_service_proto_enumTypes[5].Descriptor()
+}
+
+func (WebhookDeliveryState) Type() protoreflect.EnumType {
+	return &file_commentd_v1_moderation_service_proto_enumTypes[5]
+}
+
+func (x WebhookDeliveryState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use WebhookDeliveryState.Descriptor instead.
+func (WebhookDeliveryState) EnumDescriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{5}
+}
+
 type ExportAuthorDataRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required. The author's email, compared case-insensitively.
@@ -3043,6 +3101,418 @@ func (x *GetRuleStatsResponse) GetTruncated() bool {
 	return false
 }
 
+// WebhookDelivery is one event for one endpoint.
+type WebhookDelivery struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The event's id, the same for every endpoint it goes to; sent as the
+	// Commentd-Event-Id header and the body's id.
+	EventId string `protobuf:"bytes,2,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// Such as "comment.approved".
+	EventType string `protobuf:"bytes,3,opt,name=event_type,json=eventType,proto3" json:"event_type,omitempty"`
+	// The endpoint's name in the policy file.
+	Endpoint  string               `protobuf:"bytes,4,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	Site      string               `protobuf:"bytes,5,opt,name=site,proto3" json:"site,omitempty"`
+	CommentId string               `protobuf:"bytes,6,opt,name=comment_id,json=commentId,proto3" json:"comment_id,omitempty"`
+	State     WebhookDeliveryState `protobuf:"varint,7,opt,name=state,proto3,enum=commentd.v1.WebhookDeliveryState" json:"state,omitempty"`
+	// Attempts since it was stored or last redelivered.
+	Attempts int32 `protobuf:"varint,8,opt,name=attempts,proto3" json:"attempts,omitempty"`
+	// When the event happened.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// When a pending delivery is due.
+	NextAttemptTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=next_attempt_time,json=nextAttemptTime,proto3" json:"next_attempt_time,omitempty"`
+	// Absent before the first attempt.
+	LastAttemptTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=last_attempt_time,json=lastAttemptTime,proto3" json:"last_attempt_time,omitempty"`
+	// Why the last failed attempt failed, such as "HTTP 503 Service
+	// Unavailable" or "no answer within 10s".
+	LastError string `protobuf:"bytes,12,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	// When it was delivered or given up; absent while pending.
+	DoneTime      *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=done_time,json=doneTime,proto3" json:"done_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WebhookDelivery) Reset() {
+	*x = WebhookDelivery{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WebhookDelivery) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WebhookDelivery) ProtoMessage() {}
+
+func (x *WebhookDelivery) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WebhookDelivery.ProtoReflect.Descriptor instead.
+func (*WebhookDelivery) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *WebhookDelivery) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *WebhookDelivery) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *WebhookDelivery) GetEventType() string {
+	if x != nil {
+		return x.EventType
+	}
+	return ""
+}
+
+func (x *WebhookDelivery) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
+}
+
+func (x *WebhookDelivery) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
+func (x *WebhookDelivery) GetCommentId() string {
+	if x != nil {
+		return x.CommentId
+	}
+	return ""
+}
+
+func (x *WebhookDelivery) GetState() WebhookDeliveryState {
+	if x != nil {
+		return x.State
+	}
+	return WebhookDeliveryState_WEBHOOK_DELIVERY_STATE_UNSPECIFIED
+}
+
+func (x *WebhookDelivery) GetAttempts() int32 {
+	if x != nil {
+		return x.Attempts
+	}
+	return 0
+}
+
+func (x *WebhookDelivery) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *WebhookDelivery) GetNextAttemptTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NextAttemptTime
+	}
+	return nil
+}
+
+func (x *WebhookDelivery) GetLastAttemptTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastAttemptTime
+	}
+	return nil
+}
+
+func (x *WebhookDelivery) GetLastError() string {
+	if x != nil {
+		return x.LastError
+	}
+	return ""
+}
+
+func (x *WebhookDelivery) GetDoneTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DoneTime
+	}
+	return nil
+}
+
+type ListWebhookDeliveriesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only deliveries in this state, when set.
+	State WebhookDeliveryState `protobuf:"varint,1,opt,name=state,proto3,enum=commentd.v1.WebhookDeliveryState" json:"state,omitempty"`
+	// Only pending deliveries that failed at least once: being retried.
+	Retrying bool `protobuf:"varint,2,opt,name=retrying,proto3" json:"retrying,omitempty"`
+	// Only this endpoint's, when set.
+	Endpoint string `protobuf:"bytes,3,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	// Only this comment's, when set.
+	CommentId string `protobuf:"bytes,4,opt,name=comment_id,json=commentId,proto3" json:"comment_id,omitempty"`
+	// The most deliveries to return: 1 to 100; 0 means 50.
+	PageSize int32 `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page, with the same filters.
+	PageToken     string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWebhookDeliveriesRequest) Reset() {
+	*x = ListWebhookDeliveriesRequest{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWebhookDeliveriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWebhookDeliveriesRequest) ProtoMessage() {}
+
+func (x *ListWebhookDeliveriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWebhookDeliveriesRequest.ProtoReflect.Descriptor instead.
+func (*ListWebhookDeliveriesRequest) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *ListWebhookDeliveriesRequest) GetState() WebhookDeliveryState {
+	if x != nil {
+		return x.State
+	}
+	return WebhookDeliveryState_WEBHOOK_DELIVERY_STATE_UNSPECIFIED
+}
+
+func (x *ListWebhookDeliveriesRequest) GetRetrying() bool {
+	if x != nil {
+		return x.Retrying
+	}
+	return false
+}
+
+func (x *ListWebhookDeliveriesRequest) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
+}
+
+func (x *ListWebhookDeliveriesRequest) GetCommentId() string {
+	if x != nil {
+		return x.CommentId
+	}
+	return ""
+}
+
+func (x *ListWebhookDeliveriesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListWebhookDeliveriesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListWebhookDeliveriesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Deliveries, newest first.
+	Deliveries    []*WebhookDelivery `protobuf:"bytes,1,rep,name=deliveries,proto3" json:"deliveries,omitempty"`
+	NextPageToken string             `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWebhookDeliveriesResponse) Reset() {
+	*x = ListWebhookDeliveriesResponse{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWebhookDeliveriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWebhookDeliveriesResponse) ProtoMessage() {}
+
+func (x *ListWebhookDeliveriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWebhookDeliveriesResponse.ProtoReflect.Descriptor instead.
+func (*ListWebhookDeliveriesResponse) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ListWebhookDeliveriesResponse) GetDeliveries() []*WebhookDelivery {
+	if x != nil {
+		return x.Deliveries
+	}
+	return nil
+}
+
+func (x *ListWebhookDeliveriesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type RedeliverWebhooksRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One delivery, delivered or dead.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Instead of an id: every dead delivery.
+	AllDead bool `protobuf:"varint,2,opt,name=all_dead,json=allDead,proto3" json:"all_dead,omitempty"`
+	// With all_dead: only this endpoint's.
+	Endpoint string `protobuf:"bytes,3,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	// The moderator's note, kept in the audit trail.
+	Note          string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RedeliverWebhooksRequest) Reset() {
+	*x = RedeliverWebhooksRequest{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RedeliverWebhooksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RedeliverWebhooksRequest) ProtoMessage() {}
+
+func (x *RedeliverWebhooksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RedeliverWebhooksRequest.ProtoReflect.Descriptor instead.
+func (*RedeliverWebhooksRequest) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *RedeliverWebhooksRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RedeliverWebhooksRequest) GetAllDead() bool {
+	if x != nil {
+		return x.AllDead
+	}
+	return false
+}
+
+func (x *RedeliverWebhooksRequest) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
+}
+
+func (x *RedeliverWebhooksRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+type RedeliverWebhooksResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How many deliveries are pending again.
+	Redelivered   int64 `protobuf:"varint,1,opt,name=redelivered,proto3" json:"redelivered,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RedeliverWebhooksResponse) Reset() {
+	*x = RedeliverWebhooksResponse{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RedeliverWebhooksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RedeliverWebhooksResponse) ProtoMessage() {}
+
+func (x *RedeliverWebhooksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RedeliverWebhooksResponse.ProtoReflect.Descriptor instead.
+func (*RedeliverWebhooksResponse) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *RedeliverWebhooksResponse) GetRedelivered() int64 {
+	if x != nil {
+		return x.Redelivered
+	}
+	return 0
+}
+
 var File_commentd_v1_moderation_service_proto protoreflect.FileDescriptor
 
 const file_commentd_v1_moderation_service_proto_rawDesc = "" +
@@ -3234,7 +3704,47 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\x14GetRuleStatsResponse\x12+\n" +
 	"\x05stats\x18\x01 \x03(\v2\x15.commentd.v1.RuleStatR\x05stats\x12#\n" +
 	"\rcomments_read\x18\x02 \x01(\x03R\fcommentsRead\x12\x1c\n" +
-	"\ttruncated\x18\x03 \x01(\bR\ttruncated*\xb1\x01\n" +
+	"\ttruncated\x18\x03 \x01(\bR\ttruncated\"\xa4\x04\n" +
+	"\x0fWebhookDelivery\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
+	"\bevent_id\x18\x02 \x01(\tR\aeventId\x12\x1d\n" +
+	"\n" +
+	"event_type\x18\x03 \x01(\tR\teventType\x12\x1a\n" +
+	"\bendpoint\x18\x04 \x01(\tR\bendpoint\x12\x12\n" +
+	"\x04site\x18\x05 \x01(\tR\x04site\x12\x1d\n" +
+	"\n" +
+	"comment_id\x18\x06 \x01(\tR\tcommentId\x127\n" +
+	"\x05state\x18\a \x01(\x0e2!.commentd.v1.WebhookDeliveryStateR\x05state\x12\x1a\n" +
+	"\battempts\x18\b \x01(\x05R\battempts\x12;\n" +
+	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12F\n" +
+	"\x11next_attempt_time\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\x0fnextAttemptTime\x12F\n" +
+	"\x11last_attempt_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\x0flastAttemptTime\x12\x1d\n" +
+	"\n" +
+	"last_error\x18\f \x01(\tR\tlastError\x127\n" +
+	"\tdone_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\bdoneTime\"\xea\x01\n" +
+	"\x1cListWebhookDeliveriesRequest\x127\n" +
+	"\x05state\x18\x01 \x01(\x0e2!.commentd.v1.WebhookDeliveryStateR\x05state\x12\x1a\n" +
+	"\bretrying\x18\x02 \x01(\bR\bretrying\x12\x1a\n" +
+	"\bendpoint\x18\x03 \x01(\tR\bendpoint\x12\x1d\n" +
+	"\n" +
+	"comment_id\x18\x04 \x01(\tR\tcommentId\x12\x1b\n" +
+	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x06 \x01(\tR\tpageToken\"\x85\x01\n" +
+	"\x1dListWebhookDeliveriesResponse\x12<\n" +
+	"\n" +
+	"deliveries\x18\x01 \x03(\v2\x1c.commentd.v1.WebhookDeliveryR\n" +
+	"deliveries\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"u\n" +
+	"\x18RedeliverWebhooksRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
+	"\ball_dead\x18\x02 \x01(\bR\aallDead\x12\x1a\n" +
+	"\bendpoint\x18\x03 \x01(\tR\bendpoint\x12\x12\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\"=\n" +
+	"\x19RedeliverWebhooksResponse\x12 \n" +
+	"\vredelivered\x18\x01 \x01(\x03R\vredelivered*\xb1\x01\n" +
 	"\x10ModerationAction\x12!\n" +
 	"\x1dMODERATION_ACTION_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19MODERATION_ACTION_APPROVE\x10\x01\x12\x1c\n" +
@@ -3259,8 +3769,12 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\rTrainingLabel\x12\x1e\n" +
 	"\x1aTRAINING_LABEL_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13TRAINING_LABEL_SPAM\x10\x01\x12\x16\n" +
-	"\x12TRAINING_LABEL_HAM\x10\x022\x9b\n" +
-	"\n" +
+	"\x12TRAINING_LABEL_HAM\x10\x02*\xa9\x01\n" +
+	"\x14WebhookDeliveryState\x12&\n" +
+	"\"WEBHOOK_DELIVERY_STATE_UNSPECIFIED\x10\x00\x12\"\n" +
+	"\x1eWEBHOOK_DELIVERY_STATE_PENDING\x10\x01\x12$\n" +
+	" WEBHOOK_DELIVERY_STATE_DELIVERED\x10\x02\x12\x1f\n" +
+	"\x1bWEBHOOK_DELIVERY_STATE_DEAD\x10\x032\xef\v\n" +
 	"\x11ModerationService\x12J\n" +
 	"\tListQueue\x12\x1d.commentd.v1.ListQueueRequest\x1a\x1e.commentd.v1.ListQueueResponse\x12_\n" +
 	"\x10GetCommentDetail\x12$.commentd.v1.GetCommentDetailRequest\x1a%.commentd.v1.GetCommentDetailResponse\x12_\n" +
@@ -3277,7 +3791,9 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\x0fEraseAuthorData\x12#.commentd.v1.EraseAuthorDataRequest\x1a$.commentd.v1.EraseAuthorDataResponse\x12I\n" +
 	"\bBacktest\x12\x1c.commentd.v1.BacktestRequest\x1a\x1d.commentd.v1.BacktestResponse0\x01\x12V\n" +
 	"\rTrainComments\x12!.commentd.v1.TrainCommentsRequest\x1a\".commentd.v1.TrainCommentsResponse\x12S\n" +
-	"\fGetRuleStats\x12 .commentd.v1.GetRuleStatsRequest\x1a!.commentd.v1.GetRuleStatsResponseB;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
+	"\fGetRuleStats\x12 .commentd.v1.GetRuleStatsRequest\x1a!.commentd.v1.GetRuleStatsResponse\x12n\n" +
+	"\x15ListWebhookDeliveries\x12).commentd.v1.ListWebhookDeliveriesRequest\x1a*.commentd.v1.ListWebhookDeliveriesResponse\x12b\n" +
+	"\x11RedeliverWebhooks\x12%.commentd.v1.RedeliverWebhooksRequest\x1a&.commentd.v1.RedeliverWebhooksResponseB;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
 
 var (
 	file_commentd_v1_moderation_service_proto_rawDescOnce sync.Once
@@ -3291,150 +3807,167 @@ func file_commentd_v1_moderation_service_proto_rawDescGZIP() []byte {
 	return file_commentd_v1_moderation_service_proto_rawDescData
 }
 
-var file_commentd_v1_moderation_service_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_commentd_v1_moderation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
+var file_commentd_v1_moderation_service_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
+var file_commentd_v1_moderation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
 var file_commentd_v1_moderation_service_proto_goTypes = []any{
-	(ModerationAction)(0),            // 0: commentd.v1.ModerationAction
-	(WordList)(0),                    // 1: commentd.v1.WordList
-	(SortOrder)(0),                   // 2: commentd.v1.SortOrder
-	(BacktestJudgment)(0),            // 3: commentd.v1.BacktestJudgment
-	(TrainingLabel)(0),               // 4: commentd.v1.TrainingLabel
-	(*ExportAuthorDataRequest)(nil),  // 5: commentd.v1.ExportAuthorDataRequest
-	(*ExportAuthorDataResponse)(nil), // 6: commentd.v1.ExportAuthorDataResponse
-	(*EraseAuthorDataRequest)(nil),   // 7: commentd.v1.EraseAuthorDataRequest
-	(*EraseAuthorDataResponse)(nil),  // 8: commentd.v1.EraseAuthorDataResponse
-	(*ListQueueRequest)(nil),         // 9: commentd.v1.ListQueueRequest
-	(*ListQueueResponse)(nil),        // 10: commentd.v1.ListQueueResponse
-	(*GetCommentDetailRequest)(nil),  // 11: commentd.v1.GetCommentDetailRequest
-	(*AuthorHistory)(nil),            // 12: commentd.v1.AuthorHistory
-	(*GetCommentDetailResponse)(nil), // 13: commentd.v1.GetCommentDetailResponse
-	(*ModerateCommentsRequest)(nil),  // 14: commentd.v1.ModerateCommentsRequest
-	(*ModerationResult)(nil),         // 15: commentd.v1.ModerationResult
-	(*ModerateCommentsResponse)(nil), // 16: commentd.v1.ModerateCommentsResponse
-	(*WatchQueueRequest)(nil),        // 17: commentd.v1.WatchQueueRequest
-	(*WatchQueueResponse)(nil),       // 18: commentd.v1.WatchQueueResponse
-	(*Ban)(nil),                      // 19: commentd.v1.Ban
-	(*CreateBanRequest)(nil),         // 20: commentd.v1.CreateBanRequest
-	(*CreateBanResponse)(nil),        // 21: commentd.v1.CreateBanResponse
-	(*ListBansRequest)(nil),          // 22: commentd.v1.ListBansRequest
-	(*ListBansResponse)(nil),         // 23: commentd.v1.ListBansResponse
-	(*DeleteBanRequest)(nil),         // 24: commentd.v1.DeleteBanRequest
-	(*DeleteBanResponse)(nil),        // 25: commentd.v1.DeleteBanResponse
-	(*ListWordListsRequest)(nil),     // 26: commentd.v1.ListWordListsRequest
-	(*WordListTerms)(nil),            // 27: commentd.v1.WordListTerms
-	(*ListWordListsResponse)(nil),    // 28: commentd.v1.ListWordListsResponse
-	(*UpdateWordListRequest)(nil),    // 29: commentd.v1.UpdateWordListRequest
-	(*UpdateWordListResponse)(nil),   // 30: commentd.v1.UpdateWordListResponse
-	(*AuditEvent)(nil),               // 31: commentd.v1.AuditEvent
-	(*ListAuditEventsRequest)(nil),   // 32: commentd.v1.ListAuditEventsRequest
-	(*ListAuditEventsResponse)(nil),  // 33: commentd.v1.ListAuditEventsResponse
-	(*BacktestRequest)(nil),          // 34: commentd.v1.BacktestRequest
-	(*BacktestWordListChange)(nil),   // 35: commentd.v1.BacktestWordListChange
-	(*BacktestResponse)(nil),         // 36: commentd.v1.BacktestResponse
-	(*BacktestProgress)(nil),         // 37: commentd.v1.BacktestProgress
-	(*BacktestCell)(nil),             // 38: commentd.v1.BacktestCell
-	(*BacktestMove)(nil),             // 39: commentd.v1.BacktestMove
-	(*BacktestExample)(nil),          // 40: commentd.v1.BacktestExample
-	(*BacktestReport)(nil),           // 41: commentd.v1.BacktestReport
-	(*TrainCommentsRequest)(nil),     // 42: commentd.v1.TrainCommentsRequest
-	(*TrainingExample)(nil),          // 43: commentd.v1.TrainingExample
-	(*TrainCommentsResponse)(nil),    // 44: commentd.v1.TrainCommentsResponse
-	(*GetRuleStatsRequest)(nil),      // 45: commentd.v1.GetRuleStatsRequest
-	(*RuleStat)(nil),                 // 46: commentd.v1.RuleStat
-	(*GetRuleStatsResponse)(nil),     // 47: commentd.v1.GetRuleStatsResponse
-	(*CommentDetail)(nil),            // 48: commentd.v1.CommentDetail
-	(CommentStatus)(0),               // 49: commentd.v1.CommentStatus
-	(*timestamppb.Timestamp)(nil),    // 50: google.protobuf.Timestamp
-	(*Reason)(nil),                   // 51: commentd.v1.Reason
-	(*Author)(nil),                   // 52: commentd.v1.Author
-	(RuleAction)(0),                  // 53: commentd.v1.RuleAction
+	(ModerationAction)(0),                 // 0: commentd.v1.ModerationAction
+	(WordList)(0),                         // 1: commentd.v1.WordList
+	(SortOrder)(0),                        // 2: commentd.v1.SortOrder
+	(BacktestJudgment)(0),                 // 3: commentd.v1.BacktestJudgment
+	(TrainingLabel)(0),                    // 4: commentd.v1.TrainingLabel
+	(WebhookDeliveryState)(0),             // 5: commentd.v1.WebhookDeliveryState
+	(*ExportAuthorDataRequest)(nil),       // 6: commentd.v1.ExportAuthorDataRequest
+	(*ExportAuthorDataResponse)(nil),      // 7: commentd.v1.ExportAuthorDataResponse
+	(*EraseAuthorDataRequest)(nil),        // 8: commentd.v1.EraseAuthorDataRequest
+	(*EraseAuthorDataResponse)(nil),       // 9: commentd.v1.EraseAuthorDataResponse
+	(*ListQueueRequest)(nil),              // 10: commentd.v1.ListQueueRequest
+	(*ListQueueResponse)(nil),             // 11: commentd.v1.ListQueueResponse
+	(*GetCommentDetailRequest)(nil),       // 12: commentd.v1.GetCommentDetailRequest
+	(*AuthorHistory)(nil),                 // 13: commentd.v1.AuthorHistory
+	(*GetCommentDetailResponse)(nil),      // 14: commentd.v1.GetCommentDetailResponse
+	(*ModerateCommentsRequest)(nil),       // 15: commentd.v1.ModerateCommentsRequest
+	(*ModerationResult)(nil),              // 16: commentd.v1.ModerationResult
+	(*ModerateCommentsResponse)(nil),      // 17: commentd.v1.ModerateCommentsResponse
+	(*WatchQueueRequest)(nil),             // 18: commentd.v1.WatchQueueRequest
+	(*WatchQueueResponse)(nil),            // 19: commentd.v1.WatchQueueResponse
+	(*Ban)(nil),                           // 20: commentd.v1.Ban
+	(*CreateBanRequest)(nil),              // 21: commentd.v1.CreateBanRequest
+	(*CreateBanResponse)(nil),             // 22: commentd.v1.CreateBanResponse
+	(*ListBansRequest)(nil),               // 23: commentd.v1.ListBansRequest
+	(*ListBansResponse)(nil),              // 24: commentd.v1.ListBansResponse
+	(*DeleteBanRequest)(nil),              // 25: commentd.v1.DeleteBanRequest
+	(*DeleteBanResponse)(nil),             // 26: commentd.v1.DeleteBanResponse
+	(*ListWordListsRequest)(nil),          // 27: commentd.v1.ListWordListsRequest
+	(*WordListTerms)(nil),                 // 28: commentd.v1.WordListTerms
+	(*ListWordListsResponse)(nil),         // 29: commentd.v1.ListWordListsResponse
+	(*UpdateWordListRequest)(nil),         // 30: commentd.v1.UpdateWordListRequest
+	(*UpdateWordListResponse)(nil),        // 31: commentd.v1.UpdateWordListResponse
+	(*AuditEvent)(nil),                    // 32: commentd.v1.AuditEvent
+	(*ListAuditEventsRequest)(nil),        // 33: commentd.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),       // 34: commentd.v1.ListAuditEventsResponse
+	(*BacktestRequest)(nil),               // 35: commentd.v1.BacktestRequest
+	(*BacktestWordListChange)(nil),        // 36: commentd.v1.BacktestWordListChange
+	(*BacktestResponse)(nil),              // 37: commentd.v1.BacktestResponse
+	(*BacktestProgress)(nil),              // 38: commentd.v1.BacktestProgress
+	(*BacktestCell)(nil),                  // 39: commentd.v1.BacktestCell
+	(*BacktestMove)(nil),                  // 40: commentd.v1.BacktestMove
+	(*BacktestExample)(nil),               // 41: commentd.v1.BacktestExample
+	(*BacktestReport)(nil),                // 42: commentd.v1.BacktestReport
+	(*TrainCommentsRequest)(nil),          // 43: commentd.v1.TrainCommentsRequest
+	(*TrainingExample)(nil),               // 44: commentd.v1.TrainingExample
+	(*TrainCommentsResponse)(nil),         // 45: commentd.v1.TrainCommentsResponse
+	(*GetRuleStatsRequest)(nil),           // 46: commentd.v1.GetRuleStatsRequest
+	(*RuleStat)(nil),                      // 47: commentd.v1.RuleStat
+	(*GetRuleStatsResponse)(nil),          // 48: commentd.v1.GetRuleStatsResponse
+	(*WebhookDelivery)(nil),               // 49: commentd.v1.WebhookDelivery
+	(*ListWebhookDeliveriesRequest)(nil),  // 50: commentd.v1.ListWebhookDeliveriesRequest
+	(*ListWebhookDeliveriesResponse)(nil), // 51: commentd.v1.ListWebhookDeliveriesResponse
+	(*RedeliverWebhooksRequest)(nil),      // 52: commentd.v1.RedeliverWebhooksRequest
+	(*RedeliverWebhooksResponse)(nil),     // 53: commentd.v1.RedeliverWebhooksResponse
+	(*CommentDetail)(nil),                 // 54: commentd.v1.CommentDetail
+	(CommentStatus)(0),                    // 55: commentd.v1.CommentStatus
+	(*timestamppb.Timestamp)(nil),         // 56: google.protobuf.Timestamp
+	(*Reason)(nil),                        // 57: commentd.v1.Reason
+	(*Author)(nil),                        // 58: commentd.v1.Author
+	(RuleAction)(0),                       // 59: commentd.v1.RuleAction
 }
 var file_commentd_v1_moderation_service_proto_depIdxs = []int32{
-	48, // 0: commentd.v1.ExportAuthorDataResponse.comments:type_name -> commentd.v1.CommentDetail
-	49, // 1: commentd.v1.ListQueueRequest.status:type_name -> commentd.v1.CommentStatus
-	50, // 2: commentd.v1.ListQueueRequest.start_time:type_name -> google.protobuf.Timestamp
-	50, // 3: commentd.v1.ListQueueRequest.end_time:type_name -> google.protobuf.Timestamp
+	54, // 0: commentd.v1.ExportAuthorDataResponse.comments:type_name -> commentd.v1.CommentDetail
+	55, // 1: commentd.v1.ListQueueRequest.status:type_name -> commentd.v1.CommentStatus
+	56, // 2: commentd.v1.ListQueueRequest.start_time:type_name -> google.protobuf.Timestamp
+	56, // 3: commentd.v1.ListQueueRequest.end_time:type_name -> google.protobuf.Timestamp
 	2,  // 4: commentd.v1.ListQueueRequest.order:type_name -> commentd.v1.SortOrder
-	48, // 5: commentd.v1.ListQueueResponse.comments:type_name -> commentd.v1.CommentDetail
-	48, // 6: commentd.v1.GetCommentDetailResponse.comment:type_name -> commentd.v1.CommentDetail
-	12, // 7: commentd.v1.GetCommentDetailResponse.author_history:type_name -> commentd.v1.AuthorHistory
+	54, // 5: commentd.v1.ListQueueResponse.comments:type_name -> commentd.v1.CommentDetail
+	54, // 6: commentd.v1.GetCommentDetailResponse.comment:type_name -> commentd.v1.CommentDetail
+	13, // 7: commentd.v1.GetCommentDetailResponse.author_history:type_name -> commentd.v1.AuthorHistory
 	0,  // 8: commentd.v1.ModerateCommentsRequest.action:type_name -> commentd.v1.ModerationAction
-	49, // 9: commentd.v1.ModerationResult.status:type_name -> commentd.v1.CommentStatus
-	15, // 10: commentd.v1.ModerateCommentsResponse.results:type_name -> commentd.v1.ModerationResult
-	49, // 11: commentd.v1.WatchQueueRequest.statuses:type_name -> commentd.v1.CommentStatus
-	48, // 12: commentd.v1.WatchQueueResponse.comment:type_name -> commentd.v1.CommentDetail
-	50, // 13: commentd.v1.Ban.expire_time:type_name -> google.protobuf.Timestamp
-	50, // 14: commentd.v1.Ban.create_time:type_name -> google.protobuf.Timestamp
-	19, // 15: commentd.v1.CreateBanRequest.ban:type_name -> commentd.v1.Ban
-	19, // 16: commentd.v1.CreateBanResponse.ban:type_name -> commentd.v1.Ban
-	19, // 17: commentd.v1.ListBansResponse.bans:type_name -> commentd.v1.Ban
+	55, // 9: commentd.v1.ModerationResult.status:type_name -> commentd.v1.CommentStatus
+	16, // 10: commentd.v1.ModerateCommentsResponse.results:type_name -> commentd.v1.ModerationResult
+	55, // 11: commentd.v1.WatchQueueRequest.statuses:type_name -> commentd.v1.CommentStatus
+	54, // 12: commentd.v1.WatchQueueResponse.comment:type_name -> commentd.v1.CommentDetail
+	56, // 13: commentd.v1.Ban.expire_time:type_name -> google.protobuf.Timestamp
+	56, // 14: commentd.v1.Ban.create_time:type_name -> google.protobuf.Timestamp
+	20, // 15: commentd.v1.CreateBanRequest.ban:type_name -> commentd.v1.Ban
+	20, // 16: commentd.v1.CreateBanResponse.ban:type_name -> commentd.v1.Ban
+	20, // 17: commentd.v1.ListBansResponse.bans:type_name -> commentd.v1.Ban
 	1,  // 18: commentd.v1.WordListTerms.list:type_name -> commentd.v1.WordList
-	27, // 19: commentd.v1.ListWordListsResponse.lists:type_name -> commentd.v1.WordListTerms
+	28, // 19: commentd.v1.ListWordListsResponse.lists:type_name -> commentd.v1.WordListTerms
 	1,  // 20: commentd.v1.UpdateWordListRequest.list:type_name -> commentd.v1.WordList
-	27, // 21: commentd.v1.UpdateWordListResponse.list:type_name -> commentd.v1.WordListTerms
-	50, // 22: commentd.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
-	31, // 23: commentd.v1.ListAuditEventsResponse.events:type_name -> commentd.v1.AuditEvent
-	50, // 24: commentd.v1.BacktestRequest.start_time:type_name -> google.protobuf.Timestamp
-	35, // 25: commentd.v1.BacktestRequest.word_list_changes:type_name -> commentd.v1.BacktestWordListChange
+	28, // 21: commentd.v1.UpdateWordListResponse.list:type_name -> commentd.v1.WordListTerms
+	56, // 22: commentd.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
+	32, // 23: commentd.v1.ListAuditEventsResponse.events:type_name -> commentd.v1.AuditEvent
+	56, // 24: commentd.v1.BacktestRequest.start_time:type_name -> google.protobuf.Timestamp
+	36, // 25: commentd.v1.BacktestRequest.word_list_changes:type_name -> commentd.v1.BacktestWordListChange
 	1,  // 26: commentd.v1.BacktestWordListChange.list:type_name -> commentd.v1.WordList
-	37, // 27: commentd.v1.BacktestResponse.progress:type_name -> commentd.v1.BacktestProgress
-	41, // 28: commentd.v1.BacktestResponse.report:type_name -> commentd.v1.BacktestReport
-	49, // 29: commentd.v1.BacktestCell.decision:type_name -> commentd.v1.CommentStatus
+	38, // 27: commentd.v1.BacktestResponse.progress:type_name -> commentd.v1.BacktestProgress
+	42, // 28: commentd.v1.BacktestResponse.report:type_name -> commentd.v1.BacktestReport
+	55, // 29: commentd.v1.BacktestCell.decision:type_name -> commentd.v1.CommentStatus
 	3,  // 30: commentd.v1.BacktestCell.judgment:type_name -> commentd.v1.BacktestJudgment
-	49, // 31: commentd.v1.BacktestMove.from:type_name -> commentd.v1.CommentStatus
-	49, // 32: commentd.v1.BacktestMove.to:type_name -> commentd.v1.CommentStatus
-	49, // 33: commentd.v1.BacktestExample.from:type_name -> commentd.v1.CommentStatus
-	49, // 34: commentd.v1.BacktestExample.to:type_name -> commentd.v1.CommentStatus
+	55, // 31: commentd.v1.BacktestMove.from:type_name -> commentd.v1.CommentStatus
+	55, // 32: commentd.v1.BacktestMove.to:type_name -> commentd.v1.CommentStatus
+	55, // 33: commentd.v1.BacktestExample.from:type_name -> commentd.v1.CommentStatus
+	55, // 34: commentd.v1.BacktestExample.to:type_name -> commentd.v1.CommentStatus
 	3,  // 35: commentd.v1.BacktestExample.judgment:type_name -> commentd.v1.BacktestJudgment
-	51, // 36: commentd.v1.BacktestExample.gained:type_name -> commentd.v1.Reason
-	51, // 37: commentd.v1.BacktestExample.lost:type_name -> commentd.v1.Reason
-	50, // 38: commentd.v1.BacktestReport.start_time:type_name -> google.protobuf.Timestamp
-	50, // 39: commentd.v1.BacktestReport.end_time:type_name -> google.protobuf.Timestamp
-	38, // 40: commentd.v1.BacktestReport.proposed:type_name -> commentd.v1.BacktestCell
-	38, // 41: commentd.v1.BacktestReport.stored:type_name -> commentd.v1.BacktestCell
-	39, // 42: commentd.v1.BacktestReport.moves:type_name -> commentd.v1.BacktestMove
-	40, // 43: commentd.v1.BacktestReport.examples:type_name -> commentd.v1.BacktestExample
-	43, // 44: commentd.v1.TrainCommentsRequest.examples:type_name -> commentd.v1.TrainingExample
-	52, // 45: commentd.v1.TrainingExample.author:type_name -> commentd.v1.Author
+	57, // 36: commentd.v1.BacktestExample.gained:type_name -> commentd.v1.Reason
+	57, // 37: commentd.v1.BacktestExample.lost:type_name -> commentd.v1.Reason
+	56, // 38: commentd.v1.BacktestReport.start_time:type_name -> google.protobuf.Timestamp
+	56, // 39: commentd.v1.BacktestReport.end_time:type_name -> google.protobuf.Timestamp
+	39, // 40: commentd.v1.BacktestReport.proposed:type_name -> commentd.v1.BacktestCell
+	39, // 41: commentd.v1.BacktestReport.stored:type_name -> commentd.v1.BacktestCell
+	40, // 42: commentd.v1.BacktestReport.moves:type_name -> commentd.v1.BacktestMove
+	41, // 43: commentd.v1.BacktestReport.examples:type_name -> commentd.v1.BacktestExample
+	44, // 44: commentd.v1.TrainCommentsRequest.examples:type_name -> commentd.v1.TrainingExample
+	58, // 45: commentd.v1.TrainingExample.author:type_name -> commentd.v1.Author
 	4,  // 46: commentd.v1.TrainingExample.label:type_name -> commentd.v1.TrainingLabel
-	50, // 47: commentd.v1.GetRuleStatsRequest.start_time:type_name -> google.protobuf.Timestamp
-	53, // 48: commentd.v1.RuleStat.action:type_name -> commentd.v1.RuleAction
-	46, // 49: commentd.v1.GetRuleStatsResponse.stats:type_name -> commentd.v1.RuleStat
-	9,  // 50: commentd.v1.ModerationService.ListQueue:input_type -> commentd.v1.ListQueueRequest
-	11, // 51: commentd.v1.ModerationService.GetCommentDetail:input_type -> commentd.v1.GetCommentDetailRequest
-	14, // 52: commentd.v1.ModerationService.ModerateComments:input_type -> commentd.v1.ModerateCommentsRequest
-	17, // 53: commentd.v1.ModerationService.WatchQueue:input_type -> commentd.v1.WatchQueueRequest
-	20, // 54: commentd.v1.ModerationService.CreateBan:input_type -> commentd.v1.CreateBanRequest
-	22, // 55: commentd.v1.ModerationService.ListBans:input_type -> commentd.v1.ListBansRequest
-	24, // 56: commentd.v1.ModerationService.DeleteBan:input_type -> commentd.v1.DeleteBanRequest
-	26, // 57: commentd.v1.ModerationService.ListWordLists:input_type -> commentd.v1.ListWordListsRequest
-	29, // 58: commentd.v1.ModerationService.UpdateWordList:input_type -> commentd.v1.UpdateWordListRequest
-	32, // 59: commentd.v1.ModerationService.ListAuditEvents:input_type -> commentd.v1.ListAuditEventsRequest
-	5,  // 60: commentd.v1.ModerationService.ExportAuthorData:input_type -> commentd.v1.ExportAuthorDataRequest
-	7,  // 61: commentd.v1.ModerationService.EraseAuthorData:input_type -> commentd.v1.EraseAuthorDataRequest
-	34, // 62: commentd.v1.ModerationService.Backtest:input_type -> commentd.v1.BacktestRequest
-	42, // 63: commentd.v1.ModerationService.TrainComments:input_type -> commentd.v1.TrainCommentsRequest
-	45, // 64: commentd.v1.ModerationService.GetRuleStats:input_type -> commentd.v1.GetRuleStatsRequest
-	10, // 65: commentd.v1.ModerationService.ListQueue:output_type -> commentd.v1.ListQueueResponse
-	13, // 66: commentd.v1.ModerationService.GetCommentDetail:output_type -> commentd.v1.GetCommentDetailResponse
-	16, // 67: commentd.v1.ModerationService.ModerateComments:output_type -> commentd.v1.ModerateCommentsResponse
-	18, // 68: commentd.v1.ModerationService.WatchQueue:output_type -> commentd.v1.WatchQueueResponse
-	21, // 69: commentd.v1.ModerationService.CreateBan:output_type -> commentd.v1.CreateBanResponse
-	23, // 70: commentd.v1.ModerationService.ListBans:output_type -> commentd.v1.ListBansResponse
-	25, // 71: commentd.v1.ModerationService.DeleteBan:output_type -> commentd.v1.DeleteBanResponse
-	28, // 72: commentd.v1.ModerationService.ListWordLists:output_type -> commentd.v1.ListWordListsResponse
-	30, // 73: commentd.v1.ModerationService.UpdateWordList:output_type -> commentd.v1.UpdateWordListResponse
-	33, // 74: commentd.v1.ModerationService.ListAuditEvents:output_type -> commentd.v1.ListAuditEventsResponse
-	6,  // 75: commentd.v1.ModerationService.ExportAuthorData:output_type -> commentd.v1.ExportAuthorDataResponse
-	8,  // 76: commentd.v1.ModerationService.EraseAuthorData:output_type -> commentd.v1.EraseAuthorDataResponse
-	36, // 77: commentd.v1.ModerationService.Backtest:output_type -> commentd.v1.BacktestResponse
-	44, // 78: commentd.v1.ModerationService.TrainComments:output_type -> commentd.v1.TrainCommentsResponse
-	47, // 79: commentd.v1.ModerationService.GetRuleStats:output_type -> commentd.v1.GetRuleStatsResponse
-	65, // [65:80] is the sub-list for method output_type
-	50, // [50:65] is the sub-list for method input_type
-	50, // [50:50] is the sub-list for extension type_name
-	50, // [50:50] is the sub-list for extension extendee
-	0,  // [0:50] is the sub-list for field type_name
+	56, // 47: commentd.v1.GetRuleStatsRequest.start_time:type_name -> google.protobuf.Timestamp
+	59, // 48: commentd.v1.RuleStat.action:type_name -> commentd.v1.RuleAction
+	47, // 49: commentd.v1.GetRuleStatsResponse.stats:type_name -> commentd.v1.RuleStat
+	5,  // 50: commentd.v1.WebhookDelivery.state:type_name -> commentd.v1.WebhookDeliveryState
+	56, // 51: commentd.v1.WebhookDelivery.create_time:type_name -> google.protobuf.Timestamp
+	56, // 52: commentd.v1.WebhookDelivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	56, // 53: commentd.v1.WebhookDelivery.last_attempt_time:type_name -> google.protobuf.Timestamp
+	56, // 54: commentd.v1.WebhookDelivery.done_time:type_name -> google.protobuf.Timestamp
+	5,  // 55: commentd.v1.ListWebhookDeliveriesRequest.state:type_name -> commentd.v1.WebhookDeliveryState
+	49, // 56: commentd.v1.ListWebhookDeliveriesResponse.deliveries:type_name -> commentd.v1.WebhookDelivery
+	10, // 57: commentd.v1.ModerationService.ListQueue:input_type -> commentd.v1.ListQueueRequest
+	12, // 58: commentd.v1.ModerationService.GetCommentDetail:input_type -> commentd.v1.GetCommentDetailRequest
+	15, // 59: commentd.v1.ModerationService.ModerateComments:input_type -> commentd.v1.ModerateCommentsRequest
+	18, // 60: commentd.v1.ModerationService.WatchQueue:input_type -> commentd.v1.WatchQueueRequest
+	21, // 61: commentd.v1.ModerationService.CreateBan:input_type -> commentd.v1.CreateBanRequest
+	23, // 62: commentd.v1.ModerationService.ListBans:input_type -> commentd.v1.ListBansRequest
+	25, // 63: commentd.v1.ModerationService.DeleteBan:input_type -> commentd.v1.DeleteBanRequest
+	27, // 64: commentd.v1.ModerationService.ListWordLists:input_type -> commentd.v1.ListWordListsRequest
+	30, // 65: commentd.v1.ModerationService.UpdateWordList:input_type -> commentd.v1.UpdateWordListRequest
+	33, // 66: commentd.v1.ModerationService.ListAuditEvents:input_type -> commentd.v1.ListAuditEventsRequest
+	6,  // 67: commentd.v1.ModerationService.ExportAuthorData:input_type -> commentd.v1.ExportAuthorDataRequest
+	8,  // 68: commentd.v1.ModerationService.EraseAuthorData:input_type -> commentd.v1.EraseAuthorDataRequest
+	35, // 69: commentd.v1.ModerationService.Backtest:input_type -> commentd.v1.BacktestRequest
+	43, // 70: commentd.v1.ModerationService.TrainComments:input_type -> commentd.v1.TrainCommentsRequest
+	46, // 71: commentd.v1.ModerationService.GetRuleStats:input_type -> commentd.v1.GetRuleStatsRequest
+	50, // 72: commentd.v1.ModerationService.ListWebhookDeliveries:input_type -> commentd.v1.ListWebhookDeliveriesRequest
+	52, // 73: commentd.v1.ModerationService.RedeliverWebhooks:input_type -> commentd.v1.RedeliverWebhooksRequest
+	11, // 74: commentd.v1.ModerationService.ListQueue:output_type -> commentd.v1.ListQueueResponse
+	14, // 75: commentd.v1.ModerationService.GetCommentDetail:output_type -> commentd.v1.GetCommentDetailResponse
+	17, // 76: commentd.v1.ModerationService.ModerateComments:output_type -> commentd.v1.ModerateCommentsResponse
+	19, // 77: commentd.v1.ModerationService.WatchQueue:output_type -> commentd.v1.WatchQueueResponse
+	22, // 78: commentd.v1.ModerationService.CreateBan:output_type -> commentd.v1.CreateBanResponse
+	24, // 79: commentd.v1.ModerationService.ListBans:output_type -> commentd.v1.ListBansResponse
+	26, // 80: commentd.v1.ModerationService.DeleteBan:output_type -> commentd.v1.DeleteBanResponse
+	29, // 81: commentd.v1.ModerationService.ListWordLists:output_type -> commentd.v1.ListWordListsResponse
+	31, // 82: commentd.v1.ModerationService.UpdateWordList:output_type -> commentd.v1.UpdateWordListResponse
+	34, // 83: commentd.v1.ModerationService.ListAuditEvents:output_type -> commentd.v1.ListAuditEventsResponse
+	7,  // 84: commentd.v1.ModerationService.ExportAuthorData:output_type -> commentd.v1.ExportAuthorDataResponse
+	9,  // 85: commentd.v1.ModerationService.EraseAuthorData:output_type -> commentd.v1.EraseAuthorDataResponse
+	37, // 86: commentd.v1.ModerationService.Backtest:output_type -> commentd.v1.BacktestResponse
+	45, // 87: commentd.v1.ModerationService.TrainComments:output_type -> commentd.v1.TrainCommentsResponse
+	48, // 88: commentd.v1.ModerationService.GetRuleStats:output_type -> commentd.v1.GetRuleStatsResponse
+	51, // 89: commentd.v1.ModerationService.ListWebhookDeliveries:output_type -> commentd.v1.ListWebhookDeliveriesResponse
+	53, // 90: commentd.v1.ModerationService.RedeliverWebhooks:output_type -> commentd.v1.RedeliverWebhooksResponse
+	74, // [74:91] is the sub-list for method output_type
+	57, // [57:74] is the sub-list for method input_type
+	57, // [57:57] is the sub-list for extension type_name
+	57, // [57:57] is the sub-list for extension extendee
+	0,  // [0:57] is the sub-list for field type_name
 }
 
 func init() { file_commentd_v1_moderation_service_proto_init() }
@@ -3458,8 +3991,8 @@ func file_commentd_v1_moderation_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commentd_v1_moderation_service_proto_rawDesc), len(file_commentd_v1_moderation_service_proto_rawDesc)),
-			NumEnums:      5,
-			NumMessages:   43,
+			NumEnums:      6,
+			NumMessages:   48,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

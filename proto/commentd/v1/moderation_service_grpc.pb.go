@@ -19,21 +19,23 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ModerationService_ListQueue_FullMethodName        = "/commentd.v1.ModerationService/ListQueue"
-	ModerationService_GetCommentDetail_FullMethodName = "/commentd.v1.ModerationService/GetCommentDetail"
-	ModerationService_ModerateComments_FullMethodName = "/commentd.v1.ModerationService/ModerateComments"
-	ModerationService_WatchQueue_FullMethodName       = "/commentd.v1.ModerationService/WatchQueue"
-	ModerationService_CreateBan_FullMethodName        = "/commentd.v1.ModerationService/CreateBan"
-	ModerationService_ListBans_FullMethodName         = "/commentd.v1.ModerationService/ListBans"
-	ModerationService_DeleteBan_FullMethodName        = "/commentd.v1.ModerationService/DeleteBan"
-	ModerationService_ListWordLists_FullMethodName    = "/commentd.v1.ModerationService/ListWordLists"
-	ModerationService_UpdateWordList_FullMethodName   = "/commentd.v1.ModerationService/UpdateWordList"
-	ModerationService_ListAuditEvents_FullMethodName  = "/commentd.v1.ModerationService/ListAuditEvents"
-	ModerationService_ExportAuthorData_FullMethodName = "/commentd.v1.ModerationService/ExportAuthorData"
-	ModerationService_EraseAuthorData_FullMethodName  = "/commentd.v1.ModerationService/EraseAuthorData"
-	ModerationService_Backtest_FullMethodName         = "/commentd.v1.ModerationService/Backtest"
-	ModerationService_TrainComments_FullMethodName    = "/commentd.v1.ModerationService/TrainComments"
-	ModerationService_GetRuleStats_FullMethodName     = "/commentd.v1.ModerationService/GetRuleStats"
+	ModerationService_ListQueue_FullMethodName             = "/commentd.v1.ModerationService/ListQueue"
+	ModerationService_GetCommentDetail_FullMethodName      = "/commentd.v1.ModerationService/GetCommentDetail"
+	ModerationService_ModerateComments_FullMethodName      = "/commentd.v1.ModerationService/ModerateComments"
+	ModerationService_WatchQueue_FullMethodName            = "/commentd.v1.ModerationService/WatchQueue"
+	ModerationService_CreateBan_FullMethodName             = "/commentd.v1.ModerationService/CreateBan"
+	ModerationService_ListBans_FullMethodName              = "/commentd.v1.ModerationService/ListBans"
+	ModerationService_DeleteBan_FullMethodName             = "/commentd.v1.ModerationService/DeleteBan"
+	ModerationService_ListWordLists_FullMethodName         = "/commentd.v1.ModerationService/ListWordLists"
+	ModerationService_UpdateWordList_FullMethodName        = "/commentd.v1.ModerationService/UpdateWordList"
+	ModerationService_ListAuditEvents_FullMethodName       = "/commentd.v1.ModerationService/ListAuditEvents"
+	ModerationService_ExportAuthorData_FullMethodName      = "/commentd.v1.ModerationService/ExportAuthorData"
+	ModerationService_EraseAuthorData_FullMethodName       = "/commentd.v1.ModerationService/EraseAuthorData"
+	ModerationService_Backtest_FullMethodName              = "/commentd.v1.ModerationService/Backtest"
+	ModerationService_TrainComments_FullMethodName         = "/commentd.v1.ModerationService/TrainComments"
+	ModerationService_GetRuleStats_FullMethodName          = "/commentd.v1.ModerationService/GetRuleStats"
+	ModerationService_ListWebhookDeliveries_FullMethodName = "/commentd.v1.ModerationService/ListWebhookDeliveries"
+	ModerationService_RedeliverWebhooks_FullMethodName     = "/commentd.v1.ModerationService/RedeliverWebhooks"
 )
 
 // ModerationServiceClient is the client API for ModerationService service.
@@ -107,6 +109,17 @@ type ModerationServiceClient interface {
 	// agreed with it: its precision. Any moderator may call it; it returns
 	// counts only, no reader data.
 	GetRuleStats(ctx context.Context, in *GetRuleStatsRequest, opts ...grpc.CallOption) (*GetRuleStatsResponse, error)
+	// Lists webhook deliveries, newest first: one per event and endpoint,
+	// with its state, attempts and last error (not its body). Kept 7 days
+	// once delivered, 30 days once dead.
+	ListWebhookDeliveries(ctx context.Context, in *ListWebhookDeliveriesRequest, opts ...grpc.CallOption) (*ListWebhookDeliveriesResponse, error)
+	// Sends webhook deliveries again, due at once with a fresh retry
+	// window: one by id, delivered or dead (the later dead deliveries of its
+	// comment to its endpoint come back with it, so that they still go in
+	// order), or every dead one, of one endpoint or of all. Needs the admin
+	// role; audited (webhook.redeliver) when anything came back. Errors:
+	// NOT_FOUND, FAILED_PRECONDITION (the delivery is pending).
+	RedeliverWebhooks(ctx context.Context, in *RedeliverWebhooksRequest, opts ...grpc.CallOption) (*RedeliverWebhooksResponse, error)
 }
 
 type moderationServiceClient struct {
@@ -285,6 +298,26 @@ func (c *moderationServiceClient) GetRuleStats(ctx context.Context, in *GetRuleS
 	return out, nil
 }
 
+func (c *moderationServiceClient) ListWebhookDeliveries(ctx context.Context, in *ListWebhookDeliveriesRequest, opts ...grpc.CallOption) (*ListWebhookDeliveriesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListWebhookDeliveriesResponse)
+	err := c.cc.Invoke(ctx, ModerationService_ListWebhookDeliveries_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *moderationServiceClient) RedeliverWebhooks(ctx context.Context, in *RedeliverWebhooksRequest, opts ...grpc.CallOption) (*RedeliverWebhooksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RedeliverWebhooksResponse)
+	err := c.cc.Invoke(ctx, ModerationService_RedeliverWebhooks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ModerationServiceServer is the server API for ModerationService service.
 // All implementations must embed UnimplementedModerationServiceServer
 // for forward compatibility.
@@ -356,6 +389,17 @@ type ModerationServiceServer interface {
 	// agreed with it: its precision. Any moderator may call it; it returns
 	// counts only, no reader data.
 	GetRuleStats(context.Context, *GetRuleStatsRequest) (*GetRuleStatsResponse, error)
+	// Lists webhook deliveries, newest first: one per event and endpoint,
+	// with its state, attempts and last error (not its body). Kept 7 days
+	// once delivered, 30 days once dead.
+	ListWebhookDeliveries(context.Context, *ListWebhookDeliveriesRequest) (*ListWebhookDeliveriesResponse, error)
+	// Sends webhook deliveries again, due at once with a fresh retry
+	// window: one by id, delivered or dead (the later dead deliveries of its
+	// comment to its endpoint come back with it, so that they still go in
+	// order), or every dead one, of one endpoint or of all. Needs the admin
+	// role; audited (webhook.redeliver) when anything came back. Errors:
+	// NOT_FOUND, FAILED_PRECONDITION (the delivery is pending).
+	RedeliverWebhooks(context.Context, *RedeliverWebhooksRequest) (*RedeliverWebhooksResponse, error)
 	mustEmbedUnimplementedModerationServiceServer()
 }
 
@@ -410,6 +454,12 @@ func (UnimplementedModerationServiceServer) TrainComments(context.Context, *Trai
 }
 func (UnimplementedModerationServiceServer) GetRuleStats(context.Context, *GetRuleStatsRequest) (*GetRuleStatsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetRuleStats not implemented")
+}
+func (UnimplementedModerationServiceServer) ListWebhookDeliveries(context.Context, *ListWebhookDeliveriesRequest) (*ListWebhookDeliveriesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListWebhookDeliveries not implemented")
+}
+func (UnimplementedModerationServiceServer) RedeliverWebhooks(context.Context, *RedeliverWebhooksRequest) (*RedeliverWebhooksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RedeliverWebhooks not implemented")
 }
 func (UnimplementedModerationServiceServer) mustEmbedUnimplementedModerationServiceServer() {}
 func (UnimplementedModerationServiceServer) testEmbeddedByValue()                           {}
@@ -688,6 +738,42 @@ func _ModerationService_GetRuleStats_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ModerationService_ListWebhookDeliveries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListWebhookDeliveriesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModerationServiceServer).ListWebhookDeliveries(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModerationService_ListWebhookDeliveries_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModerationServiceServer).ListWebhookDeliveries(ctx, req.(*ListWebhookDeliveriesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModerationService_RedeliverWebhooks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RedeliverWebhooksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModerationServiceServer).RedeliverWebhooks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModerationService_RedeliverWebhooks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModerationServiceServer).RedeliverWebhooks(ctx, req.(*RedeliverWebhooksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ModerationService_ServiceDesc is the grpc.ServiceDesc for ModerationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -746,6 +832,14 @@ var ModerationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetRuleStats",
 			Handler:    _ModerationService_GetRuleStats_Handler,
+		},
+		{
+			MethodName: "ListWebhookDeliveries",
+			Handler:    _ModerationService_ListWebhookDeliveries_Handler,
+		},
+		{
+			MethodName: "RedeliverWebhooks",
+			Handler:    _ModerationService_RedeliverWebhooks_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
