@@ -195,6 +195,7 @@ webhooks:
 	wp.post(ctx, t, rahul).wantRedirect(t)
 
 	comments := wp.dump(ctx, t)
+	t.Logf("WordPress after three readers posted:\n%s", comments.transcript())
 	pc := comments.by(t, priya.email, priya.text)
 	sc := comments.by(t, spammer.email, spammer.text)
 	rc := comments.by(t, rahul.email, rahul.text)
@@ -295,7 +296,9 @@ webhooks:
 		text: "रक्षा बजट पर कोई चर्चा नहीं हुई, यह निराशाजनक है।",
 	}
 	wp.post(ctx, t, anjali).wantRedirect(t)
-	ac := wp.dump(ctx, t).by(t, anjali.email, anjali.text)
+	down := wp.dump(ctx, t)
+	t.Logf("WordPress with commentd slow, then down:\n%s", down[len(down)-2:].transcript())
+	ac := down.by(t, anjali.email, anjali.text)
 	if ac.Approved != "0" || ac.Meta["_commentd_status"] != "unanswered" || !strings.Contains(ac.Meta["_commentd_error"], "unreachable") || ac.Meta["_commentd_retry"] == "" {
 		t.Fatalf("with commentd down: comment_approved %q, meta %v; want held (0), unanswered, an error and a request to send again", ac.Approved, ac.Meta)
 	}
@@ -342,7 +345,7 @@ webhooks:
 	if len(final) != 6 { // WordPress's sample comment and our five
 		t.Errorf("WordPress has %d comments, want 6", len(final))
 	}
-	t.Logf("What WordPress stored (wp_comments and the plugin's comment meta):\n%s", final.transcript())
+	t.Logf("WordPress at the end (wp_comments and the plugin's comment meta):\n%s", final.transcript())
 }
 
 // needHTTP skips the test (fails it with COMMENTD_TEST_WORDPRESS=require)
