@@ -1,6 +1,7 @@
 # commentd — see README.md. Everything here needs only the Go toolchain;
 # the tests also need PostgreSQL and Redis (scripts/with-services.sh finds or
-# starts them).
+# starts them), and the WordPress test Debian's wordpress, php-cli, php-mysql
+# and mariadb-server (scripts/install-wordpress-deps.sh; skipped without them).
 
 GO       ?= go
 BUF      := $(GO) tool -modfile=tools/go.mod buf
@@ -18,13 +19,16 @@ build:
 ## test: the whole suite, as CI runs it: lint, generated code, race tests, fuzzing
 test: fmt-check vet lint check-generated race fuzz
 
-## race: every test with the race detector, against real PostgreSQL and Redis
+## race: every test with the race detector, against real PostgreSQL and Redis,
+## and a real WordPress when Debian's packages for it are installed (it says so)
 race:
 	scripts/with-services.sh $(GO) test -race -count=1 -timeout 20m ./...
+	@scripts/install-wordpress-deps.sh --check
 
 ## unit: every test without the race detector (quicker while working)
 unit:
 	scripts/with-services.sh $(GO) test -count=1 ./...
+	@scripts/install-wordpress-deps.sh --check
 
 ## fuzz: a short bounded run of each fuzz target (seed corpora live in testdata/fuzz).
 ## Budgets are counts of executions, not durations: Go 1.26's fuzz coordinator can
