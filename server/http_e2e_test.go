@@ -339,6 +339,9 @@ func TestEveryUnaryMethodAnswersAlikeOverGRPCAndHTTP(t *testing.T) {
 			{Body: "a thoughtful piece, thank you", Label: pb.TrainingLabel_TRAINING_LABEL_HAM},
 		}})},
 		{method: modSvc + "GetRuleStats", token: mod, req: one(&pb.GetRuleStatsRequest{Site: "news"})},
+		{method: modSvc + "ListWebhookDeliveries", token: mod, req: one(&pb.ListWebhookDeliveriesRequest{PageSize: 10})},
+		{method: modSvc + "RedeliverWebhooks", token: mod, req: one(&pb.RedeliverWebhooksRequest{AllDead: true})},
+		{method: modSvc + "RedeliverWebhooks", token: admin, req: one(&pb.RedeliverWebhooksRequest{AllDead: true, Note: "both ways"})},
 	}
 
 	covered := map[string]bool{}
