@@ -2,48 +2,21 @@ package moderation_test
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/commentd/commentd/client/webhook"
 	"github.com/commentd/commentd/moderation"
 	"github.com/commentd/commentd/store/memory"
 )
-
-// verify checks a Commentd-Signature header: the HMAC-SHA256 of
-// "<t>.<body>" with the secret, made at most five minutes from now. It is
-// the README's example, written without commentd's code.
-func verify(secret, body []byte, header string, now time.Time) bool {
-	var ts, sig string
-	for _, part := range strings.Split(header, ",") {
-		k, v, _ := strings.Cut(part, "=")
-		if k == "t" {
-			ts = v
-		} else if k == "v1" {
-			sig = v
-		}
-	}
-	t, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil || now.Sub(time.Unix(t, 0)).Abs() > 5*time.Minute {
-		return false
-	}
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(ts + "."))
-	mac.Write(body)
-	got, err := hex.DecodeString(sig)
-	return err == nil && hmac.Equal(got, mac.Sum(nil))
-}
 
 // event is a webhook body as a receiver reads it.
 type event struct {
@@ -99,7 +72,7 @@ func newReceiver(t *testing.T, secret string, now func() time.Time) *receiver {
 			t.Errorf("a body that is not JSON: %v: %q", err, body)
 		}
 		status := int(r.status.Load())
-		if !verify(r.secret, body, req.Header.Get("Commentd-Signature"), r.now()) {
+		if err := webhook.Verify(r.secret, body, req.Header.Get(webhook.SignatureHeader), r.now(), webhook.DefaultTolerance); err != nil {
 			t.Errorf("a request whose signature does not verify: %q", req.Header.Get("Commentd-Signature"))
 			status = http.StatusUnauthorized
 		}

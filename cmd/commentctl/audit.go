@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -43,19 +42,10 @@ a ban id or a word list), what changed and the moderator's note.`,
 		if err != nil {
 			return err
 		}
-		req.PageSize = 100
-		if limit > 0 && limit < 100 {
-			req.PageSize = int32(limit)
-		}
-		var events []*pb.AuditEvent
-		for e, err := range c.AuditEvents(ctx, &req) {
-			if err != nil {
-				return fmt.Errorf("list audit events: %w", err)
-			}
-			if limit > 0 && len(events) == limit {
-				break
-			}
-			events = append(events, e)
+		req.PageSize = pageSize(limit)
+		events, _, err := collect(c.AuditEvents(ctx, &req), limit, "list audit events")
+		if err != nil {
+			return err
 		}
 		return a.printAudit(events)
 	})

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"iter"
 	"strings"
 	"time"
 
@@ -147,17 +148,31 @@ func listQueue(ctx context.Context, a *app, req *pb.ListQueueRequest, limit int)
 	if err != nil {
 		return nil, false, err
 	}
-	var items []*pb.CommentDetail
-	for d, err := range c.Queue(ctx, req) {
-		if err != nil {
-			return nil, false, fmt.Errorf("list queue: %w", err)
-		}
-		if limit > 0 && len(items) == limit {
-			return items, true, nil
-		}
-		items = append(items, d)
+	return collect(c.Queue(ctx, req), limit, "list queue")
+}
+
+// pageSize is the page to ask for when listing up to limit items (0: all).
+func pageSize(limit int) int32 {
+	if limit > 0 && limit < 100 {
+		return int32(limit)
 	}
-	return items, false, nil
+	return 100
+}
+
+// collect follows a listing's pages until limit items (0: all), and
+// reports whether more were waiting.
+func collect[T any](items iter.Seq2[T, error], limit int, what string) ([]T, bool, error) {
+	var out []T
+	for it, err := range items {
+		if err != nil {
+			return nil, false, fmt.Errorf("%s: %w", what, err)
+		}
+		if limit > 0 && len(out) == limit {
+			return out, true, nil
+		}
+		out = append(out, it)
+	}
+	return out, false, nil
 }
 
 func (a *app) printQueue(items []*pb.CommentDetail, more bool, st pb.CommentStatus) error {

@@ -82,19 +82,10 @@ deliveries that failed at least once and are being retried.`,
 		if err != nil {
 			return err
 		}
-		req.PageSize = 100
-		if limit > 0 && limit < 100 {
-			req.PageSize = int32(limit)
-		}
-		var ds []*pb.WebhookDelivery
-		for d, err := range c.WebhookDeliveries(ctx, &req) {
-			if err != nil {
-				return fmt.Errorf("list webhook deliveries: %w", err)
-			}
-			if limit > 0 && len(ds) == limit {
-				break
-			}
-			ds = append(ds, d)
+		req.PageSize = pageSize(limit)
+		ds, _, err := collect(c.WebhookDeliveries(ctx, &req), limit, "list webhook deliveries")
+		if err != nil {
+			return err
 		}
 		return a.printDeliveries(ds)
 	})

@@ -2,16 +2,12 @@ package main
 
 import (
 	"bufio"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,32 +17,9 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/commentd/commentd/client/commentdtest"
+	"github.com/commentd/commentd/client/webhook"
 	pb "github.com/commentd/commentd/proto/commentd/v1"
 )
-
-// verifySignature checks a Commentd-Signature header as a receiver
-// should: the HMAC-SHA256 of "<t>.<body>" with the endpoint's secret,
-// made at most five minutes ago. It is the README's example.
-func verifySignature(secret, body []byte, header string, now time.Time) bool {
-	var ts, sig string
-	for _, part := range strings.Split(header, ",") {
-		k, v, _ := strings.Cut(part, "=")
-		if k == "t" {
-			ts = v
-		} else if k == "v1" {
-			sig = v
-		}
-	}
-	t, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil || now.Sub(time.Unix(t, 0)).Abs() > 5*time.Minute {
-		return false
-	}
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(ts + "."))
-	mac.Write(body)
-	got, err := hex.DecodeString(sig)
-	return err == nil && hmac.Equal(got, mac.Sum(nil))
-}
 
 // hookEvent is what a receiver reads of a body.
 type hookEvent struct {
@@ -89,7 +62,7 @@ func newEndpoint(t *testing.T, secret string, status int) *endpoint {
 	e.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		req := hookRequest{body: body, status: int(e.status.Load()),
-			verified: verifySignature(e.secret, body, r.Header.Get("Commentd-Signature"), time.Now())}
+			verified: webhook.Verify(e.secret, body, r.Header.Get(webhook.SignatureHeader), time.Now(), webhook.DefaultTolerance) == nil}
 		if err := json.Unmarshal(body, &req.event); err != nil || req.event.ID != r.Header.Get("Commentd-Event-Id") {
 			req.status = http.StatusBadRequest
 		}
