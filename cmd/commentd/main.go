@@ -329,7 +329,7 @@ func warnUnknownSites(log *slog.Logger, p moderation.Policy, creds *server.Crede
 	}
 	for site := range p.Sites {
 		if !slices.Contains(known, site) {
-			log.Warn("the policy file's sites: names a site without a key in COMMENTD_SITE_KEYS; its policy applies only if the site calls with a client certificate",
+			log.Warn("the policy file's sites: names a site that has no key in COMMENTD_SITE_KEYS; only a client certificate for it or a check naming it reaches its policy",
 				"site", site, "known", strings.Join(known, ","))
 		}
 	}

@@ -630,7 +630,7 @@ func TestSitePolicyReloadsOnHangup(t *testing.T) {
 	write("default_status: pending\nrules:\n  first_time_hold: false\nsites:\n  default:\n    default_status: published\n  ghost:\n    rules: {links: {hold: 1}}\n")
 	p.cmd.Process.Signal(syscall.SIGHUP)
 	p.waitLog(t, "policy file reloaded")
-	if rec := p.waitLog(t, "the policy file's sites: names a site without a key in COMMENTD_SITE_KEYS; its policy applies only if the site calls with a client certificate"); rec["site"] != "ghost" {
+	if rec := p.waitLog(t, "the policy file's sites: names a site that has no key in COMMENTD_SITE_KEYS; only a client certificate for it or a check naming it reaches its policy"); rec["site"] != "ghost" {
 		t.Errorf("warning names %v, want ghost", rec["site"])
 	}
 	if st := decide(); st != pb.CommentStatus_COMMENT_STATUS_PUBLISHED {
