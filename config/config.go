@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -34,6 +35,18 @@ type File struct {
 	Privacy Privacy `yaml:"privacy"`
 	// Webhooks are the endpoints told of comments' changes.
 	Webhooks []Webhook `yaml:"webhooks"`
+	// Sites override parts of the policy for one site each, keyed by the
+	// site's id (its name in COMMENTD_SITE_KEYS or its certificate's CN).
+	Sites map[string]yaml.Node `yaml:"sites"`
+}
+
+// siteFile is what a site may override: every key is optional and an
+// absent one keeps the global value. Privacy and webhooks are global.
+type siteFile struct {
+	DefaultStatus string                `yaml:"default_status"`
+	Limits        moderation.Limits     `yaml:"limits"`
+	RateLimits    moderation.RateLimits `yaml:"rate_limits"`
+	Rules         moderation.RuleConfig `yaml:"rules"`
 }
 
 // Privacy is the reader-data section of the policy file.
@@ -123,8 +136,68 @@ func (f File) Policy() (moderation.Policy, error) {
 	if err != nil {
 		return moderation.Policy{}, err
 	}
-	return moderation.Policy{DefaultStatus: st, Limits: l, RateLimits: f.RateLimits, Rules: f.Rules,
-		ClientDataRetention: f.Privacy.ClientDataRetention, Webhooks: hooks}, nil
+	p := moderation.Policy{DefaultStatus: st, Limits: l, RateLimits: f.RateLimits, Rules: f.Rules,
+		ClientDataRetention: f.Privacy.ClientDataRetention, Webhooks: hooks}
+	if p.Sites, err = f.sites(); err != nil {
+		return moderation.Policy{}, err
+	}
+	return p, nil
+}
+
+// sites merges each site's overrides over the global policy and checks
+// the result as a whole, so a site's decisions never meet a policy that
+// was not validated. The merge happens here, once per load; a submission
+// only looks its site up.
+func (f File) sites() (map[string]moderation.SitePolicy, error) {
+	if len(f.Sites) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]moderation.SitePolicy, len(f.Sites))
+	for site, node := range f.Sites {
+		if v := moderation.ValidateSite(site); v != "" {
+			return nil, fmt.Errorf("config: sites: site id %q %s", site, v)
+		}
+		b, err := yaml.Marshal(&node)
+		if err != nil {
+			return nil, fmt.Errorf("config: sites.%s: %w", site, err)
+		}
+		// Decode over a copy of the global values: keys the site leaves
+		// out keep them. Lists (patterns, domains) are replaced whole.
+		sf := siteFile{DefaultStatus: f.DefaultStatus, Limits: f.Limits, RateLimits: f.RateLimits, Rules: f.Rules}
+		sf.Rules.Patterns = slices.Clone(f.Rules.Patterns)
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		if err := dec.Decode(&sf); err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("config: sites.%s: %w", site, err)
+		}
+		merged := File{DefaultStatus: sf.DefaultStatus, Limits: sf.Limits, RateLimits: sf.RateLimits, Rules: sf.Rules,
+			Privacy: f.Privacy, Webhooks: f.Webhooks}
+		p, err := merged.Policy()
+		if err != nil {
+			return nil, fmt.Errorf("sites.%s: %w", site, err)
+		}
+		out[site] = moderation.SitePolicy{Policy: p, Overrides: overrides(&node, "")}
+	}
+	return out, nil
+}
+
+// overrides names the keys a site's block sets, two levels deep
+// ("default_status", "rules.links"), for `commentctl check` to show.
+func overrides(n *yaml.Node, prefix string) []string {
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	var out []string
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key := prefix + n.Content[i].Value
+		if prefix == "" && n.Content[i+1].Kind == yaml.MappingNode {
+			out = append(out, overrides(n.Content[i+1], key+".")...)
+			continue
+		}
+		out = append(out, key)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func checkRateLimits(r moderation.RateLimits) error {

@@ -109,3 +109,64 @@ func TestExampleFile(t *testing.T) {
 		t.Error("README.md does not show commentd.example.yaml verbatim")
 	}
 }
+
+func TestLoadSites(t *testing.T) {
+	p, err := Load(write(t, `
+default_status: published
+rules:
+  links: {hold: 2, block_domains: [spam.example]}
+sites:
+  news:
+    default_status: pending
+    rules:
+      links: {hold: 1}
+      first_time_hold: false
+  shop:
+    rate_limits:
+      client_ip: {burst: 10}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	news, ok := p.Sites["news"]
+	if !ok || len(p.Sites) != 2 {
+		t.Fatalf("sites = %+v", p.Sites)
+	}
+	if news.Policy.DefaultStatus != moderation.StatusPending || news.Policy.Rules.Links.Hold != 1 || news.Policy.Rules.FirstTimeHold {
+		t.Errorf("news = %+v, want pending, links.hold 1, no first-time hold", news.Policy)
+	}
+	// What the site leaves out keeps the global value, lists included.
+	if !reflect.DeepEqual(news.Policy.Rules.Links.BlockDomains, []string{"spam.example"}) || news.Policy.Limits != p.Limits ||
+		news.Policy.Rules.HoldScore != p.Rules.HoldScore {
+		t.Errorf("news lost global values: %+v", news.Policy)
+	}
+	if want := []string{"default_status", "rules.first_time_hold", "rules.links"}; !reflect.DeepEqual(news.Overrides, want) {
+		t.Errorf("news overrides %q, want %q", news.Overrides, want)
+	}
+	// A site's override leaves the global policy alone.
+	if p.DefaultStatus != moderation.StatusPublished || p.Rules.Links.Hold != 2 || !p.Rules.FirstTimeHold {
+		t.Errorf("global policy changed by a site: %+v", p)
+	}
+	shop := p.Sites["shop"].Policy.RateLimits
+	if shop.ClientIP != (moderation.Rate{Burst: 10, Every: 15 * time.Second}) || shop.AuthorEmail != p.RateLimits.AuthorEmail {
+		t.Errorf("shop rate limits = %+v", shop)
+	}
+}
+
+func TestLoadSitesRefuses(t *testing.T) {
+	for body, want := range map[string]string{
+		"sites:\n  news:\n    default_status: spam\n":                         "sites.news: config: default_status",
+		"sites:\n  news:\n    rules: {hold_score: 9}\n":                       "sites.news: config: rules",
+		"sites:\n  news:\n    defualt_status: pending\n":                      "defualt_status",
+		"sites:\n  news:\n    privacy: {client_data_retention: 1h}\n":         "privacy",
+		"sites:\n  news:\n    webhooks: []\n":                                 "webhooks",
+		"sites:\n  news:\n    limits: {body_max_runes: -1}\n":                 "limits.body_max_runes",
+		"sites:\n  news:\n    rate_limits: {client_ip: {burst: -1}}\n":        "rate_limits.client_ip",
+		"sites:\n  \"\":\n    default_status: pending\n":                      "site id",
+		"sites:\n  news:\n    rules: {patterns: [{id: x, pattern: \"(\"}]}\n": "(x): pattern",
+	} {
+		if _, err := Load(write(t, body)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("config %q: err %v, want one naming %s", body, err, want)
+		}
+	}
+}

@@ -120,10 +120,13 @@ type BacktestReport struct {
 // holds first-timers) or known (see replay). progress, when set, is told
 // after each page.
 func (s *Service) Backtest(ctx context.Context, req BacktestRequest, progress func(done, total int)) (BacktestReport, error) {
-	snap := s.rules.snapshot()
+	snap := s.rules.snapshot().forSite(req.Site)
 	policy := snap.policy
 	if req.Policy != nil {
 		policy = *req.Policy
+		if sp, ok := policy.Sites[req.Site]; ok {
+			policy = sp.Policy
+		}
 	}
 	if err := checkBacktest(&req, s.clock()); err != nil {
 		return BacktestReport{}, err

@@ -35,6 +35,8 @@ type WordTerm struct {
 	Term       string
 	CreateTime time.Time
 	CreatedBy  string
+	// Site scopes the term to one site's submissions; "" is every site's.
+	Site string
 }
 
 // WordListUpdate adds and removes terms of one list in one transaction.
@@ -81,6 +83,8 @@ type Ban struct {
 	Reason     string
 	CreateTime time.Time
 	CreatedBy  string
+	// Site scopes the ban to one site's submissions; "" is every site's.
+	Site string
 }
 
 // Active reports whether the ban is in force at now.

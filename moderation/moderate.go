@@ -137,8 +137,8 @@ func (s *Service) moderateOne(ctx context.Context, m Moderation, id string) (Out
 	if trains {
 		// Every decision is a label for the learned rule, counted in the
 		// same transaction as the move, with the tokens the rules see now.
-		rs := s.rules.snapshot().rules
-		u.Train = func(c Comment) (learn.Label, []learn.Token) { return label, rs.tokensOf(c) }
+		snap := s.rules.snapshot()
+		u.Train = func(c Comment) (learn.Label, []learn.Token) { return label, snap.forSite(c.Site).rules.tokensOf(c) }
 	}
 	if hooks := s.rules.snapshot().policy.Webhooks; len(hooks) > 0 {
 		event := actionEvent[m.Action]

@@ -28,6 +28,29 @@ type Policy struct {
 	// Webhooks are the endpoints told of comments' changes; a reload
 	// applies to the events after it.
 	Webhooks []Webhook
+	// Sites are the policies of the sites that override part of this
+	// one, each already merged over it and checked, keyed by site id. A
+	// site's ClientDataRetention, Webhooks and rate-limit failure mode are
+	// this policy's.
+	Sites map[string]SitePolicy
+}
+
+// SitePolicy is one site's policy: the global one with the site's
+// overrides merged in.
+type SitePolicy struct {
+	Policy Policy
+	// Overrides names the settings the site changes, such as
+	// "default_status" or "rules.links", sorted.
+	Overrides []string
+}
+
+// ValidateSite returns the problem with a site id that scopes a policy,
+// a word-list term or a ban, or "".
+func ValidateSite(site string) string {
+	if site == "" {
+		return "is empty"
+	}
+	return checkLine(site, maxSiteBytes)
 }
 
 // DefaultPolicy is the built-in policy: DefaultLimits, DefaultRateLimits

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,14 +37,93 @@ type rulesStore interface {
 type snapshot struct {
 	policy Policy
 	rules  *ruleSet
-	words  []WordTerm
-	bans   []Ban
+	// words and bans are those rules was compiled with: the global ones,
+	// and in a site's snapshot the site's own too.
+	words []WordTerm
+	bans  []Ban
 	// listsVersion is the store's RulesVersion the lists were read at.
 	listsVersion int64
+
+	// site is the site whose snapshot this is, "" for the global one;
+	// overrides names the settings its policy changes.
+	site      string
+	overrides []string
+	// The global snapshot only: every site's snapshot that differs from
+	// it (a policy or lists of its own), and every word and ban stored.
+	sites    map[string]*snapshot
+	allWords []WordTerm
+	allBans  []Ban
+}
+
+// forSite is the snapshot a site's submissions decide with: a map
+// lookup, as every site's rules were merged and compiled at load.
+func (s *snapshot) forSite(site string) *snapshot {
+	if st, ok := s.sites[site]; ok {
+		return st
+	}
+	return s
+}
+
+// compileSnapshot compiles the global rules and those of every site with
+// a policy or lists of its own. A site's submissions match the global
+// terms and bans and the site's own, never another site's.
+func compileSnapshot(p Policy, words []WordTerm, bans []Ban, version int64) (*snapshot, error) {
+	gw := filter(words, func(w WordTerm) bool { return w.Site == "" })
+	gb := filter(bans, func(b Ban) bool { return b.Site == "" })
+	rules, err := compileRules(p.Rules, gw, gb)
+	if err != nil {
+		return nil, err
+	}
+	top := &snapshot{policy: p, rules: rules, words: gw, bans: gb, listsVersion: version, allWords: words, allBans: bans}
+	ids := map[string]bool{}
+	for id := range p.Sites {
+		ids[id] = true
+	}
+	for _, w := range words {
+		if w.Site != "" {
+			ids[w.Site] = true
+		}
+	}
+	for _, b := range bans {
+		if b.Site != "" {
+			ids[b.Site] = true
+		}
+	}
+	for id := range ids {
+		sp := p
+		var over []string
+		if o, ok := p.Sites[id]; ok {
+			sp, over = o.Policy, o.Overrides
+			// What is not the site's to change stays global.
+			sp.ClientDataRetention, sp.Webhooks, sp.RateLimits.Failure = p.ClientDataRetention, p.Webhooks, p.RateLimits.Failure
+		}
+		sp.Sites = nil
+		sw := append(slices.Clip(gw), filter(words, func(w WordTerm) bool { return w.Site == id })...)
+		sb := append(slices.Clip(gb), filter(bans, func(b Ban) bool { return b.Site == id })...)
+		rs, err := compileRules(sp.Rules, sw, sb)
+		if err != nil {
+			return nil, fmt.Errorf("site %s: %w", id, err)
+		}
+		if top.sites == nil {
+			top.sites = map[string]*snapshot{}
+		}
+		top.sites[id] = &snapshot{policy: sp, rules: rs, words: sw, bans: sb, listsVersion: version, site: id, overrides: over}
+	}
+	return top, nil
+}
+
+func filter[T any](all []T, keep func(T) bool) []T {
+	var out []T
+	for _, x := range all {
+		if keep(x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func newRulebook(store rulesStore, log *slog.Logger, now func() time.Time, p Policy) (*rulebook, error) {
-	rules, err := compileRules(p.Rules, nil, nil)
+	snap, err := compileSnapshot(p, nil, nil, 0)
 	if err != nil {
 		return nil, fmt.Errorf("rules: %w", err)
 	}
@@ -51,7 +131,7 @@ func newRulebook(store rulesStore, log *slog.Logger, now func() time.Time, p Pol
 		return nil, err
 	}
 	b := &rulebook{store: store, log: log, now: now}
-	b.current.Store(&snapshot{policy: p, rules: rules})
+	b.current.Store(snap)
 	return b, nil
 }
 
@@ -63,14 +143,14 @@ func (b *rulebook) setPolicy(p Policy) error {
 	b.reload.Lock()
 	defer b.reload.Unlock()
 	old := b.snapshot()
-	rules, err := compileRules(p.Rules, old.words, old.bans)
+	snap, err := compileSnapshot(p, old.allWords, old.allBans, old.listsVersion)
 	if err != nil {
 		return Wrap(CodeInvalid, "the policy's rules do not compile", err)
 	}
 	if err := CheckWebhooks(p.Webhooks); err != nil {
 		return Wrap(CodeInvalid, "the policy's webhooks are not valid", err)
 	}
-	b.current.Store(&snapshot{policy: p, rules: rules, words: old.words, bans: old.bans, listsVersion: old.listsVersion})
+	b.current.Store(snap)
 	return nil
 }
 
@@ -104,12 +184,11 @@ func (b *rulebook) loadLocked(ctx context.Context, version int64) error {
 		last := page[len(page)-1]
 		after = &Cursor{Time: last.CreateTime, ID: last.ID}
 	}
-	old := b.snapshot()
-	rules, err := compileRules(old.policy.Rules, words, bans)
+	snap, err := compileSnapshot(b.snapshot().policy, words, bans, version)
 	if err != nil {
 		return fmt.Errorf("compile rules: %w", err)
 	}
-	b.current.Store(&snapshot{policy: old.policy, rules: rules, words: words, bans: bans, listsVersion: version})
+	b.current.Store(snap)
 	return nil
 }
 

@@ -19,6 +19,15 @@ type Result struct {
 	// Comment as stored (without an ID for validate_only). Its Status is
 	// the decision.
 	Comment Comment
+	// Policy says whose policy decided, for a validate_only check.
+	Policy AppliedPolicy
+}
+
+// AppliedPolicy names the policy a decision used: a site's, with the
+// settings it overrides, or the global one (Site "").
+type AppliedPolicy struct {
+	Site      string
+	Overrides []string
 }
 
 // Submit runs one submission through the pipeline and, unless it is
@@ -26,7 +35,8 @@ type Result struct {
 // validate, replay, bans, one limiter call, rules, decide, store, answer.
 // Nothing is written before the last; a refusal at any step stores nothing.
 func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
-	rules := s.rules.snapshot()
+	// The site's own policy and lists, compiled at load: a map lookup.
+	rules := s.rules.snapshot().forSite(sub.Site)
 
 	// Validate: every field at once, before anything is read.
 	sub = sub.normalized() // what is validated is what is stored
@@ -87,7 +97,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 	c.CreateTime, c.UpdateTime = now, now
 	s.observe.Decided(c.Status, c.Reasons)
 	if sub.ValidateOnly {
-		return Result{Comment: c}, nil
+		return Result{Comment: c, Policy: AppliedPolicy{Site: rules.site, Overrides: rules.overrides}}, nil
 	}
 
 	// Store, with what it tells the webhooks, then answer.

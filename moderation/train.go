@@ -47,7 +47,7 @@ type Trained struct {
 // for the other replicas to follow. The batch is one transaction and one
 // audit event; an invalid example refuses the whole batch, naming it.
 func (s *Service) TrainComments(ctx context.Context, t Training) (Trained, error) {
-	snap := s.rules.snapshot()
+	snap := s.rules.snapshot().forSite(t.Site)
 	lim := snap.policy.Limits
 	var v violations
 	switch {

@@ -7,6 +7,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -152,6 +153,18 @@ func (c *Credentials) closed(comments bool) string {
 		return "this server has no moderator tokens configured: set COMMENTD_MODERATOR_TOKENS"
 	}
 	return ""
+}
+
+// Sites returns the names of the sites that have keys, sorted.
+func (c *Credentials) Sites() []string {
+	var out []string
+	for _, s := range c.sites {
+		if !slices.Contains(out, s.name) {
+			out = append(out, s.name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // find compares digest with every credential, always all of them, so the

@@ -43,6 +43,21 @@ func (s *commentService) SubmitComment(ctx context.Context, req *pb.SubmitCommen
 		}
 		sub.FormDuration, sub.FormTimed = d.AsDuration(), true
 	}
+	if site := req.GetSite(); site != "" && site != sub.Site {
+		id := identityOf(ctx)
+		switch {
+		case moderation.ValidateSite(site) != "":
+			return nil, toStatus(ctx, s.log, invalid(moderation.FieldViolation{Field: "site", Description: moderation.ValidateSite(site)}))
+		case !req.GetValidateOnly():
+			return nil, toStatus(ctx, s.log, invalid(moderation.FieldViolation{Field: "site", Description: "may be set only with validate_only; a comment is stored on the caller's site"}))
+		case id.Role != RoleAdmin:
+			// Only a server without credentials makes a site caller the
+			// admin: a site key never checks against another site.
+			return nil, toStatus(ctx, s.log, &moderation.Error{Code: moderation.CodePermissionDenied,
+				Message: "a site key can check only against its own site"})
+		}
+		sub.Site = site
+	}
 	res, err := s.svc.Submit(ctx, sub)
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
@@ -53,7 +68,16 @@ func (s *commentService) SubmitComment(ctx context.Context, req *pb.SubmitCommen
 		Status:  statusToPB(c.Status),
 		Reasons: reasons(moderation.ForSite(c.Reasons)),
 		Score:   c.Score,
+		Policy:  appliedPolicy(req.GetValidateOnly(), res.Policy),
 	}, nil
+}
+
+// appliedPolicy says whose policy decided a validate_only check.
+func appliedPolicy(validateOnly bool, p moderation.AppliedPolicy) *pb.AppliedPolicy {
+	if !validateOnly {
+		return nil
+	}
+	return &pb.AppliedPolicy{Site: p.Site, Overrides: p.Overrides}
 }
 
 func (s *commentService) GetComment(ctx context.Context, req *pb.GetCommentRequest) (*pb.GetCommentResponse, error) {

@@ -29,7 +29,10 @@ IP and email given, like a comment. Use it to try a new word-list term
 before a reader meets it. A ban shows as the generic reason a site sees.
 
 The text is the argument, or standard input with -. The author's history
-counts as for a real comment: a first-time author is held.
+counts as for a real comment: a first-time author is held. The policy line
+says whose policy decided: a site's own (with the settings its sites: block
+in the policy file overrides) or the global one. --site names the site to
+check against; a site key checks only against its own site.
 
 check calls CommentService, which site backends call; when commentd asks
 sites for keys, pass one with --site-key or COMMENTCTL_SITE_KEY.`,
@@ -46,6 +49,7 @@ sites for keys, pass one with --site-key or COMMENTCTL_SITE_KEY.`,
 	fs.StringVar(&req.Author.Url, "url", "", "the author's web site")
 	fs.StringVar(&req.Client.Ip, "ip", "", "the reader's IP address")
 	fs.StringVar(&req.Client.UserAgent, "user-agent", "", "the reader's User-Agent")
+	fs.StringVar(&req.Site, "site", "", "check against this `site`'s policy and lists (a server without credentials); default the site key's site")
 	fs.StringVar(&siteKey, "site-key", "", "a site key for CommentService (env COMMENTCTL_SITE_KEY); default the --token")
 	fromEnv(fs, "site-key")
 	for _, f := range []string{"article", "name", "email"} {
@@ -89,10 +93,22 @@ sites for keys, pass one with --site-key or COMMENTCTL_SITE_KEY.`,
 			}
 			a.printf("%-9s %s\n", k, reasonLine(r))
 		}
+		a.printf("%-9s %s\n", "policy", policyLine(resp.GetPolicy()))
 		a.printf("(nothing was stored)\n")
 		return nil
 	})
 	return cmd
+}
+
+// policyLine says whose policy decided a check.
+func policyLine(p *pb.AppliedPolicy) string {
+	switch {
+	case p.GetSite() == "":
+		return "global"
+	case len(p.GetOverrides()) == 0:
+		return "site " + p.GetSite() + " (its own word lists or bans; no overrides)"
+	}
+	return "site " + p.GetSite() + " (overrides: " + strings.Join(p.GetOverrides(), ", ") + ")"
 }
 
 // checkClient is the moderator's connection, or another one carrying the

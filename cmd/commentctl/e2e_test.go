@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/commentd/commentd/client/commentdtest"
 	pb "github.com/commentd/commentd/proto/commentd/v1"
 )
 
@@ -329,4 +330,28 @@ func TestBansWordsAndCheck(t *testing.T) {
 		t.Errorf("words list block -o json after rm: %v %+v", err, lists)
 	}
 	ctl(t, srv.Addr, "", "words", "add", "grey", "x").wantCode(t, 2, "words add to an unknown list")
+}
+
+// TestCheckSaysWhichSitePolicyApplied: the site news overrides the
+// global policy, and check says so; --site naming another site is refused
+// to a site key.
+func TestCheckSaysWhichSitePolicyApplied(t *testing.T) {
+	srv := commentdtest.Start(t, commentdtest.Config{Binary: commentdBin, Policy: holdAll + `sites:
+  news:
+    default_status: published
+    rules:
+      links: {hold: 1}
+`, Env: []string{moderators, sites}})
+	r := ctl(t, srv.Addr, "", "check", "--site-key", siteKey, "--site", "news", "--article", "a", "--name", "Reader", "--email", "r@example.com",
+		"see https://example.org/report")
+	r.wantCode(t, 0, "check --site news")
+	if !strings.HasPrefix(r.stdout, "decision  PENDING") || !strings.Contains(r.stdout, "links:") ||
+		!strings.Contains(r.stdout, "policy    site news (overrides: default_status, rules.links)\n") {
+		t.Errorf("check --site news:\n%s", r.stdout)
+	}
+	r = ctl(t, srv.Addr, "", "check", "--site-key", siteKey, "--site", "shop", "--article", "a", "--name", "Reader", "--email", "r@example.com", "hello")
+	r.wantCode(t, 1, "check --site shop with news's key")
+	if !strings.Contains(r.stderr, "PERMISSION_DENIED") {
+		t.Errorf("check --site shop with news's key: %q", r.stderr)
+	}
 }

@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -181,11 +182,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		svc.Run(bctx)
 	}()
 	defer func() { stopBackground(); <-background }()
-	go reloadOnHangup(ctx, log, svc, s)
 	creds, err := server.ParseCredentials(s.siteKeys, s.moderatorTokens)
 	if err != nil {
 		return err
 	}
+	warnUnknownSites(log, policy, creds)
+	go reloadOnHangup(ctx, log, svc, s, creds)
 	srvOpts := []server.Option{server.WithLogger(log), server.WithCredentials(creds),
 		server.WithInterceptors(m.GRPC.UnaryServerInterceptor(), m.GRPC.StreamServerInterceptor())}
 	switch {
@@ -291,7 +293,7 @@ func serveMetrics(log *slog.Logger, addr string, profiles bool, m *metrics.Metri
 
 // reloadOnHangup rereads the policy file on SIGHUP. A file that does not
 // load leaves the rules in force and says why.
-func reloadOnHangup(ctx context.Context, log *slog.Logger, svc *moderation.Service, s settings) {
+func reloadOnHangup(ctx context.Context, log *slog.Logger, svc *moderation.Service, s settings, creds *server.Credentials) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -313,6 +315,23 @@ func reloadOnHangup(ctx context.Context, log *slog.Logger, svc *moderation.Servi
 			continue
 		}
 		log.Info("policy file reloaded", "config", s.configPath)
+		warnUnknownSites(log, p, creds)
+	}
+}
+
+// warnUnknownSites warns of a sites: entry that names no site with a key.
+// A warning, not an error: a site may be known by its client certificate
+// alone, and a site's key may be added after its policy.
+func warnUnknownSites(log *slog.Logger, p moderation.Policy, creds *server.Credentials) {
+	known := creds.Sites()
+	if creds.Empty() {
+		known = []string{server.DefaultSite}
+	}
+	for site := range p.Sites {
+		if !slices.Contains(known, site) {
+			log.Warn("the policy file's sites: names a site that has no key in COMMENTD_SITE_KEYS; only a client certificate for it or a check naming it reaches its policy",
+				"site", site, "known", strings.Join(known, ","))
+		}
 	}
 }
 

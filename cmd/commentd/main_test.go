@@ -594,3 +594,46 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestSitePolicyReloadsOnHangup: a site's override decides its comments,
+// a SIGHUP that changes it applies to the next one, and a sites: entry no
+// key names is warned of.
+func TestSitePolicyReloadsOnHangup(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "commentd.yaml")
+	write := func(body string) {
+		if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Without credentials every caller is the site "default".
+	write("rules:\n  first_time_hold: false\nsites:\n  default:\n    default_status: pending\n")
+	p := startCommentd(t, []string{"COMMENTD_LISTEN=127.0.0.1:0", "COMMENTD_DB=" + filepath.Join(t.TempDir(), "c.db"), "COMMENTD_CONFIG=" + cfg})
+	c := pb.NewCommentServiceClient(dial(t, p.addr))
+	n := 0
+	decide := func() pb.CommentStatus {
+		n++
+		r, err := c.SubmitComment(ctxT(t), &pb.SubmitCommentRequest{
+			ArticleId: "site-reload",
+			Author:    &pb.Author{Name: "Asha", Email: fmt.Sprintf("asha%d@example.in", n)},
+			Body:      fmt.Sprintf("Comment number %d on the site reload article", n),
+			Client:    &pb.ClientInfo{Ip: fmt.Sprintf("203.0.113.%d", n)},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.GetStatus()
+	}
+	if st := decide(); st != pb.CommentStatus_COMMENT_STATUS_PENDING {
+		t.Fatalf("with the site's default_status: pending: %v", st)
+	}
+
+	write("default_status: pending\nrules:\n  first_time_hold: false\nsites:\n  default:\n    default_status: published\n  ghost:\n    rules: {links: {hold: 1}}\n")
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	p.waitLog(t, "policy file reloaded")
+	if rec := p.waitLog(t, "the policy file's sites: names a site that has no key in COMMENTD_SITE_KEYS; only a client certificate for it or a check naming it reaches its policy"); rec["site"] != "ghost" {
+		t.Errorf("warning names %v, want ghost", rec["site"])
+	}
+	if st := decide(); st != pb.CommentStatus_COMMENT_STATUS_PUBLISHED {
+		t.Fatalf("after the reload turned the site's override to published: %v", st)
+	}
+}

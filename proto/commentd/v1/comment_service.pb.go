@@ -56,7 +56,12 @@ type SubmitCommentRequest struct {
 	// as measured by the site. A comment typed faster than a person can type
 	// scores toward spam. Unset when the site does not measure it; zero is a
 	// measurement (a form sent the moment it loaded), not "unset".
-	FormDuration  *durationpb.Duration `protobuf:"bytes,9,opt,name=form_duration,json=formDuration,proto3" json:"form_duration,omitempty"`
+	FormDuration *durationpb.Duration `protobuf:"bytes,9,opt,name=form_duration,json=formDuration,proto3" json:"form_duration,omitempty"`
+	// Optional, validate_only only. The site whose policy, word lists and
+	// bans to check against. A site may name only itself; naming another is
+	// PERMISSION_DENIED, except on a server without credentials, where every
+	// caller is also the admin. Empty means the caller's site.
+	Site          string `protobuf:"bytes,30,opt,name=site,proto3" json:"site,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -154,6 +159,13 @@ func (x *SubmitCommentRequest) GetFormDuration() *durationpb.Duration {
 	return nil
 }
 
+func (x *SubmitCommentRequest) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
 type SubmitCommentResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The comment as stored.
@@ -163,7 +175,9 @@ type SubmitCommentResponse struct {
 	// Every rule that contributed to the decision. Empty when nothing matched.
 	Reasons []*Reason `protobuf:"bytes,3,rep,name=reasons,proto3" json:"reasons,omitempty"`
 	// The total score of the scored rules.
-	Score         float64 `protobuf:"fixed64,4,opt,name=score,proto3" json:"score,omitempty"`
+	Score float64 `protobuf:"fixed64,4,opt,name=score,proto3" json:"score,omitempty"`
+	// For validate_only: the policy that decided. Unset otherwise.
+	Policy        *AppliedPolicy `protobuf:"bytes,30,opt,name=policy,proto3" json:"policy,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -224,6 +238,13 @@ func (x *SubmitCommentResponse) GetScore() float64 {
 		return x.Score
 	}
 	return 0
+}
+
+func (x *SubmitCommentResponse) GetPolicy() *AppliedPolicy {
+	if x != nil {
+		return x.Policy
+	}
+	return nil
 }
 
 type GetCommentRequest struct {
@@ -525,11 +546,68 @@ func (x *CountCommentsResponse) GetCounts() map[string]int64 {
 	return nil
 }
 
+// The policy a decision used: the site's own (the global policy file with
+// the site's `sites:` overrides merged in) or the global one.
+type AppliedPolicy struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The site whose policy applied; empty when the global policy did.
+	Site string `protobuf:"bytes,1,opt,name=site,proto3" json:"site,omitempty"`
+	// The settings the site overrides, such as "default_status" or
+	// "rules.links", sorted.
+	Overrides     []string `protobuf:"bytes,2,rep,name=overrides,proto3" json:"overrides,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AppliedPolicy) Reset() {
+	*x = AppliedPolicy{}
+	mi := &file_commentd_v1_comment_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AppliedPolicy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AppliedPolicy) ProtoMessage() {}
+
+func (x *AppliedPolicy) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_comment_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AppliedPolicy.ProtoReflect.Descriptor instead.
+func (*AppliedPolicy) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_comment_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *AppliedPolicy) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
+func (x *AppliedPolicy) GetOverrides() []string {
+	if x != nil {
+		return x.Overrides
+	}
+	return nil
+}
+
 var File_commentd_v1_comment_service_proto protoreflect.FileDescriptor
 
 const file_commentd_v1_comment_service_proto_rawDesc = "" +
 	"\n" +
-	"!commentd/v1/comment_service.proto\x12\vcommentd.v1\x1a\x19commentd/v1/comment.proto\x1a\x1egoogle/protobuf/duration.proto\"\xe4\x02\n" +
+	"!commentd/v1/comment_service.proto\x12\vcommentd.v1\x1a\x19commentd/v1/comment.proto\x1a\x1egoogle/protobuf/duration.proto\"\xf8\x02\n" +
 	"\x14SubmitCommentRequest\x12\x1d\n" +
 	"\n" +
 	"article_id\x18\x01 \x01(\tR\tarticleId\x12\x1b\n" +
@@ -541,12 +619,14 @@ const file_commentd_v1_comment_service_proto_rawDesc = "" +
 	"request_id\x18\x06 \x01(\tR\trequestId\x12#\n" +
 	"\rvalidate_only\x18\a \x01(\bR\fvalidateOnly\x12\x1a\n" +
 	"\bhoneypot\x18\b \x01(\tR\bhoneypot\x12>\n" +
-	"\rform_duration\x18\t \x01(\v2\x19.google.protobuf.DurationR\fformDuration\"\xc0\x01\n" +
+	"\rform_duration\x18\t \x01(\v2\x19.google.protobuf.DurationR\fformDuration\x12\x12\n" +
+	"\x04site\x18\x1e \x01(\tR\x04site\"\xf4\x01\n" +
 	"\x15SubmitCommentResponse\x12.\n" +
 	"\acomment\x18\x01 \x01(\v2\x14.commentd.v1.CommentR\acomment\x122\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1a.commentd.v1.CommentStatusR\x06status\x12-\n" +
 	"\areasons\x18\x03 \x03(\v2\x13.commentd.v1.ReasonR\areasons\x12\x14\n" +
-	"\x05score\x18\x04 \x01(\x01R\x05score\"#\n" +
+	"\x05score\x18\x04 \x01(\x01R\x05score\x122\n" +
+	"\x06policy\x18\x1e \x01(\v2\x1a.commentd.v1.AppliedPolicyR\x06policy\"#\n" +
 	"\x11GetCommentRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"D\n" +
 	"\x12GetCommentResponse\x12.\n" +
@@ -567,7 +647,10 @@ const file_commentd_v1_comment_service_proto_rawDesc = "" +
 	"\x06counts\x18\x01 \x03(\v2..commentd.v1.CountCommentsResponse.CountsEntryR\x06counts\x1a9\n" +
 	"\vCountsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x012\xe4\x02\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"A\n" +
+	"\rAppliedPolicy\x12\x12\n" +
+	"\x04site\x18\x01 \x01(\tR\x04site\x12\x1c\n" +
+	"\toverrides\x18\x02 \x03(\tR\toverrides2\xe4\x02\n" +
 	"\x0eCommentService\x12V\n" +
 	"\rSubmitComment\x12!.commentd.v1.SubmitCommentRequest\x1a\".commentd.v1.SubmitCommentResponse\x12M\n" +
 	"\n" +
@@ -587,7 +670,7 @@ func file_commentd_v1_comment_service_proto_rawDescGZIP() []byte {
 	return file_commentd_v1_comment_service_proto_rawDescData
 }
 
-var file_commentd_v1_comment_service_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_commentd_v1_comment_service_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_commentd_v1_comment_service_proto_goTypes = []any{
 	(*SubmitCommentRequest)(nil),  // 0: commentd.v1.SubmitCommentRequest
 	(*SubmitCommentResponse)(nil), // 1: commentd.v1.SubmitCommentResponse
@@ -597,37 +680,39 @@ var file_commentd_v1_comment_service_proto_goTypes = []any{
 	(*ListCommentsResponse)(nil),  // 5: commentd.v1.ListCommentsResponse
 	(*CountCommentsRequest)(nil),  // 6: commentd.v1.CountCommentsRequest
 	(*CountCommentsResponse)(nil), // 7: commentd.v1.CountCommentsResponse
-	nil,                           // 8: commentd.v1.CountCommentsResponse.CountsEntry
-	(*Author)(nil),                // 9: commentd.v1.Author
-	(*ClientInfo)(nil),            // 10: commentd.v1.ClientInfo
-	(*durationpb.Duration)(nil),   // 11: google.protobuf.Duration
-	(*Comment)(nil),               // 12: commentd.v1.Comment
-	(CommentStatus)(0),            // 13: commentd.v1.CommentStatus
-	(*Reason)(nil),                // 14: commentd.v1.Reason
+	(*AppliedPolicy)(nil),         // 8: commentd.v1.AppliedPolicy
+	nil,                           // 9: commentd.v1.CountCommentsResponse.CountsEntry
+	(*Author)(nil),                // 10: commentd.v1.Author
+	(*ClientInfo)(nil),            // 11: commentd.v1.ClientInfo
+	(*durationpb.Duration)(nil),   // 12: google.protobuf.Duration
+	(*Comment)(nil),               // 13: commentd.v1.Comment
+	(CommentStatus)(0),            // 14: commentd.v1.CommentStatus
+	(*Reason)(nil),                // 15: commentd.v1.Reason
 }
 var file_commentd_v1_comment_service_proto_depIdxs = []int32{
-	9,  // 0: commentd.v1.SubmitCommentRequest.author:type_name -> commentd.v1.Author
-	10, // 1: commentd.v1.SubmitCommentRequest.client:type_name -> commentd.v1.ClientInfo
-	11, // 2: commentd.v1.SubmitCommentRequest.form_duration:type_name -> google.protobuf.Duration
-	12, // 3: commentd.v1.SubmitCommentResponse.comment:type_name -> commentd.v1.Comment
-	13, // 4: commentd.v1.SubmitCommentResponse.status:type_name -> commentd.v1.CommentStatus
-	14, // 5: commentd.v1.SubmitCommentResponse.reasons:type_name -> commentd.v1.Reason
-	12, // 6: commentd.v1.GetCommentResponse.comment:type_name -> commentd.v1.Comment
-	12, // 7: commentd.v1.ListCommentsResponse.comments:type_name -> commentd.v1.Comment
-	8,  // 8: commentd.v1.CountCommentsResponse.counts:type_name -> commentd.v1.CountCommentsResponse.CountsEntry
-	0,  // 9: commentd.v1.CommentService.SubmitComment:input_type -> commentd.v1.SubmitCommentRequest
-	2,  // 10: commentd.v1.CommentService.GetComment:input_type -> commentd.v1.GetCommentRequest
-	4,  // 11: commentd.v1.CommentService.ListComments:input_type -> commentd.v1.ListCommentsRequest
-	6,  // 12: commentd.v1.CommentService.CountComments:input_type -> commentd.v1.CountCommentsRequest
-	1,  // 13: commentd.v1.CommentService.SubmitComment:output_type -> commentd.v1.SubmitCommentResponse
-	3,  // 14: commentd.v1.CommentService.GetComment:output_type -> commentd.v1.GetCommentResponse
-	5,  // 15: commentd.v1.CommentService.ListComments:output_type -> commentd.v1.ListCommentsResponse
-	7,  // 16: commentd.v1.CommentService.CountComments:output_type -> commentd.v1.CountCommentsResponse
-	13, // [13:17] is the sub-list for method output_type
-	9,  // [9:13] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	10, // 0: commentd.v1.SubmitCommentRequest.author:type_name -> commentd.v1.Author
+	11, // 1: commentd.v1.SubmitCommentRequest.client:type_name -> commentd.v1.ClientInfo
+	12, // 2: commentd.v1.SubmitCommentRequest.form_duration:type_name -> google.protobuf.Duration
+	13, // 3: commentd.v1.SubmitCommentResponse.comment:type_name -> commentd.v1.Comment
+	14, // 4: commentd.v1.SubmitCommentResponse.status:type_name -> commentd.v1.CommentStatus
+	15, // 5: commentd.v1.SubmitCommentResponse.reasons:type_name -> commentd.v1.Reason
+	8,  // 6: commentd.v1.SubmitCommentResponse.policy:type_name -> commentd.v1.AppliedPolicy
+	13, // 7: commentd.v1.GetCommentResponse.comment:type_name -> commentd.v1.Comment
+	13, // 8: commentd.v1.ListCommentsResponse.comments:type_name -> commentd.v1.Comment
+	9,  // 9: commentd.v1.CountCommentsResponse.counts:type_name -> commentd.v1.CountCommentsResponse.CountsEntry
+	0,  // 10: commentd.v1.CommentService.SubmitComment:input_type -> commentd.v1.SubmitCommentRequest
+	2,  // 11: commentd.v1.CommentService.GetComment:input_type -> commentd.v1.GetCommentRequest
+	4,  // 12: commentd.v1.CommentService.ListComments:input_type -> commentd.v1.ListCommentsRequest
+	6,  // 13: commentd.v1.CommentService.CountComments:input_type -> commentd.v1.CountCommentsRequest
+	1,  // 14: commentd.v1.CommentService.SubmitComment:output_type -> commentd.v1.SubmitCommentResponse
+	3,  // 15: commentd.v1.CommentService.GetComment:output_type -> commentd.v1.GetCommentResponse
+	5,  // 16: commentd.v1.CommentService.ListComments:output_type -> commentd.v1.ListCommentsResponse
+	7,  // 17: commentd.v1.CommentService.CountComments:output_type -> commentd.v1.CountCommentsResponse
+	14, // [14:18] is the sub-list for method output_type
+	10, // [10:14] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_commentd_v1_comment_service_proto_init() }
@@ -642,7 +727,7 @@ func file_commentd_v1_comment_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commentd_v1_comment_service_proto_rawDesc), len(file_commentd_v1_comment_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
