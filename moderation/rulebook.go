@@ -13,8 +13,8 @@ import (
 // (from the policy file) and the moderators' word lists and bans (from the
 // store), compiled together into one immutable snapshot that a submission
 // reads without a lock. It reloads when the policy file changes
-// (SetPolicy), at once when this replica changed a list or a ban
-// (changed), and within a poll interval when another replica did (watch).
+// (SetPolicy), at once when this replica changed a list, a ban or an
+// article's settings (changed), and within a poll interval when another replica did (watch).
 type rulebook struct {
 	store rulesStore
 	log   *slog.Logger
@@ -29,6 +29,7 @@ type rulesStore interface {
 	RulesVersion(ctx context.Context) (int64, error)
 	WordTerms(ctx context.Context) ([]WordTerm, error)
 	ListBans(ctx context.Context, now time.Time, after *Cursor, limit int) ([]Ban, error)
+	ListArticleSettings(ctx context.Context) ([]ArticleSettings, error)
 }
 
 // snapshot is what one submission decides with. It is never modified:
@@ -38,6 +39,8 @@ type snapshot struct {
 	rules  *ruleSet
 	words  []WordTerm
 	bans   []Ban
+	// articles is every article's stored settings, read with the lists.
+	articles articleIndex
 	// listsVersion is the store's RulesVersion the lists were read at.
 	listsVersion int64
 }
@@ -70,7 +73,8 @@ func (b *rulebook) setPolicy(p Policy) error {
 	if err := CheckWebhooks(p.Webhooks); err != nil {
 		return Wrap(CodeInvalid, "the policy's webhooks are not valid", err)
 	}
-	b.current.Store(&snapshot{policy: p, rules: rules, words: old.words, bans: old.bans, listsVersion: old.listsVersion})
+	b.current.Store(&snapshot{policy: p, rules: rules, words: old.words, bans: old.bans, articles: old.articles,
+		listsVersion: old.listsVersion})
 	return nil
 }
 
@@ -104,12 +108,17 @@ func (b *rulebook) loadLocked(ctx context.Context, version int64) error {
 		last := page[len(page)-1]
 		after = &Cursor{Time: last.CreateTime, ID: last.ID}
 	}
+	articles, err := b.store.ListArticleSettings(ctx)
+	if err != nil {
+		return fmt.Errorf("read article settings: %w", err)
+	}
 	old := b.snapshot()
 	rules, err := compileRules(old.policy.Rules, words, bans)
 	if err != nil {
 		return fmt.Errorf("compile rules: %w", err)
 	}
-	b.current.Store(&snapshot{policy: old.policy, rules: rules, words: words, bans: bans, listsVersion: version})
+	b.current.Store(&snapshot{policy: old.policy, rules: rules, words: words, bans: bans,
+		articles: newArticleIndex(articles), listsVersion: version})
 	return nil
 }
 
