@@ -51,6 +51,15 @@ type QuotaViolation struct {
 	Description string
 }
 
+// PreconditionViolation names one unmet precondition, such as a closed
+// article: Type is a stable code clients may branch on, Subject what it is
+// about.
+type PreconditionViolation struct {
+	Type        string
+	Subject     string
+	Description string
+}
+
 // Error is the domain's error. Everything a transport needs to build a
 // helpful status is here. Message is shown to clients and must not carry
 // private data, so it never holds the cause's text; Err is the cause,
@@ -62,7 +71,9 @@ type Error struct {
 	Resource   Resource
 	RetryAfter time.Duration
 	Quota      []QuotaViolation
-	Err        error
+	// Precondition, for CodeFailedPrecondition, says which.
+	Precondition []PreconditionViolation
+	Err          error
 }
 
 // Error is the client's text followed by the cause's, for logs.

@@ -14,8 +14,8 @@ import (
 // (from the policy file) and the moderators' word lists and bans (from the
 // store), compiled together into one immutable snapshot that a submission
 // reads without a lock. It reloads when the policy file changes
-// (SetPolicy), at once when this replica changed a list or a ban
-// (changed), and within a poll interval when another replica did (watch).
+// (SetPolicy), at once when this replica changed a list, a ban or an
+// article's settings (changed), and within a poll interval when another replica did (watch).
 type rulebook struct {
 	store rulesStore
 	log   *slog.Logger
@@ -30,6 +30,7 @@ type rulesStore interface {
 	RulesVersion(ctx context.Context) (int64, error)
 	WordTerms(ctx context.Context) ([]WordTerm, error)
 	ListBans(ctx context.Context, now time.Time, after *Cursor, limit int) ([]Ban, error)
+	ListArticleSettings(ctx context.Context) ([]ArticleSettings, error)
 }
 
 // snapshot is what one submission decides with. It is never modified:
@@ -41,6 +42,8 @@ type snapshot struct {
 	// and in a site's snapshot the site's own too.
 	words []WordTerm
 	bans  []Ban
+	// articles is every article's stored settings, read with the lists.
+	articles articleIndex
 	// listsVersion is the store's RulesVersion the lists were read at.
 	listsVersion int64
 
@@ -67,14 +70,14 @@ func (s *snapshot) forSite(site string) *snapshot {
 // compileSnapshot compiles the global rules and those of every site with
 // a policy or lists of its own. A site's submissions match the global
 // terms and bans and the site's own, never another site's.
-func compileSnapshot(p Policy, words []WordTerm, bans []Ban, version int64) (*snapshot, error) {
+func compileSnapshot(p Policy, words []WordTerm, bans []Ban, articles articleIndex, version int64) (*snapshot, error) {
 	gw := filter(words, func(w WordTerm) bool { return w.Site == "" })
 	gb := filter(bans, func(b Ban) bool { return b.Site == "" })
 	rules, err := compileRules(p.Rules, gw, gb)
 	if err != nil {
 		return nil, err
 	}
-	top := &snapshot{policy: p, rules: rules, words: gw, bans: gb, listsVersion: version, allWords: words, allBans: bans}
+	top := &snapshot{policy: p, rules: rules, words: gw, bans: gb, articles: articles, listsVersion: version, allWords: words, allBans: bans}
 	ids := map[string]bool{}
 	for id := range p.Sites {
 		ids[id] = true
@@ -107,7 +110,7 @@ func compileSnapshot(p Policy, words []WordTerm, bans []Ban, version int64) (*sn
 		if top.sites == nil {
 			top.sites = map[string]*snapshot{}
 		}
-		top.sites[id] = &snapshot{policy: sp, rules: rs, words: sw, bans: sb, listsVersion: version, site: id, overrides: over}
+		top.sites[id] = &snapshot{policy: sp, rules: rs, words: sw, bans: sb, articles: articles, listsVersion: version, site: id, overrides: over}
 	}
 	return top, nil
 }
@@ -123,7 +126,7 @@ func filter[T any](all []T, keep func(T) bool) []T {
 }
 
 func newRulebook(store rulesStore, log *slog.Logger, now func() time.Time, p Policy) (*rulebook, error) {
-	snap, err := compileSnapshot(p, nil, nil, 0)
+	snap, err := compileSnapshot(p, nil, nil, nil, 0)
 	if err != nil {
 		return nil, fmt.Errorf("rules: %w", err)
 	}
@@ -143,7 +146,7 @@ func (b *rulebook) setPolicy(p Policy) error {
 	b.reload.Lock()
 	defer b.reload.Unlock()
 	old := b.snapshot()
-	snap, err := compileSnapshot(p, old.allWords, old.allBans, old.listsVersion)
+	snap, err := compileSnapshot(p, old.allWords, old.allBans, old.articles, old.listsVersion)
 	if err != nil {
 		return Wrap(CodeInvalid, "the policy's rules do not compile", err)
 	}
@@ -184,7 +187,11 @@ func (b *rulebook) loadLocked(ctx context.Context, version int64) error {
 		last := page[len(page)-1]
 		after = &Cursor{Time: last.CreateTime, ID: last.ID}
 	}
-	snap, err := compileSnapshot(b.snapshot().policy, words, bans, version)
+	articles, err := b.store.ListArticleSettings(ctx)
+	if err != nil {
+		return fmt.Errorf("read article settings: %w", err)
+	}
+	snap, err := compileSnapshot(b.snapshot().policy, words, bans, newArticleIndex(articles), version)
 	if err != nil {
 		return fmt.Errorf("compile rules: %w", err)
 	}

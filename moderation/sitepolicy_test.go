@@ -16,7 +16,7 @@ func TestSiteSnapshots(t *testing.T) {
 	p.Sites = map[string]SitePolicy{"news": {Policy: news, Overrides: []string{"default_status"}}}
 	words := []WordTerm{{List: ListBlock, Term: "casino"}, {List: ListBlock, Term: "lottery", Site: "news"}, {List: ListHold, Term: "raffle", Site: "shop"}}
 	bans := []Ban{{Kind: BanEmail, Value: EmailKey("x@example.com"), Site: "shop"}}
-	snap, err := compileSnapshot(p, words, bans, 7)
+	snap, err := compileSnapshot(p, words, bans, nil, 7)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,9 +55,21 @@ type Store interface {
 	// status, over every site.
 	AuthorHistory(ctx context.Context, emailKey string) (AuthorHistory, error)
 
-	// RulesVersion is a number that changes whenever a word list or a ban
-	// changes, so that replicas can poll it cheaply and reload.
+	// RulesVersion is a number that changes whenever a word list, a ban or
+	// an article's settings change, so that replicas can poll it cheaply and reload.
 	RulesVersion(ctx context.Context) (int64, error)
+	// ListArticleSettings returns every article's stored settings, sorted
+	// by site and article.
+	ListArticleSettings(ctx context.Context) ([]ArticleSettings, error)
+	// ArticleSettings returns one article's stored settings, or open ones
+	// (Mode ArticleOpen, no times) when none are stored.
+	ArticleSettings(ctx context.Context, site, articleID string) (ArticleSettings, error)
+	// SetArticleSettings stores a (keyed by Site and ArticleID; default
+	// settings, IsDefault, are stored as no row) in one transaction and, when its Mode or CloseAfter differ from the stored
+	// ones (open when none), bumps RulesVersion and appends audit with
+	// Detail set to "OLD -> NEW" (ArticleSettings.String). It returns the
+	// settings stored before.
+	SetArticleSettings(ctx context.Context, a ArticleSettings, audit AuditEvent) (old ArticleSettings, err error)
 	// WordTerms returns every term of every list, sorted by list and term.
 	WordTerms(ctx context.Context) ([]WordTerm, error)
 	// UpdateWordList applies u in one transaction (adding a present term or
@@ -299,10 +311,13 @@ type PriorQuery struct {
 	ArticleID   string
 	AuthorKey   string // "" matches no comment: comments stored before author keys existed carry none
 	Fingerprint string // "" matches no comment, likewise
+	// FirstComment asks for the time of the article's first published
+	// comment (an article that closes some time after it).
+	FirstComment bool
 }
 
 // Prior is what the store holds about a submission. One read answers all
-// three, so a submission costs one store round trip before its write.
+// four, so a submission costs one store round trip before its write.
 type Prior struct {
 	// Request is the comment the site stored under the same request id,
 	// or nil.
@@ -315,4 +330,8 @@ type Prior struct {
 	// Approved reports whether the site holds a published comment by the
 	// author.
 	Approved bool
+	// FirstCommentTime, when asked for, is the create time of the earliest
+	// published comment on the site's article (by create time, then id);
+	// zero when there is none.
+	FirstCommentTime time.Time
 }

@@ -32,7 +32,8 @@ type AppliedPolicy struct {
 
 // Submit runs one submission through the pipeline and, unless it is
 // validate-only, stores it durably before returning. The steps, in order:
-// validate, replay, bans, one limiter call, rules, decide, store, answer.
+// validate, replay, the article's settings, bans, one limiter call, rules,
+// decide, store, answer.
 // Nothing is written before the last; a refusal at any step stores nothing.
 func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 	// The site's own policy and lists, compiled at load: a map lookup.
@@ -62,8 +63,12 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 	}
 
 	// Replay: one store read says whether this is a retry, a duplicate,
-	// or an author with an approved comment.
-	prior, err := s.store.Prior(ctx, priorQuery(sub, c))
+	// or an author with an approved comment, and when the article's first
+	// comment was, for an article that closes some time after it.
+	article := rules.articles.of(sub.Site, sub.ArticleID)
+	q := priorQuery(sub, c)
+	q.FirstComment = article.CloseAfter > 0 && article.Mode != ArticleClosed
+	prior, err := s.store.Prior(ctx, q)
 	switch {
 	case err != nil:
 		return Result{}, fmt.Errorf("look up earlier comments: %w", err)
@@ -72,13 +77,18 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Result, error) {
 	case prior.Duplicate != nil:
 		return Result{}, duplicate(*prior.Duplicate)
 	}
+	// The article's settings: closed refuses, premoderated holds.
+	now := s.clock()
+	reasons, err := articleGate(article, prior.FirstCommentTime, now)
+	if err != nil {
+		return Result{}, err
+	}
 	if err := s.checkParent(ctx, sub); err != nil {
 		return Result{}, err
 	}
 
 	// Bans, limits and rules: every reason for the decision.
-	now := s.clock()
-	reasons := rules.rules.bans.match(sub, nameKey, now)
+	reasons = append(reasons, rules.rules.bans.match(sub, nameKey, now)...)
 	limited, err := s.limit(ctx, rules, sub, s.campaignSubjects(rules, sub, c))
 	if err != nil {
 		return Result{}, err

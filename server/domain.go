@@ -36,6 +36,8 @@ type Moderation interface {
 	RuleStats(ctx context.Context, site string, since time.Time) (moderation.RuleStats, error)
 	WebhookDeliveries(ctx context.Context, q moderation.DeliveryQuery, page moderation.Page) ([]moderation.Delivery, *moderation.Cursor, error)
 	Redeliver(ctx context.Context, r moderation.RedeliveryRequest) (int64, error)
+	SetArticleSettings(ctx context.Context, r moderation.ArticleSettingsRequest) (moderation.ArticleState, error)
+	GetArticleSettings(ctx context.Context, site, articleID string) (moderation.ArticleState, error)
 }
 
 // Domain is everything the server serves; *moderation.Service is one.

@@ -94,6 +94,15 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		}
 		details = append(details, qf)
 	}
+	if len(de.Precondition) > 0 {
+		pf := &errdetails.PreconditionFailure{}
+		for _, p := range de.Precondition {
+			pf.Violations = append(pf.Violations, &errdetails.PreconditionFailure_Violation{
+				Type: p.Type, Subject: p.Subject, Description: p.Description,
+			})
+		}
+		details = append(details, pf)
+	}
 	if len(details) > 0 {
 		if withDetails, derr := st.WithDetails(details...); derr == nil {
 			st = withDetails

@@ -276,6 +276,8 @@ func TestEveryUnaryMethodAnswersAlikeOverGRPCAndHTTP(t *testing.T) {
 		b := must(d.callGRPC(t, modSvc+"CreateBan", admin, &pb.CreateBanRequest{Ban: &pb.Ban{Target: &pb.Ban_Ip{Ip: ip}, Reason: "flood"}}))
 		bans = append(bans, b.(*pb.CreateBanResponse).GetBan().GetId())
 	}
+	must(d.callGRPC(t, modSvc+"SetArticleSettings", mod, &pb.SetArticleSettingsRequest{
+		Site: "news", ArticleId: "both-ways-closed", Mode: pb.ArticleMode_ARTICLE_MODE_CLOSED}))
 	retried := submission("both-ways", "Sent twice with one request id")
 	retried.RequestId = "6f1c2a9e-3b7d-4e58-9a41-0c2d8e7f1b23"
 	invalid := submission("both-ways", "")
@@ -342,6 +344,14 @@ func TestEveryUnaryMethodAnswersAlikeOverGRPCAndHTTP(t *testing.T) {
 		{method: modSvc + "ListWebhookDeliveries", token: mod, req: one(&pb.ListWebhookDeliveriesRequest{PageSize: 10})},
 		{method: modSvc + "RedeliverWebhooks", token: mod, req: one(&pb.RedeliverWebhooksRequest{AllDead: true})},
 		{method: modSvc + "RedeliverWebhooks", token: admin, req: one(&pb.RedeliverWebhooksRequest{AllDead: true, Note: "both ways"})},
+		// Setting what is set changes nothing, so both answers are alike.
+		{method: modSvc + "SetArticleSettings", token: mod, req: one(&pb.SetArticleSettingsRequest{
+			Site: "news", ArticleId: "both-ways-premoderated", Mode: pb.ArticleMode_ARTICLE_MODE_PREMODERATED, Note: "elections"})},
+		{method: modSvc + "SetArticleSettings", token: mod, req: one(&pb.SetArticleSettingsRequest{Site: "news", ArticleId: "both-ways-premoderated"})},
+		{method: modSvc + "GetArticleSettings", token: mod, req: one(&pb.GetArticleSettingsRequest{Site: "news", ArticleId: "both-ways-closed"})},
+		{method: modSvc + "GetArticleSettings", token: site, req: one(&pb.GetArticleSettingsRequest{Site: "news", ArticleId: "both-ways-closed"})},
+		// A closed article's refusal, with its PreconditionFailure.
+		{method: commentSvc + "SubmitComment", token: site, req: one(submission("both-ways-closed", "Too late?"))},
 	}
 
 	covered := map[string]bool{}

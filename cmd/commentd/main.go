@@ -111,7 +111,7 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	fs.StringVar(&s.metricsListen, "metrics-listen", "", "serve Prometheus metrics at http://`address`/metrics; off if empty")
 	fs.BoolVar(&s.pprof, "pprof", false, "also serve Go's runtime profiles at /debug/pprof/ on --metrics-listen (CPU, heap, goroutines; for profiling under load)")
 	fs.DurationVar(&s.publicCache, "public-cache", time.Second, "keep public listings and counts this long; changes through this replica show at once, through others within it; 0 turns it off")
-	fs.DurationVar(&s.rulesPoll, "rules-poll", time.Second, "how often to look for word-list and ban changes made through other replicas")
+	fs.DurationVar(&s.rulesPoll, "rules-poll", time.Second, "how often to look for word-list, ban and article-settings changes made through other replicas")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: commentd [flags]\n\nEvery flag may be set as COMMENTD_<FLAG> in the environment, e.g. COMMENTD_DB.\n\n")
 		fs.PrintDefaults()

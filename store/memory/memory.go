@@ -34,6 +34,7 @@ type DB struct {
 	bans     map[string]moderation.Ban
 	secrets  map[string][]byte
 	version  int64
+	articles map[articleKey]moderation.ArticleSettings // no entry: open
 
 	// The learned rule: each comment's label with the tokens it was
 	// counted with, the counts per site, and the events in Seq order.
@@ -263,6 +264,9 @@ func (s *Store) Prior(ctx context.Context, q moderation.PriorQuery) (moderation.
 				break
 			}
 		}
+	}
+	if q.FirstComment {
+		p.FirstCommentTime = s.db.firstComment(q.Site, q.ArticleID).CreateTime
 	}
 	return p, nil
 }

@@ -87,6 +87,9 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"OutboxCommentOrder", testOutboxCommentOrder},
 		{"OutboxReopen", testOutboxReopen},
 		{"Lease", testLease},
+		{"ArticleSettings", testArticleSettings},
+		{"ArticleSettingsConcurrent", testArticleSettingsConcurrent},
+		{"PriorFirstComment", testPriorFirstComment},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ package commentdv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -357,6 +358,63 @@ func (x WebhookDeliveryState) Number() protoreflect.EnumNumber {
 // Deprecated: Use WebhookDeliveryState.Descriptor instead.
 func (WebhookDeliveryState) EnumDescriptor() ([]byte, []int) {
 	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{5}
+}
+
+// ArticleMode is how an article takes new comments.
+type ArticleMode int32
+
+const (
+	ArticleMode_ARTICLE_MODE_UNSPECIFIED ArticleMode = 0
+	// The rules decide, as for any article.
+	ArticleMode_ARTICLE_MODE_OPEN ArticleMode = 1
+	// Every new comment the rules would publish is held for a moderator
+	// (reason article_premoderated); spam is still filed as spam.
+	ArticleMode_ARTICLE_MODE_PREMODERATED ArticleMode = 2
+	// New comments are refused.
+	ArticleMode_ARTICLE_MODE_CLOSED ArticleMode = 3
+)
+
+// Enum value maps for ArticleMode.
+var (
+	ArticleMode_name = map[int32]string{
+		0: "ARTICLE_MODE_UNSPECIFIED",
+		1: "ARTICLE_MODE_OPEN",
+		2: "ARTICLE_MODE_PREMODERATED",
+		3: "ARTICLE_MODE_CLOSED",
+	}
+	ArticleMode_value = map[string]int32{
+		"ARTICLE_MODE_UNSPECIFIED":  0,
+		"ARTICLE_MODE_OPEN":         1,
+		"ARTICLE_MODE_PREMODERATED": 2,
+		"ARTICLE_MODE_CLOSED":       3,
+	}
+)
+
+func (x ArticleMode) Enum() *ArticleMode {
+	p := new(ArticleMode)
+	*p = x
+	return p
+}
+
+func (x ArticleMode) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ArticleMode) Descriptor() protoreflect.EnumDescriptor {
+	return file_commentd_v1_moderation_service_proto_enumTypes[6].Descriptor()
+}
+
+func (ArticleMode) Type() protoreflect.EnumType {
+	return &file_commentd_v1_moderation_service_proto_enumTypes[6]
+}
+
+func (x ArticleMode) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ArticleMode.Descriptor instead.
+func (ArticleMode) EnumDescriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{6}
 }
 
 type ExportAuthorDataRequest struct {
@@ -3517,11 +3575,350 @@ func (x *RedeliverWebhooksResponse) GetRedelivered() int64 {
 	return 0
 }
 
+// ArticleSettings is how one article of one site takes new comments.
+type ArticleSettings struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Site      string                 `protobuf:"bytes,1,opt,name=site,proto3" json:"site,omitempty"`
+	ArticleId string                 `protobuf:"bytes,2,opt,name=article_id,json=articleId,proto3" json:"article_id,omitempty"`
+	Mode      ArticleMode            `protobuf:"varint,3,opt,name=mode,proto3,enum=commentd.v1.ArticleMode" json:"mode,omitempty"`
+	// When set, the article closes this long after its first published
+	// comment, whatever its mode.
+	CloseAfter *durationpb.Duration `protobuf:"bytes,4,opt,name=close_after,json=closeAfter,proto3" json:"close_after,omitempty"`
+	// When and by whom they were last set; absent for an article never set
+	// or set back to open.
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	UpdatedBy  string                 `protobuf:"bytes,6,opt,name=updated_by,json=updatedBy,proto3" json:"updated_by,omitempty"`
+	// With close_after: the article's first published comment, when it has
+	// one, and the time it closes.
+	FirstCommentTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=first_comment_time,json=firstCommentTime,proto3" json:"first_comment_time,omitempty"`
+	CloseTime        *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=close_time,json=closeTime,proto3" json:"close_time,omitempty"`
+	// Whether the article refuses new comments now.
+	Closed        bool `protobuf:"varint,9,opt,name=closed,proto3" json:"closed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ArticleSettings) Reset() {
+	*x = ArticleSettings{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ArticleSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ArticleSettings) ProtoMessage() {}
+
+func (x *ArticleSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ArticleSettings.ProtoReflect.Descriptor instead.
+func (*ArticleSettings) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *ArticleSettings) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
+func (x *ArticleSettings) GetArticleId() string {
+	if x != nil {
+		return x.ArticleId
+	}
+	return ""
+}
+
+func (x *ArticleSettings) GetMode() ArticleMode {
+	if x != nil {
+		return x.Mode
+	}
+	return ArticleMode_ARTICLE_MODE_UNSPECIFIED
+}
+
+func (x *ArticleSettings) GetCloseAfter() *durationpb.Duration {
+	if x != nil {
+		return x.CloseAfter
+	}
+	return nil
+}
+
+func (x *ArticleSettings) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *ArticleSettings) GetUpdatedBy() string {
+	if x != nil {
+		return x.UpdatedBy
+	}
+	return ""
+}
+
+func (x *ArticleSettings) GetFirstCommentTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FirstCommentTime
+	}
+	return nil
+}
+
+func (x *ArticleSettings) GetCloseTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CloseTime
+	}
+	return nil
+}
+
+func (x *ArticleSettings) GetClosed() bool {
+	if x != nil {
+		return x.Closed
+	}
+	return false
+}
+
+type SetArticleSettingsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required: a site key's name, or "default" when commentd runs without
+	// site keys.
+	Site string `protobuf:"bytes,1,opt,name=site,proto3" json:"site,omitempty"`
+	// Required: the site's own article id, as its comments carry it.
+	ArticleId string `protobuf:"bytes,2,opt,name=article_id,json=articleId,proto3" json:"article_id,omitempty"`
+	// Required.
+	Mode ArticleMode `protobuf:"varint,3,opt,name=mode,proto3,enum=commentd.v1.ArticleMode" json:"mode,omitempty"`
+	// Optional: whole seconds, up to ten years; absent or zero never closes
+	// it by time.
+	CloseAfter *durationpb.Duration `protobuf:"bytes,4,opt,name=close_after,json=closeAfter,proto3" json:"close_after,omitempty"`
+	// The moderator's note, kept in the audit trail.
+	Note          string `protobuf:"bytes,5,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetArticleSettingsRequest) Reset() {
+	*x = SetArticleSettingsRequest{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetArticleSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetArticleSettingsRequest) ProtoMessage() {}
+
+func (x *SetArticleSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetArticleSettingsRequest.ProtoReflect.Descriptor instead.
+func (*SetArticleSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *SetArticleSettingsRequest) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
+func (x *SetArticleSettingsRequest) GetArticleId() string {
+	if x != nil {
+		return x.ArticleId
+	}
+	return ""
+}
+
+func (x *SetArticleSettingsRequest) GetMode() ArticleMode {
+	if x != nil {
+		return x.Mode
+	}
+	return ArticleMode_ARTICLE_MODE_UNSPECIFIED
+}
+
+func (x *SetArticleSettingsRequest) GetCloseAfter() *durationpb.Duration {
+	if x != nil {
+		return x.CloseAfter
+	}
+	return nil
+}
+
+func (x *SetArticleSettingsRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+type SetArticleSettingsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Settings      *ArticleSettings       `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetArticleSettingsResponse) Reset() {
+	*x = SetArticleSettingsResponse{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetArticleSettingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetArticleSettingsResponse) ProtoMessage() {}
+
+func (x *SetArticleSettingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetArticleSettingsResponse.ProtoReflect.Descriptor instead.
+func (*SetArticleSettingsResponse) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *SetArticleSettingsResponse) GetSettings() *ArticleSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+type GetArticleSettingsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Site          string                 `protobuf:"bytes,1,opt,name=site,proto3" json:"site,omitempty"`
+	ArticleId     string                 `protobuf:"bytes,2,opt,name=article_id,json=articleId,proto3" json:"article_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetArticleSettingsRequest) Reset() {
+	*x = GetArticleSettingsRequest{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetArticleSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetArticleSettingsRequest) ProtoMessage() {}
+
+func (x *GetArticleSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetArticleSettingsRequest.ProtoReflect.Descriptor instead.
+func (*GetArticleSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *GetArticleSettingsRequest) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
+func (x *GetArticleSettingsRequest) GetArticleId() string {
+	if x != nil {
+		return x.ArticleId
+	}
+	return ""
+}
+
+type GetArticleSettingsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Settings      *ArticleSettings       `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetArticleSettingsResponse) Reset() {
+	*x = GetArticleSettingsResponse{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetArticleSettingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetArticleSettingsResponse) ProtoMessage() {}
+
+func (x *GetArticleSettingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetArticleSettingsResponse.ProtoReflect.Descriptor instead.
+func (*GetArticleSettingsResponse) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *GetArticleSettingsResponse) GetSettings() *ArticleSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
 var File_commentd_v1_moderation_service_proto protoreflect.FileDescriptor
 
 const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\n" +
-	"$commentd/v1/moderation_service.proto\x12\vcommentd.v1\x1a\x19commentd/v1/comment.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"x\n" +
+	"$commentd/v1/moderation_service.proto\x12\vcommentd.v1\x1a\x19commentd/v1/comment.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"x\n" +
 	"\x17ExportAuthorDataRequest\x12!\n" +
 	"\fauthor_email\x18\x01 \x01(\tR\vauthorEmail\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
@@ -3748,7 +4145,38 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\bendpoint\x18\x03 \x01(\tR\bendpoint\x12\x12\n" +
 	"\x04note\x18\x04 \x01(\tR\x04note\"=\n" +
 	"\x19RedeliverWebhooksResponse\x12 \n" +
-	"\vredelivered\x18\x01 \x01(\x03R\vredelivered*\xb1\x01\n" +
+	"\vredelivered\x18\x01 \x01(\x03R\vredelivered\"\xa7\x03\n" +
+	"\x0fArticleSettings\x12\x12\n" +
+	"\x04site\x18\x01 \x01(\tR\x04site\x12\x1d\n" +
+	"\n" +
+	"article_id\x18\x02 \x01(\tR\tarticleId\x12,\n" +
+	"\x04mode\x18\x03 \x01(\x0e2\x18.commentd.v1.ArticleModeR\x04mode\x12:\n" +
+	"\vclose_after\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\n" +
+	"closeAfter\x12;\n" +
+	"\vupdate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\x12\x1d\n" +
+	"\n" +
+	"updated_by\x18\x06 \x01(\tR\tupdatedBy\x12H\n" +
+	"\x12first_comment_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x10firstCommentTime\x129\n" +
+	"\n" +
+	"close_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tcloseTime\x12\x16\n" +
+	"\x06closed\x18\t \x01(\bR\x06closed\"\xcc\x01\n" +
+	"\x19SetArticleSettingsRequest\x12\x12\n" +
+	"\x04site\x18\x01 \x01(\tR\x04site\x12\x1d\n" +
+	"\n" +
+	"article_id\x18\x02 \x01(\tR\tarticleId\x12,\n" +
+	"\x04mode\x18\x03 \x01(\x0e2\x18.commentd.v1.ArticleModeR\x04mode\x12:\n" +
+	"\vclose_after\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\n" +
+	"closeAfter\x12\x12\n" +
+	"\x04note\x18\x05 \x01(\tR\x04note\"V\n" +
+	"\x1aSetArticleSettingsResponse\x128\n" +
+	"\bsettings\x18\x01 \x01(\v2\x1c.commentd.v1.ArticleSettingsR\bsettings\"N\n" +
+	"\x19GetArticleSettingsRequest\x12\x12\n" +
+	"\x04site\x18\x01 \x01(\tR\x04site\x12\x1d\n" +
+	"\n" +
+	"article_id\x18\x02 \x01(\tR\tarticleId\"V\n" +
+	"\x1aGetArticleSettingsResponse\x128\n" +
+	"\bsettings\x18\x01 \x01(\v2\x1c.commentd.v1.ArticleSettingsR\bsettings*\xb1\x01\n" +
 	"\x10ModerationAction\x12!\n" +
 	"\x1dMODERATION_ACTION_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19MODERATION_ACTION_APPROVE\x10\x01\x12\x1c\n" +
@@ -3778,7 +4206,12 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\"WEBHOOK_DELIVERY_STATE_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eWEBHOOK_DELIVERY_STATE_PENDING\x10\x01\x12$\n" +
 	" WEBHOOK_DELIVERY_STATE_DELIVERED\x10\x02\x12\x1f\n" +
-	"\x1bWEBHOOK_DELIVERY_STATE_DEAD\x10\x032\xef\v\n" +
+	"\x1bWEBHOOK_DELIVERY_STATE_DEAD\x10\x03*z\n" +
+	"\vArticleMode\x12\x1c\n" +
+	"\x18ARTICLE_MODE_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11ARTICLE_MODE_OPEN\x10\x01\x12\x1d\n" +
+	"\x19ARTICLE_MODE_PREMODERATED\x10\x02\x12\x17\n" +
+	"\x13ARTICLE_MODE_CLOSED\x10\x032\xbd\r\n" +
 	"\x11ModerationService\x12J\n" +
 	"\tListQueue\x12\x1d.commentd.v1.ListQueueRequest\x1a\x1e.commentd.v1.ListQueueResponse\x12_\n" +
 	"\x10GetCommentDetail\x12$.commentd.v1.GetCommentDetailRequest\x1a%.commentd.v1.GetCommentDetailResponse\x12_\n" +
@@ -3797,7 +4230,9 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\rTrainComments\x12!.commentd.v1.TrainCommentsRequest\x1a\".commentd.v1.TrainCommentsResponse\x12S\n" +
 	"\fGetRuleStats\x12 .commentd.v1.GetRuleStatsRequest\x1a!.commentd.v1.GetRuleStatsResponse\x12n\n" +
 	"\x15ListWebhookDeliveries\x12).commentd.v1.ListWebhookDeliveriesRequest\x1a*.commentd.v1.ListWebhookDeliveriesResponse\x12b\n" +
-	"\x11RedeliverWebhooks\x12%.commentd.v1.RedeliverWebhooksRequest\x1a&.commentd.v1.RedeliverWebhooksResponseB;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
+	"\x11RedeliverWebhooks\x12%.commentd.v1.RedeliverWebhooksRequest\x1a&.commentd.v1.RedeliverWebhooksResponse\x12e\n" +
+	"\x12SetArticleSettings\x12&.commentd.v1.SetArticleSettingsRequest\x1a'.commentd.v1.SetArticleSettingsResponse\x12e\n" +
+	"\x12GetArticleSettings\x12&.commentd.v1.GetArticleSettingsRequest\x1a'.commentd.v1.GetArticleSettingsResponseB;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
 
 var (
 	file_commentd_v1_moderation_service_proto_rawDescOnce sync.Once
@@ -3811,8 +4246,8 @@ func file_commentd_v1_moderation_service_proto_rawDescGZIP() []byte {
 	return file_commentd_v1_moderation_service_proto_rawDescData
 }
 
-var file_commentd_v1_moderation_service_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_commentd_v1_moderation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
+var file_commentd_v1_moderation_service_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_commentd_v1_moderation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
 var file_commentd_v1_moderation_service_proto_goTypes = []any{
 	(ModerationAction)(0),                 // 0: commentd.v1.ModerationAction
 	(WordList)(0),                         // 1: commentd.v1.WordList
@@ -3820,158 +4255,178 @@ var file_commentd_v1_moderation_service_proto_goTypes = []any{
 	(BacktestJudgment)(0),                 // 3: commentd.v1.BacktestJudgment
 	(TrainingLabel)(0),                    // 4: commentd.v1.TrainingLabel
 	(WebhookDeliveryState)(0),             // 5: commentd.v1.WebhookDeliveryState
-	(*ExportAuthorDataRequest)(nil),       // 6: commentd.v1.ExportAuthorDataRequest
-	(*ExportAuthorDataResponse)(nil),      // 7: commentd.v1.ExportAuthorDataResponse
-	(*EraseAuthorDataRequest)(nil),        // 8: commentd.v1.EraseAuthorDataRequest
-	(*EraseAuthorDataResponse)(nil),       // 9: commentd.v1.EraseAuthorDataResponse
-	(*ListQueueRequest)(nil),              // 10: commentd.v1.ListQueueRequest
-	(*ListQueueResponse)(nil),             // 11: commentd.v1.ListQueueResponse
-	(*GetCommentDetailRequest)(nil),       // 12: commentd.v1.GetCommentDetailRequest
-	(*AuthorHistory)(nil),                 // 13: commentd.v1.AuthorHistory
-	(*GetCommentDetailResponse)(nil),      // 14: commentd.v1.GetCommentDetailResponse
-	(*ModerateCommentsRequest)(nil),       // 15: commentd.v1.ModerateCommentsRequest
-	(*ModerationResult)(nil),              // 16: commentd.v1.ModerationResult
-	(*ModerateCommentsResponse)(nil),      // 17: commentd.v1.ModerateCommentsResponse
-	(*WatchQueueRequest)(nil),             // 18: commentd.v1.WatchQueueRequest
-	(*WatchQueueResponse)(nil),            // 19: commentd.v1.WatchQueueResponse
-	(*Ban)(nil),                           // 20: commentd.v1.Ban
-	(*CreateBanRequest)(nil),              // 21: commentd.v1.CreateBanRequest
-	(*CreateBanResponse)(nil),             // 22: commentd.v1.CreateBanResponse
-	(*ListBansRequest)(nil),               // 23: commentd.v1.ListBansRequest
-	(*ListBansResponse)(nil),              // 24: commentd.v1.ListBansResponse
-	(*DeleteBanRequest)(nil),              // 25: commentd.v1.DeleteBanRequest
-	(*DeleteBanResponse)(nil),             // 26: commentd.v1.DeleteBanResponse
-	(*ListWordListsRequest)(nil),          // 27: commentd.v1.ListWordListsRequest
-	(*WordListTerms)(nil),                 // 28: commentd.v1.WordListTerms
-	(*ListWordListsResponse)(nil),         // 29: commentd.v1.ListWordListsResponse
-	(*UpdateWordListRequest)(nil),         // 30: commentd.v1.UpdateWordListRequest
-	(*UpdateWordListResponse)(nil),        // 31: commentd.v1.UpdateWordListResponse
-	(*AuditEvent)(nil),                    // 32: commentd.v1.AuditEvent
-	(*ListAuditEventsRequest)(nil),        // 33: commentd.v1.ListAuditEventsRequest
-	(*ListAuditEventsResponse)(nil),       // 34: commentd.v1.ListAuditEventsResponse
-	(*BacktestRequest)(nil),               // 35: commentd.v1.BacktestRequest
-	(*BacktestWordListChange)(nil),        // 36: commentd.v1.BacktestWordListChange
-	(*BacktestResponse)(nil),              // 37: commentd.v1.BacktestResponse
-	(*BacktestProgress)(nil),              // 38: commentd.v1.BacktestProgress
-	(*BacktestCell)(nil),                  // 39: commentd.v1.BacktestCell
-	(*BacktestMove)(nil),                  // 40: commentd.v1.BacktestMove
-	(*BacktestExample)(nil),               // 41: commentd.v1.BacktestExample
-	(*BacktestReport)(nil),                // 42: commentd.v1.BacktestReport
-	(*TrainCommentsRequest)(nil),          // 43: commentd.v1.TrainCommentsRequest
-	(*TrainingExample)(nil),               // 44: commentd.v1.TrainingExample
-	(*TrainCommentsResponse)(nil),         // 45: commentd.v1.TrainCommentsResponse
-	(*GetRuleStatsRequest)(nil),           // 46: commentd.v1.GetRuleStatsRequest
-	(*RuleStat)(nil),                      // 47: commentd.v1.RuleStat
-	(*GetRuleStatsResponse)(nil),          // 48: commentd.v1.GetRuleStatsResponse
-	(*WebhookDelivery)(nil),               // 49: commentd.v1.WebhookDelivery
-	(*ListWebhookDeliveriesRequest)(nil),  // 50: commentd.v1.ListWebhookDeliveriesRequest
-	(*ListWebhookDeliveriesResponse)(nil), // 51: commentd.v1.ListWebhookDeliveriesResponse
-	(*RedeliverWebhooksRequest)(nil),      // 52: commentd.v1.RedeliverWebhooksRequest
-	(*RedeliverWebhooksResponse)(nil),     // 53: commentd.v1.RedeliverWebhooksResponse
-	(*CommentDetail)(nil),                 // 54: commentd.v1.CommentDetail
-	(CommentStatus)(0),                    // 55: commentd.v1.CommentStatus
-	(*timestamppb.Timestamp)(nil),         // 56: google.protobuf.Timestamp
-	(*Reason)(nil),                        // 57: commentd.v1.Reason
-	(*Author)(nil),                        // 58: commentd.v1.Author
-	(RuleAction)(0),                       // 59: commentd.v1.RuleAction
+	(ArticleMode)(0),                      // 6: commentd.v1.ArticleMode
+	(*ExportAuthorDataRequest)(nil),       // 7: commentd.v1.ExportAuthorDataRequest
+	(*ExportAuthorDataResponse)(nil),      // 8: commentd.v1.ExportAuthorDataResponse
+	(*EraseAuthorDataRequest)(nil),        // 9: commentd.v1.EraseAuthorDataRequest
+	(*EraseAuthorDataResponse)(nil),       // 10: commentd.v1.EraseAuthorDataResponse
+	(*ListQueueRequest)(nil),              // 11: commentd.v1.ListQueueRequest
+	(*ListQueueResponse)(nil),             // 12: commentd.v1.ListQueueResponse
+	(*GetCommentDetailRequest)(nil),       // 13: commentd.v1.GetCommentDetailRequest
+	(*AuthorHistory)(nil),                 // 14: commentd.v1.AuthorHistory
+	(*GetCommentDetailResponse)(nil),      // 15: commentd.v1.GetCommentDetailResponse
+	(*ModerateCommentsRequest)(nil),       // 16: commentd.v1.ModerateCommentsRequest
+	(*ModerationResult)(nil),              // 17: commentd.v1.ModerationResult
+	(*ModerateCommentsResponse)(nil),      // 18: commentd.v1.ModerateCommentsResponse
+	(*WatchQueueRequest)(nil),             // 19: commentd.v1.WatchQueueRequest
+	(*WatchQueueResponse)(nil),            // 20: commentd.v1.WatchQueueResponse
+	(*Ban)(nil),                           // 21: commentd.v1.Ban
+	(*CreateBanRequest)(nil),              // 22: commentd.v1.CreateBanRequest
+	(*CreateBanResponse)(nil),             // 23: commentd.v1.CreateBanResponse
+	(*ListBansRequest)(nil),               // 24: commentd.v1.ListBansRequest
+	(*ListBansResponse)(nil),              // 25: commentd.v1.ListBansResponse
+	(*DeleteBanRequest)(nil),              // 26: commentd.v1.DeleteBanRequest
+	(*DeleteBanResponse)(nil),             // 27: commentd.v1.DeleteBanResponse
+	(*ListWordListsRequest)(nil),          // 28: commentd.v1.ListWordListsRequest
+	(*WordListTerms)(nil),                 // 29: commentd.v1.WordListTerms
+	(*ListWordListsResponse)(nil),         // 30: commentd.v1.ListWordListsResponse
+	(*UpdateWordListRequest)(nil),         // 31: commentd.v1.UpdateWordListRequest
+	(*UpdateWordListResponse)(nil),        // 32: commentd.v1.UpdateWordListResponse
+	(*AuditEvent)(nil),                    // 33: commentd.v1.AuditEvent
+	(*ListAuditEventsRequest)(nil),        // 34: commentd.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),       // 35: commentd.v1.ListAuditEventsResponse
+	(*BacktestRequest)(nil),               // 36: commentd.v1.BacktestRequest
+	(*BacktestWordListChange)(nil),        // 37: commentd.v1.BacktestWordListChange
+	(*BacktestResponse)(nil),              // 38: commentd.v1.BacktestResponse
+	(*BacktestProgress)(nil),              // 39: commentd.v1.BacktestProgress
+	(*BacktestCell)(nil),                  // 40: commentd.v1.BacktestCell
+	(*BacktestMove)(nil),                  // 41: commentd.v1.BacktestMove
+	(*BacktestExample)(nil),               // 42: commentd.v1.BacktestExample
+	(*BacktestReport)(nil),                // 43: commentd.v1.BacktestReport
+	(*TrainCommentsRequest)(nil),          // 44: commentd.v1.TrainCommentsRequest
+	(*TrainingExample)(nil),               // 45: commentd.v1.TrainingExample
+	(*TrainCommentsResponse)(nil),         // 46: commentd.v1.TrainCommentsResponse
+	(*GetRuleStatsRequest)(nil),           // 47: commentd.v1.GetRuleStatsRequest
+	(*RuleStat)(nil),                      // 48: commentd.v1.RuleStat
+	(*GetRuleStatsResponse)(nil),          // 49: commentd.v1.GetRuleStatsResponse
+	(*WebhookDelivery)(nil),               // 50: commentd.v1.WebhookDelivery
+	(*ListWebhookDeliveriesRequest)(nil),  // 51: commentd.v1.ListWebhookDeliveriesRequest
+	(*ListWebhookDeliveriesResponse)(nil), // 52: commentd.v1.ListWebhookDeliveriesResponse
+	(*RedeliverWebhooksRequest)(nil),      // 53: commentd.v1.RedeliverWebhooksRequest
+	(*RedeliverWebhooksResponse)(nil),     // 54: commentd.v1.RedeliverWebhooksResponse
+	(*ArticleSettings)(nil),               // 55: commentd.v1.ArticleSettings
+	(*SetArticleSettingsRequest)(nil),     // 56: commentd.v1.SetArticleSettingsRequest
+	(*SetArticleSettingsResponse)(nil),    // 57: commentd.v1.SetArticleSettingsResponse
+	(*GetArticleSettingsRequest)(nil),     // 58: commentd.v1.GetArticleSettingsRequest
+	(*GetArticleSettingsResponse)(nil),    // 59: commentd.v1.GetArticleSettingsResponse
+	(*CommentDetail)(nil),                 // 60: commentd.v1.CommentDetail
+	(CommentStatus)(0),                    // 61: commentd.v1.CommentStatus
+	(*timestamppb.Timestamp)(nil),         // 62: google.protobuf.Timestamp
+	(*Reason)(nil),                        // 63: commentd.v1.Reason
+	(*Author)(nil),                        // 64: commentd.v1.Author
+	(RuleAction)(0),                       // 65: commentd.v1.RuleAction
+	(*durationpb.Duration)(nil),           // 66: google.protobuf.Duration
 }
 var file_commentd_v1_moderation_service_proto_depIdxs = []int32{
-	54, // 0: commentd.v1.ExportAuthorDataResponse.comments:type_name -> commentd.v1.CommentDetail
-	55, // 1: commentd.v1.ListQueueRequest.status:type_name -> commentd.v1.CommentStatus
-	56, // 2: commentd.v1.ListQueueRequest.start_time:type_name -> google.protobuf.Timestamp
-	56, // 3: commentd.v1.ListQueueRequest.end_time:type_name -> google.protobuf.Timestamp
+	60, // 0: commentd.v1.ExportAuthorDataResponse.comments:type_name -> commentd.v1.CommentDetail
+	61, // 1: commentd.v1.ListQueueRequest.status:type_name -> commentd.v1.CommentStatus
+	62, // 2: commentd.v1.ListQueueRequest.start_time:type_name -> google.protobuf.Timestamp
+	62, // 3: commentd.v1.ListQueueRequest.end_time:type_name -> google.protobuf.Timestamp
 	2,  // 4: commentd.v1.ListQueueRequest.order:type_name -> commentd.v1.SortOrder
-	54, // 5: commentd.v1.ListQueueResponse.comments:type_name -> commentd.v1.CommentDetail
-	54, // 6: commentd.v1.GetCommentDetailResponse.comment:type_name -> commentd.v1.CommentDetail
-	13, // 7: commentd.v1.GetCommentDetailResponse.author_history:type_name -> commentd.v1.AuthorHistory
+	60, // 5: commentd.v1.ListQueueResponse.comments:type_name -> commentd.v1.CommentDetail
+	60, // 6: commentd.v1.GetCommentDetailResponse.comment:type_name -> commentd.v1.CommentDetail
+	14, // 7: commentd.v1.GetCommentDetailResponse.author_history:type_name -> commentd.v1.AuthorHistory
 	0,  // 8: commentd.v1.ModerateCommentsRequest.action:type_name -> commentd.v1.ModerationAction
-	55, // 9: commentd.v1.ModerationResult.status:type_name -> commentd.v1.CommentStatus
-	16, // 10: commentd.v1.ModerateCommentsResponse.results:type_name -> commentd.v1.ModerationResult
-	55, // 11: commentd.v1.WatchQueueRequest.statuses:type_name -> commentd.v1.CommentStatus
-	54, // 12: commentd.v1.WatchQueueResponse.comment:type_name -> commentd.v1.CommentDetail
-	56, // 13: commentd.v1.Ban.expire_time:type_name -> google.protobuf.Timestamp
-	56, // 14: commentd.v1.Ban.create_time:type_name -> google.protobuf.Timestamp
-	20, // 15: commentd.v1.CreateBanRequest.ban:type_name -> commentd.v1.Ban
-	20, // 16: commentd.v1.CreateBanResponse.ban:type_name -> commentd.v1.Ban
-	20, // 17: commentd.v1.ListBansResponse.bans:type_name -> commentd.v1.Ban
+	61, // 9: commentd.v1.ModerationResult.status:type_name -> commentd.v1.CommentStatus
+	17, // 10: commentd.v1.ModerateCommentsResponse.results:type_name -> commentd.v1.ModerationResult
+	61, // 11: commentd.v1.WatchQueueRequest.statuses:type_name -> commentd.v1.CommentStatus
+	60, // 12: commentd.v1.WatchQueueResponse.comment:type_name -> commentd.v1.CommentDetail
+	62, // 13: commentd.v1.Ban.expire_time:type_name -> google.protobuf.Timestamp
+	62, // 14: commentd.v1.Ban.create_time:type_name -> google.protobuf.Timestamp
+	21, // 15: commentd.v1.CreateBanRequest.ban:type_name -> commentd.v1.Ban
+	21, // 16: commentd.v1.CreateBanResponse.ban:type_name -> commentd.v1.Ban
+	21, // 17: commentd.v1.ListBansResponse.bans:type_name -> commentd.v1.Ban
 	1,  // 18: commentd.v1.WordListTerms.list:type_name -> commentd.v1.WordList
-	28, // 19: commentd.v1.ListWordListsResponse.lists:type_name -> commentd.v1.WordListTerms
+	29, // 19: commentd.v1.ListWordListsResponse.lists:type_name -> commentd.v1.WordListTerms
 	1,  // 20: commentd.v1.UpdateWordListRequest.list:type_name -> commentd.v1.WordList
-	28, // 21: commentd.v1.UpdateWordListResponse.list:type_name -> commentd.v1.WordListTerms
-	56, // 22: commentd.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
-	32, // 23: commentd.v1.ListAuditEventsResponse.events:type_name -> commentd.v1.AuditEvent
-	56, // 24: commentd.v1.BacktestRequest.start_time:type_name -> google.protobuf.Timestamp
-	36, // 25: commentd.v1.BacktestRequest.word_list_changes:type_name -> commentd.v1.BacktestWordListChange
+	29, // 21: commentd.v1.UpdateWordListResponse.list:type_name -> commentd.v1.WordListTerms
+	62, // 22: commentd.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
+	33, // 23: commentd.v1.ListAuditEventsResponse.events:type_name -> commentd.v1.AuditEvent
+	62, // 24: commentd.v1.BacktestRequest.start_time:type_name -> google.protobuf.Timestamp
+	37, // 25: commentd.v1.BacktestRequest.word_list_changes:type_name -> commentd.v1.BacktestWordListChange
 	1,  // 26: commentd.v1.BacktestWordListChange.list:type_name -> commentd.v1.WordList
-	38, // 27: commentd.v1.BacktestResponse.progress:type_name -> commentd.v1.BacktestProgress
-	42, // 28: commentd.v1.BacktestResponse.report:type_name -> commentd.v1.BacktestReport
-	55, // 29: commentd.v1.BacktestCell.decision:type_name -> commentd.v1.CommentStatus
+	39, // 27: commentd.v1.BacktestResponse.progress:type_name -> commentd.v1.BacktestProgress
+	43, // 28: commentd.v1.BacktestResponse.report:type_name -> commentd.v1.BacktestReport
+	61, // 29: commentd.v1.BacktestCell.decision:type_name -> commentd.v1.CommentStatus
 	3,  // 30: commentd.v1.BacktestCell.judgment:type_name -> commentd.v1.BacktestJudgment
-	55, // 31: commentd.v1.BacktestMove.from:type_name -> commentd.v1.CommentStatus
-	55, // 32: commentd.v1.BacktestMove.to:type_name -> commentd.v1.CommentStatus
-	55, // 33: commentd.v1.BacktestExample.from:type_name -> commentd.v1.CommentStatus
-	55, // 34: commentd.v1.BacktestExample.to:type_name -> commentd.v1.CommentStatus
+	61, // 31: commentd.v1.BacktestMove.from:type_name -> commentd.v1.CommentStatus
+	61, // 32: commentd.v1.BacktestMove.to:type_name -> commentd.v1.CommentStatus
+	61, // 33: commentd.v1.BacktestExample.from:type_name -> commentd.v1.CommentStatus
+	61, // 34: commentd.v1.BacktestExample.to:type_name -> commentd.v1.CommentStatus
 	3,  // 35: commentd.v1.BacktestExample.judgment:type_name -> commentd.v1.BacktestJudgment
-	57, // 36: commentd.v1.BacktestExample.gained:type_name -> commentd.v1.Reason
-	57, // 37: commentd.v1.BacktestExample.lost:type_name -> commentd.v1.Reason
-	56, // 38: commentd.v1.BacktestReport.start_time:type_name -> google.protobuf.Timestamp
-	56, // 39: commentd.v1.BacktestReport.end_time:type_name -> google.protobuf.Timestamp
-	39, // 40: commentd.v1.BacktestReport.proposed:type_name -> commentd.v1.BacktestCell
-	39, // 41: commentd.v1.BacktestReport.stored:type_name -> commentd.v1.BacktestCell
-	40, // 42: commentd.v1.BacktestReport.moves:type_name -> commentd.v1.BacktestMove
-	41, // 43: commentd.v1.BacktestReport.examples:type_name -> commentd.v1.BacktestExample
-	44, // 44: commentd.v1.TrainCommentsRequest.examples:type_name -> commentd.v1.TrainingExample
-	58, // 45: commentd.v1.TrainingExample.author:type_name -> commentd.v1.Author
+	63, // 36: commentd.v1.BacktestExample.gained:type_name -> commentd.v1.Reason
+	63, // 37: commentd.v1.BacktestExample.lost:type_name -> commentd.v1.Reason
+	62, // 38: commentd.v1.BacktestReport.start_time:type_name -> google.protobuf.Timestamp
+	62, // 39: commentd.v1.BacktestReport.end_time:type_name -> google.protobuf.Timestamp
+	40, // 40: commentd.v1.BacktestReport.proposed:type_name -> commentd.v1.BacktestCell
+	40, // 41: commentd.v1.BacktestReport.stored:type_name -> commentd.v1.BacktestCell
+	41, // 42: commentd.v1.BacktestReport.moves:type_name -> commentd.v1.BacktestMove
+	42, // 43: commentd.v1.BacktestReport.examples:type_name -> commentd.v1.BacktestExample
+	45, // 44: commentd.v1.TrainCommentsRequest.examples:type_name -> commentd.v1.TrainingExample
+	64, // 45: commentd.v1.TrainingExample.author:type_name -> commentd.v1.Author
 	4,  // 46: commentd.v1.TrainingExample.label:type_name -> commentd.v1.TrainingLabel
-	56, // 47: commentd.v1.GetRuleStatsRequest.start_time:type_name -> google.protobuf.Timestamp
-	59, // 48: commentd.v1.RuleStat.action:type_name -> commentd.v1.RuleAction
-	47, // 49: commentd.v1.GetRuleStatsResponse.stats:type_name -> commentd.v1.RuleStat
+	62, // 47: commentd.v1.GetRuleStatsRequest.start_time:type_name -> google.protobuf.Timestamp
+	65, // 48: commentd.v1.RuleStat.action:type_name -> commentd.v1.RuleAction
+	48, // 49: commentd.v1.GetRuleStatsResponse.stats:type_name -> commentd.v1.RuleStat
 	5,  // 50: commentd.v1.WebhookDelivery.state:type_name -> commentd.v1.WebhookDeliveryState
-	56, // 51: commentd.v1.WebhookDelivery.create_time:type_name -> google.protobuf.Timestamp
-	56, // 52: commentd.v1.WebhookDelivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	56, // 53: commentd.v1.WebhookDelivery.last_attempt_time:type_name -> google.protobuf.Timestamp
-	56, // 54: commentd.v1.WebhookDelivery.done_time:type_name -> google.protobuf.Timestamp
+	62, // 51: commentd.v1.WebhookDelivery.create_time:type_name -> google.protobuf.Timestamp
+	62, // 52: commentd.v1.WebhookDelivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	62, // 53: commentd.v1.WebhookDelivery.last_attempt_time:type_name -> google.protobuf.Timestamp
+	62, // 54: commentd.v1.WebhookDelivery.done_time:type_name -> google.protobuf.Timestamp
 	5,  // 55: commentd.v1.ListWebhookDeliveriesRequest.state:type_name -> commentd.v1.WebhookDeliveryState
-	49, // 56: commentd.v1.ListWebhookDeliveriesResponse.deliveries:type_name -> commentd.v1.WebhookDelivery
-	10, // 57: commentd.v1.ModerationService.ListQueue:input_type -> commentd.v1.ListQueueRequest
-	12, // 58: commentd.v1.ModerationService.GetCommentDetail:input_type -> commentd.v1.GetCommentDetailRequest
-	15, // 59: commentd.v1.ModerationService.ModerateComments:input_type -> commentd.v1.ModerateCommentsRequest
-	18, // 60: commentd.v1.ModerationService.WatchQueue:input_type -> commentd.v1.WatchQueueRequest
-	21, // 61: commentd.v1.ModerationService.CreateBan:input_type -> commentd.v1.CreateBanRequest
-	23, // 62: commentd.v1.ModerationService.ListBans:input_type -> commentd.v1.ListBansRequest
-	25, // 63: commentd.v1.ModerationService.DeleteBan:input_type -> commentd.v1.DeleteBanRequest
-	27, // 64: commentd.v1.ModerationService.ListWordLists:input_type -> commentd.v1.ListWordListsRequest
-	30, // 65: commentd.v1.ModerationService.UpdateWordList:input_type -> commentd.v1.UpdateWordListRequest
-	33, // 66: commentd.v1.ModerationService.ListAuditEvents:input_type -> commentd.v1.ListAuditEventsRequest
-	6,  // 67: commentd.v1.ModerationService.ExportAuthorData:input_type -> commentd.v1.ExportAuthorDataRequest
-	8,  // 68: commentd.v1.ModerationService.EraseAuthorData:input_type -> commentd.v1.EraseAuthorDataRequest
-	35, // 69: commentd.v1.ModerationService.Backtest:input_type -> commentd.v1.BacktestRequest
-	43, // 70: commentd.v1.ModerationService.TrainComments:input_type -> commentd.v1.TrainCommentsRequest
-	46, // 71: commentd.v1.ModerationService.GetRuleStats:input_type -> commentd.v1.GetRuleStatsRequest
-	50, // 72: commentd.v1.ModerationService.ListWebhookDeliveries:input_type -> commentd.v1.ListWebhookDeliveriesRequest
-	52, // 73: commentd.v1.ModerationService.RedeliverWebhooks:input_type -> commentd.v1.RedeliverWebhooksRequest
-	11, // 74: commentd.v1.ModerationService.ListQueue:output_type -> commentd.v1.ListQueueResponse
-	14, // 75: commentd.v1.ModerationService.GetCommentDetail:output_type -> commentd.v1.GetCommentDetailResponse
-	17, // 76: commentd.v1.ModerationService.ModerateComments:output_type -> commentd.v1.ModerateCommentsResponse
-	19, // 77: commentd.v1.ModerationService.WatchQueue:output_type -> commentd.v1.WatchQueueResponse
-	22, // 78: commentd.v1.ModerationService.CreateBan:output_type -> commentd.v1.CreateBanResponse
-	24, // 79: commentd.v1.ModerationService.ListBans:output_type -> commentd.v1.ListBansResponse
-	26, // 80: commentd.v1.ModerationService.DeleteBan:output_type -> commentd.v1.DeleteBanResponse
-	29, // 81: commentd.v1.ModerationService.ListWordLists:output_type -> commentd.v1.ListWordListsResponse
-	31, // 82: commentd.v1.ModerationService.UpdateWordList:output_type -> commentd.v1.UpdateWordListResponse
-	34, // 83: commentd.v1.ModerationService.ListAuditEvents:output_type -> commentd.v1.ListAuditEventsResponse
-	7,  // 84: commentd.v1.ModerationService.ExportAuthorData:output_type -> commentd.v1.ExportAuthorDataResponse
-	9,  // 85: commentd.v1.ModerationService.EraseAuthorData:output_type -> commentd.v1.EraseAuthorDataResponse
-	37, // 86: commentd.v1.ModerationService.Backtest:output_type -> commentd.v1.BacktestResponse
-	45, // 87: commentd.v1.ModerationService.TrainComments:output_type -> commentd.v1.TrainCommentsResponse
-	48, // 88: commentd.v1.ModerationService.GetRuleStats:output_type -> commentd.v1.GetRuleStatsResponse
-	51, // 89: commentd.v1.ModerationService.ListWebhookDeliveries:output_type -> commentd.v1.ListWebhookDeliveriesResponse
-	53, // 90: commentd.v1.ModerationService.RedeliverWebhooks:output_type -> commentd.v1.RedeliverWebhooksResponse
-	74, // [74:91] is the sub-list for method output_type
-	57, // [57:74] is the sub-list for method input_type
-	57, // [57:57] is the sub-list for extension type_name
-	57, // [57:57] is the sub-list for extension extendee
-	0,  // [0:57] is the sub-list for field type_name
+	50, // 56: commentd.v1.ListWebhookDeliveriesResponse.deliveries:type_name -> commentd.v1.WebhookDelivery
+	6,  // 57: commentd.v1.ArticleSettings.mode:type_name -> commentd.v1.ArticleMode
+	66, // 58: commentd.v1.ArticleSettings.close_after:type_name -> google.protobuf.Duration
+	62, // 59: commentd.v1.ArticleSettings.update_time:type_name -> google.protobuf.Timestamp
+	62, // 60: commentd.v1.ArticleSettings.first_comment_time:type_name -> google.protobuf.Timestamp
+	62, // 61: commentd.v1.ArticleSettings.close_time:type_name -> google.protobuf.Timestamp
+	6,  // 62: commentd.v1.SetArticleSettingsRequest.mode:type_name -> commentd.v1.ArticleMode
+	66, // 63: commentd.v1.SetArticleSettingsRequest.close_after:type_name -> google.protobuf.Duration
+	55, // 64: commentd.v1.SetArticleSettingsResponse.settings:type_name -> commentd.v1.ArticleSettings
+	55, // 65: commentd.v1.GetArticleSettingsResponse.settings:type_name -> commentd.v1.ArticleSettings
+	11, // 66: commentd.v1.ModerationService.ListQueue:input_type -> commentd.v1.ListQueueRequest
+	13, // 67: commentd.v1.ModerationService.GetCommentDetail:input_type -> commentd.v1.GetCommentDetailRequest
+	16, // 68: commentd.v1.ModerationService.ModerateComments:input_type -> commentd.v1.ModerateCommentsRequest
+	19, // 69: commentd.v1.ModerationService.WatchQueue:input_type -> commentd.v1.WatchQueueRequest
+	22, // 70: commentd.v1.ModerationService.CreateBan:input_type -> commentd.v1.CreateBanRequest
+	24, // 71: commentd.v1.ModerationService.ListBans:input_type -> commentd.v1.ListBansRequest
+	26, // 72: commentd.v1.ModerationService.DeleteBan:input_type -> commentd.v1.DeleteBanRequest
+	28, // 73: commentd.v1.ModerationService.ListWordLists:input_type -> commentd.v1.ListWordListsRequest
+	31, // 74: commentd.v1.ModerationService.UpdateWordList:input_type -> commentd.v1.UpdateWordListRequest
+	34, // 75: commentd.v1.ModerationService.ListAuditEvents:input_type -> commentd.v1.ListAuditEventsRequest
+	7,  // 76: commentd.v1.ModerationService.ExportAuthorData:input_type -> commentd.v1.ExportAuthorDataRequest
+	9,  // 77: commentd.v1.ModerationService.EraseAuthorData:input_type -> commentd.v1.EraseAuthorDataRequest
+	36, // 78: commentd.v1.ModerationService.Backtest:input_type -> commentd.v1.BacktestRequest
+	44, // 79: commentd.v1.ModerationService.TrainComments:input_type -> commentd.v1.TrainCommentsRequest
+	47, // 80: commentd.v1.ModerationService.GetRuleStats:input_type -> commentd.v1.GetRuleStatsRequest
+	51, // 81: commentd.v1.ModerationService.ListWebhookDeliveries:input_type -> commentd.v1.ListWebhookDeliveriesRequest
+	53, // 82: commentd.v1.ModerationService.RedeliverWebhooks:input_type -> commentd.v1.RedeliverWebhooksRequest
+	56, // 83: commentd.v1.ModerationService.SetArticleSettings:input_type -> commentd.v1.SetArticleSettingsRequest
+	58, // 84: commentd.v1.ModerationService.GetArticleSettings:input_type -> commentd.v1.GetArticleSettingsRequest
+	12, // 85: commentd.v1.ModerationService.ListQueue:output_type -> commentd.v1.ListQueueResponse
+	15, // 86: commentd.v1.ModerationService.GetCommentDetail:output_type -> commentd.v1.GetCommentDetailResponse
+	18, // 87: commentd.v1.ModerationService.ModerateComments:output_type -> commentd.v1.ModerateCommentsResponse
+	20, // 88: commentd.v1.ModerationService.WatchQueue:output_type -> commentd.v1.WatchQueueResponse
+	23, // 89: commentd.v1.ModerationService.CreateBan:output_type -> commentd.v1.CreateBanResponse
+	25, // 90: commentd.v1.ModerationService.ListBans:output_type -> commentd.v1.ListBansResponse
+	27, // 91: commentd.v1.ModerationService.DeleteBan:output_type -> commentd.v1.DeleteBanResponse
+	30, // 92: commentd.v1.ModerationService.ListWordLists:output_type -> commentd.v1.ListWordListsResponse
+	32, // 93: commentd.v1.ModerationService.UpdateWordList:output_type -> commentd.v1.UpdateWordListResponse
+	35, // 94: commentd.v1.ModerationService.ListAuditEvents:output_type -> commentd.v1.ListAuditEventsResponse
+	8,  // 95: commentd.v1.ModerationService.ExportAuthorData:output_type -> commentd.v1.ExportAuthorDataResponse
+	10, // 96: commentd.v1.ModerationService.EraseAuthorData:output_type -> commentd.v1.EraseAuthorDataResponse
+	38, // 97: commentd.v1.ModerationService.Backtest:output_type -> commentd.v1.BacktestResponse
+	46, // 98: commentd.v1.ModerationService.TrainComments:output_type -> commentd.v1.TrainCommentsResponse
+	49, // 99: commentd.v1.ModerationService.GetRuleStats:output_type -> commentd.v1.GetRuleStatsResponse
+	52, // 100: commentd.v1.ModerationService.ListWebhookDeliveries:output_type -> commentd.v1.ListWebhookDeliveriesResponse
+	54, // 101: commentd.v1.ModerationService.RedeliverWebhooks:output_type -> commentd.v1.RedeliverWebhooksResponse
+	57, // 102: commentd.v1.ModerationService.SetArticleSettings:output_type -> commentd.v1.SetArticleSettingsResponse
+	59, // 103: commentd.v1.ModerationService.GetArticleSettings:output_type -> commentd.v1.GetArticleSettingsResponse
+	85, // [85:104] is the sub-list for method output_type
+	66, // [66:85] is the sub-list for method input_type
+	66, // [66:66] is the sub-list for extension type_name
+	66, // [66:66] is the sub-list for extension extendee
+	0,  // [0:66] is the sub-list for field type_name
 }
 
 func init() { file_commentd_v1_moderation_service_proto_init() }
@@ -3995,8 +4450,8 @@ func file_commentd_v1_moderation_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commentd_v1_moderation_service_proto_rawDesc), len(file_commentd_v1_moderation_service_proto_rawDesc)),
-			NumEnums:      6,
-			NumMessages:   48,
+			NumEnums:      7,
+			NumMessages:   53,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -36,6 +36,8 @@ const (
 	ModerationService_GetRuleStats_FullMethodName          = "/commentd.v1.ModerationService/GetRuleStats"
 	ModerationService_ListWebhookDeliveries_FullMethodName = "/commentd.v1.ModerationService/ListWebhookDeliveries"
 	ModerationService_RedeliverWebhooks_FullMethodName     = "/commentd.v1.ModerationService/RedeliverWebhooks"
+	ModerationService_SetArticleSettings_FullMethodName    = "/commentd.v1.ModerationService/SetArticleSettings"
+	ModerationService_GetArticleSettings_FullMethodName    = "/commentd.v1.ModerationService/GetArticleSettings"
 )
 
 // ModerationServiceClient is the client API for ModerationService service.
@@ -120,6 +122,17 @@ type ModerationServiceClient interface {
 	// role; audited (webhook.redeliver) when anything came back. Errors:
 	// NOT_FOUND, FAILED_PRECONDITION (the delivery is pending).
 	RedeliverWebhooks(ctx context.Context, in *RedeliverWebhooksRequest, opts ...grpc.CallOption) (*RedeliverWebhooksResponse, error)
+	// Sets how one article takes new comments: open, premoderated (every new
+	// comment is held for a moderator) or closed (new comments are refused
+	// with FAILED_PRECONDITION and a google.rpc.PreconditionFailure of type
+	// ARTICLE_CLOSED), and optionally closes it some time after its first
+	// published comment. Every replica applies it within seconds. Any
+	// moderator may call it; audited (article.settings, "OLD -> NEW") when
+	// anything changed. Errors: INVALID_ARGUMENT.
+	SetArticleSettings(ctx context.Context, in *SetArticleSettingsRequest, opts ...grpc.CallOption) (*SetArticleSettingsResponse, error)
+	// Returns one article's settings (open when none were set) and what they
+	// mean now: when it closes and whether it is closed.
+	GetArticleSettings(ctx context.Context, in *GetArticleSettingsRequest, opts ...grpc.CallOption) (*GetArticleSettingsResponse, error)
 }
 
 type moderationServiceClient struct {
@@ -318,6 +331,26 @@ func (c *moderationServiceClient) RedeliverWebhooks(ctx context.Context, in *Red
 	return out, nil
 }
 
+func (c *moderationServiceClient) SetArticleSettings(ctx context.Context, in *SetArticleSettingsRequest, opts ...grpc.CallOption) (*SetArticleSettingsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetArticleSettingsResponse)
+	err := c.cc.Invoke(ctx, ModerationService_SetArticleSettings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *moderationServiceClient) GetArticleSettings(ctx context.Context, in *GetArticleSettingsRequest, opts ...grpc.CallOption) (*GetArticleSettingsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetArticleSettingsResponse)
+	err := c.cc.Invoke(ctx, ModerationService_GetArticleSettings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ModerationServiceServer is the server API for ModerationService service.
 // All implementations must embed UnimplementedModerationServiceServer
 // for forward compatibility.
@@ -400,6 +433,17 @@ type ModerationServiceServer interface {
 	// role; audited (webhook.redeliver) when anything came back. Errors:
 	// NOT_FOUND, FAILED_PRECONDITION (the delivery is pending).
 	RedeliverWebhooks(context.Context, *RedeliverWebhooksRequest) (*RedeliverWebhooksResponse, error)
+	// Sets how one article takes new comments: open, premoderated (every new
+	// comment is held for a moderator) or closed (new comments are refused
+	// with FAILED_PRECONDITION and a google.rpc.PreconditionFailure of type
+	// ARTICLE_CLOSED), and optionally closes it some time after its first
+	// published comment. Every replica applies it within seconds. Any
+	// moderator may call it; audited (article.settings, "OLD -> NEW") when
+	// anything changed. Errors: INVALID_ARGUMENT.
+	SetArticleSettings(context.Context, *SetArticleSettingsRequest) (*SetArticleSettingsResponse, error)
+	// Returns one article's settings (open when none were set) and what they
+	// mean now: when it closes and whether it is closed.
+	GetArticleSettings(context.Context, *GetArticleSettingsRequest) (*GetArticleSettingsResponse, error)
 	mustEmbedUnimplementedModerationServiceServer()
 }
 
@@ -460,6 +504,12 @@ func (UnimplementedModerationServiceServer) ListWebhookDeliveries(context.Contex
 }
 func (UnimplementedModerationServiceServer) RedeliverWebhooks(context.Context, *RedeliverWebhooksRequest) (*RedeliverWebhooksResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RedeliverWebhooks not implemented")
+}
+func (UnimplementedModerationServiceServer) SetArticleSettings(context.Context, *SetArticleSettingsRequest) (*SetArticleSettingsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetArticleSettings not implemented")
+}
+func (UnimplementedModerationServiceServer) GetArticleSettings(context.Context, *GetArticleSettingsRequest) (*GetArticleSettingsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetArticleSettings not implemented")
 }
 func (UnimplementedModerationServiceServer) mustEmbedUnimplementedModerationServiceServer() {}
 func (UnimplementedModerationServiceServer) testEmbeddedByValue()                           {}
@@ -774,6 +824,42 @@ func _ModerationService_RedeliverWebhooks_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ModerationService_SetArticleSettings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetArticleSettingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModerationServiceServer).SetArticleSettings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModerationService_SetArticleSettings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModerationServiceServer).SetArticleSettings(ctx, req.(*SetArticleSettingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModerationService_GetArticleSettings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetArticleSettingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModerationServiceServer).GetArticleSettings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModerationService_GetArticleSettings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModerationServiceServer).GetArticleSettings(ctx, req.(*GetArticleSettingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ModerationService_ServiceDesc is the grpc.ServiceDesc for ModerationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -840,6 +926,14 @@ var ModerationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RedeliverWebhooks",
 			Handler:    _ModerationService_RedeliverWebhooks_Handler,
+		},
+		{
+			MethodName: "SetArticleSettings",
+			Handler:    _ModerationService_SetArticleSettings_Handler,
+		},
+		{
+			MethodName: "GetArticleSettings",
+			Handler:    _ModerationService_GetArticleSettings_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

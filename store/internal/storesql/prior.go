@@ -12,10 +12,11 @@ const (
 	priorRequest   = 1
 	priorDuplicate = 2
 	priorApproved  = 3
+	priorFirst     = 4
 )
 
 // PriorQuery returns the one statement that answers moderation.Store.Prior:
-// a UNION of up to three single-row lookups, each on an index of its own,
+// a UNION of up to four single-row lookups, each on an index of its own,
 // whose rows are a kind and a comment. It returns "" when q asks nothing.
 // The text depends only on which lookups q asks for, so each of the few
 // texts is built once.
@@ -33,6 +34,10 @@ func (d Dialect) PriorQuery(q moderation.PriorQuery) (string, []any) {
 	if q.AuthorKey != "" {
 		shape |= 1 << priorApproved
 		args = append(args, q.Site, q.AuthorKey, int(moderation.StatusPublished))
+	}
+	if q.FirstComment {
+		shape |= 1 << priorFirst
+		args = append(args, q.Site, q.ArticleID, int(moderation.StatusPublished))
 	}
 	k := priorKey{d.Placeholder(1), shape}
 	if text, ok := priorTexts.Load(k); ok {
@@ -54,7 +59,7 @@ type priorKey struct {
 
 func (d Dialect) priorText(shape int) string {
 	b := &query{d: d}
-	union := func(kind int, where string, n int) {
+	union := func(kind int, where string, n int, order string) {
 		if b.b.Len() > 0 {
 			b.b.WriteString("\nUNION ALL\n")
 		}
@@ -62,18 +67,23 @@ func (d Dialect) priorText(shape int) string {
 		for i := range ph {
 			ph[i] = b.bind(nil)
 		}
-		fmt.Fprintf(&b.b, "SELECT * FROM (SELECT %d AS kind, %s FROM comments WHERE %s LIMIT 1) AS k%d",
-			kind, CommentColumns, fmt.Sprintf(where, ph...), kind)
+		fmt.Fprintf(&b.b, "SELECT * FROM (SELECT %d AS kind, %s FROM comments WHERE %s%s LIMIT 1) AS k%d",
+			kind, CommentColumns, fmt.Sprintf(where, ph...), order, kind)
 	}
 	if shape&(1<<priorRequest) != 0 {
-		union(priorRequest, "site = %s AND request_id = %s AND request_id <> ''", 2)
+		union(priorRequest, "site = %s AND request_id = %s AND request_id <> ''", 2, "")
 	}
 	if shape&(1<<priorDuplicate) != 0 {
 		// At most one row: the unique index on this predicate.
-		union(priorDuplicate, "site = %s AND article_id = %s AND author_key = %s AND body_fingerprint = %s AND "+DuplicatePredicate, 4)
+		union(priorDuplicate, "site = %s AND article_id = %s AND author_key = %s AND body_fingerprint = %s AND "+DuplicatePredicate, 4, "")
 	}
 	if shape&(1<<priorApproved) != 0 {
-		union(priorApproved, "site = %s AND author_key = %s AND status = %s", 3)
+		union(priorApproved, "site = %s AND author_key = %s AND status = %s", 3, "")
+	}
+	if shape&(1<<priorFirst) != 0 {
+		// The index on (site, article_id, status, create_time, id) gives
+		// the first at once.
+		union(priorFirst, "site = %s AND article_id = %s AND status = %s", 3, " ORDER BY create_time, id")
 	}
 	return b.b.String()
 }
@@ -96,6 +106,8 @@ func (t *Comments[T]) ReadPrior(rows Rows) (moderation.Prior, error) {
 			p.Duplicate = &c
 		case priorApproved:
 			p.Approved = true
+		case priorFirst:
+			p.FirstCommentTime = c.CreateTime
 		default:
 			return moderation.Prior{}, fmt.Errorf("prior: unknown row kind %d", kind)
 		}

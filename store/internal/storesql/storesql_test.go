@@ -160,6 +160,8 @@ func TestPriorQueryPlaceholders(t *testing.T) {
 		{Site: "s", RequestID: "r"},
 		{Site: "s", ArticleID: "a", AuthorKey: "k"},
 		{Site: "s", RequestID: "r", ArticleID: "a", AuthorKey: "k", Fingerprint: "f"}, // cached now
+		{Site: "s", RequestID: "r", ArticleID: "a", AuthorKey: "k", Fingerprint: "f", FirstComment: true},
+		{Site: "s", ArticleID: "a", FirstComment: true},
 	} {
 		for range 2 {
 			text, args := d.PriorQuery(q)
@@ -192,6 +194,9 @@ func kinds(q moderation.PriorQuery) int {
 		n++
 	}
 	if q.AuthorKey != "" {
+		n++
+	}
+	if q.FirstComment {
 		n++
 	}
 	return n
