@@ -87,6 +87,8 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"OutboxCommentOrder", testOutboxCommentOrder},
 		{"OutboxReopen", testOutboxReopen},
 		{"Lease", testLease},
+		{"BanSweep", testBanSweep},
+		{"BanSweepAtomic", testBanSweepAtomic},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

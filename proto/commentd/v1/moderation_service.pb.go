@@ -9,6 +9,7 @@ package commentdv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -1373,7 +1374,15 @@ func (*Ban_Name) isBan_Target() {}
 type CreateBanRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required. The ban; id, create_time and created_by are ignored.
-	Ban           *Ban `protobuf:"bytes,1,opt,name=ban,proto3" json:"ban,omitempty"`
+	Ban *Ban `protobuf:"bytes,1,opt,name=ban,proto3" json:"ban,omitempty"`
+	// When set (more than 0, at most 30 days), the ban also hides, in the
+	// same transaction, the comments published this far back that it would
+	// have filed as spam had it been in force, on every site. A ban that
+	// matches more than 1000 is refused with FAILED_PRECONDITION.
+	HidePast *durationpb.Duration `protobuf:"bytes,60,opt,name=hide_past,json=hidePast,proto3" json:"hide_past,omitempty"`
+	// What the hidden comments become: PENDING (the default) or SPAM. Hiding
+	// does not train the learned rule.
+	HideAs        CommentStatus `protobuf:"varint,61,opt,name=hide_as,json=hideAs,proto3,enum=commentd.v1.CommentStatus" json:"hide_as,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1415,11 +1424,27 @@ func (x *CreateBanRequest) GetBan() *Ban {
 	return nil
 }
 
+func (x *CreateBanRequest) GetHidePast() *durationpb.Duration {
+	if x != nil {
+		return x.HidePast
+	}
+	return nil
+}
+
+func (x *CreateBanRequest) GetHideAs() CommentStatus {
+	if x != nil {
+		return x.HideAs
+	}
+	return CommentStatus_COMMENT_STATUS_UNSPECIFIED
+}
+
 type CreateBanResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Ban           *Ban                   `protobuf:"bytes,1,opt,name=ban,proto3" json:"ban,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Ban   *Ban                   `protobuf:"bytes,1,opt,name=ban,proto3" json:"ban,omitempty"`
+	// The comments hide_past hid, now in hide_as.
+	HiddenCommentIds []string `protobuf:"bytes,60,rep,name=hidden_comment_ids,json=hiddenCommentIds,proto3" json:"hidden_comment_ids,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *CreateBanResponse) Reset() {
@@ -1455,6 +1480,13 @@ func (*CreateBanResponse) Descriptor() ([]byte, []int) {
 func (x *CreateBanResponse) GetBan() *Ban {
 	if x != nil {
 		return x.Ban
+	}
+	return nil
+}
+
+func (x *CreateBanResponse) GetHiddenCommentIds() []string {
+	if x != nil {
+		return x.HiddenCommentIds
 	}
 	return nil
 }
@@ -1568,7 +1600,10 @@ func (x *ListBansResponse) GetNextPageToken() string {
 type DeleteBanRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required. The ban id.
-	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Also put back, in the same transaction, the comments the ban hid that
+	// are still as it left them. Without it they stay where they are.
+	Restore       bool `protobuf:"varint,60,opt,name=restore,proto3" json:"restore,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1610,8 +1645,20 @@ func (x *DeleteBanRequest) GetId() string {
 	return ""
 }
 
+func (x *DeleteBanRequest) GetRestore() bool {
+	if x != nil {
+		return x.Restore
+	}
+	return false
+}
+
 type DeleteBanResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// With restore: the comments put back, now in the status they had.
+	RestoredCommentIds []string `protobuf:"bytes,60,rep,name=restored_comment_ids,json=restoredCommentIds,proto3" json:"restored_comment_ids,omitempty"`
+	// With restore: how many the ban hid that someone has moved or confirmed
+	// since, and that stay as decided.
+	KeptCount     int32 `protobuf:"varint,61,opt,name=kept_count,json=keptCount,proto3" json:"kept_count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1644,6 +1691,20 @@ func (x *DeleteBanResponse) ProtoReflect() protoreflect.Message {
 // Deprecated: Use DeleteBanResponse.ProtoReflect.Descriptor instead.
 func (*DeleteBanResponse) Descriptor() ([]byte, []int) {
 	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *DeleteBanResponse) GetRestoredCommentIds() []string {
+	if x != nil {
+		return x.RestoredCommentIds
+	}
+	return nil
+}
+
+func (x *DeleteBanResponse) GetKeptCount() int32 {
+	if x != nil {
+		return x.KeptCount
+	}
+	return 0
 }
 
 type ListWordListsRequest struct {
@@ -3521,7 +3582,7 @@ var File_commentd_v1_moderation_service_proto protoreflect.FileDescriptor
 
 const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\n" +
-	"$commentd/v1/moderation_service.proto\x12\vcommentd.v1\x1a\x19commentd/v1/comment.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"x\n" +
+	"$commentd/v1/moderation_service.proto\x12\vcommentd.v1\x1a\x19commentd/v1/comment.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"x\n" +
 	"\x17ExportAuthorDataRequest\x12!\n" +
 	"\fauthor_email\x18\x01 \x01(\tR\vauthorEmail\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
@@ -3592,21 +3653,28 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"createTime\x12\x1d\n" +
 	"\n" +
 	"created_by\x18\t \x01(\tR\tcreatedByB\b\n" +
-	"\x06target\"6\n" +
+	"\x06target\"\xa3\x01\n" +
 	"\x10CreateBanRequest\x12\"\n" +
-	"\x03ban\x18\x01 \x01(\v2\x10.commentd.v1.BanR\x03ban\"7\n" +
+	"\x03ban\x18\x01 \x01(\v2\x10.commentd.v1.BanR\x03ban\x126\n" +
+	"\thide_past\x18< \x01(\v2\x19.google.protobuf.DurationR\bhidePast\x123\n" +
+	"\ahide_as\x18= \x01(\x0e2\x1a.commentd.v1.CommentStatusR\x06hideAs\"e\n" +
 	"\x11CreateBanResponse\x12\"\n" +
-	"\x03ban\x18\x01 \x01(\v2\x10.commentd.v1.BanR\x03ban\"M\n" +
+	"\x03ban\x18\x01 \x01(\v2\x10.commentd.v1.BanR\x03ban\x12,\n" +
+	"\x12hidden_comment_ids\x18< \x03(\tR\x10hiddenCommentIds\"M\n" +
 	"\x0fListBansRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\"`\n" +
 	"\x10ListBansResponse\x12$\n" +
 	"\x04bans\x18\x01 \x03(\v2\x10.commentd.v1.BanR\x04bans\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\"\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"<\n" +
 	"\x10DeleteBanRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\x13\n" +
-	"\x11DeleteBanResponse\"\x16\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
+	"\arestore\x18< \x01(\bR\arestore\"d\n" +
+	"\x11DeleteBanResponse\x120\n" +
+	"\x14restored_comment_ids\x18< \x03(\tR\x12restoredCommentIds\x12\x1d\n" +
+	"\n" +
+	"kept_count\x18= \x01(\x05R\tkeptCount\"\x16\n" +
 	"\x14ListWordListsRequest\"P\n" +
 	"\rWordListTerms\x12)\n" +
 	"\x04list\x18\x01 \x01(\x0e2\x15.commentd.v1.WordListR\x04list\x12\x14\n" +
@@ -3871,9 +3939,10 @@ var file_commentd_v1_moderation_service_proto_goTypes = []any{
 	(*CommentDetail)(nil),                 // 54: commentd.v1.CommentDetail
 	(CommentStatus)(0),                    // 55: commentd.v1.CommentStatus
 	(*timestamppb.Timestamp)(nil),         // 56: google.protobuf.Timestamp
-	(*Reason)(nil),                        // 57: commentd.v1.Reason
-	(*Author)(nil),                        // 58: commentd.v1.Author
-	(RuleAction)(0),                       // 59: commentd.v1.RuleAction
+	(*durationpb.Duration)(nil),           // 57: google.protobuf.Duration
+	(*Reason)(nil),                        // 58: commentd.v1.Reason
+	(*Author)(nil),                        // 59: commentd.v1.Author
+	(RuleAction)(0),                       // 60: commentd.v1.RuleAction
 }
 var file_commentd_v1_moderation_service_proto_depIdxs = []int32{
 	54, // 0: commentd.v1.ExportAuthorDataResponse.comments:type_name -> commentd.v1.CommentDetail
@@ -3892,86 +3961,88 @@ var file_commentd_v1_moderation_service_proto_depIdxs = []int32{
 	56, // 13: commentd.v1.Ban.expire_time:type_name -> google.protobuf.Timestamp
 	56, // 14: commentd.v1.Ban.create_time:type_name -> google.protobuf.Timestamp
 	20, // 15: commentd.v1.CreateBanRequest.ban:type_name -> commentd.v1.Ban
-	20, // 16: commentd.v1.CreateBanResponse.ban:type_name -> commentd.v1.Ban
-	20, // 17: commentd.v1.ListBansResponse.bans:type_name -> commentd.v1.Ban
-	1,  // 18: commentd.v1.WordListTerms.list:type_name -> commentd.v1.WordList
-	28, // 19: commentd.v1.ListWordListsResponse.lists:type_name -> commentd.v1.WordListTerms
-	1,  // 20: commentd.v1.UpdateWordListRequest.list:type_name -> commentd.v1.WordList
-	28, // 21: commentd.v1.UpdateWordListResponse.list:type_name -> commentd.v1.WordListTerms
-	56, // 22: commentd.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
-	32, // 23: commentd.v1.ListAuditEventsResponse.events:type_name -> commentd.v1.AuditEvent
-	56, // 24: commentd.v1.BacktestRequest.start_time:type_name -> google.protobuf.Timestamp
-	36, // 25: commentd.v1.BacktestRequest.word_list_changes:type_name -> commentd.v1.BacktestWordListChange
-	1,  // 26: commentd.v1.BacktestWordListChange.list:type_name -> commentd.v1.WordList
-	38, // 27: commentd.v1.BacktestResponse.progress:type_name -> commentd.v1.BacktestProgress
-	42, // 28: commentd.v1.BacktestResponse.report:type_name -> commentd.v1.BacktestReport
-	55, // 29: commentd.v1.BacktestCell.decision:type_name -> commentd.v1.CommentStatus
-	3,  // 30: commentd.v1.BacktestCell.judgment:type_name -> commentd.v1.BacktestJudgment
-	55, // 31: commentd.v1.BacktestMove.from:type_name -> commentd.v1.CommentStatus
-	55, // 32: commentd.v1.BacktestMove.to:type_name -> commentd.v1.CommentStatus
-	55, // 33: commentd.v1.BacktestExample.from:type_name -> commentd.v1.CommentStatus
-	55, // 34: commentd.v1.BacktestExample.to:type_name -> commentd.v1.CommentStatus
-	3,  // 35: commentd.v1.BacktestExample.judgment:type_name -> commentd.v1.BacktestJudgment
-	57, // 36: commentd.v1.BacktestExample.gained:type_name -> commentd.v1.Reason
-	57, // 37: commentd.v1.BacktestExample.lost:type_name -> commentd.v1.Reason
-	56, // 38: commentd.v1.BacktestReport.start_time:type_name -> google.protobuf.Timestamp
-	56, // 39: commentd.v1.BacktestReport.end_time:type_name -> google.protobuf.Timestamp
-	39, // 40: commentd.v1.BacktestReport.proposed:type_name -> commentd.v1.BacktestCell
-	39, // 41: commentd.v1.BacktestReport.stored:type_name -> commentd.v1.BacktestCell
-	40, // 42: commentd.v1.BacktestReport.moves:type_name -> commentd.v1.BacktestMove
-	41, // 43: commentd.v1.BacktestReport.examples:type_name -> commentd.v1.BacktestExample
-	44, // 44: commentd.v1.TrainCommentsRequest.examples:type_name -> commentd.v1.TrainingExample
-	58, // 45: commentd.v1.TrainingExample.author:type_name -> commentd.v1.Author
-	4,  // 46: commentd.v1.TrainingExample.label:type_name -> commentd.v1.TrainingLabel
-	56, // 47: commentd.v1.GetRuleStatsRequest.start_time:type_name -> google.protobuf.Timestamp
-	59, // 48: commentd.v1.RuleStat.action:type_name -> commentd.v1.RuleAction
-	47, // 49: commentd.v1.GetRuleStatsResponse.stats:type_name -> commentd.v1.RuleStat
-	5,  // 50: commentd.v1.WebhookDelivery.state:type_name -> commentd.v1.WebhookDeliveryState
-	56, // 51: commentd.v1.WebhookDelivery.create_time:type_name -> google.protobuf.Timestamp
-	56, // 52: commentd.v1.WebhookDelivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	56, // 53: commentd.v1.WebhookDelivery.last_attempt_time:type_name -> google.protobuf.Timestamp
-	56, // 54: commentd.v1.WebhookDelivery.done_time:type_name -> google.protobuf.Timestamp
-	5,  // 55: commentd.v1.ListWebhookDeliveriesRequest.state:type_name -> commentd.v1.WebhookDeliveryState
-	49, // 56: commentd.v1.ListWebhookDeliveriesResponse.deliveries:type_name -> commentd.v1.WebhookDelivery
-	10, // 57: commentd.v1.ModerationService.ListQueue:input_type -> commentd.v1.ListQueueRequest
-	12, // 58: commentd.v1.ModerationService.GetCommentDetail:input_type -> commentd.v1.GetCommentDetailRequest
-	15, // 59: commentd.v1.ModerationService.ModerateComments:input_type -> commentd.v1.ModerateCommentsRequest
-	18, // 60: commentd.v1.ModerationService.WatchQueue:input_type -> commentd.v1.WatchQueueRequest
-	21, // 61: commentd.v1.ModerationService.CreateBan:input_type -> commentd.v1.CreateBanRequest
-	23, // 62: commentd.v1.ModerationService.ListBans:input_type -> commentd.v1.ListBansRequest
-	25, // 63: commentd.v1.ModerationService.DeleteBan:input_type -> commentd.v1.DeleteBanRequest
-	27, // 64: commentd.v1.ModerationService.ListWordLists:input_type -> commentd.v1.ListWordListsRequest
-	30, // 65: commentd.v1.ModerationService.UpdateWordList:input_type -> commentd.v1.UpdateWordListRequest
-	33, // 66: commentd.v1.ModerationService.ListAuditEvents:input_type -> commentd.v1.ListAuditEventsRequest
-	6,  // 67: commentd.v1.ModerationService.ExportAuthorData:input_type -> commentd.v1.ExportAuthorDataRequest
-	8,  // 68: commentd.v1.ModerationService.EraseAuthorData:input_type -> commentd.v1.EraseAuthorDataRequest
-	35, // 69: commentd.v1.ModerationService.Backtest:input_type -> commentd.v1.BacktestRequest
-	43, // 70: commentd.v1.ModerationService.TrainComments:input_type -> commentd.v1.TrainCommentsRequest
-	46, // 71: commentd.v1.ModerationService.GetRuleStats:input_type -> commentd.v1.GetRuleStatsRequest
-	50, // 72: commentd.v1.ModerationService.ListWebhookDeliveries:input_type -> commentd.v1.ListWebhookDeliveriesRequest
-	52, // 73: commentd.v1.ModerationService.RedeliverWebhooks:input_type -> commentd.v1.RedeliverWebhooksRequest
-	11, // 74: commentd.v1.ModerationService.ListQueue:output_type -> commentd.v1.ListQueueResponse
-	14, // 75: commentd.v1.ModerationService.GetCommentDetail:output_type -> commentd.v1.GetCommentDetailResponse
-	17, // 76: commentd.v1.ModerationService.ModerateComments:output_type -> commentd.v1.ModerateCommentsResponse
-	19, // 77: commentd.v1.ModerationService.WatchQueue:output_type -> commentd.v1.WatchQueueResponse
-	22, // 78: commentd.v1.ModerationService.CreateBan:output_type -> commentd.v1.CreateBanResponse
-	24, // 79: commentd.v1.ModerationService.ListBans:output_type -> commentd.v1.ListBansResponse
-	26, // 80: commentd.v1.ModerationService.DeleteBan:output_type -> commentd.v1.DeleteBanResponse
-	29, // 81: commentd.v1.ModerationService.ListWordLists:output_type -> commentd.v1.ListWordListsResponse
-	31, // 82: commentd.v1.ModerationService.UpdateWordList:output_type -> commentd.v1.UpdateWordListResponse
-	34, // 83: commentd.v1.ModerationService.ListAuditEvents:output_type -> commentd.v1.ListAuditEventsResponse
-	7,  // 84: commentd.v1.ModerationService.ExportAuthorData:output_type -> commentd.v1.ExportAuthorDataResponse
-	9,  // 85: commentd.v1.ModerationService.EraseAuthorData:output_type -> commentd.v1.EraseAuthorDataResponse
-	37, // 86: commentd.v1.ModerationService.Backtest:output_type -> commentd.v1.BacktestResponse
-	45, // 87: commentd.v1.ModerationService.TrainComments:output_type -> commentd.v1.TrainCommentsResponse
-	48, // 88: commentd.v1.ModerationService.GetRuleStats:output_type -> commentd.v1.GetRuleStatsResponse
-	51, // 89: commentd.v1.ModerationService.ListWebhookDeliveries:output_type -> commentd.v1.ListWebhookDeliveriesResponse
-	53, // 90: commentd.v1.ModerationService.RedeliverWebhooks:output_type -> commentd.v1.RedeliverWebhooksResponse
-	74, // [74:91] is the sub-list for method output_type
-	57, // [57:74] is the sub-list for method input_type
-	57, // [57:57] is the sub-list for extension type_name
-	57, // [57:57] is the sub-list for extension extendee
-	0,  // [0:57] is the sub-list for field type_name
+	57, // 16: commentd.v1.CreateBanRequest.hide_past:type_name -> google.protobuf.Duration
+	55, // 17: commentd.v1.CreateBanRequest.hide_as:type_name -> commentd.v1.CommentStatus
+	20, // 18: commentd.v1.CreateBanResponse.ban:type_name -> commentd.v1.Ban
+	20, // 19: commentd.v1.ListBansResponse.bans:type_name -> commentd.v1.Ban
+	1,  // 20: commentd.v1.WordListTerms.list:type_name -> commentd.v1.WordList
+	28, // 21: commentd.v1.ListWordListsResponse.lists:type_name -> commentd.v1.WordListTerms
+	1,  // 22: commentd.v1.UpdateWordListRequest.list:type_name -> commentd.v1.WordList
+	28, // 23: commentd.v1.UpdateWordListResponse.list:type_name -> commentd.v1.WordListTerms
+	56, // 24: commentd.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
+	32, // 25: commentd.v1.ListAuditEventsResponse.events:type_name -> commentd.v1.AuditEvent
+	56, // 26: commentd.v1.BacktestRequest.start_time:type_name -> google.protobuf.Timestamp
+	36, // 27: commentd.v1.BacktestRequest.word_list_changes:type_name -> commentd.v1.BacktestWordListChange
+	1,  // 28: commentd.v1.BacktestWordListChange.list:type_name -> commentd.v1.WordList
+	38, // 29: commentd.v1.BacktestResponse.progress:type_name -> commentd.v1.BacktestProgress
+	42, // 30: commentd.v1.BacktestResponse.report:type_name -> commentd.v1.BacktestReport
+	55, // 31: commentd.v1.BacktestCell.decision:type_name -> commentd.v1.CommentStatus
+	3,  // 32: commentd.v1.BacktestCell.judgment:type_name -> commentd.v1.BacktestJudgment
+	55, // 33: commentd.v1.BacktestMove.from:type_name -> commentd.v1.CommentStatus
+	55, // 34: commentd.v1.BacktestMove.to:type_name -> commentd.v1.CommentStatus
+	55, // 35: commentd.v1.BacktestExample.from:type_name -> commentd.v1.CommentStatus
+	55, // 36: commentd.v1.BacktestExample.to:type_name -> commentd.v1.CommentStatus
+	3,  // 37: commentd.v1.BacktestExample.judgment:type_name -> commentd.v1.BacktestJudgment
+	58, // 38: commentd.v1.BacktestExample.gained:type_name -> commentd.v1.Reason
+	58, // 39: commentd.v1.BacktestExample.lost:type_name -> commentd.v1.Reason
+	56, // 40: commentd.v1.BacktestReport.start_time:type_name -> google.protobuf.Timestamp
+	56, // 41: commentd.v1.BacktestReport.end_time:type_name -> google.protobuf.Timestamp
+	39, // 42: commentd.v1.BacktestReport.proposed:type_name -> commentd.v1.BacktestCell
+	39, // 43: commentd.v1.BacktestReport.stored:type_name -> commentd.v1.BacktestCell
+	40, // 44: commentd.v1.BacktestReport.moves:type_name -> commentd.v1.BacktestMove
+	41, // 45: commentd.v1.BacktestReport.examples:type_name -> commentd.v1.BacktestExample
+	44, // 46: commentd.v1.TrainCommentsRequest.examples:type_name -> commentd.v1.TrainingExample
+	59, // 47: commentd.v1.TrainingExample.author:type_name -> commentd.v1.Author
+	4,  // 48: commentd.v1.TrainingExample.label:type_name -> commentd.v1.TrainingLabel
+	56, // 49: commentd.v1.GetRuleStatsRequest.start_time:type_name -> google.protobuf.Timestamp
+	60, // 50: commentd.v1.RuleStat.action:type_name -> commentd.v1.RuleAction
+	47, // 51: commentd.v1.GetRuleStatsResponse.stats:type_name -> commentd.v1.RuleStat
+	5,  // 52: commentd.v1.WebhookDelivery.state:type_name -> commentd.v1.WebhookDeliveryState
+	56, // 53: commentd.v1.WebhookDelivery.create_time:type_name -> google.protobuf.Timestamp
+	56, // 54: commentd.v1.WebhookDelivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	56, // 55: commentd.v1.WebhookDelivery.last_attempt_time:type_name -> google.protobuf.Timestamp
+	56, // 56: commentd.v1.WebhookDelivery.done_time:type_name -> google.protobuf.Timestamp
+	5,  // 57: commentd.v1.ListWebhookDeliveriesRequest.state:type_name -> commentd.v1.WebhookDeliveryState
+	49, // 58: commentd.v1.ListWebhookDeliveriesResponse.deliveries:type_name -> commentd.v1.WebhookDelivery
+	10, // 59: commentd.v1.ModerationService.ListQueue:input_type -> commentd.v1.ListQueueRequest
+	12, // 60: commentd.v1.ModerationService.GetCommentDetail:input_type -> commentd.v1.GetCommentDetailRequest
+	15, // 61: commentd.v1.ModerationService.ModerateComments:input_type -> commentd.v1.ModerateCommentsRequest
+	18, // 62: commentd.v1.ModerationService.WatchQueue:input_type -> commentd.v1.WatchQueueRequest
+	21, // 63: commentd.v1.ModerationService.CreateBan:input_type -> commentd.v1.CreateBanRequest
+	23, // 64: commentd.v1.ModerationService.ListBans:input_type -> commentd.v1.ListBansRequest
+	25, // 65: commentd.v1.ModerationService.DeleteBan:input_type -> commentd.v1.DeleteBanRequest
+	27, // 66: commentd.v1.ModerationService.ListWordLists:input_type -> commentd.v1.ListWordListsRequest
+	30, // 67: commentd.v1.ModerationService.UpdateWordList:input_type -> commentd.v1.UpdateWordListRequest
+	33, // 68: commentd.v1.ModerationService.ListAuditEvents:input_type -> commentd.v1.ListAuditEventsRequest
+	6,  // 69: commentd.v1.ModerationService.ExportAuthorData:input_type -> commentd.v1.ExportAuthorDataRequest
+	8,  // 70: commentd.v1.ModerationService.EraseAuthorData:input_type -> commentd.v1.EraseAuthorDataRequest
+	35, // 71: commentd.v1.ModerationService.Backtest:input_type -> commentd.v1.BacktestRequest
+	43, // 72: commentd.v1.ModerationService.TrainComments:input_type -> commentd.v1.TrainCommentsRequest
+	46, // 73: commentd.v1.ModerationService.GetRuleStats:input_type -> commentd.v1.GetRuleStatsRequest
+	50, // 74: commentd.v1.ModerationService.ListWebhookDeliveries:input_type -> commentd.v1.ListWebhookDeliveriesRequest
+	52, // 75: commentd.v1.ModerationService.RedeliverWebhooks:input_type -> commentd.v1.RedeliverWebhooksRequest
+	11, // 76: commentd.v1.ModerationService.ListQueue:output_type -> commentd.v1.ListQueueResponse
+	14, // 77: commentd.v1.ModerationService.GetCommentDetail:output_type -> commentd.v1.GetCommentDetailResponse
+	17, // 78: commentd.v1.ModerationService.ModerateComments:output_type -> commentd.v1.ModerateCommentsResponse
+	19, // 79: commentd.v1.ModerationService.WatchQueue:output_type -> commentd.v1.WatchQueueResponse
+	22, // 80: commentd.v1.ModerationService.CreateBan:output_type -> commentd.v1.CreateBanResponse
+	24, // 81: commentd.v1.ModerationService.ListBans:output_type -> commentd.v1.ListBansResponse
+	26, // 82: commentd.v1.ModerationService.DeleteBan:output_type -> commentd.v1.DeleteBanResponse
+	29, // 83: commentd.v1.ModerationService.ListWordLists:output_type -> commentd.v1.ListWordListsResponse
+	31, // 84: commentd.v1.ModerationService.UpdateWordList:output_type -> commentd.v1.UpdateWordListResponse
+	34, // 85: commentd.v1.ModerationService.ListAuditEvents:output_type -> commentd.v1.ListAuditEventsResponse
+	7,  // 86: commentd.v1.ModerationService.ExportAuthorData:output_type -> commentd.v1.ExportAuthorDataResponse
+	9,  // 87: commentd.v1.ModerationService.EraseAuthorData:output_type -> commentd.v1.EraseAuthorDataResponse
+	37, // 88: commentd.v1.ModerationService.Backtest:output_type -> commentd.v1.BacktestResponse
+	45, // 89: commentd.v1.ModerationService.TrainComments:output_type -> commentd.v1.TrainCommentsResponse
+	48, // 90: commentd.v1.ModerationService.GetRuleStats:output_type -> commentd.v1.GetRuleStatsResponse
+	51, // 91: commentd.v1.ModerationService.ListWebhookDeliveries:output_type -> commentd.v1.ListWebhookDeliveriesResponse
+	53, // 92: commentd.v1.ModerationService.RedeliverWebhooks:output_type -> commentd.v1.RedeliverWebhooksResponse
+	76, // [76:93] is the sub-list for method output_type
+	59, // [59:76] is the sub-list for method input_type
+	59, // [59:59] is the sub-list for extension type_name
+	59, // [59:59] is the sub-list for extension extendee
+	0,  // [0:59] is the sub-list for field type_name
 }
 
 func init() { file_commentd_v1_moderation_service_proto_init() }
