@@ -101,19 +101,21 @@ func TestBans(t *testing.T) {
 	sub := submission("A fair point.")
 	sub.Client.IP = "192.0.2.55"
 
-	forever, err := svc.CreateBan(ctx, moderation.BanRequest{Actor: "asha", Kind: moderation.BanCIDR, Target: " ::ffff:192.0.2.0/120 ", Reason: "a flood"})
+	res, err := svc.CreateBan(ctx, moderation.BanRequest{Actor: "asha", Kind: moderation.BanCIDR, Target: " ::ffff:192.0.2.0/120 ", Reason: "a flood"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	forever := res.Ban
 	if forever.Value != "192.0.2.0/24" || forever.Display != "::ffff:192.0.2.0/120" || forever.CreatedBy != "asha" {
 		t.Errorf("ban stored as %+v", forever)
 	}
 	clk.Advance(time.Second)
-	brief, err := svc.CreateBan(ctx, moderation.BanRequest{Actor: "asha", Kind: moderation.BanEmail,
+	res, err = svc.CreateBan(ctx, moderation.BanRequest{Actor: "asha", Kind: moderation.BanEmail,
 		Target: sub.Author.Email, ExpireTime: clk.Now().Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	brief := res.Ban
 	c := mustSubmit(t, svc, sub, moderation.StatusSpam)
 	if !slices.Equal(ruleNames(c.Reasons), []string{"ban_email", "ban_cidr"}) {
 		t.Errorf("reasons %q", ruleNames(c.Reasons))
@@ -141,13 +143,15 @@ func TestBans(t *testing.T) {
 		t.Errorf("%d bans listed after one expired", len(bans))
 	}
 
-	if err := svc.DeleteBan(ctx, "ravi", forever.ID); err != nil {
+	if _, err := svc.DeleteBan(ctx, "ravi", forever.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	sub.Body = "A third point."
 	mustSubmit(t, svc, sub, moderation.StatusPublished)
-	wantError(t, svc.DeleteBan(ctx, "ravi", forever.ID), moderation.CodeNotFound)
-	wantError(t, svc.DeleteBan(ctx, "ravi", "x y"), moderation.CodeInvalid, violation("id", "is not a comment id"))
+	_, err = svc.DeleteBan(ctx, "ravi", forever.ID, false)
+	wantError(t, err, moderation.CodeNotFound)
+	_, err = svc.DeleteBan(ctx, "ravi", "x y", false)
+	wantError(t, err, moderation.CodeInvalid, violation("id", "is not a comment id"))
 	evs, _, _ := svc.AuditEvents(ctx, moderation.AuditQuery{Target: forever.ID}, moderation.Page{})
 	if len(evs) != 2 || evs[0].Action != "ban.delete" || evs[0].Actor != "ravi" || evs[1].Action != "ban.create" ||
 		evs[1].Note != "a flood" || evs[1].Detail != "cidr ::ffff:192.0.2.0/120" {

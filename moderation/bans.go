@@ -129,14 +129,47 @@ type BanRequest struct {
 	Target     string
 	ExpireTime time.Time
 	Reason     string
+	// HidePast, when more than 0, also hides the matching comments
+	// published in this much time before the ban (see CreateBan), as
+	// HideAs: PENDING (also when unspecified) or SPAM.
+	HidePast time.Duration
+	HideAs   Status
 }
 
-// MaxBanReasonRunes bounds a ban's reason.
-const MaxBanReasonRunes = 500
+// Bounds of a ban's look-back.
+const (
+	MaxBanReasonRunes = 500
+	// MaxBanHidePast bounds how far back a ban hides comments.
+	MaxBanHidePast = 30 * 24 * time.Hour
+	// MaxBanHide bounds how many comments one ban hides: a ban that
+	// matches more is refused, and hides nothing, rather than hide some.
+	MaxBanHide = 1000
+)
+
+// BanResult is a stored ban and what it moved.
+type BanResult struct {
+	Ban Ban
+	// Moved is the comments the ban hid, or when lifted put back, as
+	// they now are.
+	Moved []Comment
+	// Kept counts, when a ban is lifted with restore, the comments it hid
+	// that someone has moved or confirmed since: they stay as decided.
+	Kept int
+}
 
 // CreateBan validates and stores a ban; every replica applies it within
 // seconds.
-func (s *Service) CreateBan(ctx context.Context, r BanRequest) (Ban, error) {
+//
+// With r.HidePast the ban also cleans up, in the same transaction: every
+// comment published within r.HidePast before now that the ban would have
+// filed as spam had it been in force — the same match as a submission's,
+// on the email's inbox, the client IP (while the retention window keeps
+// it) or the name's match key, on every site — moves to r.HideAs, with an
+// audit event and the webhook event (comment.held or comment.spam) each.
+// Nothing is trained: the moderator judged the reader, not each comment,
+// and a reader's ordinary words would teach the learned rule wrongly;
+// DeleteBan with restore puts the comments back exactly.
+func (s *Service) CreateBan(ctx context.Context, r BanRequest) (BanResult, error) {
 	now := s.clock()
 	b := Ban{ID: s.newID(), Kind: r.Kind, Display: strings.TrimSpace(r.Target), ExpireTime: r.ExpireTime.UTC(),
 		Reason: r.Reason, CreateTime: now, CreatedBy: r.Actor}
@@ -180,32 +213,147 @@ func (s *Service) CreateBan(ctx context.Context, r BanRequest) (Ban, error) {
 		v.check("ban.expire_time", "must be in the future")
 	}
 	v.check("ban.reason", checkText(r.Reason, MaxBanReasonRunes))
+	switch {
+	case r.HidePast < 0 || r.HidePast > MaxBanHidePast:
+		v.check("hide_past", fmt.Sprintf("must be between 0 and %s (30 days)", MaxBanHidePast))
+	case r.HidePast == 0 && r.HideAs != StatusUnspecified:
+		v.check("hide_as", "needs hide_past: how far back to hide the reader's comments")
+	}
+	if r.HideAs == StatusUnspecified {
+		r.HideAs = StatusPending
+	}
+	if r.HideAs != StatusPending && r.HideAs != StatusSpam {
+		v.check("hide_as", "must be PENDING or SPAM")
+	}
 	if len(v) > 0 {
-		return Ban{}, Invalid(v...)
+		return BanResult{}, Invalid(v...)
 	}
 	detail := fmt.Sprintf("%s %s", b.Kind, b.Display)
-	if err := s.store.CreateBan(ctx, b, s.audit(r.Actor, "ban.create", b.ID, r.Reason, detail, now)); err != nil {
-		return Ban{}, fmt.Errorf("create ban: %w", err)
+	if r.HidePast == 0 {
+		if err := s.store.CreateBan(ctx, b, s.audit(r.Actor, "ban.create", b.ID, r.Reason, detail, now)); err != nil {
+			return BanResult{}, fmt.Errorf("create ban: %w", err)
+		}
+		s.rules.changed(ctx)
+		return BanResult{Ban: b}, nil
+	}
+
+	rules := s.rules.snapshot()
+	ids, err := s.bannedComments(ctx, rules.rules, b, now.Add(-r.HidePast), now)
+	if err != nil {
+		return BanResult{}, err
+	}
+	sw := s.banSweep(rules.policy.Webhooks, b, r.Actor, "ban.hide", banEvent[r.HideAs], now)
+	sw.IDs, sw.To = ids, r.HideAs
+	sw.Audit = func(moved, _ int) AuditEvent {
+		return s.audit(r.Actor, "ban.create", b.ID, r.Reason,
+			fmt.Sprintf("%s; hid %d published comments of the past %s as %s", detail, moved, r.HidePast, r.HideAs), now)
+	}
+	moved, err := s.store.CreateBanSweep(ctx, b, sw)
+	if err != nil {
+		return BanResult{}, fmt.Errorf("create ban: %w", err)
 	}
 	s.rules.changed(ctx)
-	return b, nil
+	if len(moved) > 0 && sw.Outbox != nil {
+		s.webhooks.wake()
+	}
+	return BanResult{Ban: b, Moved: moved}, nil
 }
 
-// DeleteBan lifts a ban.
-func (s *Service) DeleteBan(ctx context.Context, actor, id string) error {
+// banEvent is the webhook event of a comment a ban moves to each status.
+var banEvent = map[Status]string{StatusPending: EventHeld, StatusSpam: EventSpam, StatusPublished: EventApproved}
+
+// banSweep is the part of a ban's sweep common to hiding and restoring.
+func (s *Service) banSweep(hooks []Webhook, b Ban, actor, action, event string, now time.Time) BanSweep {
+	note := "ban " + b.ID
+	sw := BanSweep{
+		Time: now, Actor: actor, Note: note,
+		CommentAudit: func(c Comment) AuditEvent { return s.audit(actor, action, c.ID, note, "", now) },
+	}
+	if len(hooks) > 0 {
+		sw.Outbox = func(c Comment) []OutboxMessage { return s.outboxFor(hooks, event, c, actor, now) }
+	}
+	return sw
+}
+
+// bannedComments returns the ids of the comments published in [since,
+// now] that b matches as it would match their submissions. It reads the
+// window's published comments of every site, a page at a time, and
+// refuses a ban that matches more than MaxBanHide.
+func (s *Service) bannedComments(ctx context.Context, rs *ruleSet, b Ban, since, now time.Time) ([]string, error) {
+	idx := newBanIndex([]Ban{b}, rs.opts)
+	const pageSize = 500
+	var (
+		ids   []string
+		after *Cursor
+	)
+	for {
+		page, err := s.store.ListComments(ctx, Filter{Statuses: []Status{StatusPublished}, Since: since, After: after, Limit: pageSize})
+		if err != nil {
+			return nil, fmt.Errorf("create ban: read the comments to hide: %w", err)
+		}
+		for _, c := range page {
+			if c.CreateTime.After(now) {
+				return ids, nil
+			}
+			var nameKey string
+			if c.Author.Name != "" {
+				nameKey = textmatch.Normalize(c.Author.Name, rs.opts).String()
+			}
+			if len(idx.match(Submission{Author: c.Author, Client: c.Client}, nameKey, now)) == 0 {
+				continue
+			}
+			if len(ids) == MaxBanHide {
+				return nil, Errorf(CodeFailedPrecondition,
+					"the ban matches more than %d published comments in the look-back; give a shorter hide_past, and nothing was banned or hidden", MaxBanHide)
+			}
+			ids = append(ids, c.ID)
+		}
+		if len(page) < pageSize {
+			return ids, nil
+		}
+		last := page[len(page)-1]
+		after = &Cursor{Time: last.CreateTime, ID: last.ID}
+	}
+}
+
+// DeleteBan lifts a ban. With restore it also puts back, in the same
+// transaction, the comments the ban hid that are still as it left them
+// (comment.approved each: a moderator's action published them again); a
+// comment someone has moved or confirmed since stays as decided. Without
+// it the hidden comments stay where they are, as any moderator action
+// leaves them.
+func (s *Service) DeleteBan(ctx context.Context, actor, id string, restore bool) (BanResult, error) {
 	if p := ValidateID(id); p != "" {
-		return Invalid(FieldViolation{Field: "id", Description: p})
+		return BanResult{}, Invalid(FieldViolation{Field: "id", Description: p})
 	}
 	now := s.clock()
-	_, err := s.store.DeleteBan(ctx, id, s.audit(actor, "ban.delete", id, "", "", now))
+	var (
+		res BanResult
+		err error
+	)
+	if restore {
+		sw := s.banSweep(s.rules.snapshot().policy.Webhooks, Ban{ID: id}, actor, "ban.restore", EventApproved, now)
+		var kept int
+		sw.Audit = func(moved, k int) AuditEvent {
+			kept = k
+			return s.audit(actor, "ban.delete", id, "", fmt.Sprintf("restored %d hidden comments; kept %d as decided since", moved, k), now)
+		}
+		res.Ban, res.Moved, err = s.store.DeleteBanSweep(ctx, id, sw)
+		res.Kept = kept
+	} else {
+		res.Ban, err = s.store.DeleteBan(ctx, id, s.audit(actor, "ban.delete", id, "", "", now))
+	}
 	if errors.Is(err, ErrNotFound) {
-		return NotFound("ban", id)
+		return BanResult{}, NotFound("ban", id)
 	}
 	if err != nil {
-		return fmt.Errorf("delete ban: %w", err)
+		return BanResult{}, fmt.Errorf("delete ban: %w", err)
 	}
 	s.rules.changed(ctx)
-	return nil
+	if len(res.Moved) > 0 {
+		s.webhooks.wake()
+	}
+	return res, nil
 }
 
 // ListBans lists the bans in force, newest first.

@@ -178,10 +178,11 @@ func TestStoreDown(t *testing.T) {
 	st := &downStore{Store: newStore(t)}
 	svc := newServiceOn(t, st, moderation.WithPolicy(policy(returning)))
 	published := mustSubmit(t, svc, submission("A published comment."), moderation.StatusPublished)
-	ban, err := svc.CreateBan(ctx, moderation.BanRequest{Actor: "asha", Kind: moderation.BanIP, Target: "192.0.2.1"})
+	res, err := svc.CreateBan(ctx, moderation.BanRequest{Actor: "asha", Kind: moderation.BanIP, Target: "192.0.2.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	ban := res.Ban
 	reply := submission("A reply.")
 	reply.ParentID = published.ID
 	page := moderation.Page{}
@@ -218,7 +219,7 @@ func TestStoreDown(t *testing.T) {
 			_, err := svc.CreateBan(ctx, moderation.BanRequest{Kind: moderation.BanIP, Target: "192.0.2.2"})
 			return err
 		}},
-		{[]string{"DeleteBan"}, func() error { return svc.DeleteBan(ctx, "asha", ban.ID) }},
+		{[]string{"DeleteBan"}, func() error { _, err := svc.DeleteBan(ctx, "asha", ban.ID, false); return err }},
 		{[]string{"ListBans"}, func() error { _, _, err := svc.ListBans(ctx, page); return err }},
 		{[]string{"AppendAudit"}, func() error { _, _, err := svc.ExportAuthor(ctx, "asha", "a@example.com", page); return err }},
 		{[]string{"EraseAuthor"}, func() error { _, err := svc.EraseAuthor(ctx, "asha", published.Author.Email, ""); return err }},

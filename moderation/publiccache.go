@@ -77,6 +77,22 @@ func (s *cachedStore) EraseAuthor(ctx context.Context, emailKey string, at time.
 	return s.Store.EraseAuthor(ctx, emailKey, at, audit, out)
 }
 
+func (s *cachedStore) CreateBanSweep(ctx context.Context, b Ban, sw BanSweep) ([]Comment, error) {
+	moved, err := s.Store.CreateBanSweep(ctx, b, sw)
+	for _, c := range moved {
+		s.cache.changed(c.Site, c.ArticleID)
+	}
+	return moved, err
+}
+
+func (s *cachedStore) DeleteBanSweep(ctx context.Context, id string, sw BanSweep) (Ban, []Comment, error) {
+	b, moved, err := s.Store.DeleteBanSweep(ctx, id, sw)
+	for _, c := range moved {
+		s.cache.changed(c.Site, c.ArticleID)
+	}
+	return b, moved, err
+}
+
 // publicCache keeps public listings and counts for a short time. A hot
 // article's first page is read far more often than it changes: on a news
 // site, every reader who opens the article asks for it.

@@ -82,6 +82,23 @@ type Store interface {
 	// DeleteBan removes a ban and appends audit, in one transaction that
 	// bumps RulesVersion; ErrNotFound when there is no such ban.
 	DeleteBan(ctx context.Context, id string, audit AuditEvent) (Ban, error)
+	// CreateBanSweep stores b like CreateBan and, in the same transaction,
+	// moves each comment of sw.IDs that is still PUBLISHED to sw.To (see
+	// BanSweep), and records, per comment it moved, the ban, the status
+	// it had and the move's time, so that DeleteBanSweep can put it back.
+	// It appends sw.Audit(moved, 0) for the ban, and returns the comments
+	// it moved, as they now are. sw.Time is b.CreateTime.
+	CreateBanSweep(ctx context.Context, b Ban, sw BanSweep) ([]Comment, error)
+	// DeleteBanSweep removes a ban like DeleteBan and, in the same
+	// transaction, moves back to the status it had each comment the ban
+	// moved that is as the ban left it: in the status it moved it to,
+	// with the update time of that move (the ban's create time), moderated
+	// by the ban's creator with note sw.Note. A comment anyone has moved or
+	// confirmed since is kept as it is. sw.IDs and sw.To are ignored. It forgets what the ban moved
+	// and appends sw.Audit(restored, kept); it returns the ban and the
+	// comments it moved back, as they now are. ErrNotFound when there is
+	// no such ban.
+	DeleteBanSweep(ctx context.Context, id string, sw BanSweep) (Ban, []Comment, error)
 	// EraseAuthor turns every comment whose author email key is emailKey
 	// (and forgets their learned-rule labels and tokens, leaving the
 	// counts as they are) into a DELETED tombstone — text, name, email, URL, user id, client
@@ -155,6 +172,24 @@ type Store interface {
 	// expired at now or already holder's, and reports whether holder has
 	// it. until at or before now releases a lease holder has.
 	Lease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
+}
+
+// BanSweep is what a ban moves of the comments it matches, in the ban's
+// transaction. Each moved comment gets update time Time, moderated by
+// Actor with Note, an audit event CommentAudit(c) whose Detail the store
+// sets to "OLD -> NEW", and the webhook messages Outbox(c) when set, c
+// being the comment as it now is. Nothing is trained: see CreateBan.
+type BanSweep struct {
+	IDs          []string
+	To           Status
+	Time         time.Time
+	Actor        string
+	Note         string
+	CommentAudit func(c Comment) AuditEvent
+	Outbox       func(c Comment) []OutboxMessage
+	// Audit returns the ban's own event, given how many comments moved
+	// and, when a ban is lifted, how many were kept as decided since.
+	Audit func(moved, kept int) AuditEvent
 }
 
 // TrainingBatch is a batch of examples for Store.TrainExamples.

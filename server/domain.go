@@ -26,9 +26,9 @@ type Moderation interface {
 	AuditEvents(ctx context.Context, q moderation.AuditQuery, page moderation.Page) ([]moderation.AuditEvent, *moderation.Cursor, error)
 	WordLists(ctx context.Context) (map[moderation.WordList][]moderation.WordTerm, error)
 	UpdateWordList(ctx context.Context, actor string, list moderation.WordList, add, remove []string) ([]moderation.WordTerm, error)
-	CreateBan(ctx context.Context, r moderation.BanRequest) (moderation.Ban, error)
+	CreateBan(ctx context.Context, r moderation.BanRequest) (moderation.BanResult, error)
 	ListBans(ctx context.Context, page moderation.Page) ([]moderation.Ban, *moderation.Cursor, error)
-	DeleteBan(ctx context.Context, actor, id string) error
+	DeleteBan(ctx context.Context, actor, id string, restore bool) (moderation.BanResult, error)
 	ExportAuthor(ctx context.Context, actor, email string, page moderation.Page) ([]moderation.Comment, *moderation.Cursor, error)
 	EraseAuthor(ctx context.Context, actor, email, note string) (int64, error)
 	Backtest(ctx context.Context, req moderation.BacktestRequest, progress func(done, total int)) (moderation.BacktestReport, error)

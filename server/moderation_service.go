@@ -197,11 +197,22 @@ func (s *moderationService) CreateBan(ctx context.Context, req *pb.CreateBanRequ
 	if r.ExpireTime, problem = optionalTime(b.GetExpireTime()); problem != "" {
 		return nil, toStatus(ctx, s.log, invalid(moderation.FieldViolation{Field: "ban.expire_time", Description: problem}))
 	}
-	ban, err := s.svc.CreateBan(ctx, r)
+	if d := req.GetHidePast(); d != nil {
+		if err := d.CheckValid(); err != nil {
+			return nil, toStatus(ctx, s.log, invalid(moderation.FieldViolation{Field: "hide_past", Description: "must be a valid duration"}))
+		}
+		r.HidePast = d.AsDuration()
+	}
+	r.HideAs = statusFromPB(req.GetHideAs())
+	res, err := s.svc.CreateBan(ctx, r)
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	return &pb.CreateBanResponse{Ban: banToPB(ban)}, nil
+	resp := &pb.CreateBanResponse{Ban: banToPB(res.Ban)}
+	for _, c := range res.Moved {
+		resp.HiddenCommentIds = append(resp.HiddenCommentIds, c.ID)
+	}
+	return resp, nil
 }
 
 func (s *moderationService) ListBans(ctx context.Context, req *pb.ListBansRequest) (*pb.ListBansResponse, error) {
@@ -222,10 +233,15 @@ func (s *moderationService) ListBans(ctx context.Context, req *pb.ListBansReques
 }
 
 func (s *moderationService) DeleteBan(ctx context.Context, req *pb.DeleteBanRequest) (*pb.DeleteBanResponse, error) {
-	if err := s.svc.DeleteBan(ctx, identityOf(ctx).Moderator, req.GetId()); err != nil {
+	res, err := s.svc.DeleteBan(ctx, identityOf(ctx).Moderator, req.GetId(), req.GetRestore())
+	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	return &pb.DeleteBanResponse{}, nil
+	resp := &pb.DeleteBanResponse{KeptCount: int32(res.Kept)}
+	for _, c := range res.Moved {
+		resp.RestoredCommentIds = append(resp.RestoredCommentIds, c.ID)
+	}
+	return resp, nil
 }
 
 func (s *moderationService) WatchQueue(req *pb.WatchQueueRequest, stream pb.ModerationService_WatchQueueServer) error {

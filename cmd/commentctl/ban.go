@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/commentd/commentd/cmd/commentctl/internal/table"
@@ -31,13 +32,20 @@ filed as spam until the ban expires. Bans need a token with the admin role.`,
 }
 
 func newBanAddCmd(a *app) *cobra.Command {
-	var email, ip, cidr, name, ttl, reason string
+	var email, ip, cidr, name, ttl, reason, hidePast, hideAs string
 	cmd := &cobra.Command{
-		Use:   "add (--email E | --ip IP | --cidr C | --name N) [--ttl 24h] [--reason …]",
+		Use:   "add (--email E | --ip IP | --cidr C | --name N) [--ttl 24h] [--reason …] [--hide-past 72h [--hide-as pending|spam]]",
 		Short: "Ban an email, an IP address, a CIDR range or an author name",
 		Long: `Ban exactly one email, IP address, CIDR range or author name. Without
---ttl the ban never expires. The reason is for other moderators.`,
+--ttl the ban never expires. The reason is for other moderators.
+
+--hide-past (at most 30d) also hides, in the same step, the comments the ban
+would have filed as spam that were published that far back, on every site:
+they go to the queue as pending, or with --hide-as spam to spam. IPs are
+matched only while commentd still keeps them. "ban rm --restore" puts back
+those that no moderator has decided on since.`,
 		Example: `  commentctl ban add --email spammer@example.com --reason "casino links"
+  commentctl ban add --email troll@example.com --hide-past 72h
   commentctl ban add --ip 203.0.113.7 --ttl 24h
   commentctl ban add --cidr 198.51.100.0/24 --ttl 7d --reason "bot network"
   commentctl ban add --name "Free Recharge" --ttl 30d`,
@@ -50,6 +58,8 @@ func newBanAddCmd(a *app) *cobra.Command {
 	fs.StringVar(&name, "name", "", "an author name (compared on its normalised form)")
 	fs.StringVar(&ttl, "ttl", "", "how long the ban lasts, such as 24h or 30d; none means for ever")
 	fs.StringVar(&reason, "reason", "", "why, for other moderators")
+	fs.StringVar(&hidePast, "hide-past", "", "also hide the matching comments published this far back, such as 72h or 7d (at most 30d)")
+	fs.StringVar(&hideAs, "hide-as", "pending", "what hidden comments become: pending or spam")
 	cmd.MarkFlagsOneRequired("email", "ip", "cidr", "name")
 	cmd.MarkFlagsMutuallyExclusive("email", "ip", "cidr", "name")
 	cmd.RunE = runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
@@ -59,6 +69,28 @@ func newBanAddCmd(a *app) *cobra.Command {
 		d, err := parseTTL("--ttl", ttl)
 		if err != nil {
 			return err
+		}
+		req := &pb.CreateBanRequest{}
+		if hidePast != "" {
+			hp, err := parseTTL("--hide-past", hidePast)
+			if err != nil {
+				return err
+			}
+			req.HidePast = durationpb.New(hp)
+		}
+		switch hideAs {
+		case "pending":
+			req.HideAs = pb.CommentStatus_COMMENT_STATUS_PENDING
+		case "spam":
+			req.HideAs = pb.CommentStatus_COMMENT_STATUS_SPAM
+		default:
+			return usageErrorf("--hide-as must be pending or spam, got %q", hideAs)
+		}
+		if hidePast == "" {
+			if cmd.Flags().Changed("hide-as") {
+				return usageErrorf("--hide-as needs --hide-past")
+			}
+			req.HideAs = pb.CommentStatus_COMMENT_STATUS_UNSPECIFIED
 		}
 		ban := &pb.Ban{Reason: reason}
 		switch {
@@ -78,7 +110,8 @@ func newBanAddCmd(a *app) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		resp, err := c.Moderation.CreateBan(ctx, &pb.CreateBanRequest{Ban: ban})
+		req.Ban = ban
+		resp, err := c.Moderation.CreateBan(ctx, req)
 		if err != nil {
 			return fmt.Errorf("create ban: %w", err)
 		}
@@ -95,6 +128,12 @@ func newBanAddCmd(a *app) *cobra.Command {
 			until = "until " + expiry(b, a.now())
 		}
 		a.printf("banned %s %s %s (ban %s)\n", banKind(b), termsafe.Line(banTarget(b)), until, b.GetId())
+		if req.HidePast != nil {
+			a.printf("hid %d published comments of the past %s as %s\n", len(resp.GetHiddenCommentIds()), hidePast, hideAs)
+			for _, id := range resp.GetHiddenCommentIds() {
+				a.printf("  %s\n", id)
+			}
+		}
 		return nil
 	})
 	return cmd
@@ -153,14 +192,17 @@ func newBanListCmd(a *app) *cobra.Command {
 }
 
 func newBanRmCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var restore bool
+	cmd := &cobra.Command{
 		Use:     "rm ID…|-",
 		Aliases: []string{"delete", "lift"},
 		Short:   "Lift bans",
 		Long: `Lift bans by id (see ban list); - reads ids from standard input, one a
 line. Each id gets a line, "removed ID" or "failed ID: …"; the exit status
-is 1 when any failed.`,
+is 1 when any failed. --restore also puts back the comments the ban hid
+(ban add --hide-past) that no moderator has moved or confirmed since.`,
 		Example: `  commentctl ban rm 01a21b00-1c2d-7e3f-8a9b-0c1d2e3f4a5b
+  commentctl ban rm --restore 01a21b00-1c2d-7e3f-8a9b-0c1d2e3f4a5b
   commentctl ban list -o ids | commentctl ban rm -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
@@ -192,10 +234,16 @@ is 1 when any failed.`,
 				return err
 			}
 			for _, id := range ids {
-				_, err := c.Moderation.DeleteBan(ctx, &pb.DeleteBanRequest{Id: id})
+				resp, err := c.Moderation.DeleteBan(ctx, &pb.DeleteBanRequest{Id: id, Restore: restore})
 				switch code := status.Code(err); {
 				case code == codes.OK && a.output == outIDs:
 					a.printf("%s\n", id)
+				case code == codes.OK && restore:
+					a.printf("removed %s; restored %d hidden comments, kept %d decided since\n",
+						id, len(resp.GetRestoredCommentIds()), resp.GetKeptCount())
+					for _, cid := range resp.GetRestoredCommentIds() {
+						a.printf("  %s\n", cid)
+					}
 				case code == codes.OK:
 					a.printf("removed %s\n", id)
 				case code == codes.NotFound, code == codes.InvalidArgument:
@@ -210,6 +258,8 @@ is 1 when any failed.`,
 			return nil
 		}),
 	}
+	cmd.Flags().BoolVar(&restore, "restore", false, "put back the comments the ban hid that are still as it left them")
+	return cmd
 }
 
 func banKind(b *pb.Ban) string {

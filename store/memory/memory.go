@@ -35,6 +35,8 @@ type DB struct {
 	secrets  map[string][]byte
 	version  int64
 	articles map[articleKey]moderation.ArticleSettings // no entry: open
+	// What each ban hid, by ban id (the SQL stores' ban_hidden).
+	hidden map[string][]hiddenComment
 
 	// The learned rule: each comment's label with the tokens it was
 	// counted with, the counts per site, and the events in Seq order.
@@ -78,6 +80,7 @@ func New() *DB {
 		terms:    make(map[termKey]moderation.WordTerm),
 		bans:     make(map[string]moderation.Ban),
 		secrets:  make(map[string][]byte),
+		hidden:   make(map[string][]hiddenComment),
 		labels:   make(map[string]label),
 		tokens:   make(map[string]map[learn.Token]learn.Counts),
 		totals:   make(map[string]learn.Counts),
@@ -817,6 +820,7 @@ func (s *Store) DeleteBan(ctx context.Context, id string, audit moderation.Audit
 		return moderation.Ban{}, fmt.Errorf("memory: delete ban %s: %w", id, err)
 	}
 	delete(db.bans, id)
+	delete(db.hidden, id)
 	db.version++
 	db.appendAudit(audit)
 	return b, nil

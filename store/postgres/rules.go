@@ -163,6 +163,9 @@ func (s *Store) DeleteBan(ctx context.Context, id string, audit moderation.Audit
 	if err != nil {
 		return moderation.Ban{}, wrap("delete ban "+id, err)
 	}
+	if _, err := tx.Exec(ctx, deleteHiddenSQL, id); err != nil {
+		return moderation.Ban{}, wrap("delete ban "+id, err)
+	}
 	if err := bumpAndAudit(ctx, tx, audit); err != nil {
 		return moderation.Ban{}, wrap("delete ban "+id, err)
 	}

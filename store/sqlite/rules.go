@@ -155,6 +155,9 @@ func (s *Store) DeleteBan(ctx context.Context, id string, audit moderation.Audit
 	if err != nil {
 		return moderation.Ban{}, wrap("delete ban "+id, err)
 	}
+	if _, err := tx.ExecContext(ctx, deleteHiddenSQL, id); err != nil {
+		return moderation.Ban{}, wrap("delete ban "+id, err)
+	}
 	if err := s.bumpAndAudit(ctx, tx, audit); err != nil {
 		return moderation.Ban{}, wrap("delete ban "+id, err)
 	}

@@ -90,6 +90,8 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"ArticleSettings", testArticleSettings},
 		{"ArticleSettingsConcurrent", testArticleSettingsConcurrent},
 		{"PriorFirstComment", testPriorFirstComment},
+		{"BanSweep", testBanSweep},
+		{"BanSweepAtomic", testBanSweepAtomic},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1431,7 +1431,15 @@ func (*Ban_Name) isBan_Target() {}
 type CreateBanRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required. The ban; id, create_time and created_by are ignored.
-	Ban           *Ban `protobuf:"bytes,1,opt,name=ban,proto3" json:"ban,omitempty"`
+	Ban *Ban `protobuf:"bytes,1,opt,name=ban,proto3" json:"ban,omitempty"`
+	// When set (more than 0, at most 30 days), the ban also hides, in the
+	// same transaction, the comments published this far back that it would
+	// have filed as spam had it been in force, on every site. A ban that
+	// matches more than 1000 is refused with FAILED_PRECONDITION.
+	HidePast *durationpb.Duration `protobuf:"bytes,60,opt,name=hide_past,json=hidePast,proto3" json:"hide_past,omitempty"`
+	// What the hidden comments become: PENDING (the default) or SPAM. Hiding
+	// does not train the learned rule.
+	HideAs        CommentStatus `protobuf:"varint,61,opt,name=hide_as,json=hideAs,proto3,enum=commentd.v1.CommentStatus" json:"hide_as,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1473,11 +1481,27 @@ func (x *CreateBanRequest) GetBan() *Ban {
 	return nil
 }
 
+func (x *CreateBanRequest) GetHidePast() *durationpb.Duration {
+	if x != nil {
+		return x.HidePast
+	}
+	return nil
+}
+
+func (x *CreateBanRequest) GetHideAs() CommentStatus {
+	if x != nil {
+		return x.HideAs
+	}
+	return CommentStatus_COMMENT_STATUS_UNSPECIFIED
+}
+
 type CreateBanResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Ban           *Ban                   `protobuf:"bytes,1,opt,name=ban,proto3" json:"ban,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Ban   *Ban                   `protobuf:"bytes,1,opt,name=ban,proto3" json:"ban,omitempty"`
+	// The comments hide_past hid, now in hide_as.
+	HiddenCommentIds []string `protobuf:"bytes,60,rep,name=hidden_comment_ids,json=hiddenCommentIds,proto3" json:"hidden_comment_ids,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *CreateBanResponse) Reset() {
@@ -1513,6 +1537,13 @@ func (*CreateBanResponse) Descriptor() ([]byte, []int) {
 func (x *CreateBanResponse) GetBan() *Ban {
 	if x != nil {
 		return x.Ban
+	}
+	return nil
+}
+
+func (x *CreateBanResponse) GetHiddenCommentIds() []string {
+	if x != nil {
+		return x.HiddenCommentIds
 	}
 	return nil
 }
@@ -1626,7 +1657,10 @@ func (x *ListBansResponse) GetNextPageToken() string {
 type DeleteBanRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required. The ban id.
-	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Also put back, in the same transaction, the comments the ban hid that
+	// are still as it left them. Without it they stay where they are.
+	Restore       bool `protobuf:"varint,60,opt,name=restore,proto3" json:"restore,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1668,8 +1702,20 @@ func (x *DeleteBanRequest) GetId() string {
 	return ""
 }
 
+func (x *DeleteBanRequest) GetRestore() bool {
+	if x != nil {
+		return x.Restore
+	}
+	return false
+}
+
 type DeleteBanResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// With restore: the comments put back, now in the status they had.
+	RestoredCommentIds []string `protobuf:"bytes,60,rep,name=restored_comment_ids,json=restoredCommentIds,proto3" json:"restored_comment_ids,omitempty"`
+	// With restore: how many the ban hid that someone has moved or confirmed
+	// since, and that stay as decided.
+	KeptCount     int32 `protobuf:"varint,61,opt,name=kept_count,json=keptCount,proto3" json:"kept_count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1702,6 +1748,20 @@ func (x *DeleteBanResponse) ProtoReflect() protoreflect.Message {
 // Deprecated: Use DeleteBanResponse.ProtoReflect.Descriptor instead.
 func (*DeleteBanResponse) Descriptor() ([]byte, []int) {
 	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *DeleteBanResponse) GetRestoredCommentIds() []string {
+	if x != nil {
+		return x.RestoredCommentIds
+	}
+	return nil
+}
+
+func (x *DeleteBanResponse) GetKeptCount() int32 {
+	if x != nil {
+		return x.KeptCount
+	}
+	return 0
 }
 
 type ListWordListsRequest struct {
@@ -3989,21 +4049,28 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"createTime\x12\x1d\n" +
 	"\n" +
 	"created_by\x18\t \x01(\tR\tcreatedByB\b\n" +
-	"\x06target\"6\n" +
+	"\x06target\"\xa3\x01\n" +
 	"\x10CreateBanRequest\x12\"\n" +
-	"\x03ban\x18\x01 \x01(\v2\x10.commentd.v1.BanR\x03ban\"7\n" +
+	"\x03ban\x18\x01 \x01(\v2\x10.commentd.v1.BanR\x03ban\x126\n" +
+	"\thide_past\x18< \x01(\v2\x19.google.protobuf.DurationR\bhidePast\x123\n" +
+	"\ahide_as\x18= \x01(\x0e2\x1a.commentd.v1.CommentStatusR\x06hideAs\"e\n" +
 	"\x11CreateBanResponse\x12\"\n" +
-	"\x03ban\x18\x01 \x01(\v2\x10.commentd.v1.BanR\x03ban\"M\n" +
+	"\x03ban\x18\x01 \x01(\v2\x10.commentd.v1.BanR\x03ban\x12,\n" +
+	"\x12hidden_comment_ids\x18< \x03(\tR\x10hiddenCommentIds\"M\n" +
 	"\x0fListBansRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\"`\n" +
 	"\x10ListBansResponse\x12$\n" +
 	"\x04bans\x18\x01 \x03(\v2\x10.commentd.v1.BanR\x04bans\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\"\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"<\n" +
 	"\x10DeleteBanRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\x13\n" +
-	"\x11DeleteBanResponse\"\x16\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
+	"\arestore\x18< \x01(\bR\arestore\"d\n" +
+	"\x11DeleteBanResponse\x120\n" +
+	"\x14restored_comment_ids\x18< \x03(\tR\x12restoredCommentIds\x12\x1d\n" +
+	"\n" +
+	"kept_count\x18= \x01(\x05R\tkeptCount\"\x16\n" +
 	"\x14ListWordListsRequest\"P\n" +
 	"\rWordListTerms\x12)\n" +
 	"\x04list\x18\x01 \x01(\x0e2\x15.commentd.v1.WordListR\x04list\x12\x14\n" +
@@ -4312,10 +4379,10 @@ var file_commentd_v1_moderation_service_proto_goTypes = []any{
 	(*CommentDetail)(nil),                 // 60: commentd.v1.CommentDetail
 	(CommentStatus)(0),                    // 61: commentd.v1.CommentStatus
 	(*timestamppb.Timestamp)(nil),         // 62: google.protobuf.Timestamp
-	(*Reason)(nil),                        // 63: commentd.v1.Reason
-	(*Author)(nil),                        // 64: commentd.v1.Author
-	(RuleAction)(0),                       // 65: commentd.v1.RuleAction
-	(*durationpb.Duration)(nil),           // 66: google.protobuf.Duration
+	(*durationpb.Duration)(nil),           // 63: google.protobuf.Duration
+	(*Reason)(nil),                        // 64: commentd.v1.Reason
+	(*Author)(nil),                        // 65: commentd.v1.Author
+	(RuleAction)(0),                       // 66: commentd.v1.RuleAction
 }
 var file_commentd_v1_moderation_service_proto_depIdxs = []int32{
 	60, // 0: commentd.v1.ExportAuthorDataResponse.comments:type_name -> commentd.v1.CommentDetail
@@ -4334,99 +4401,101 @@ var file_commentd_v1_moderation_service_proto_depIdxs = []int32{
 	62, // 13: commentd.v1.Ban.expire_time:type_name -> google.protobuf.Timestamp
 	62, // 14: commentd.v1.Ban.create_time:type_name -> google.protobuf.Timestamp
 	21, // 15: commentd.v1.CreateBanRequest.ban:type_name -> commentd.v1.Ban
-	21, // 16: commentd.v1.CreateBanResponse.ban:type_name -> commentd.v1.Ban
-	21, // 17: commentd.v1.ListBansResponse.bans:type_name -> commentd.v1.Ban
-	1,  // 18: commentd.v1.WordListTerms.list:type_name -> commentd.v1.WordList
-	29, // 19: commentd.v1.ListWordListsResponse.lists:type_name -> commentd.v1.WordListTerms
-	1,  // 20: commentd.v1.UpdateWordListRequest.list:type_name -> commentd.v1.WordList
-	29, // 21: commentd.v1.UpdateWordListResponse.list:type_name -> commentd.v1.WordListTerms
-	62, // 22: commentd.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
-	33, // 23: commentd.v1.ListAuditEventsResponse.events:type_name -> commentd.v1.AuditEvent
-	62, // 24: commentd.v1.BacktestRequest.start_time:type_name -> google.protobuf.Timestamp
-	37, // 25: commentd.v1.BacktestRequest.word_list_changes:type_name -> commentd.v1.BacktestWordListChange
-	1,  // 26: commentd.v1.BacktestWordListChange.list:type_name -> commentd.v1.WordList
-	39, // 27: commentd.v1.BacktestResponse.progress:type_name -> commentd.v1.BacktestProgress
-	43, // 28: commentd.v1.BacktestResponse.report:type_name -> commentd.v1.BacktestReport
-	61, // 29: commentd.v1.BacktestCell.decision:type_name -> commentd.v1.CommentStatus
-	3,  // 30: commentd.v1.BacktestCell.judgment:type_name -> commentd.v1.BacktestJudgment
-	61, // 31: commentd.v1.BacktestMove.from:type_name -> commentd.v1.CommentStatus
-	61, // 32: commentd.v1.BacktestMove.to:type_name -> commentd.v1.CommentStatus
-	61, // 33: commentd.v1.BacktestExample.from:type_name -> commentd.v1.CommentStatus
-	61, // 34: commentd.v1.BacktestExample.to:type_name -> commentd.v1.CommentStatus
-	3,  // 35: commentd.v1.BacktestExample.judgment:type_name -> commentd.v1.BacktestJudgment
-	63, // 36: commentd.v1.BacktestExample.gained:type_name -> commentd.v1.Reason
-	63, // 37: commentd.v1.BacktestExample.lost:type_name -> commentd.v1.Reason
-	62, // 38: commentd.v1.BacktestReport.start_time:type_name -> google.protobuf.Timestamp
-	62, // 39: commentd.v1.BacktestReport.end_time:type_name -> google.protobuf.Timestamp
-	40, // 40: commentd.v1.BacktestReport.proposed:type_name -> commentd.v1.BacktestCell
-	40, // 41: commentd.v1.BacktestReport.stored:type_name -> commentd.v1.BacktestCell
-	41, // 42: commentd.v1.BacktestReport.moves:type_name -> commentd.v1.BacktestMove
-	42, // 43: commentd.v1.BacktestReport.examples:type_name -> commentd.v1.BacktestExample
-	45, // 44: commentd.v1.TrainCommentsRequest.examples:type_name -> commentd.v1.TrainingExample
-	64, // 45: commentd.v1.TrainingExample.author:type_name -> commentd.v1.Author
-	4,  // 46: commentd.v1.TrainingExample.label:type_name -> commentd.v1.TrainingLabel
-	62, // 47: commentd.v1.GetRuleStatsRequest.start_time:type_name -> google.protobuf.Timestamp
-	65, // 48: commentd.v1.RuleStat.action:type_name -> commentd.v1.RuleAction
-	48, // 49: commentd.v1.GetRuleStatsResponse.stats:type_name -> commentd.v1.RuleStat
-	5,  // 50: commentd.v1.WebhookDelivery.state:type_name -> commentd.v1.WebhookDeliveryState
-	62, // 51: commentd.v1.WebhookDelivery.create_time:type_name -> google.protobuf.Timestamp
-	62, // 52: commentd.v1.WebhookDelivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	62, // 53: commentd.v1.WebhookDelivery.last_attempt_time:type_name -> google.protobuf.Timestamp
-	62, // 54: commentd.v1.WebhookDelivery.done_time:type_name -> google.protobuf.Timestamp
-	5,  // 55: commentd.v1.ListWebhookDeliveriesRequest.state:type_name -> commentd.v1.WebhookDeliveryState
-	50, // 56: commentd.v1.ListWebhookDeliveriesResponse.deliveries:type_name -> commentd.v1.WebhookDelivery
-	6,  // 57: commentd.v1.ArticleSettings.mode:type_name -> commentd.v1.ArticleMode
-	66, // 58: commentd.v1.ArticleSettings.close_after:type_name -> google.protobuf.Duration
-	62, // 59: commentd.v1.ArticleSettings.update_time:type_name -> google.protobuf.Timestamp
-	62, // 60: commentd.v1.ArticleSettings.first_comment_time:type_name -> google.protobuf.Timestamp
-	62, // 61: commentd.v1.ArticleSettings.close_time:type_name -> google.protobuf.Timestamp
-	6,  // 62: commentd.v1.SetArticleSettingsRequest.mode:type_name -> commentd.v1.ArticleMode
-	66, // 63: commentd.v1.SetArticleSettingsRequest.close_after:type_name -> google.protobuf.Duration
-	55, // 64: commentd.v1.SetArticleSettingsResponse.settings:type_name -> commentd.v1.ArticleSettings
-	55, // 65: commentd.v1.GetArticleSettingsResponse.settings:type_name -> commentd.v1.ArticleSettings
-	11, // 66: commentd.v1.ModerationService.ListQueue:input_type -> commentd.v1.ListQueueRequest
-	13, // 67: commentd.v1.ModerationService.GetCommentDetail:input_type -> commentd.v1.GetCommentDetailRequest
-	16, // 68: commentd.v1.ModerationService.ModerateComments:input_type -> commentd.v1.ModerateCommentsRequest
-	19, // 69: commentd.v1.ModerationService.WatchQueue:input_type -> commentd.v1.WatchQueueRequest
-	22, // 70: commentd.v1.ModerationService.CreateBan:input_type -> commentd.v1.CreateBanRequest
-	24, // 71: commentd.v1.ModerationService.ListBans:input_type -> commentd.v1.ListBansRequest
-	26, // 72: commentd.v1.ModerationService.DeleteBan:input_type -> commentd.v1.DeleteBanRequest
-	28, // 73: commentd.v1.ModerationService.ListWordLists:input_type -> commentd.v1.ListWordListsRequest
-	31, // 74: commentd.v1.ModerationService.UpdateWordList:input_type -> commentd.v1.UpdateWordListRequest
-	34, // 75: commentd.v1.ModerationService.ListAuditEvents:input_type -> commentd.v1.ListAuditEventsRequest
-	7,  // 76: commentd.v1.ModerationService.ExportAuthorData:input_type -> commentd.v1.ExportAuthorDataRequest
-	9,  // 77: commentd.v1.ModerationService.EraseAuthorData:input_type -> commentd.v1.EraseAuthorDataRequest
-	36, // 78: commentd.v1.ModerationService.Backtest:input_type -> commentd.v1.BacktestRequest
-	44, // 79: commentd.v1.ModerationService.TrainComments:input_type -> commentd.v1.TrainCommentsRequest
-	47, // 80: commentd.v1.ModerationService.GetRuleStats:input_type -> commentd.v1.GetRuleStatsRequest
-	51, // 81: commentd.v1.ModerationService.ListWebhookDeliveries:input_type -> commentd.v1.ListWebhookDeliveriesRequest
-	53, // 82: commentd.v1.ModerationService.RedeliverWebhooks:input_type -> commentd.v1.RedeliverWebhooksRequest
-	56, // 83: commentd.v1.ModerationService.SetArticleSettings:input_type -> commentd.v1.SetArticleSettingsRequest
-	58, // 84: commentd.v1.ModerationService.GetArticleSettings:input_type -> commentd.v1.GetArticleSettingsRequest
-	12, // 85: commentd.v1.ModerationService.ListQueue:output_type -> commentd.v1.ListQueueResponse
-	15, // 86: commentd.v1.ModerationService.GetCommentDetail:output_type -> commentd.v1.GetCommentDetailResponse
-	18, // 87: commentd.v1.ModerationService.ModerateComments:output_type -> commentd.v1.ModerateCommentsResponse
-	20, // 88: commentd.v1.ModerationService.WatchQueue:output_type -> commentd.v1.WatchQueueResponse
-	23, // 89: commentd.v1.ModerationService.CreateBan:output_type -> commentd.v1.CreateBanResponse
-	25, // 90: commentd.v1.ModerationService.ListBans:output_type -> commentd.v1.ListBansResponse
-	27, // 91: commentd.v1.ModerationService.DeleteBan:output_type -> commentd.v1.DeleteBanResponse
-	30, // 92: commentd.v1.ModerationService.ListWordLists:output_type -> commentd.v1.ListWordListsResponse
-	32, // 93: commentd.v1.ModerationService.UpdateWordList:output_type -> commentd.v1.UpdateWordListResponse
-	35, // 94: commentd.v1.ModerationService.ListAuditEvents:output_type -> commentd.v1.ListAuditEventsResponse
-	8,  // 95: commentd.v1.ModerationService.ExportAuthorData:output_type -> commentd.v1.ExportAuthorDataResponse
-	10, // 96: commentd.v1.ModerationService.EraseAuthorData:output_type -> commentd.v1.EraseAuthorDataResponse
-	38, // 97: commentd.v1.ModerationService.Backtest:output_type -> commentd.v1.BacktestResponse
-	46, // 98: commentd.v1.ModerationService.TrainComments:output_type -> commentd.v1.TrainCommentsResponse
-	49, // 99: commentd.v1.ModerationService.GetRuleStats:output_type -> commentd.v1.GetRuleStatsResponse
-	52, // 100: commentd.v1.ModerationService.ListWebhookDeliveries:output_type -> commentd.v1.ListWebhookDeliveriesResponse
-	54, // 101: commentd.v1.ModerationService.RedeliverWebhooks:output_type -> commentd.v1.RedeliverWebhooksResponse
-	57, // 102: commentd.v1.ModerationService.SetArticleSettings:output_type -> commentd.v1.SetArticleSettingsResponse
-	59, // 103: commentd.v1.ModerationService.GetArticleSettings:output_type -> commentd.v1.GetArticleSettingsResponse
-	85, // [85:104] is the sub-list for method output_type
-	66, // [66:85] is the sub-list for method input_type
-	66, // [66:66] is the sub-list for extension type_name
-	66, // [66:66] is the sub-list for extension extendee
-	0,  // [0:66] is the sub-list for field type_name
+	63, // 16: commentd.v1.CreateBanRequest.hide_past:type_name -> google.protobuf.Duration
+	61, // 17: commentd.v1.CreateBanRequest.hide_as:type_name -> commentd.v1.CommentStatus
+	21, // 18: commentd.v1.CreateBanResponse.ban:type_name -> commentd.v1.Ban
+	21, // 19: commentd.v1.ListBansResponse.bans:type_name -> commentd.v1.Ban
+	1,  // 20: commentd.v1.WordListTerms.list:type_name -> commentd.v1.WordList
+	29, // 21: commentd.v1.ListWordListsResponse.lists:type_name -> commentd.v1.WordListTerms
+	1,  // 22: commentd.v1.UpdateWordListRequest.list:type_name -> commentd.v1.WordList
+	29, // 23: commentd.v1.UpdateWordListResponse.list:type_name -> commentd.v1.WordListTerms
+	62, // 24: commentd.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
+	33, // 25: commentd.v1.ListAuditEventsResponse.events:type_name -> commentd.v1.AuditEvent
+	62, // 26: commentd.v1.BacktestRequest.start_time:type_name -> google.protobuf.Timestamp
+	37, // 27: commentd.v1.BacktestRequest.word_list_changes:type_name -> commentd.v1.BacktestWordListChange
+	1,  // 28: commentd.v1.BacktestWordListChange.list:type_name -> commentd.v1.WordList
+	39, // 29: commentd.v1.BacktestResponse.progress:type_name -> commentd.v1.BacktestProgress
+	43, // 30: commentd.v1.BacktestResponse.report:type_name -> commentd.v1.BacktestReport
+	61, // 31: commentd.v1.BacktestCell.decision:type_name -> commentd.v1.CommentStatus
+	3,  // 32: commentd.v1.BacktestCell.judgment:type_name -> commentd.v1.BacktestJudgment
+	61, // 33: commentd.v1.BacktestMove.from:type_name -> commentd.v1.CommentStatus
+	61, // 34: commentd.v1.BacktestMove.to:type_name -> commentd.v1.CommentStatus
+	61, // 35: commentd.v1.BacktestExample.from:type_name -> commentd.v1.CommentStatus
+	61, // 36: commentd.v1.BacktestExample.to:type_name -> commentd.v1.CommentStatus
+	3,  // 37: commentd.v1.BacktestExample.judgment:type_name -> commentd.v1.BacktestJudgment
+	64, // 38: commentd.v1.BacktestExample.gained:type_name -> commentd.v1.Reason
+	64, // 39: commentd.v1.BacktestExample.lost:type_name -> commentd.v1.Reason
+	62, // 40: commentd.v1.BacktestReport.start_time:type_name -> google.protobuf.Timestamp
+	62, // 41: commentd.v1.BacktestReport.end_time:type_name -> google.protobuf.Timestamp
+	40, // 42: commentd.v1.BacktestReport.proposed:type_name -> commentd.v1.BacktestCell
+	40, // 43: commentd.v1.BacktestReport.stored:type_name -> commentd.v1.BacktestCell
+	41, // 44: commentd.v1.BacktestReport.moves:type_name -> commentd.v1.BacktestMove
+	42, // 45: commentd.v1.BacktestReport.examples:type_name -> commentd.v1.BacktestExample
+	45, // 46: commentd.v1.TrainCommentsRequest.examples:type_name -> commentd.v1.TrainingExample
+	65, // 47: commentd.v1.TrainingExample.author:type_name -> commentd.v1.Author
+	4,  // 48: commentd.v1.TrainingExample.label:type_name -> commentd.v1.TrainingLabel
+	62, // 49: commentd.v1.GetRuleStatsRequest.start_time:type_name -> google.protobuf.Timestamp
+	66, // 50: commentd.v1.RuleStat.action:type_name -> commentd.v1.RuleAction
+	48, // 51: commentd.v1.GetRuleStatsResponse.stats:type_name -> commentd.v1.RuleStat
+	5,  // 52: commentd.v1.WebhookDelivery.state:type_name -> commentd.v1.WebhookDeliveryState
+	62, // 53: commentd.v1.WebhookDelivery.create_time:type_name -> google.protobuf.Timestamp
+	62, // 54: commentd.v1.WebhookDelivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	62, // 55: commentd.v1.WebhookDelivery.last_attempt_time:type_name -> google.protobuf.Timestamp
+	62, // 56: commentd.v1.WebhookDelivery.done_time:type_name -> google.protobuf.Timestamp
+	5,  // 57: commentd.v1.ListWebhookDeliveriesRequest.state:type_name -> commentd.v1.WebhookDeliveryState
+	50, // 58: commentd.v1.ListWebhookDeliveriesResponse.deliveries:type_name -> commentd.v1.WebhookDelivery
+	6,  // 59: commentd.v1.ArticleSettings.mode:type_name -> commentd.v1.ArticleMode
+	63, // 60: commentd.v1.ArticleSettings.close_after:type_name -> google.protobuf.Duration
+	62, // 61: commentd.v1.ArticleSettings.update_time:type_name -> google.protobuf.Timestamp
+	62, // 62: commentd.v1.ArticleSettings.first_comment_time:type_name -> google.protobuf.Timestamp
+	62, // 63: commentd.v1.ArticleSettings.close_time:type_name -> google.protobuf.Timestamp
+	6,  // 64: commentd.v1.SetArticleSettingsRequest.mode:type_name -> commentd.v1.ArticleMode
+	63, // 65: commentd.v1.SetArticleSettingsRequest.close_after:type_name -> google.protobuf.Duration
+	55, // 66: commentd.v1.SetArticleSettingsResponse.settings:type_name -> commentd.v1.ArticleSettings
+	55, // 67: commentd.v1.GetArticleSettingsResponse.settings:type_name -> commentd.v1.ArticleSettings
+	11, // 68: commentd.v1.ModerationService.ListQueue:input_type -> commentd.v1.ListQueueRequest
+	13, // 69: commentd.v1.ModerationService.GetCommentDetail:input_type -> commentd.v1.GetCommentDetailRequest
+	16, // 70: commentd.v1.ModerationService.ModerateComments:input_type -> commentd.v1.ModerateCommentsRequest
+	19, // 71: commentd.v1.ModerationService.WatchQueue:input_type -> commentd.v1.WatchQueueRequest
+	22, // 72: commentd.v1.ModerationService.CreateBan:input_type -> commentd.v1.CreateBanRequest
+	24, // 73: commentd.v1.ModerationService.ListBans:input_type -> commentd.v1.ListBansRequest
+	26, // 74: commentd.v1.ModerationService.DeleteBan:input_type -> commentd.v1.DeleteBanRequest
+	28, // 75: commentd.v1.ModerationService.ListWordLists:input_type -> commentd.v1.ListWordListsRequest
+	31, // 76: commentd.v1.ModerationService.UpdateWordList:input_type -> commentd.v1.UpdateWordListRequest
+	34, // 77: commentd.v1.ModerationService.ListAuditEvents:input_type -> commentd.v1.ListAuditEventsRequest
+	7,  // 78: commentd.v1.ModerationService.ExportAuthorData:input_type -> commentd.v1.ExportAuthorDataRequest
+	9,  // 79: commentd.v1.ModerationService.EraseAuthorData:input_type -> commentd.v1.EraseAuthorDataRequest
+	36, // 80: commentd.v1.ModerationService.Backtest:input_type -> commentd.v1.BacktestRequest
+	44, // 81: commentd.v1.ModerationService.TrainComments:input_type -> commentd.v1.TrainCommentsRequest
+	47, // 82: commentd.v1.ModerationService.GetRuleStats:input_type -> commentd.v1.GetRuleStatsRequest
+	51, // 83: commentd.v1.ModerationService.ListWebhookDeliveries:input_type -> commentd.v1.ListWebhookDeliveriesRequest
+	53, // 84: commentd.v1.ModerationService.RedeliverWebhooks:input_type -> commentd.v1.RedeliverWebhooksRequest
+	56, // 85: commentd.v1.ModerationService.SetArticleSettings:input_type -> commentd.v1.SetArticleSettingsRequest
+	58, // 86: commentd.v1.ModerationService.GetArticleSettings:input_type -> commentd.v1.GetArticleSettingsRequest
+	12, // 87: commentd.v1.ModerationService.ListQueue:output_type -> commentd.v1.ListQueueResponse
+	15, // 88: commentd.v1.ModerationService.GetCommentDetail:output_type -> commentd.v1.GetCommentDetailResponse
+	18, // 89: commentd.v1.ModerationService.ModerateComments:output_type -> commentd.v1.ModerateCommentsResponse
+	20, // 90: commentd.v1.ModerationService.WatchQueue:output_type -> commentd.v1.WatchQueueResponse
+	23, // 91: commentd.v1.ModerationService.CreateBan:output_type -> commentd.v1.CreateBanResponse
+	25, // 92: commentd.v1.ModerationService.ListBans:output_type -> commentd.v1.ListBansResponse
+	27, // 93: commentd.v1.ModerationService.DeleteBan:output_type -> commentd.v1.DeleteBanResponse
+	30, // 94: commentd.v1.ModerationService.ListWordLists:output_type -> commentd.v1.ListWordListsResponse
+	32, // 95: commentd.v1.ModerationService.UpdateWordList:output_type -> commentd.v1.UpdateWordListResponse
+	35, // 96: commentd.v1.ModerationService.ListAuditEvents:output_type -> commentd.v1.ListAuditEventsResponse
+	8,  // 97: commentd.v1.ModerationService.ExportAuthorData:output_type -> commentd.v1.ExportAuthorDataResponse
+	10, // 98: commentd.v1.ModerationService.EraseAuthorData:output_type -> commentd.v1.EraseAuthorDataResponse
+	38, // 99: commentd.v1.ModerationService.Backtest:output_type -> commentd.v1.BacktestResponse
+	46, // 100: commentd.v1.ModerationService.TrainComments:output_type -> commentd.v1.TrainCommentsResponse
+	49, // 101: commentd.v1.ModerationService.GetRuleStats:output_type -> commentd.v1.GetRuleStatsResponse
+	52, // 102: commentd.v1.ModerationService.ListWebhookDeliveries:output_type -> commentd.v1.ListWebhookDeliveriesResponse
+	54, // 103: commentd.v1.ModerationService.RedeliverWebhooks:output_type -> commentd.v1.RedeliverWebhooksResponse
+	57, // 104: commentd.v1.ModerationService.SetArticleSettings:output_type -> commentd.v1.SetArticleSettingsResponse
+	59, // 105: commentd.v1.ModerationService.GetArticleSettings:output_type -> commentd.v1.GetArticleSettingsResponse
+	87, // [87:106] is the sub-list for method output_type
+	68, // [68:87] is the sub-list for method input_type
+	68, // [68:68] is the sub-list for extension type_name
+	68, // [68:68] is the sub-list for extension extendee
+	0,  // [0:68] is the sub-list for field type_name
 }
 
 func init() { file_commentd_v1_moderation_service_proto_init() }
