@@ -332,26 +332,27 @@ func TestRedisFlag(t *testing.T) {
 	}
 }
 
-// TestPolicyReloadsOnHangup edits the policy file under a running
-// commentd: an invalid file is refused and the old rules stay; a valid one
-// takes effect without a restart.
-func TestPolicyReloadsOnHangup(t *testing.T) {
+// policyUnderTest starts commentd with the policy file policy, and
+// returns it, a function that rewrites the file, and one that submits a
+// new reader's comment on article and returns its status.
+func policyUnderTest(t *testing.T, article, policy string) (p *proc, write func(string), decide func() pb.CommentStatus) {
+	t.Helper()
 	cfg := filepath.Join(t.TempDir(), "commentd.yaml")
-	write := func(body string) {
+	write = func(body string) {
 		if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
-	write("rules:\n  first_time_hold: false\n")
-	p := startCommentd(t, []string{"COMMENTD_LISTEN=127.0.0.1:0", "COMMENTD_DB=" + filepath.Join(t.TempDir(), "c.db"), "COMMENTD_CONFIG=" + cfg})
+	write(policy)
+	p = startCommentd(t, []string{"COMMENTD_LISTEN=127.0.0.1:0", "COMMENTD_DB=" + filepath.Join(t.TempDir(), "c.db"), "COMMENTD_CONFIG=" + cfg})
 	c := pb.NewCommentServiceClient(dial(t, p.addr))
 	n := 0
-	decide := func() pb.CommentStatus {
+	decide = func() pb.CommentStatus {
 		n++
 		r, err := c.SubmitComment(ctxT(t), &pb.SubmitCommentRequest{
-			ArticleId: "reload",
+			ArticleId: article,
 			Author:    &pb.Author{Name: "Asha", Email: fmt.Sprintf("asha%d@example.in", n)},
-			Body:      fmt.Sprintf("Comment number %d on the reload article", n),
+			Body:      fmt.Sprintf("Comment number %d on the %s article", n, article),
 			Client:    &pb.ClientInfo{Ip: fmt.Sprintf("203.0.113.%d", n)},
 		})
 		if err != nil {
@@ -359,6 +360,14 @@ func TestPolicyReloadsOnHangup(t *testing.T) {
 		}
 		return r.GetStatus()
 	}
+	return p, write, decide
+}
+
+// TestPolicyReloadsOnHangup edits the policy file under a running
+// commentd: an invalid file is refused and the old rules stay; a valid one
+// takes effect without a restart.
+func TestPolicyReloadsOnHangup(t *testing.T) {
+	p, write, decide := policyUnderTest(t, "reload", "rules:\n  first_time_hold: false\n")
 	if st := decide(); st != pb.CommentStatus_COMMENT_STATUS_PUBLISHED {
 		t.Fatalf("before reload: %v", st)
 	}
@@ -599,30 +608,8 @@ func TestMetrics(t *testing.T) {
 // a SIGHUP that changes it applies to the next one, and a sites: entry no
 // key names is warned of.
 func TestSitePolicyReloadsOnHangup(t *testing.T) {
-	cfg := filepath.Join(t.TempDir(), "commentd.yaml")
-	write := func(body string) {
-		if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
 	// Without credentials every caller is the site "default".
-	write("rules:\n  first_time_hold: false\nsites:\n  default:\n    default_status: pending\n")
-	p := startCommentd(t, []string{"COMMENTD_LISTEN=127.0.0.1:0", "COMMENTD_DB=" + filepath.Join(t.TempDir(), "c.db"), "COMMENTD_CONFIG=" + cfg})
-	c := pb.NewCommentServiceClient(dial(t, p.addr))
-	n := 0
-	decide := func() pb.CommentStatus {
-		n++
-		r, err := c.SubmitComment(ctxT(t), &pb.SubmitCommentRequest{
-			ArticleId: "site-reload",
-			Author:    &pb.Author{Name: "Asha", Email: fmt.Sprintf("asha%d@example.in", n)},
-			Body:      fmt.Sprintf("Comment number %d on the site reload article", n),
-			Client:    &pb.ClientInfo{Ip: fmt.Sprintf("203.0.113.%d", n)},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r.GetStatus()
-	}
+	p, write, decide := policyUnderTest(t, "site-reload", "rules:\n  first_time_hold: false\nsites:\n  default:\n    default_status: pending\n")
 	if st := decide(); st != pb.CommentStatus_COMMENT_STATUS_PENDING {
 		t.Fatalf("with the site's default_status: pending: %v", st)
 	}
