@@ -34,6 +34,8 @@ type File struct {
 	Privacy Privacy `yaml:"privacy"`
 	// Webhooks are the endpoints told of comments' changes.
 	Webhooks []Webhook `yaml:"webhooks"`
+	// Reports is when reader reports send a comment back to the queue.
+	Reports moderation.ReportPolicy `yaml:"reports"`
 }
 
 // Privacy is the reader-data section of the policy file.
@@ -46,7 +48,7 @@ type Privacy struct {
 // Defaults returns the built-in policy file.
 func Defaults() File {
 	return File{DefaultStatus: "published", Limits: moderation.DefaultLimits(), RateLimits: moderation.DefaultRateLimits(), Rules: moderation.DefaultRuleConfig(),
-		Privacy: Privacy{ClientDataRetention: moderation.DefaultClientDataRetention}}
+		Privacy: Privacy{ClientDataRetention: moderation.DefaultClientDataRetention}, Reports: moderation.DefaultReportPolicy()}
 }
 
 // Load reads the policy file at path over the defaults. An empty path
@@ -119,12 +121,15 @@ func (f File) Policy() (moderation.Policy, error) {
 	if f.Privacy.ClientDataRetention < 0 {
 		return moderation.Policy{}, fmt.Errorf("config: privacy.client_data_retention must not be negative")
 	}
+	if err := moderation.CheckReportPolicy(f.Reports); err != nil {
+		return moderation.Policy{}, fmt.Errorf("config: reports: %w", err)
+	}
 	hooks, err := webhooks(f.Webhooks)
 	if err != nil {
 		return moderation.Policy{}, err
 	}
 	return moderation.Policy{DefaultStatus: st, Limits: l, RateLimits: f.RateLimits, Rules: f.Rules,
-		ClientDataRetention: f.Privacy.ClientDataRetention, Webhooks: hooks}, nil
+		ClientDataRetention: f.Privacy.ClientDataRetention, Webhooks: hooks, Reports: f.Reports}, nil
 }
 
 func checkRateLimits(r moderation.RateLimits) error {
@@ -133,6 +138,7 @@ func checkRateLimits(r moderation.RateLimits) error {
 		rate moderation.Rate
 	}{
 		{"client_ip", r.ClientIP}, {"author_email", r.AuthorEmail}, {"network", r.Network}, {"article_surge", r.ArticleSurge},
+		{"report_ip", r.ReportIP}, {"reporter", r.Reporter},
 	} {
 		if c.rate.Burst < 0 || c.rate.Every < 0 {
 			return fmt.Errorf("config: rate_limits.%s: burst and every must not be negative (burst 0 turns the limit off)", c.name)

@@ -28,11 +28,14 @@ type Policy struct {
 	// Webhooks are the endpoints told of comments' changes; a reload
 	// applies to the events after it.
 	Webhooks []Webhook
+	// Reports is when reader reports send a comment back to the queue.
+	Reports ReportPolicy
 }
 
 // DefaultPolicy is the built-in policy: DefaultLimits, DefaultRateLimits
 // and DefaultRuleConfig, each configurable in the policy file.
 func DefaultPolicy() Policy {
 	return Policy{DefaultStatus: StatusPublished, Limits: DefaultLimits(), RateLimits: DefaultRateLimits(),
-		Rules: DefaultRuleConfig(), ClientDataRetention: DefaultClientDataRetention}
+		Rules: DefaultRuleConfig(), ClientDataRetention: DefaultClientDataRetention,
+		Reports: DefaultReportPolicy()}
 }

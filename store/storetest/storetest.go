@@ -87,6 +87,11 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"OutboxCommentOrder", testOutboxCommentOrder},
 		{"OutboxReopen", testOutboxReopen},
 		{"Lease", testLease},
+		{"ReportsHold", testReportsHold},
+		{"ReportsSettle", testReportsSettle},
+		{"ReportedComments", testReportedComments},
+		{"EraseReports", testEraseReports},
+		{"ReportsRace", testReportsRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	durationpb "google.golang.org/protobuf/types/known/durationpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -525,11 +526,222 @@ func (x *CountCommentsResponse) GetCounts() map[string]int64 {
 	return nil
 }
 
+// Reporter is the reader who reports a comment, as the site knows them.
+type Reporter struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The site's own id of a signed-in reader. Identifies the reader when set.
+	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// The reader's email address, when the site has no user id for them.
+	// Addresses that reach one inbox (user+tag@, dots at Gmail) are one reader.
+	Email string `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
+	// The reader's IP address, for the per-IP report limit. Recommended.
+	Ip            string `protobuf:"bytes,3,opt,name=ip,proto3" json:"ip,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Reporter) Reset() {
+	*x = Reporter{}
+	mi := &file_commentd_v1_comment_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Reporter) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Reporter) ProtoMessage() {}
+
+func (x *Reporter) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_comment_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Reporter.ProtoReflect.Descriptor instead.
+func (*Reporter) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_comment_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *Reporter) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *Reporter) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *Reporter) GetIp() string {
+	if x != nil {
+		return x.Ip
+	}
+	return ""
+}
+
+type ReportCommentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The id of a published comment of the site.
+	CommentId string `protobuf:"bytes,1,opt,name=comment_id,json=commentId,proto3" json:"comment_id,omitempty"`
+	// Required: a user_id or an email.
+	Reporter *Reporter `protobuf:"bytes,2,opt,name=reporter,proto3" json:"reporter,omitempty"`
+	// Required.
+	Reason ReportReason `protobuf:"varint,3,opt,name=reason,proto3,enum=commentd.v1.ReportReason" json:"reason,omitempty"`
+	// Optional. The reader's words, at most 1,000 characters. Shown to
+	// moderators only.
+	Note          string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportCommentRequest) Reset() {
+	*x = ReportCommentRequest{}
+	mi := &file_commentd_v1_comment_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportCommentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportCommentRequest) ProtoMessage() {}
+
+func (x *ReportCommentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_comment_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportCommentRequest.ProtoReflect.Descriptor instead.
+func (*ReportCommentRequest) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_comment_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ReportCommentRequest) GetCommentId() string {
+	if x != nil {
+		return x.CommentId
+	}
+	return ""
+}
+
+func (x *ReportCommentRequest) GetReporter() *Reporter {
+	if x != nil {
+		return x.Reporter
+	}
+	return nil
+}
+
+func (x *ReportCommentRequest) GetReason() ReportReason {
+	if x != nil {
+		return x.Reason
+	}
+	return ReportReason_REPORT_REASON_UNSPECIFIED
+}
+
+func (x *ReportCommentRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+type ReportCommentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The report's id: the first report's when this one repeats it.
+	ReportId string `protobuf:"bytes,1,opt,name=report_id,json=reportId,proto3" json:"report_id,omitempty"`
+	// True when the reader had already reported the comment: nothing changed.
+	Duplicate bool `protobuf:"varint,2,opt,name=duplicate,proto3" json:"duplicate,omitempty"`
+	// When the report was first made.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// The comment's status after the report: PENDING when it went back to
+	// the queue (hide it from the page until a moderator approves it again).
+	CommentStatus CommentStatus `protobuf:"varint,4,opt,name=comment_status,json=commentStatus,proto3,enum=commentd.v1.CommentStatus" json:"comment_status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportCommentResponse) Reset() {
+	*x = ReportCommentResponse{}
+	mi := &file_commentd_v1_comment_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportCommentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportCommentResponse) ProtoMessage() {}
+
+func (x *ReportCommentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_comment_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportCommentResponse.ProtoReflect.Descriptor instead.
+func (*ReportCommentResponse) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_comment_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ReportCommentResponse) GetReportId() string {
+	if x != nil {
+		return x.ReportId
+	}
+	return ""
+}
+
+func (x *ReportCommentResponse) GetDuplicate() bool {
+	if x != nil {
+		return x.Duplicate
+	}
+	return false
+}
+
+func (x *ReportCommentResponse) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *ReportCommentResponse) GetCommentStatus() CommentStatus {
+	if x != nil {
+		return x.CommentStatus
+	}
+	return CommentStatus_COMMENT_STATUS_UNSPECIFIED
+}
+
 var File_commentd_v1_comment_service_proto protoreflect.FileDescriptor
 
 const file_commentd_v1_comment_service_proto_rawDesc = "" +
 	"\n" +
-	"!commentd/v1/comment_service.proto\x12\vcommentd.v1\x1a\x19commentd/v1/comment.proto\x1a\x1egoogle/protobuf/duration.proto\"\xe4\x02\n" +
+	"!commentd/v1/comment_service.proto\x12\vcommentd.v1\x1a\x19commentd/v1/comment.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe4\x02\n" +
 	"\x14SubmitCommentRequest\x12\x1d\n" +
 	"\n" +
 	"article_id\x18\x01 \x01(\tR\tarticleId\x12\x1b\n" +
@@ -567,13 +779,30 @@ const file_commentd_v1_comment_service_proto_rawDesc = "" +
 	"\x06counts\x18\x01 \x03(\v2..commentd.v1.CountCommentsResponse.CountsEntryR\x06counts\x1a9\n" +
 	"\vCountsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x012\xe4\x02\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"I\n" +
+	"\bReporter\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x14\n" +
+	"\x05email\x18\x02 \x01(\tR\x05email\x12\x0e\n" +
+	"\x02ip\x18\x03 \x01(\tR\x02ip\"\xaf\x01\n" +
+	"\x14ReportCommentRequest\x12\x1d\n" +
+	"\n" +
+	"comment_id\x18\x01 \x01(\tR\tcommentId\x121\n" +
+	"\breporter\x18\x02 \x01(\v2\x15.commentd.v1.ReporterR\breporter\x121\n" +
+	"\x06reason\x18\x03 \x01(\x0e2\x19.commentd.v1.ReportReasonR\x06reason\x12\x12\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\"\xd2\x01\n" +
+	"\x15ReportCommentResponse\x12\x1b\n" +
+	"\treport_id\x18\x01 \x01(\tR\breportId\x12\x1c\n" +
+	"\tduplicate\x18\x02 \x01(\bR\tduplicate\x12;\n" +
+	"\vcreate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12A\n" +
+	"\x0ecomment_status\x18\x04 \x01(\x0e2\x1a.commentd.v1.CommentStatusR\rcommentStatus2\xbc\x03\n" +
 	"\x0eCommentService\x12V\n" +
 	"\rSubmitComment\x12!.commentd.v1.SubmitCommentRequest\x1a\".commentd.v1.SubmitCommentResponse\x12M\n" +
 	"\n" +
 	"GetComment\x12\x1e.commentd.v1.GetCommentRequest\x1a\x1f.commentd.v1.GetCommentResponse\x12S\n" +
 	"\fListComments\x12 .commentd.v1.ListCommentsRequest\x1a!.commentd.v1.ListCommentsResponse\x12V\n" +
-	"\rCountComments\x12!.commentd.v1.CountCommentsRequest\x1a\".commentd.v1.CountCommentsResponseB;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
+	"\rCountComments\x12!.commentd.v1.CountCommentsRequest\x1a\".commentd.v1.CountCommentsResponse\x12V\n" +
+	"\rReportComment\x12!.commentd.v1.ReportCommentRequest\x1a\".commentd.v1.ReportCommentResponseB;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
 
 var (
 	file_commentd_v1_comment_service_proto_rawDescOnce sync.Once
@@ -587,7 +816,7 @@ func file_commentd_v1_comment_service_proto_rawDescGZIP() []byte {
 	return file_commentd_v1_comment_service_proto_rawDescData
 }
 
-var file_commentd_v1_comment_service_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_commentd_v1_comment_service_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_commentd_v1_comment_service_proto_goTypes = []any{
 	(*SubmitCommentRequest)(nil),  // 0: commentd.v1.SubmitCommentRequest
 	(*SubmitCommentResponse)(nil), // 1: commentd.v1.SubmitCommentResponse
@@ -597,37 +826,48 @@ var file_commentd_v1_comment_service_proto_goTypes = []any{
 	(*ListCommentsResponse)(nil),  // 5: commentd.v1.ListCommentsResponse
 	(*CountCommentsRequest)(nil),  // 6: commentd.v1.CountCommentsRequest
 	(*CountCommentsResponse)(nil), // 7: commentd.v1.CountCommentsResponse
-	nil,                           // 8: commentd.v1.CountCommentsResponse.CountsEntry
-	(*Author)(nil),                // 9: commentd.v1.Author
-	(*ClientInfo)(nil),            // 10: commentd.v1.ClientInfo
-	(*durationpb.Duration)(nil),   // 11: google.protobuf.Duration
-	(*Comment)(nil),               // 12: commentd.v1.Comment
-	(CommentStatus)(0),            // 13: commentd.v1.CommentStatus
-	(*Reason)(nil),                // 14: commentd.v1.Reason
+	(*Reporter)(nil),              // 8: commentd.v1.Reporter
+	(*ReportCommentRequest)(nil),  // 9: commentd.v1.ReportCommentRequest
+	(*ReportCommentResponse)(nil), // 10: commentd.v1.ReportCommentResponse
+	nil,                           // 11: commentd.v1.CountCommentsResponse.CountsEntry
+	(*Author)(nil),                // 12: commentd.v1.Author
+	(*ClientInfo)(nil),            // 13: commentd.v1.ClientInfo
+	(*durationpb.Duration)(nil),   // 14: google.protobuf.Duration
+	(*Comment)(nil),               // 15: commentd.v1.Comment
+	(CommentStatus)(0),            // 16: commentd.v1.CommentStatus
+	(*Reason)(nil),                // 17: commentd.v1.Reason
+	(ReportReason)(0),             // 18: commentd.v1.ReportReason
+	(*timestamppb.Timestamp)(nil), // 19: google.protobuf.Timestamp
 }
 var file_commentd_v1_comment_service_proto_depIdxs = []int32{
-	9,  // 0: commentd.v1.SubmitCommentRequest.author:type_name -> commentd.v1.Author
-	10, // 1: commentd.v1.SubmitCommentRequest.client:type_name -> commentd.v1.ClientInfo
-	11, // 2: commentd.v1.SubmitCommentRequest.form_duration:type_name -> google.protobuf.Duration
-	12, // 3: commentd.v1.SubmitCommentResponse.comment:type_name -> commentd.v1.Comment
-	13, // 4: commentd.v1.SubmitCommentResponse.status:type_name -> commentd.v1.CommentStatus
-	14, // 5: commentd.v1.SubmitCommentResponse.reasons:type_name -> commentd.v1.Reason
-	12, // 6: commentd.v1.GetCommentResponse.comment:type_name -> commentd.v1.Comment
-	12, // 7: commentd.v1.ListCommentsResponse.comments:type_name -> commentd.v1.Comment
-	8,  // 8: commentd.v1.CountCommentsResponse.counts:type_name -> commentd.v1.CountCommentsResponse.CountsEntry
-	0,  // 9: commentd.v1.CommentService.SubmitComment:input_type -> commentd.v1.SubmitCommentRequest
-	2,  // 10: commentd.v1.CommentService.GetComment:input_type -> commentd.v1.GetCommentRequest
-	4,  // 11: commentd.v1.CommentService.ListComments:input_type -> commentd.v1.ListCommentsRequest
-	6,  // 12: commentd.v1.CommentService.CountComments:input_type -> commentd.v1.CountCommentsRequest
-	1,  // 13: commentd.v1.CommentService.SubmitComment:output_type -> commentd.v1.SubmitCommentResponse
-	3,  // 14: commentd.v1.CommentService.GetComment:output_type -> commentd.v1.GetCommentResponse
-	5,  // 15: commentd.v1.CommentService.ListComments:output_type -> commentd.v1.ListCommentsResponse
-	7,  // 16: commentd.v1.CommentService.CountComments:output_type -> commentd.v1.CountCommentsResponse
-	13, // [13:17] is the sub-list for method output_type
-	9,  // [9:13] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	12, // 0: commentd.v1.SubmitCommentRequest.author:type_name -> commentd.v1.Author
+	13, // 1: commentd.v1.SubmitCommentRequest.client:type_name -> commentd.v1.ClientInfo
+	14, // 2: commentd.v1.SubmitCommentRequest.form_duration:type_name -> google.protobuf.Duration
+	15, // 3: commentd.v1.SubmitCommentResponse.comment:type_name -> commentd.v1.Comment
+	16, // 4: commentd.v1.SubmitCommentResponse.status:type_name -> commentd.v1.CommentStatus
+	17, // 5: commentd.v1.SubmitCommentResponse.reasons:type_name -> commentd.v1.Reason
+	15, // 6: commentd.v1.GetCommentResponse.comment:type_name -> commentd.v1.Comment
+	15, // 7: commentd.v1.ListCommentsResponse.comments:type_name -> commentd.v1.Comment
+	11, // 8: commentd.v1.CountCommentsResponse.counts:type_name -> commentd.v1.CountCommentsResponse.CountsEntry
+	8,  // 9: commentd.v1.ReportCommentRequest.reporter:type_name -> commentd.v1.Reporter
+	18, // 10: commentd.v1.ReportCommentRequest.reason:type_name -> commentd.v1.ReportReason
+	19, // 11: commentd.v1.ReportCommentResponse.create_time:type_name -> google.protobuf.Timestamp
+	16, // 12: commentd.v1.ReportCommentResponse.comment_status:type_name -> commentd.v1.CommentStatus
+	0,  // 13: commentd.v1.CommentService.SubmitComment:input_type -> commentd.v1.SubmitCommentRequest
+	2,  // 14: commentd.v1.CommentService.GetComment:input_type -> commentd.v1.GetCommentRequest
+	4,  // 15: commentd.v1.CommentService.ListComments:input_type -> commentd.v1.ListCommentsRequest
+	6,  // 16: commentd.v1.CommentService.CountComments:input_type -> commentd.v1.CountCommentsRequest
+	9,  // 17: commentd.v1.CommentService.ReportComment:input_type -> commentd.v1.ReportCommentRequest
+	1,  // 18: commentd.v1.CommentService.SubmitComment:output_type -> commentd.v1.SubmitCommentResponse
+	3,  // 19: commentd.v1.CommentService.GetComment:output_type -> commentd.v1.GetCommentResponse
+	5,  // 20: commentd.v1.CommentService.ListComments:output_type -> commentd.v1.ListCommentsResponse
+	7,  // 21: commentd.v1.CommentService.CountComments:output_type -> commentd.v1.CountCommentsResponse
+	10, // 22: commentd.v1.CommentService.ReportComment:output_type -> commentd.v1.ReportCommentResponse
+	18, // [18:23] is the sub-list for method output_type
+	13, // [13:18] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_commentd_v1_comment_service_proto_init() }
@@ -642,7 +882,7 @@ func file_commentd_v1_comment_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commentd_v1_comment_service_proto_rawDesc), len(file_commentd_v1_comment_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
