@@ -38,6 +38,8 @@ type File struct {
 	// Sites override parts of the policy for one site each, keyed by the
 	// site's id (its name in COMMENTD_SITE_KEYS or its certificate's CN).
 	Sites map[string]yaml.Node `yaml:"sites"`
+	// Reports is when reader reports send a comment back to the queue.
+	Reports moderation.ReportPolicy `yaml:"reports"`
 }
 
 // siteFile is what a site may override: every key is optional and an
@@ -59,7 +61,7 @@ type Privacy struct {
 // Defaults returns the built-in policy file.
 func Defaults() File {
 	return File{DefaultStatus: "published", Limits: moderation.DefaultLimits(), RateLimits: moderation.DefaultRateLimits(), Rules: moderation.DefaultRuleConfig(),
-		Privacy: Privacy{ClientDataRetention: moderation.DefaultClientDataRetention}}
+		Privacy: Privacy{ClientDataRetention: moderation.DefaultClientDataRetention}, Reports: moderation.DefaultReportPolicy()}
 }
 
 // Load reads the policy file at path over the defaults. An empty path
@@ -132,12 +134,15 @@ func (f File) Policy() (moderation.Policy, error) {
 	if f.Privacy.ClientDataRetention < 0 {
 		return moderation.Policy{}, fmt.Errorf("config: privacy.client_data_retention must not be negative")
 	}
+	if err := moderation.CheckReportPolicy(f.Reports); err != nil {
+		return moderation.Policy{}, fmt.Errorf("config: reports: %w", err)
+	}
 	hooks, err := webhooks(f.Webhooks)
 	if err != nil {
 		return moderation.Policy{}, err
 	}
 	p := moderation.Policy{DefaultStatus: st, Limits: l, RateLimits: f.RateLimits, Rules: f.Rules,
-		ClientDataRetention: f.Privacy.ClientDataRetention, Webhooks: hooks}
+		ClientDataRetention: f.Privacy.ClientDataRetention, Webhooks: hooks, Reports: f.Reports}
 	if p.Sites, err = f.sites(); err != nil {
 		return moderation.Policy{}, err
 	}
@@ -171,7 +176,7 @@ func (f File) sites() (map[string]moderation.SitePolicy, error) {
 			return nil, fmt.Errorf("config: sites.%s: %w", site, err)
 		}
 		merged := File{DefaultStatus: sf.DefaultStatus, Limits: sf.Limits, RateLimits: sf.RateLimits, Rules: sf.Rules,
-			Privacy: f.Privacy, Webhooks: f.Webhooks}
+			Privacy: f.Privacy, Webhooks: f.Webhooks, Reports: f.Reports}
 		p, err := merged.Policy()
 		if err != nil {
 			return nil, fmt.Errorf("sites.%s: %w", site, err)
@@ -206,6 +211,7 @@ func checkRateLimits(r moderation.RateLimits) error {
 		rate moderation.Rate
 	}{
 		{"client_ip", r.ClientIP}, {"author_email", r.AuthorEmail}, {"network", r.Network}, {"article_surge", r.ArticleSurge},
+		{"report_ip", r.ReportIP}, {"reporter", r.Reporter},
 	} {
 		if c.rate.Burst < 0 || c.rate.Every < 0 {
 			return fmt.Errorf("config: rate_limits.%s: burst and every must not be negative (burst 0 turns the limit off)", c.name)

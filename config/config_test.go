@@ -89,7 +89,7 @@ func TestExampleFile(t *testing.T) {
 		t.Fatalf("the example policy file does not load: %v", err)
 	}
 	d := Defaults()
-	if p.DefaultStatus != moderation.StatusPublished || p.Limits != d.Limits || p.RateLimits != d.RateLimits {
+	if p.DefaultStatus != moderation.StatusPublished || p.Limits != d.Limits || p.RateLimits != d.RateLimits || p.Reports != d.Reports {
 		t.Errorf("example limits differ from the defaults: %+v", p)
 	}
 	// The example spells out empty lists; the defaults leave them nil.
@@ -167,6 +167,27 @@ func TestLoadSitesRefuses(t *testing.T) {
 	} {
 		if _, err := Load(write(t, body)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("config %q: err %v, want one naming %s", body, err, want)
+		}
+	}
+}
+
+func TestLoadReports(t *testing.T) {
+	p, err := Load(write(t, "reports:\n  threshold: 2.5\nrate_limits:\n  reporter: {burst: 2, every: 1m}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Reports.Threshold != 2.5 || p.Reports.MaxWeight != moderation.DefaultReportPolicy().MaxWeight ||
+		p.RateLimits.Reporter != (moderation.Rate{Burst: 2, Every: time.Minute}) || p.RateLimits.ReportIP != moderation.DefaultRateLimits().ReportIP {
+		t.Errorf("reports %+v, limits %+v", p.Reports, p.RateLimits)
+	}
+	for text, want := range map[string]string{
+		"reports:\n  threshold: -1\n":              "reports: threshold",
+		"reports:\n  min_weight: 0\n":              "reports: min_weight",
+		"reports:\n  max_weight: 0.5\n":            "reports: max_weight",
+		"rate_limits:\n  report_ip: {burst: -1}\n": "rate_limits.report_ip",
+	} {
+		if _, err := Load(write(t, text)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want an error about %s", text, err, want)
 		}
 	}
 }

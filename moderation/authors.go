@@ -21,20 +21,30 @@ const auditKeyName = "audit_author"
 // the author, that a moderator reading the trail cannot recompute from a
 // guessed address to learn whether it was exported or erased.
 func (s *Service) authorTarget(ctx context.Context, emailKey string) (string, error) {
+	key, err := s.auditSecret(ctx)
+	if err != nil {
+		return "", err
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(emailKey))
+	return "author:" + hex.EncodeToString(m.Sum(nil)[:8]), nil
+}
+
+// auditSecret is the deployment's secret that keys the hashes naming
+// people: authors in the audit trail, readers who report.
+func (s *Service) auditSecret(ctx context.Context) ([]byte, error) {
 	key := s.auditKey.Load()
 	if key == nil {
 		fresh := make([]byte, 32)
 		rand.Read(fresh)
 		k, err := s.store.Secret(ctx, auditKeyName, fresh)
 		if err != nil {
-			return "", fmt.Errorf("read the audit key: %w", err)
+			return nil, fmt.Errorf("read the audit key: %w", err)
 		}
 		key = &k
 		s.auditKey.Store(key)
 	}
-	m := hmac.New(sha256.New, *key)
-	m.Write([]byte(emailKey))
-	return "author:" + hex.EncodeToString(m.Sum(nil)[:8]), nil
+	return *key, nil
 }
 
 func checkAuthorEmail(email string) error {
@@ -100,6 +110,15 @@ func (s *Service) EraseAuthor(ctx context.Context, actor, email, note string) (i
 	out := ErasureOutbox{Scrub: scrubEvent, Events: func(c Comment) []OutboxMessage {
 		return s.outboxFor(hooks, EventErased, c, actor, now)
 	}}
+	// The reader's reports go first, with their notes: a failure leaves
+	// the request to be repeated, and erasing twice is harmless.
+	rkey, err := s.reporterKeyOfEmail(ctx, email)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := s.store.EraseReports(ctx, rkey); err != nil {
+		return 0, fmt.Errorf("erase the author's reports: %w", err)
+	}
 	n, err := s.store.EraseAuthor(ctx, key, now, s.audit(actor, "author.erase", target, note, "erased the author's comments", now), out)
 	if err != nil {
 		return 0, fmt.Errorf("erase author: %w", err)

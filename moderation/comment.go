@@ -145,4 +145,10 @@ type Comment struct {
 	UpdateTime     time.Time
 	ModeratedBy    string
 	ModerationNote string
+
+	// Reports are the comment's open reader reports and ReportWeight
+	// their reporters' weights summed. Moderators' reads fill them; the
+	// store keeps reports apart (Store.FileReport).
+	Reports      []Report
+	ReportWeight float64
 }

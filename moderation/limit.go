@@ -108,6 +108,10 @@ type RateLimits struct {
 	// ArticleSurge holds every comment on an article beyond its rate
 	// instead of refusing them.
 	ArticleSurge Rate `yaml:"article_surge"`
+	// ReportIP limits the reader reports from each IP, Reporter those of
+	// each reader (ReportComment).
+	ReportIP Rate `yaml:"report_ip"`
+	Reporter Rate `yaml:"reporter"`
 	// Timeout bounds one limiter call.
 	Timeout time.Duration `yaml:"timeout"`
 	// Failure is what happens when the limiter fails or times out.
@@ -126,6 +130,8 @@ func DefaultRateLimits() RateLimits {
 		IPv4Prefix:   24,
 		IPv6Prefix:   64,
 		ArticleSurge: Rate{Burst: 120, Every: 500 * time.Millisecond},
+		ReportIP:     Rate{Burst: 10, Every: 30 * time.Second},
+		Reporter:     Rate{Burst: 5, Every: time.Minute},
 		Timeout:      50 * time.Millisecond,
 	}
 }
@@ -168,6 +174,17 @@ var subjectNames = map[string]string{
 	"email":   "author email",
 	"network": "network",
 	"article": "article",
+
+	"report_ip": "IP",
+	"reporter":  "reader",
+}
+
+// limitedNoun is what a subject's limit counts.
+func limitedNoun(kind string) string {
+	if strings.HasPrefix(kind, "report") {
+		return "reports"
+	}
+	return "comments"
 }
 
 // limit runs the limiter for one submission, with the campaign counters
@@ -272,7 +289,7 @@ func (s *Service) judge(subjects []Subject, verdicts []Verdict) ([]Reason, *Erro
 		refused.RetryAfter = max(refused.RetryAfter, v.RetryAfter)
 		refused.Quota = append(refused.Quota, QuotaViolation{
 			Subject:     sj.Kind + ":" + sj.Key,
-			Description: fmt.Sprintf("comments per %s: %s", subjectNames[sj.Kind], sj.Rate),
+			Description: fmt.Sprintf("%s per %s: %s", limitedNoun(sj.Kind), subjectNames[sj.Kind], sj.Rate),
 		})
 	}
 	if refused != nil {
@@ -280,8 +297,8 @@ func (s *Service) judge(subjects []Subject, verdicts []Verdict) ([]Reason, *Erro
 		for i, q := range refused.Quota {
 			kinds[i] = subjectNames[q.Subject[:strings.IndexByte(q.Subject, ':')]]
 		}
-		refused.Message = fmt.Sprintf("too many comments from this %s; retry in %s",
-			strings.Join(kinds, " and "), refused.RetryAfter.Round(time.Second))
+		refused.Message = fmt.Sprintf("too many %s from this %s; retry in %s",
+			limitedNoun(refused.Quota[0].Subject), strings.Join(kinds, " and "), refused.RetryAfter.Round(time.Second))
 		return nil, refused
 	}
 	if r, ok := camp.reason(); ok {

@@ -133,6 +133,7 @@ func (s *Service) moderateOne(ctx context.Context, m Moderation, id string) (Out
 			Note:   m.Note,
 		},
 	}
+	u.Reports = s.rules.snapshot().policy.Reports.resolution(m.Action)
 	label, trains := training(m.Action)
 	if trains {
 		// Every decision is a label for the learned rule, counted in the

@@ -33,6 +33,8 @@ type Policy struct {
 	// site's ClientDataRetention, Webhooks and rate-limit failure mode are
 	// this policy's.
 	Sites map[string]SitePolicy
+	// Reports is when reader reports send a comment back to the queue.
+	Reports ReportPolicy
 }
 
 // SitePolicy is one site's policy: the global one with the site's
@@ -57,5 +59,6 @@ func ValidateSite(site string) string {
 // and DefaultRuleConfig, each configurable in the policy file.
 func DefaultPolicy() Policy {
 	return Policy{DefaultStatus: StatusPublished, Limits: DefaultLimits(), RateLimits: DefaultRateLimits(),
-		Rules: DefaultRuleConfig(), ClientDataRetention: DefaultClientDataRetention}
+		Rules: DefaultRuleConfig(), ClientDataRetention: DefaultClientDataRetention,
+		Reports: DefaultReportPolicy()}
 }

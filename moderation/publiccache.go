@@ -72,6 +72,14 @@ func (s *cachedStore) UpdateStatus(ctx context.Context, u StatusUpdate) (Comment
 	return c, changed, err
 }
 
+func (s *cachedStore) FileReport(ctx context.Context, f ReportFiling) (FiledReport, error) {
+	filed, err := s.Store.FileReport(ctx, f)
+	if err == nil && filed.Held {
+		s.cache.changed(filed.Comment.Site, filed.Comment.ArticleID)
+	}
+	return filed, err
+}
+
 func (s *cachedStore) EraseAuthor(ctx context.Context, emailKey string, at time.Time, audit AuditEvent, out ErasureOutbox) (int64, error) {
 	defer s.cache.changedAll() // the author's comments may be on any article
 	return s.Store.EraseAuthor(ctx, emailKey, at, audit, out)

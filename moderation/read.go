@@ -62,7 +62,11 @@ func (s *Service) CommentDetail(ctx context.Context, v Viewer, id string) (Comme
 	if err != nil {
 		return Comment{}, nil, fmt.Errorf("get author history: %w", err)
 	}
-	return v.show(c), h, nil
+	cs := []Comment{v.show(c)}
+	if err := s.withReports(ctx, cs); err != nil {
+		return Comment{}, nil, err
+	}
+	return cs[0], h, nil
 }
 
 // Page asks for one page of a listing.
@@ -108,6 +112,10 @@ type QueueQuery struct {
 	Since       time.Time
 	Until       time.Time
 	OldestFirst bool
+	// Reported lists the comments with open reader reports instead, in
+	// any status, most reported first, in one page; only ArticleID
+	// applies with it.
+	Reported bool
 }
 
 // ListQueue lists comments of one status for moderators, newest first
@@ -116,6 +124,9 @@ type QueueQuery struct {
 // like an export.
 func (s *Service) ListQueue(ctx context.Context, viewer Viewer, q QueueQuery, page Page) ([]Comment, *Cursor, error) {
 	var v violations
+	if q.Reported {
+		return s.listReportedQueue(ctx, viewer, q, page)
+	}
 	if q.Status == StatusUnspecified {
 		q.Status = StatusPending
 	} else if !q.Status.Valid() {
@@ -161,10 +172,50 @@ func (s *Service) ListQueue(ctx context.Context, viewer Viewer, q QueueQuery, pa
 		NewestFirst:    !q.OldestFirst,
 		After:          page.After,
 	}, limit)
+	if err != nil {
+		return nil, nil, err
+	}
 	for i := range cs {
 		cs[i] = viewer.show(cs[i])
 	}
-	return cs, next, err
+	if err := s.withReports(ctx, cs); err != nil {
+		return nil, nil, err
+	}
+	return cs, next, nil
+}
+
+// listReportedQueue is ListQueue for q.Reported.
+func (s *Service) listReportedQueue(ctx context.Context, viewer Viewer, q QueueQuery, page Page) ([]Comment, *Cursor, error) {
+	var v violations
+	if q.ArticleID != "" {
+		v.check("article_id", ValidateArticleID(q.ArticleID))
+	}
+	const alone = "must be unset when listing reported comments"
+	if q.Status != StatusUnspecified {
+		v.check("status", alone)
+	}
+	if q.AuthorEmail != "" {
+		v.check("author_email", alone)
+	}
+	if !q.Since.IsZero() {
+		v.check("start_time", alone)
+	}
+	if !q.Until.IsZero() {
+		v.check("end_time", alone)
+	}
+	if q.OldestFirst {
+		v.check("order", alone)
+	}
+	if page.After != nil {
+		v.check("page_token", alone+": they come in one page")
+	}
+	limit, problem := page.limit()
+	v.check("page_size", problem)
+	if len(v) > 0 {
+		return nil, nil, Invalid(v...)
+	}
+	cs, err := s.listReported(ctx, viewer, q.ArticleID, limit)
+	return cs, nil, err
 }
 
 // list fetches one row more than asked to learn whether a next page exists.

@@ -172,6 +172,30 @@ type Store interface {
 	// expired at now or already holder's, and reports whether holder has
 	// it. until at or before now releases a lease holder has.
 	Lease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
+
+	// FileReport stores f.Report in one transaction, unless its reader
+	// (ReporterKey) already reported the comment: then it changes nothing
+	// and returns that report with Duplicate. A reader seen for the first
+	// time on the site gets the weight InitialReporterWeight. When the
+	// comment is published and the weights of the readers with open
+	// reports on it sum to f.Threshold (above 0) or more, it moves the
+	// comment to PENDING in the same transaction: f.Hold's reason replaces
+	// any earlier reason of its rule, moderated_by and moderation_note are
+	// cleared, update_time is the report's time, f.Audit is appended with
+	// Detail "PUBLISHED -> PENDING" and f.Outbox's messages are stored.
+	// ErrNotFound when there is no such comment.
+	FileReport(ctx context.Context, f ReportFiling) (FiledReport, error)
+	// OpenReports returns the open reports of the comments, each with its
+	// reader's current weight, by comment and then oldest first.
+	OpenReports(ctx context.Context, commentIDs []string) ([]Report, error)
+	// ReportedComments returns up to limit comments with open reports (on
+	// the article, when articleID is set), not deleted, by the sum of
+	// their readers' weights, then the number of reports, both
+	// descending, then by id.
+	ReportedComments(ctx context.Context, articleID string, limit int) ([]ReportedComment, error)
+	// EraseReports deletes every report by the reader reporterKey, and
+	// their weights, in one transaction; it returns how many reports.
+	EraseReports(ctx context.Context, reporterKey string) (int64, error)
 }
 
 // BanSweep is what a ban moves of the comments it matches, in the ban's
@@ -292,6 +316,11 @@ type StatusUpdate struct {
 	// returns are stored, pending, in the same transaction. It must not
 	// call the store.
 	Outbox func(c Comment) []OutboxMessage
+	// Reports, when set, settles the comment's open reports in the same
+	// transaction, whether or not the status changed: each takes
+	// Reports.State, and each of their readers' weights becomes
+	// Reports.Reweigh of it. When Next fails nothing is settled.
+	Reports *ReportResolution
 }
 
 // Confirms reports whether u, leaving comment c in its status, is still

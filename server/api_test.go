@@ -85,6 +85,11 @@ func TestEnumsAgreeWithTheDomain(t *testing.T) {
 			t.Errorf("RuleAction %d is %s in the API, %s in the domain", n, name, want)
 		}
 	}
+	for n, name := range pb.ReportReason_name {
+		if want := "REPORT_REASON_" + strings.ToUpper(moderation.ReportReason(n).String()); name != want {
+			t.Errorf("ReportReason %d is %s in the API, %s in the domain", n, name, want)
+		}
+	}
 	for n, name := range pb.WebhookDeliveryState_name {
 		if want := "WEBHOOK_DELIVERY_STATE_" + moderation.DeliveryState(n).String(); name != want {
 			t.Errorf("WebhookDeliveryState %d is %s in the API, %s in the domain", n, name, want)

@@ -116,3 +116,34 @@ func (s *commentService) CountComments(ctx context.Context, req *pb.CountComment
 	}
 	return &pb.CountCommentsResponse{Counts: counts}, nil
 }
+
+func (s *commentService) ReportComment(ctx context.Context, req *pb.ReportCommentRequest) (*pb.ReportCommentResponse, error) {
+	res, err := s.svc.ReportComment(ctx, moderation.ReportRequest{
+		Site:      identityOf(ctx).Site,
+		CommentID: req.GetCommentId(),
+		Reporter: moderation.Reporter{
+			UserID: req.GetReporter().GetUserId(),
+			Email:  req.GetReporter().GetEmail(),
+			IP:     req.GetReporter().GetIp(),
+		},
+		Reason: reportReasonFromPB(req.GetReason()),
+		Note:   req.GetNote(),
+	})
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
+	return &pb.ReportCommentResponse{
+		ReportId:      res.Report.ID,
+		Duplicate:     res.Duplicate,
+		CreateTime:    timestamp(res.Report.CreateTime),
+		CommentStatus: pb.CommentStatus(res.Status),
+	}, nil
+}
+
+// reportReasonFromPB keeps a number out of range out of range.
+func reportReasonFromPB(r pb.ReportReason) moderation.ReportReason {
+	if r < 0 || r > pb.ReportReason_REPORT_REASON_OTHER {
+		return moderation.ReportReasonUnspecified
+	}
+	return moderation.ReportReason(r)
+}

@@ -55,7 +55,27 @@ func commentDetail(c moderation.Comment) *pb.CommentDetail {
 		Site:           c.Site,
 		ModeratedBy:    c.ModeratedBy,
 		ModerationNote: c.ModerationNote,
+		Reports:        commentReports(c.Reports),
+		ReportWeight:   c.ReportWeight,
 	}
+}
+
+func commentReports(rs []moderation.Report) []*pb.CommentReport {
+	if len(rs) == 0 {
+		return nil
+	}
+	out := make([]*pb.CommentReport, len(rs))
+	for i, r := range rs {
+		out[i] = &pb.CommentReport{
+			Id:             r.ID,
+			Reason:         pb.ReportReason(r.Reason),
+			Note:           r.Note,
+			CreateTime:     timestamp(r.CreateTime),
+			Reporter:       r.Pseudonym(),
+			ReporterWeight: r.Weight,
+		}
+	}
+	return out
 }
 
 func reasons(rs []moderation.Reason) []*pb.Reason {

@@ -14,6 +14,7 @@ type Comments interface {
 	PublishedComment(ctx context.Context, site, id string) (moderation.Comment, error)
 	ListPublished(ctx context.Context, site, articleID string, page moderation.Page) ([]moderation.Comment, *moderation.Cursor, error)
 	CountPublished(ctx context.Context, site string, articleIDs []string) (map[string]int64, error)
+	ReportComment(ctx context.Context, r moderation.ReportRequest) (moderation.ReportResult, error)
 }
 
 // Moderation is what ModerationService asks of the domain: the queue, the

@@ -33,6 +33,7 @@ func (s *moderationService) ListQueue(ctx context.Context, req *pb.ListQueueRequ
 		ArticleID:   req.GetArticleId(),
 		AuthorEmail: req.GetAuthorEmail(),
 		OldestFirst: req.GetOrder() == pb.SortOrder_SORT_ORDER_OLDEST_FIRST,
+		Reported:    req.GetReported(),
 	}
 	var bad []moderation.FieldViolation
 	if _, known := pb.SortOrder_name[int32(req.GetOrder())]; !known {
@@ -49,7 +50,7 @@ func (s *moderationService) ListQueue(ctx context.Context, req *pb.ListQueueRequ
 		return nil, toStatus(ctx, s.log, invalid(bad...))
 	}
 	fp := listing("ListQueue", q.Status.String(), q.ArticleID, moderation.EmailKey(q.AuthorEmail),
-		timeKey(q.Since), timeKey(q.Until), strconv.FormatBool(q.OldestFirst))
+		timeKey(q.Since), timeKey(q.Until), strconv.FormatBool(q.OldestFirst), strconv.FormatBool(q.Reported))
 	after, err := decodeToken(fp, req.GetPageToken())
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)

@@ -205,3 +205,45 @@ func jsonLine(m proto.Message) ([]byte, error) {
 	out.WriteByte('\n')
 	return termsafe.JSON(out.Bytes()), nil
 }
+
+// reportsSummary is a comment's open reports on one line: how many, their
+// weight, and their reasons most frequent first, such as "3 (3.0):
+// abuse×2,spam".
+func reportsSummary(d *pb.CommentDetail) string {
+	rs := d.GetReports()
+	if len(rs) == 0 {
+		return ""
+	}
+	counts := map[string]int{}
+	var kinds []string
+	for _, r := range rs {
+		k := reportReasonName(r.GetReason())
+		if counts[k] == 0 {
+			kinds = append(kinds, k)
+		}
+		counts[k]++
+	}
+	slices.SortStableFunc(kinds, func(a, b string) int { return counts[b] - counts[a] })
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
+		parts[i] = k
+		if counts[k] > 1 {
+			parts[i] = fmt.Sprintf("%s×%d", k, counts[k])
+		}
+	}
+	return fmt.Sprintf("%d (%.1f): %s", len(rs), d.GetReportWeight(), strings.Join(parts, ","))
+}
+
+func reportReasonName(r pb.ReportReason) string {
+	return strings.ToLower(strings.TrimPrefix(r.String(), "REPORT_REASON_"))
+}
+
+// reportLine is one report for people: reason, reader pseudonym and
+// weight, and the reader's note, safe to print.
+func reportLine(r *pb.CommentReport) string {
+	line := fmt.Sprintf("%-9s %s (weight %.2g)", reportReasonName(r.GetReason()), termsafe.Line(r.GetReporter()), r.GetReporterWeight())
+	if n := r.GetNote(); n != "" {
+		line += ": “" + termsafe.Line(n) + "”"
+	}
+	return line
+}

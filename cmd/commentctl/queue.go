@@ -87,7 +87,13 @@ and the start of its BODY on one line; use show for everything else.
 field as a JSON array.
 
 --limit stops after that many comments (the table says when more are
-waiting); --limit 0 lists them all.`
+waiting); --limit 0 lists them all.
+
+--reported lists the comments readers reported instead, in any status,
+most reported first: REPORTS is how many readers, the sum of their weights
+(a comment goes back to the queue at 3 by default) and their reasons.
+Approving one dismisses its reports; rejecting, marking as spam or deleting
+it upholds them. Only --article applies with it.`
 
 const queueExample = `  # What is waiting, newest first.
   commentctl queue
@@ -98,14 +104,18 @@ const queueExample = `  # What is waiting, newest first.
   # Spam filed in the last two hours.
   commentctl queue --status spam --since 2h
 
+  # What readers reported, most reported first.
+  commentctl queue --reported
+
   # Approve everything one reader has waiting.
   commentctl queue --email priya@example.in --limit 0 -o ids | commentctl approve -`
 
 func newQueueCmd(a *app) *cobra.Command {
 	var (
-		f      queueFilter
-		limit  int
-		oldest bool
+		f        queueFilter
+		limit    int
+		oldest   bool
+		reported bool
 	)
 	cmd := &cobra.Command{
 		Use:     "queue",
@@ -118,9 +128,26 @@ func newQueueCmd(a *app) *cobra.Command {
 	f.register(cmd.Flags(), cmd)
 	cmd.Flags().IntVar(&limit, "limit", 100, "the most comments to list, following pages; 0 lists all")
 	cmd.Flags().BoolVar(&oldest, "oldest", false, "oldest first")
-	cmd.RunE = runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+	cmd.Flags().BoolVar(&reported, "reported", false, "the comments readers reported, most reported first")
+	cmd.RunE = runE(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
 		if limit < 0 {
 			return usageErrorf("--limit must be 0 (all) or more, not %d", limit)
+		}
+		if reported {
+			for _, name := range []string{"status", "email", "since", "oldest"} {
+				if cmd.Flags().Changed(name) {
+					return usageErrorf("--reported lists reported comments of every status; --%s does not apply", name)
+				}
+			}
+			req := &pb.ListQueueRequest{Reported: true, ArticleId: f.article, PageSize: 100}
+			if limit > 0 && limit < 100 {
+				req.PageSize = int32(limit)
+			}
+			items, _, err := listQueue(ctx, a, req, limit)
+			if err != nil {
+				return err
+			}
+			return a.writeReported(items)
 		}
 		req, err := f.request(a.now())
 		if err != nil {
@@ -204,6 +231,40 @@ func (a *app) writeQueue(items []*pb.CommentDetail, st pb.CommentStatus) error {
 	now := a.now()
 	for _, d := range items {
 		t.Row(queueCells(d, now)...)
+	}
+	return t.Write(a.stdout, a.termWidth())
+}
+
+// reportedColumns is the table of queue --reported.
+func reportedColumns() *table.Table {
+	return table.New(
+		table.Column{Header: "ID", Min: 36},
+		table.Column{Header: "STATUS", Min: 7, Max: 9},
+		table.Column{Header: "REPORTS", Max: 32, Flex: true},
+		table.Column{Header: "ARTICLE", Max: 24, Flex: true},
+		table.Column{Header: "AUTHOR", Max: 20, Flex: true},
+		table.Column{Header: "BODY", Max: 80, Flex: true},
+	)
+}
+
+func (a *app) writeReported(items []*pb.CommentDetail) error {
+	switch a.output {
+	case outJSON:
+		return printJSONList(a, items)
+	case outIDs:
+		for _, d := range items {
+			a.printf("%s\n", d.GetComment().GetId())
+		}
+		return nil
+	}
+	if len(items) == 0 {
+		a.warnf("no reported comments")
+		return nil
+	}
+	t := reportedColumns()
+	for _, d := range items {
+		c := d.GetComment()
+		t.Row(c.GetId(), statusName(c.GetStatus()), reportsSummary(d), c.GetArticleId(), c.GetAuthorName(), strings.TrimSpace(c.GetBody()))
 	}
 	return t.Write(a.stdout, a.termWidth())
 }

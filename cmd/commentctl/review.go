@@ -86,20 +86,26 @@ func newReviewCmd(a *app) *cobra.Command {
 			return err
 		}
 		r := &reviewer{a: a, c: c, req: req, note: note, banTTL: ttl}
+		if req.GetStatus() == pb.CommentStatus_COMMENT_STATUS_PENDING && req.GetAuthorEmail() == "" && req.GetStartTime() == nil {
+			r.reported = &pb.ListQueueRequest{Reported: true, ArticleId: req.GetArticleId(), PageSize: 100}
+		}
 		return r.run(ctx, tty)
 	})
 	return cmd
 }
 
 type reviewer struct {
-	a      *app
-	c      *client.Client
-	req    *pb.ListQueueRequest
-	note   string
-	banTTL time.Duration
-	keys   *keyReader
-	out    *bufio.Writer // crlf over standard output while raw
-	n      tally
+	a   *app
+	c   *client.Client
+	req *pb.ListQueueRequest
+	// reported lists the reported comments, shown first; nil when the
+	// review is of another status than pending or of one author.
+	reported *pb.ListQueueRequest
+	note     string
+	banTTL   time.Duration
+	keys     *keyReader
+	out      *bufio.Writer // crlf over standard output while raw
+	n        tally
 }
 
 // tally counts what review did. notInQueue are the comments another
@@ -158,6 +164,18 @@ func (r *reviewer) run(ctx context.Context, tty *os.File) error {
 // load lists the queue, without the comments already seen.
 func (r *reviewer) load(ctx context.Context, seen map[string]bool) ([]*pb.CommentDetail, bool, error) {
 	var out []*pb.CommentDetail
+	// Reported comments first, most reported first: readers are waiting.
+	if r.reported != nil {
+		for d, err := range r.c.Queue(ctx, r.reported) {
+			if err != nil {
+				return nil, false, fmt.Errorf("list reported comments: %w", err)
+			}
+			if !seen[d.GetComment().GetId()] && len(out) < maxReviewLoad {
+				out = append(out, d)
+				seen[d.GetComment().GetId()] = true
+			}
+		}
+	}
 	for d, err := range r.c.Queue(ctx, r.req) {
 		if err != nil {
 			return nil, false, fmt.Errorf("list queue: %w", err)
@@ -190,7 +208,7 @@ func (r *reviewer) one(ctx context.Context, id, left string) (quit bool, err err
 		return false, fmt.Errorf("get comment %s: %w", id, err)
 	}
 	d := resp.GetComment()
-	if st := d.GetComment().GetStatus(); st != r.req.GetStatus() {
+	if st := d.GetComment().GetStatus(); st != r.req.GetStatus() && len(d.GetReports()) == 0 {
 		by := ""
 		if d.GetModeratedBy() != "" {
 			by = " by " + termsafe.Line(d.GetModeratedBy())
@@ -284,6 +302,12 @@ func (r *reviewer) draw(d *pb.CommentDetail, h *pb.AuthorHistory, left string) {
 			k = "reasons"
 		}
 		kv(k, reasonLine(rs))
+	}
+	if len(d.GetReports()) > 0 {
+		kv("reported", reportsSummary(d))
+		for _, rep := range d.GetReports() {
+			kv("", reportLine(rep))
+		}
 	}
 	writeBody(r.out, c.GetBody(), reviewBodyLines)
 }

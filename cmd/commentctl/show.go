@@ -145,6 +145,13 @@ func writeDetail(w io.Writer, d *pb.CommentDetail, h *pb.AuthorHistory, now time
 		}
 		fmt.Fprintf(w, "%-10s %s\n", k, reasonLine(r))
 	}
+	for i, r := range d.GetReports() {
+		k := ""
+		if i == 0 {
+			k = "reports"
+		}
+		fmt.Fprintf(w, "%-10s %s\n", k, reportLine(r))
+	}
 	fmt.Fprintf(w, "body\n")
 	writeBody(w, c.GetBody(), 0)
 }

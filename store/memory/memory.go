@@ -51,6 +51,10 @@ type DB struct {
 	deliveryIDs  map[string]*delivery
 	lastDelivery int64
 	leases       map[string]lease
+
+	// Reader reports in the order they were filed, and readers' weights.
+	reports []*moderation.Report
+	weights map[weightKey]float64
 }
 
 type label struct {
@@ -87,6 +91,7 @@ func New() *DB {
 
 		deliveryIDs: make(map[string]*delivery),
 		leases:      make(map[string]lease),
+		weights:     make(map[weightKey]float64),
 	}
 }
 
@@ -458,6 +463,9 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 		if rl, ok := storesql.NewRelabel(old.label, old.tokens, l, ts); ok {
 			db.relabel(c.ID, c.Site, rl, u.Time)
 		}
+	}
+	if u.Reports != nil {
+		db.resolveReports(c.ID, u.Reports)
 	}
 	if !changed {
 		if !confirms {

@@ -229,6 +229,11 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 			return c, false, wrap("update status: record the confirmation", err)
 		}
 	}
+	if u.Reports != nil {
+		if err := settleReports(ctx, tx, u.ID, u.Reports); err != nil {
+			return c, false, wrap("update status: settle reports", err)
+		}
+	}
 	// Training happens whether or not the status moved: approving a
 	// published comment confirms it as ham.
 	if u.Train != nil {

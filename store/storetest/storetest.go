@@ -92,6 +92,11 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"PriorFirstComment", testPriorFirstComment},
 		{"BanSweep", testBanSweep},
 		{"BanSweepAtomic", testBanSweepAtomic},
+		{"ReportsHold", testReportsHold},
+		{"ReportsSettle", testReportsSettle},
+		{"ReportedComments", testReportedComments},
+		{"EraseReports", testEraseReports},
+		{"ReportsRace", testReportsRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -152,6 +152,66 @@ func (RuleAction) EnumDescriptor() ([]byte, []int) {
 	return file_commentd_v1_comment_proto_rawDescGZIP(), []int{1}
 }
 
+// ReportReason is why a reader reports a comment.
+type ReportReason int32
+
+const (
+	ReportReason_REPORT_REASON_UNSPECIFIED ReportReason = 0
+	// Advertising, links or other unsolicited content.
+	ReportReason_REPORT_REASON_SPAM ReportReason = 1
+	// Insults, harassment or hate.
+	ReportReason_REPORT_REASON_ABUSE ReportReason = 2
+	// Not about the article.
+	ReportReason_REPORT_REASON_OFF_TOPIC ReportReason = 3
+	// Anything else; say what in the note.
+	ReportReason_REPORT_REASON_OTHER ReportReason = 4
+)
+
+// Enum value maps for ReportReason.
+var (
+	ReportReason_name = map[int32]string{
+		0: "REPORT_REASON_UNSPECIFIED",
+		1: "REPORT_REASON_SPAM",
+		2: "REPORT_REASON_ABUSE",
+		3: "REPORT_REASON_OFF_TOPIC",
+		4: "REPORT_REASON_OTHER",
+	}
+	ReportReason_value = map[string]int32{
+		"REPORT_REASON_UNSPECIFIED": 0,
+		"REPORT_REASON_SPAM":        1,
+		"REPORT_REASON_ABUSE":       2,
+		"REPORT_REASON_OFF_TOPIC":   3,
+		"REPORT_REASON_OTHER":       4,
+	}
+)
+
+func (x ReportReason) Enum() *ReportReason {
+	p := new(ReportReason)
+	*p = x
+	return p
+}
+
+func (x ReportReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ReportReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_commentd_v1_comment_proto_enumTypes[2].Descriptor()
+}
+
+func (ReportReason) Type() protoreflect.EnumType {
+	return &file_commentd_v1_comment_proto_enumTypes[2]
+}
+
+func (x ReportReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ReportReason.Descriptor instead.
+func (ReportReason) EnumDescriptor() ([]byte, []int) {
+	return file_commentd_v1_comment_proto_rawDescGZIP(), []int{2}
+}
+
 // Comment is the public view of a reader's comment. It deliberately has no
 // field for the author's email, IP address, user agent or referrer: those are
 // only ever returned by ModerationService, in CommentDetail.
@@ -601,8 +661,16 @@ type CommentDetail struct {
 	ModeratedBy string `protobuf:"bytes,7,opt,name=moderated_by,json=moderatedBy,proto3" json:"moderated_by,omitempty"`
 	// The note that moderator left with their decision.
 	ModerationNote string `protobuf:"bytes,8,opt,name=moderation_note,json=moderationNote,proto3" json:"moderation_note,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The open reader reports of the comment (reported through
+	// CommentService.ReportComment and not yet settled by a moderator), oldest
+	// first. A moderator's approval dismisses them; a rejection, spam mark or
+	// deletion upholds them.
+	Reports []*CommentReport `protobuf:"bytes,50,rep,name=reports,proto3" json:"reports,omitempty"`
+	// The sum of the current weights of the readers who reported it: the
+	// comment goes back to PENDING when this reaches the policy's threshold.
+	ReportWeight  float64 `protobuf:"fixed64,51,opt,name=report_weight,json=reportWeight,proto3" json:"report_weight,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CommentDetail) Reset() {
@@ -691,6 +759,112 @@ func (x *CommentDetail) GetModerationNote() string {
 	return ""
 }
 
+func (x *CommentDetail) GetReports() []*CommentReport {
+	if x != nil {
+		return x.Reports
+	}
+	return nil
+}
+
+func (x *CommentDetail) GetReportWeight() float64 {
+	if x != nil {
+		return x.ReportWeight
+	}
+	return 0
+}
+
+// CommentReport is one reader's report of a comment, as moderators see it.
+// It names the reader only by a pseudonym.
+type CommentReport struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Server-assigned identifier.
+	Id     string       `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Reason ReportReason `protobuf:"varint,2,opt,name=reason,proto3,enum=commentd.v1.ReportReason" json:"reason,omitempty"`
+	// The reader's note, as written.
+	Note       string                 `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// A pseudonym of the reader, the same on every report they make on one
+	// site, so that a moderator can see one reader's reports across comments.
+	Reporter string `protobuf:"bytes,5,opt,name=reporter,proto3" json:"reporter,omitempty"`
+	// The reader's current weight: 1 at first, more when moderators upheld
+	// their earlier reports, less when they dismissed them.
+	ReporterWeight float64 `protobuf:"fixed64,6,opt,name=reporter_weight,json=reporterWeight,proto3" json:"reporter_weight,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *CommentReport) Reset() {
+	*x = CommentReport{}
+	mi := &file_commentd_v1_comment_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommentReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommentReport) ProtoMessage() {}
+
+func (x *CommentReport) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_comment_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommentReport.ProtoReflect.Descriptor instead.
+func (*CommentReport) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_comment_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *CommentReport) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *CommentReport) GetReason() ReportReason {
+	if x != nil {
+		return x.Reason
+	}
+	return ReportReason_REPORT_REASON_UNSPECIFIED
+}
+
+func (x *CommentReport) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *CommentReport) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *CommentReport) GetReporter() string {
+	if x != nil {
+		return x.Reporter
+	}
+	return ""
+}
+
+func (x *CommentReport) GetReporterWeight() float64 {
+	if x != nil {
+		return x.ReporterWeight
+	}
+	return 0
+}
+
 var File_commentd_v1_comment_proto protoreflect.FileDescriptor
 
 const file_commentd_v1_comment_proto_rawDesc = "" +
@@ -732,7 +906,7 @@ const file_commentd_v1_comment_proto_rawDesc = "" +
 	"\x02ip\x18\x01 \x01(\tR\x02ip\x12\x1d\n" +
 	"\n" +
 	"user_agent\x18\x02 \x01(\tR\tuserAgent\x12\x1a\n" +
-	"\breferrer\x18\x03 \x01(\tR\breferrer\"\xb8\x02\n" +
+	"\breferrer\x18\x03 \x01(\tR\breferrer\"\x93\x03\n" +
 	"\rCommentDetail\x12.\n" +
 	"\acomment\x18\x01 \x01(\v2\x14.commentd.v1.CommentR\acomment\x12!\n" +
 	"\fauthor_email\x18\x02 \x01(\tR\vauthorEmail\x12/\n" +
@@ -741,7 +915,17 @@ const file_commentd_v1_comment_proto_rawDesc = "" +
 	"\x05score\x18\x05 \x01(\x01R\x05score\x12\x12\n" +
 	"\x04site\x18\x06 \x01(\tR\x04site\x12!\n" +
 	"\fmoderated_by\x18\a \x01(\tR\vmoderatedBy\x12'\n" +
-	"\x0fmoderation_note\x18\b \x01(\tR\x0emoderationNote*\xbb\x01\n" +
+	"\x0fmoderation_note\x18\b \x01(\tR\x0emoderationNote\x124\n" +
+	"\areports\x182 \x03(\v2\x1a.commentd.v1.CommentReportR\areports\x12#\n" +
+	"\rreport_weight\x183 \x01(\x01R\freportWeight\"\xe8\x01\n" +
+	"\rCommentReport\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x121\n" +
+	"\x06reason\x18\x02 \x01(\x0e2\x19.commentd.v1.ReportReasonR\x06reason\x12\x12\n" +
+	"\x04note\x18\x03 \x01(\tR\x04note\x12;\n" +
+	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12\x1a\n" +
+	"\breporter\x18\x05 \x01(\tR\breporter\x12'\n" +
+	"\x0freporter_weight\x18\x06 \x01(\x01R\x0ereporterWeight*\xbb\x01\n" +
 	"\rCommentStatus\x12\x1e\n" +
 	"\x1aCOMMENT_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18COMMENT_STATUS_PUBLISHED\x10\x01\x12\x1a\n" +
@@ -756,7 +940,13 @@ const file_commentd_v1_comment_proto_rawDesc = "" +
 	"\x10RULE_ACTION_HOLD\x10\x02\x12\x14\n" +
 	"\x10RULE_ACTION_SPAM\x10\x03\x12\x15\n" +
 	"\x11RULE_ACTION_SCORE\x10\x04\x12\x16\n" +
-	"\x12RULE_ACTION_SHADOW\x10\x05B;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
+	"\x12RULE_ACTION_SHADOW\x10\x05*\x94\x01\n" +
+	"\fReportReason\x12\x1d\n" +
+	"\x19REPORT_REASON_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12REPORT_REASON_SPAM\x10\x01\x12\x17\n" +
+	"\x13REPORT_REASON_ABUSE\x10\x02\x12\x1b\n" +
+	"\x17REPORT_REASON_OFF_TOPIC\x10\x03\x12\x17\n" +
+	"\x13REPORT_REASON_OTHER\x10\x04B;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
 
 var (
 	file_commentd_v1_comment_proto_rawDescOnce sync.Once
@@ -770,33 +960,38 @@ func file_commentd_v1_comment_proto_rawDescGZIP() []byte {
 	return file_commentd_v1_comment_proto_rawDescData
 }
 
-var file_commentd_v1_comment_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_commentd_v1_comment_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_commentd_v1_comment_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_commentd_v1_comment_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_commentd_v1_comment_proto_goTypes = []any{
 	(CommentStatus)(0),            // 0: commentd.v1.CommentStatus
 	(RuleAction)(0),               // 1: commentd.v1.RuleAction
-	(*Comment)(nil),               // 2: commentd.v1.Comment
-	(*Reason)(nil),                // 3: commentd.v1.Reason
-	(*MatchSpan)(nil),             // 4: commentd.v1.MatchSpan
-	(*Author)(nil),                // 5: commentd.v1.Author
-	(*ClientInfo)(nil),            // 6: commentd.v1.ClientInfo
-	(*CommentDetail)(nil),         // 7: commentd.v1.CommentDetail
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(ReportReason)(0),             // 2: commentd.v1.ReportReason
+	(*Comment)(nil),               // 3: commentd.v1.Comment
+	(*Reason)(nil),                // 4: commentd.v1.Reason
+	(*MatchSpan)(nil),             // 5: commentd.v1.MatchSpan
+	(*Author)(nil),                // 6: commentd.v1.Author
+	(*ClientInfo)(nil),            // 7: commentd.v1.ClientInfo
+	(*CommentDetail)(nil),         // 8: commentd.v1.CommentDetail
+	(*CommentReport)(nil),         // 9: commentd.v1.CommentReport
+	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
 }
 var file_commentd_v1_comment_proto_depIdxs = []int32{
-	0, // 0: commentd.v1.Comment.status:type_name -> commentd.v1.CommentStatus
-	8, // 1: commentd.v1.Comment.create_time:type_name -> google.protobuf.Timestamp
-	8, // 2: commentd.v1.Comment.update_time:type_name -> google.protobuf.Timestamp
-	1, // 3: commentd.v1.Reason.action:type_name -> commentd.v1.RuleAction
-	4, // 4: commentd.v1.Reason.span:type_name -> commentd.v1.MatchSpan
-	2, // 5: commentd.v1.CommentDetail.comment:type_name -> commentd.v1.Comment
-	6, // 6: commentd.v1.CommentDetail.client:type_name -> commentd.v1.ClientInfo
-	3, // 7: commentd.v1.CommentDetail.reasons:type_name -> commentd.v1.Reason
-	8, // [8:8] is the sub-list for method output_type
-	8, // [8:8] is the sub-list for method input_type
-	8, // [8:8] is the sub-list for extension type_name
-	8, // [8:8] is the sub-list for extension extendee
-	0, // [0:8] is the sub-list for field type_name
+	0,  // 0: commentd.v1.Comment.status:type_name -> commentd.v1.CommentStatus
+	10, // 1: commentd.v1.Comment.create_time:type_name -> google.protobuf.Timestamp
+	10, // 2: commentd.v1.Comment.update_time:type_name -> google.protobuf.Timestamp
+	1,  // 3: commentd.v1.Reason.action:type_name -> commentd.v1.RuleAction
+	5,  // 4: commentd.v1.Reason.span:type_name -> commentd.v1.MatchSpan
+	3,  // 5: commentd.v1.CommentDetail.comment:type_name -> commentd.v1.Comment
+	7,  // 6: commentd.v1.CommentDetail.client:type_name -> commentd.v1.ClientInfo
+	4,  // 7: commentd.v1.CommentDetail.reasons:type_name -> commentd.v1.Reason
+	9,  // 8: commentd.v1.CommentDetail.reports:type_name -> commentd.v1.CommentReport
+	2,  // 9: commentd.v1.CommentReport.reason:type_name -> commentd.v1.ReportReason
+	10, // 10: commentd.v1.CommentReport.create_time:type_name -> google.protobuf.Timestamp
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_commentd_v1_comment_proto_init() }
@@ -809,8 +1004,8 @@ func file_commentd_v1_comment_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commentd_v1_comment_proto_rawDesc), len(file_commentd_v1_comment_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   6,
+			NumEnums:      3,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

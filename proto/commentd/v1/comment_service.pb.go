@@ -10,6 +10,7 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	durationpb "google.golang.org/protobuf/types/known/durationpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -603,11 +604,222 @@ func (x *AppliedPolicy) GetOverrides() []string {
 	return nil
 }
 
+// Reporter is the reader who reports a comment, as the site knows them.
+type Reporter struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The site's own id of a signed-in reader. Identifies the reader when set.
+	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// The reader's email address, when the site has no user id for them.
+	// Addresses that reach one inbox (user+tag@, dots at Gmail) are one reader.
+	Email string `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
+	// The reader's IP address, for the per-IP report limit. Recommended.
+	Ip            string `protobuf:"bytes,3,opt,name=ip,proto3" json:"ip,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Reporter) Reset() {
+	*x = Reporter{}
+	mi := &file_commentd_v1_comment_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Reporter) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Reporter) ProtoMessage() {}
+
+func (x *Reporter) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_comment_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Reporter.ProtoReflect.Descriptor instead.
+func (*Reporter) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_comment_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Reporter) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *Reporter) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *Reporter) GetIp() string {
+	if x != nil {
+		return x.Ip
+	}
+	return ""
+}
+
+type ReportCommentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The id of a published comment of the site.
+	CommentId string `protobuf:"bytes,1,opt,name=comment_id,json=commentId,proto3" json:"comment_id,omitempty"`
+	// Required: a user_id or an email.
+	Reporter *Reporter `protobuf:"bytes,2,opt,name=reporter,proto3" json:"reporter,omitempty"`
+	// Required.
+	Reason ReportReason `protobuf:"varint,3,opt,name=reason,proto3,enum=commentd.v1.ReportReason" json:"reason,omitempty"`
+	// Optional. The reader's words, at most 1,000 characters. Shown to
+	// moderators only.
+	Note          string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportCommentRequest) Reset() {
+	*x = ReportCommentRequest{}
+	mi := &file_commentd_v1_comment_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportCommentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportCommentRequest) ProtoMessage() {}
+
+func (x *ReportCommentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_comment_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportCommentRequest.ProtoReflect.Descriptor instead.
+func (*ReportCommentRequest) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_comment_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ReportCommentRequest) GetCommentId() string {
+	if x != nil {
+		return x.CommentId
+	}
+	return ""
+}
+
+func (x *ReportCommentRequest) GetReporter() *Reporter {
+	if x != nil {
+		return x.Reporter
+	}
+	return nil
+}
+
+func (x *ReportCommentRequest) GetReason() ReportReason {
+	if x != nil {
+		return x.Reason
+	}
+	return ReportReason_REPORT_REASON_UNSPECIFIED
+}
+
+func (x *ReportCommentRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+type ReportCommentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The report's id: the first report's when this one repeats it.
+	ReportId string `protobuf:"bytes,1,opt,name=report_id,json=reportId,proto3" json:"report_id,omitempty"`
+	// True when the reader had already reported the comment: nothing changed.
+	Duplicate bool `protobuf:"varint,2,opt,name=duplicate,proto3" json:"duplicate,omitempty"`
+	// When the report was first made.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// The comment's status after the report: PENDING when it went back to
+	// the queue (hide it from the page until a moderator approves it again).
+	CommentStatus CommentStatus `protobuf:"varint,4,opt,name=comment_status,json=commentStatus,proto3,enum=commentd.v1.CommentStatus" json:"comment_status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportCommentResponse) Reset() {
+	*x = ReportCommentResponse{}
+	mi := &file_commentd_v1_comment_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportCommentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportCommentResponse) ProtoMessage() {}
+
+func (x *ReportCommentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_comment_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportCommentResponse.ProtoReflect.Descriptor instead.
+func (*ReportCommentResponse) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_comment_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ReportCommentResponse) GetReportId() string {
+	if x != nil {
+		return x.ReportId
+	}
+	return ""
+}
+
+func (x *ReportCommentResponse) GetDuplicate() bool {
+	if x != nil {
+		return x.Duplicate
+	}
+	return false
+}
+
+func (x *ReportCommentResponse) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *ReportCommentResponse) GetCommentStatus() CommentStatus {
+	if x != nil {
+		return x.CommentStatus
+	}
+	return CommentStatus_COMMENT_STATUS_UNSPECIFIED
+}
+
 var File_commentd_v1_comment_service_proto protoreflect.FileDescriptor
 
 const file_commentd_v1_comment_service_proto_rawDesc = "" +
 	"\n" +
-	"!commentd/v1/comment_service.proto\x12\vcommentd.v1\x1a\x19commentd/v1/comment.proto\x1a\x1egoogle/protobuf/duration.proto\"\xf8\x02\n" +
+	"!commentd/v1/comment_service.proto\x12\vcommentd.v1\x1a\x19commentd/v1/comment.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf8\x02\n" +
 	"\x14SubmitCommentRequest\x12\x1d\n" +
 	"\n" +
 	"article_id\x18\x01 \x01(\tR\tarticleId\x12\x1b\n" +
@@ -650,13 +862,30 @@ const file_commentd_v1_comment_service_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"A\n" +
 	"\rAppliedPolicy\x12\x12\n" +
 	"\x04site\x18\x01 \x01(\tR\x04site\x12\x1c\n" +
-	"\toverrides\x18\x02 \x03(\tR\toverrides2\xe4\x02\n" +
+	"\toverrides\x18\x02 \x03(\tR\toverrides\"I\n" +
+	"\bReporter\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x14\n" +
+	"\x05email\x18\x02 \x01(\tR\x05email\x12\x0e\n" +
+	"\x02ip\x18\x03 \x01(\tR\x02ip\"\xaf\x01\n" +
+	"\x14ReportCommentRequest\x12\x1d\n" +
+	"\n" +
+	"comment_id\x18\x01 \x01(\tR\tcommentId\x121\n" +
+	"\breporter\x18\x02 \x01(\v2\x15.commentd.v1.ReporterR\breporter\x121\n" +
+	"\x06reason\x18\x03 \x01(\x0e2\x19.commentd.v1.ReportReasonR\x06reason\x12\x12\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\"\xd2\x01\n" +
+	"\x15ReportCommentResponse\x12\x1b\n" +
+	"\treport_id\x18\x01 \x01(\tR\breportId\x12\x1c\n" +
+	"\tduplicate\x18\x02 \x01(\bR\tduplicate\x12;\n" +
+	"\vcreate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12A\n" +
+	"\x0ecomment_status\x18\x04 \x01(\x0e2\x1a.commentd.v1.CommentStatusR\rcommentStatus2\xbc\x03\n" +
 	"\x0eCommentService\x12V\n" +
 	"\rSubmitComment\x12!.commentd.v1.SubmitCommentRequest\x1a\".commentd.v1.SubmitCommentResponse\x12M\n" +
 	"\n" +
 	"GetComment\x12\x1e.commentd.v1.GetCommentRequest\x1a\x1f.commentd.v1.GetCommentResponse\x12S\n" +
 	"\fListComments\x12 .commentd.v1.ListCommentsRequest\x1a!.commentd.v1.ListCommentsResponse\x12V\n" +
-	"\rCountComments\x12!.commentd.v1.CountCommentsRequest\x1a\".commentd.v1.CountCommentsResponseB;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
+	"\rCountComments\x12!.commentd.v1.CountCommentsRequest\x1a\".commentd.v1.CountCommentsResponse\x12V\n" +
+	"\rReportComment\x12!.commentd.v1.ReportCommentRequest\x1a\".commentd.v1.ReportCommentResponseB;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
 
 var (
 	file_commentd_v1_comment_service_proto_rawDescOnce sync.Once
@@ -670,7 +899,7 @@ func file_commentd_v1_comment_service_proto_rawDescGZIP() []byte {
 	return file_commentd_v1_comment_service_proto_rawDescData
 }
 
-var file_commentd_v1_comment_service_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_commentd_v1_comment_service_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_commentd_v1_comment_service_proto_goTypes = []any{
 	(*SubmitCommentRequest)(nil),  // 0: commentd.v1.SubmitCommentRequest
 	(*SubmitCommentResponse)(nil), // 1: commentd.v1.SubmitCommentResponse
@@ -681,38 +910,49 @@ var file_commentd_v1_comment_service_proto_goTypes = []any{
 	(*CountCommentsRequest)(nil),  // 6: commentd.v1.CountCommentsRequest
 	(*CountCommentsResponse)(nil), // 7: commentd.v1.CountCommentsResponse
 	(*AppliedPolicy)(nil),         // 8: commentd.v1.AppliedPolicy
-	nil,                           // 9: commentd.v1.CountCommentsResponse.CountsEntry
-	(*Author)(nil),                // 10: commentd.v1.Author
-	(*ClientInfo)(nil),            // 11: commentd.v1.ClientInfo
-	(*durationpb.Duration)(nil),   // 12: google.protobuf.Duration
-	(*Comment)(nil),               // 13: commentd.v1.Comment
-	(CommentStatus)(0),            // 14: commentd.v1.CommentStatus
-	(*Reason)(nil),                // 15: commentd.v1.Reason
+	(*Reporter)(nil),              // 9: commentd.v1.Reporter
+	(*ReportCommentRequest)(nil),  // 10: commentd.v1.ReportCommentRequest
+	(*ReportCommentResponse)(nil), // 11: commentd.v1.ReportCommentResponse
+	nil,                           // 12: commentd.v1.CountCommentsResponse.CountsEntry
+	(*Author)(nil),                // 13: commentd.v1.Author
+	(*ClientInfo)(nil),            // 14: commentd.v1.ClientInfo
+	(*durationpb.Duration)(nil),   // 15: google.protobuf.Duration
+	(*Comment)(nil),               // 16: commentd.v1.Comment
+	(CommentStatus)(0),            // 17: commentd.v1.CommentStatus
+	(*Reason)(nil),                // 18: commentd.v1.Reason
+	(ReportReason)(0),             // 19: commentd.v1.ReportReason
+	(*timestamppb.Timestamp)(nil), // 20: google.protobuf.Timestamp
 }
 var file_commentd_v1_comment_service_proto_depIdxs = []int32{
-	10, // 0: commentd.v1.SubmitCommentRequest.author:type_name -> commentd.v1.Author
-	11, // 1: commentd.v1.SubmitCommentRequest.client:type_name -> commentd.v1.ClientInfo
-	12, // 2: commentd.v1.SubmitCommentRequest.form_duration:type_name -> google.protobuf.Duration
-	13, // 3: commentd.v1.SubmitCommentResponse.comment:type_name -> commentd.v1.Comment
-	14, // 4: commentd.v1.SubmitCommentResponse.status:type_name -> commentd.v1.CommentStatus
-	15, // 5: commentd.v1.SubmitCommentResponse.reasons:type_name -> commentd.v1.Reason
+	13, // 0: commentd.v1.SubmitCommentRequest.author:type_name -> commentd.v1.Author
+	14, // 1: commentd.v1.SubmitCommentRequest.client:type_name -> commentd.v1.ClientInfo
+	15, // 2: commentd.v1.SubmitCommentRequest.form_duration:type_name -> google.protobuf.Duration
+	16, // 3: commentd.v1.SubmitCommentResponse.comment:type_name -> commentd.v1.Comment
+	17, // 4: commentd.v1.SubmitCommentResponse.status:type_name -> commentd.v1.CommentStatus
+	18, // 5: commentd.v1.SubmitCommentResponse.reasons:type_name -> commentd.v1.Reason
 	8,  // 6: commentd.v1.SubmitCommentResponse.policy:type_name -> commentd.v1.AppliedPolicy
-	13, // 7: commentd.v1.GetCommentResponse.comment:type_name -> commentd.v1.Comment
-	13, // 8: commentd.v1.ListCommentsResponse.comments:type_name -> commentd.v1.Comment
-	9,  // 9: commentd.v1.CountCommentsResponse.counts:type_name -> commentd.v1.CountCommentsResponse.CountsEntry
-	0,  // 10: commentd.v1.CommentService.SubmitComment:input_type -> commentd.v1.SubmitCommentRequest
-	2,  // 11: commentd.v1.CommentService.GetComment:input_type -> commentd.v1.GetCommentRequest
-	4,  // 12: commentd.v1.CommentService.ListComments:input_type -> commentd.v1.ListCommentsRequest
-	6,  // 13: commentd.v1.CommentService.CountComments:input_type -> commentd.v1.CountCommentsRequest
-	1,  // 14: commentd.v1.CommentService.SubmitComment:output_type -> commentd.v1.SubmitCommentResponse
-	3,  // 15: commentd.v1.CommentService.GetComment:output_type -> commentd.v1.GetCommentResponse
-	5,  // 16: commentd.v1.CommentService.ListComments:output_type -> commentd.v1.ListCommentsResponse
-	7,  // 17: commentd.v1.CommentService.CountComments:output_type -> commentd.v1.CountCommentsResponse
-	14, // [14:18] is the sub-list for method output_type
-	10, // [10:14] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	16, // 7: commentd.v1.GetCommentResponse.comment:type_name -> commentd.v1.Comment
+	16, // 8: commentd.v1.ListCommentsResponse.comments:type_name -> commentd.v1.Comment
+	12, // 9: commentd.v1.CountCommentsResponse.counts:type_name -> commentd.v1.CountCommentsResponse.CountsEntry
+	9,  // 10: commentd.v1.ReportCommentRequest.reporter:type_name -> commentd.v1.Reporter
+	19, // 11: commentd.v1.ReportCommentRequest.reason:type_name -> commentd.v1.ReportReason
+	20, // 12: commentd.v1.ReportCommentResponse.create_time:type_name -> google.protobuf.Timestamp
+	17, // 13: commentd.v1.ReportCommentResponse.comment_status:type_name -> commentd.v1.CommentStatus
+	0,  // 14: commentd.v1.CommentService.SubmitComment:input_type -> commentd.v1.SubmitCommentRequest
+	2,  // 15: commentd.v1.CommentService.GetComment:input_type -> commentd.v1.GetCommentRequest
+	4,  // 16: commentd.v1.CommentService.ListComments:input_type -> commentd.v1.ListCommentsRequest
+	6,  // 17: commentd.v1.CommentService.CountComments:input_type -> commentd.v1.CountCommentsRequest
+	10, // 18: commentd.v1.CommentService.ReportComment:input_type -> commentd.v1.ReportCommentRequest
+	1,  // 19: commentd.v1.CommentService.SubmitComment:output_type -> commentd.v1.SubmitCommentResponse
+	3,  // 20: commentd.v1.CommentService.GetComment:output_type -> commentd.v1.GetCommentResponse
+	5,  // 21: commentd.v1.CommentService.ListComments:output_type -> commentd.v1.ListCommentsResponse
+	7,  // 22: commentd.v1.CommentService.CountComments:output_type -> commentd.v1.CountCommentsResponse
+	11, // 23: commentd.v1.CommentService.ReportComment:output_type -> commentd.v1.ReportCommentResponse
+	19, // [19:24] is the sub-list for method output_type
+	14, // [14:19] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_commentd_v1_comment_service_proto_init() }
@@ -727,7 +967,7 @@ func file_commentd_v1_comment_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commentd_v1_comment_service_proto_rawDesc), len(file_commentd_v1_comment_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -23,6 +23,7 @@ const (
 	CommentService_GetComment_FullMethodName    = "/commentd.v1.CommentService/GetComment"
 	CommentService_ListComments_FullMethodName  = "/commentd.v1.CommentService/ListComments"
 	CommentService_CountComments_FullMethodName = "/commentd.v1.CommentService/CountComments"
+	CommentService_ReportComment_FullMethodName = "/commentd.v1.CommentService/ReportComment"
 )
 
 // CommentServiceClient is the client API for CommentService service.
@@ -69,6 +70,19 @@ type CommentServiceClient interface {
 	//
 	// Errors: INVALID_ARGUMENT (no article_ids, more than 100, or a bad one).
 	CountComments(ctx context.Context, in *CountCommentsRequest, opts ...grpc.CallOption) (*CountCommentsResponse, error)
+	// Files a reader's report of a published comment. One report per reader
+	// and comment: reporting again answers OK with the first report and
+	// duplicate set, and changes nothing. When the weights of the readers who
+	// reported a comment reach the policy's threshold (by default 3 readers of
+	// weight 1), the comment goes back to PENDING with the reason
+	// "reader_reports", and the site's webhooks hear comment.held.
+	//
+	// Errors: INVALID_ARGUMENT (no comment_id, neither reporter.user_id nor
+	// reporter.email, a bad IP, no reason, a note over 1,000 characters),
+	// NOT_FOUND (no published comment of this site has the id),
+	// RESOURCE_EXHAUSTED (the reader or their IP reported too much; nothing
+	// stored), UNAVAILABLE (the store is down; retry).
+	ReportComment(ctx context.Context, in *ReportCommentRequest, opts ...grpc.CallOption) (*ReportCommentResponse, error)
 }
 
 type commentServiceClient struct {
@@ -119,6 +133,16 @@ func (c *commentServiceClient) CountComments(ctx context.Context, in *CountComme
 	return out, nil
 }
 
+func (c *commentServiceClient) ReportComment(ctx context.Context, in *ReportCommentRequest, opts ...grpc.CallOption) (*ReportCommentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReportCommentResponse)
+	err := c.cc.Invoke(ctx, CommentService_ReportComment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CommentServiceServer is the server API for CommentService service.
 // All implementations must embed UnimplementedCommentServiceServer
 // for forward compatibility.
@@ -163,6 +187,19 @@ type CommentServiceServer interface {
 	//
 	// Errors: INVALID_ARGUMENT (no article_ids, more than 100, or a bad one).
 	CountComments(context.Context, *CountCommentsRequest) (*CountCommentsResponse, error)
+	// Files a reader's report of a published comment. One report per reader
+	// and comment: reporting again answers OK with the first report and
+	// duplicate set, and changes nothing. When the weights of the readers who
+	// reported a comment reach the policy's threshold (by default 3 readers of
+	// weight 1), the comment goes back to PENDING with the reason
+	// "reader_reports", and the site's webhooks hear comment.held.
+	//
+	// Errors: INVALID_ARGUMENT (no comment_id, neither reporter.user_id nor
+	// reporter.email, a bad IP, no reason, a note over 1,000 characters),
+	// NOT_FOUND (no published comment of this site has the id),
+	// RESOURCE_EXHAUSTED (the reader or their IP reported too much; nothing
+	// stored), UNAVAILABLE (the store is down; retry).
+	ReportComment(context.Context, *ReportCommentRequest) (*ReportCommentResponse, error)
 	mustEmbedUnimplementedCommentServiceServer()
 }
 
@@ -184,6 +221,9 @@ func (UnimplementedCommentServiceServer) ListComments(context.Context, *ListComm
 }
 func (UnimplementedCommentServiceServer) CountComments(context.Context, *CountCommentsRequest) (*CountCommentsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CountComments not implemented")
+}
+func (UnimplementedCommentServiceServer) ReportComment(context.Context, *ReportCommentRequest) (*ReportCommentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReportComment not implemented")
 }
 func (UnimplementedCommentServiceServer) mustEmbedUnimplementedCommentServiceServer() {}
 func (UnimplementedCommentServiceServer) testEmbeddedByValue()                        {}
@@ -278,6 +318,24 @@ func _CommentService_CountComments_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CommentService_ReportComment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReportCommentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CommentServiceServer).ReportComment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CommentService_ReportComment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CommentServiceServer).ReportComment(ctx, req.(*ReportCommentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CommentService_ServiceDesc is the grpc.ServiceDesc for CommentService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -300,6 +358,10 @@ var CommentService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CountComments",
 			Handler:    _CommentService_CountComments_Handler,
+		},
+		{
+			MethodName: "ReportComment",
+			Handler:    _CommentService_ReportComment_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -650,7 +650,12 @@ type ListQueueRequest struct {
 	// Only comments created before this time, when set.
 	EndTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
 	// UNSPECIFIED means newest first.
-	Order         SortOrder `protobuf:"varint,8,opt,name=order,proto3,enum=commentd.v1.SortOrder" json:"order,omitempty"`
+	Order SortOrder `protobuf:"varint,8,opt,name=order,proto3,enum=commentd.v1.SortOrder" json:"order,omitempty"`
+	// Lists the comments with open reader reports instead, in any status,
+	// most reported first (by the reporters' weights, then their number), up
+	// to page_size, in one page. article_id applies; status, author_email,
+	// the times, order and page_token must be unset (INVALID_ARGUMENT).
+	Reported      bool `protobuf:"varint,50,opt,name=reported,proto3" json:"reported,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -739,6 +744,13 @@ func (x *ListQueueRequest) GetOrder() SortOrder {
 		return x.Order
 	}
 	return SortOrder_SORT_ORDER_UNSPECIFIED
+}
+
+func (x *ListQueueRequest) GetReported() bool {
+	if x != nil {
+		return x.Reported
+	}
+	return false
 }
 
 type ListQueueResponse struct {
@@ -3991,7 +4003,7 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\fauthor_email\x18\x01 \x01(\tR\vauthorEmail\x12\x12\n" +
 	"\x04note\x18\x02 \x01(\tR\x04note\"<\n" +
 	"\x17EraseAuthorDataResponse\x12!\n" +
-	"\ferased_count\x18\x01 \x01(\x03R\verasedCount\"\xe4\x02\n" +
+	"\ferased_count\x18\x01 \x01(\x03R\verasedCount\"\x80\x03\n" +
 	"\x10ListQueueRequest\x122\n" +
 	"\x06status\x18\x01 \x01(\x0e2\x1a.commentd.v1.CommentStatusR\x06status\x12\x1d\n" +
 	"\n" +
@@ -4003,7 +4015,8 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\n" +
 	"start_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
 	"\bend_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12,\n" +
-	"\x05order\x18\b \x01(\x0e2\x16.commentd.v1.SortOrderR\x05order\"s\n" +
+	"\x05order\x18\b \x01(\x0e2\x16.commentd.v1.SortOrderR\x05order\x12\x1a\n" +
+	"\breported\x182 \x01(\bR\breported\"s\n" +
 	"\x11ListQueueResponse\x126\n" +
 	"\bcomments\x18\x01 \x03(\v2\x1a.commentd.v1.CommentDetailR\bcomments\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\")\n" +
