@@ -31,13 +31,15 @@ type report struct {
 // runGHZ runs one case against addr with ghz and reads its report.
 func runGHZ(ctx context.Context, tmp string, bc benchCase, addr string, o options) (report, error) {
 	out := filepath.Join(tmp, "ghz.json")
-	cmd := command(ctx, filepath.Join(tmp, "ghz"),
-		"--config", bc.config,
-		"--protoset", "bench/commentd.protoset",
-		"--duration", o.duration.String(),
+	span := []string{"--duration", o.duration.String()}
+	if o.total > 0 {
+		span = []string{"--total", strconv.Itoa(o.total), "--duration", "0s"}
+	}
+	args := append([]string{"--config", bc.config, "--protoset", "bench/commentd.protoset"}, span...)
+	cmd := command(ctx, filepath.Join(tmp, "ghz"), append(args,
 		"--concurrency", strconv.Itoa(o.concurrency),
 		"--format", "json", "--output", out,
-		addr)
+		addr)...)
 	if err := cmd.Run(); err != nil {
 		return report{}, fmt.Errorf("ghz: %w", err)
 	}

@@ -92,11 +92,14 @@ func runHTTP(ctx context.Context, bc benchCase, addr string, o options) (report,
 	for range o.concurrency {
 		wg.Go(func() {
 			var body bytes.Buffer
-			for ctx.Err() == nil && time.Now().Before(stop) {
+			for ctx.Err() == nil && (o.total > 0 || time.Now().Before(stop)) {
 				mu.Lock()
 				n := next
 				next++
 				mu.Unlock()
+				if o.total > 0 && n >= httpFirstRequest+int64(o.total) {
+					return
+				}
 				body.Reset()
 				if err := tmpl.Execute(&body, templateData{RequestNumber: n, UUID: uuid.NewString()}); err != nil {
 					mu.Lock()

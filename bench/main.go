@@ -49,7 +49,11 @@ func main() {
 }
 
 type options struct {
-	duration    time.Duration
+	duration time.Duration
+	// total, when set, runs each case for that many calls instead of for
+	// duration: the harness's own test, which must make calls however
+	// loaded the machine is.
+	total       int
 	concurrency int
 	goBench     bool
 	profile     string
