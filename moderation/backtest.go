@@ -251,8 +251,6 @@ func (s *Service) replay(ctx context.Context, p Policy, rules *ruleSet, c Commen
 	return nil
 }
 
-func isSpamGuess(r Reason) bool { return guesses[r.Rule] && r.Action == RuleSpam }
-
 // difference returns the reasons of a that act on a decision and that b
 // has not: the same rule, action and matched text.
 func difference(a, b []Reason) []Reason {

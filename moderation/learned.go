@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
-
 	"strings"
 	"sync"
 	"time"
@@ -13,7 +13,6 @@ import (
 	"github.com/commentd/commentd/moderation/learn"
 	"github.com/commentd/commentd/moderation/links"
 	"github.com/commentd/commentd/moderation/textmatch/translit"
-	"slices"
 )
 
 // LearnedRule configures the learned rule: a per-site classifier trained by

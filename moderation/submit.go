@@ -8,10 +8,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"unicode"
 	"unicode/utf8"
-
-	"slices"
 )
 
 // Result is the answer to a submission.
@@ -185,12 +184,14 @@ func priorQuery(sub Submission, c Comment) PriorQuery {
 // pattern) or a site's signal (the honeypot).
 var guesses = map[string]bool{"learned": true, "campaign": true}
 
+func isSpamGuess(r Reason) bool { return guesses[r.Rule] && r.Action == RuleSpam }
+
 // holdGuesses turns the guesses' SPAM verdicts into holds, for an author
 // with a published comment on this site: a known reader's comment goes
 // to a moderator, never unseen into the spam folder, on a guess.
 func holdGuesses(reasons []Reason) {
 	for i, r := range reasons {
-		if guesses[r.Rule] && r.Action == RuleSpam {
+		if isSpamGuess(r) {
 			reasons[i].Action = RuleHold
 			reasons[i].Detail += "; held rather than spam: the author has a published comment on this site"
 		}
