@@ -140,6 +140,9 @@ type Comment struct {
 	AuthorKey string
 	// BodyFingerprint is a hash of the body's match key, for duplicates.
 	BodyFingerprint string
+	// ImportKey is the id an imported comment had in its site's history
+	// (ImportComments), unique per site; empty for a submitted comment.
+	ImportKey string
 
 	CreateTime     time.Time
 	UpdateTime     time.Time

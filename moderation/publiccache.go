@@ -85,6 +85,16 @@ func (s *cachedStore) EraseAuthor(ctx context.Context, emailKey string, at time.
 	return s.Store.EraseAuthor(ctx, emailKey, at, audit, out)
 }
 
+func (s *cachedStore) ImportComments(ctx context.Context, b ImportBatch) ([]ImportResult, error) {
+	rs, err := s.Store.ImportComments(ctx, b)
+	for i, r := range rs {
+		if c := b.Comments[i].Comment; (r == ImportStored || r == ImportOrphan) && c.Status == StatusPublished {
+			s.cache.changed(c.Site, c.ArticleID)
+		}
+	}
+	return rs, err
+}
+
 func (s *cachedStore) CreateBanSweep(ctx context.Context, b Ban, sw BanSweep) ([]Comment, error) {
 	moved, err := s.Store.CreateBanSweep(ctx, b, sw)
 	for _, c := range moved {

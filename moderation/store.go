@@ -143,6 +143,19 @@ type Store interface {
 	// can take an example back. A label other than Spam or Ham is refused
 	// and nothing is written.
 	TrainExamples(ctx context.Context, b TrainingBatch) error
+	// ImportComments stores b's comments, in order, in one transaction,
+	// and returns what it did with each. A comment whose ImportKey the
+	// site already holds, or that an earlier comment of the batch had, is
+	// left out (ImportExisting), as is one the duplicate rule refuses
+	// (ImportDuplicate). A stored comment's ParentID is the id of the
+	// site's comment under its ParentKey when that is on the same article
+	// (stored before or earlier in the batch), else it is stored without
+	// one (ImportOrphan). Each stored comment with a Label of Spam or Ham
+	// gets that label with its distinct Tokens, counted, with one
+	// LearnEvent (From None, at b.Time), as UpdateStatus's Train would. When
+	// anything was stored it appends b.Audit's event. No webhook message
+	// is stored.
+	ImportComments(ctx context.Context, b ImportBatch) ([]ImportResult, error)
 
 	// DueDeliveries returns up to limit pending deliveries due at now,
 	// oldest first (in the order they were stored), leaving out the
@@ -399,3 +412,43 @@ type Prior struct {
 	// zero when there is none.
 	FirstCommentTime time.Time
 }
+
+// ImportBatch is a batch of imported comments for Store.ImportComments.
+type ImportBatch struct {
+	Site     string
+	Comments []ImportComment
+	// Time is the time of the learned rule's events.
+	Time time.Time
+	// Audit returns the batch's audit event, given how many comments it
+	// stored, found imported before, and skipped as duplicates.
+	Audit func(stored, existing, duplicates int) AuditEvent
+}
+
+// ImportComment is one imported comment: Comment has its ID, ImportKey,
+// times, statuses and keys set, and no ParentID, which the store finds by
+// ParentKey. Label, when Spam or Ham, is stored as the comment's label
+// for the learned rule, counted with Tokens.
+type ImportComment struct {
+	Comment   Comment
+	ParentKey string
+	Label     learn.Label
+	Tokens    []learn.Token
+}
+
+// ImportResult is what Store.ImportComments did with one comment.
+type ImportResult int8
+
+const (
+	// ImportStored: stored, with its parent when it has one.
+	ImportStored ImportResult = iota
+	// ImportOrphan: stored as a top-level comment, since the site holds no
+	// comment under its ParentKey on the same article.
+	ImportOrphan
+	// ImportExisting: the site already holds a comment under its
+	// ImportKey (or an earlier comment of the batch has it); nothing was
+	// written.
+	ImportExisting
+	// ImportDuplicate: refused by the duplicate rule (see CreateComment);
+	// nothing was written.
+	ImportDuplicate
+)

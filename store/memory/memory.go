@@ -640,7 +640,7 @@ func (s *Store) EraseAuthor(ctx context.Context, emailKey string, at time.Time, 
 		}
 		c := r.c
 		t := &record{c: moderation.Comment{
-			ID: c.ID, Site: c.Site, ArticleID: c.ArticleID, ParentID: c.ParentID, RequestID: c.RequestID,
+			ID: c.ID, Site: c.Site, ArticleID: c.ArticleID, ParentID: c.ParentID, RequestID: c.RequestID, ImportKey: c.ImportKey,
 			Status: moderation.StatusDeleted, InitialStatus: moderation.StatusDeleted,
 			CreateTime: c.CreateTime, UpdateTime: storesql.StoredTime(at), ModeratedBy: audit.Actor,
 		}, reasons: "[]"}
@@ -913,4 +913,82 @@ func (s *Store) PruneLearnEvents(ctx context.Context, before time.Time) (int64, 
 	n := len(s.db.events)
 	s.db.events = slices.DeleteFunc(s.db.events, func(e moderation.LearnEvent) bool { return e.Time.Before(before) })
 	return int64(n - len(s.db.events)), nil
+}
+
+// ImportComments implements moderation.Store. The comments go in as
+// they are decided; the labels and the audit event, which cannot fail
+// once checked, are applied only when all went well, so a failure leaves
+// the database as it was, as a rolled-back transaction would.
+func (s *Store) ImportComments(ctx context.Context, b moderation.ImportBatch) ([]moderation.ImportResult, error) {
+	if err := s.lock(ctx, "import comments"); err != nil {
+		return nil, err
+	}
+	defer s.unlock()
+	db := s.db
+	var (
+		added    []string
+		labelled []moderation.ImportComment
+		tokens   [][]learn.Token
+		audit    *moderation.AuditEvent
+	)
+	ops := storesql.ImportOps{
+		Lookup: func(keys []string) (map[string]storesql.ImportRef, error) {
+			want := make(map[string]bool, len(keys))
+			for _, k := range keys {
+				want[k] = true
+			}
+			found := map[string]storesql.ImportRef{}
+			for _, r := range db.comments {
+				if r.c.Site == b.Site && r.c.ImportKey != "" && want[r.c.ImportKey] {
+					found[r.c.ImportKey] = storesql.ImportRef{ID: r.c.ID, ArticleID: r.c.ArticleID}
+				}
+			}
+			return found, nil
+		},
+		Insert: func(c *moderation.Comment) (bool, error) {
+			if _, taken := db.comments[c.ID]; taken {
+				return false, fmt.Errorf("comment %s: the id is taken", c.ID)
+			}
+			reasons, err := storesql.EncodeReasons(c.Reasons)
+			if err != nil {
+				return false, fmt.Errorf("comment %s: %w", c.ID, err)
+			}
+			stored := storesql.Stored(*c)
+			stored.RequestHash = slices.Clone(stored.RequestHash)
+			stored.Reasons = nil
+			r := &record{c: stored, reasons: reasons, emailKey: moderation.EmailKey(c.Author.Email)}
+			if k, in := r.duplicateKey(); in && db.duplicate(k, nil) != nil {
+				return false, nil
+			}
+			db.comments[c.ID] = r
+			added = append(added, c.ID)
+			return true, nil
+		},
+		Label: func(ls []moderation.ImportComment, tr storesql.Trained) error {
+			labelled, tokens = ls, tr.Tokens
+			return nil
+		},
+		Audit: func(a moderation.AuditEvent) error {
+			if err := db.checkAudit(a); err != nil {
+				return err
+			}
+			audit = &a
+			return nil
+		},
+	}
+	out, err := storesql.Import(b, ops)
+	if err != nil {
+		for _, id := range added {
+			delete(db.comments, id)
+		}
+		return nil, fmt.Errorf("memory: import comments: %w", err)
+	}
+	for i, ic := range labelled {
+		rl, _ := storesql.NewRelabel(learn.None, nil, ic.Label, tokens[i])
+		db.relabel(ic.Comment.ID, b.Site, rl, b.Time)
+	}
+	if audit != nil {
+		db.appendAudit(*audit)
+	}
+	return out, nil
 }

@@ -50,7 +50,7 @@ func testRoundTrip(t *testing.T, o Opener) {
 	}
 	public := want
 	public.Author.Email, public.Author.UserID, public.Client = "", "", moderation.Client{}
-	public.Reasons, public.RequestID, public.AuthorKey, public.BodyFingerprint = nil, "", "", ""
+	public.Reasons, public.RequestID, public.AuthorKey, public.BodyFingerprint, public.ImportKey = nil, "", "", "", ""
 	public.ModeratedBy, public.ModerationNote = "", ""
 	public.InitialStatus, public.Score, public.RequestHash = moderation.StatusUnspecified, 0, nil
 	checkComment(t, list[0], public)

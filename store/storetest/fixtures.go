@@ -79,6 +79,7 @@ func fullComment(id string) moderation.Comment {
 		InitialStatus:   moderation.StatusPending,
 		AuthorKey:       "ak:" + id + ":प्रिया",
 		BodyFingerprint: "fp:9f86d081884c7d65:" + id,
+		ImportKey:       "wxr:42:" + id,
 		CreateTime:      time.Date(2025, time.March, 14, 14, 56, 53, 654321000, ist),
 		UpdateTime:      time.Date(2025, time.March, 14, 14, 57, 0, 1000, ist),
 		ModeratedBy:     "मॉडरेटर",
@@ -150,6 +151,7 @@ func diffComment(got, want moderation.Comment) []string {
 	field("RequestID", got.RequestID, want.RequestID)
 	field("AuthorKey", got.AuthorKey, want.AuthorKey)
 	field("BodyFingerprint", got.BodyFingerprint, want.BodyFingerprint)
+	field("ImportKey", got.ImportKey, want.ImportKey)
 	if !bytes.Equal(got.RequestHash, want.RequestHash) || (got.RequestHash == nil) != (want.RequestHash == nil) {
 		diffs = append(diffs, fmt.Sprintf("RequestHash = %#v, want %#v", got.RequestHash, want.RequestHash))
 	}

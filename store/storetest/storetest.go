@@ -77,6 +77,8 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"LearnReopen", testLearnReopen},
 		{"TrainExamples", testTrainExamples},
 		{"TrainExamplesSites", testTrainExamplesSites},
+		{"ImportComments", testImportComments},
+		{"ImportCommentsAtomic", testImportCommentsAtomic},
 		{"OutboxWrites", testOutboxWrites},
 		{"OutboxAtomic", testOutboxAtomic},
 		{"OutboxDue", testOutboxDue},

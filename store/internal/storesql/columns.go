@@ -56,6 +56,7 @@ var commentColumns = [...]column{
 	{name: "author_user_id", text: func(c *moderation.Comment) *string { return &c.Author.UserID }},
 	{name: "author_key", text: func(c *moderation.Comment) *string { return &c.AuthorKey }},
 	{name: "body_fingerprint", text: func(c *moderation.Comment) *string { return &c.BodyFingerprint }},
+	{name: "import_key", text: func(c *moderation.Comment) *string { return &c.ImportKey }},
 }
 
 // selectList returns the names of the columns a query reads, in table
@@ -105,6 +106,10 @@ type Comments[T any] struct {
 	// Insert stores one comment, or does nothing when the site already
 	// holds its request id. Args gives its arguments.
 	Insert string
+	// ImportInsert stores one imported comment, or does nothing when any
+	// unique index refuses it (its import key, the duplicate rule). Args
+	// gives its arguments.
+	ImportInsert string
 	times  Times[T]
 }
 
@@ -116,10 +121,11 @@ func NewComments[T any](d Dialect, times Times[T]) *Comments[T] {
 	for i, col := range commentColumns {
 		names[i], marks[i] = col.name, d.Placeholder(i+1)
 	}
+	insert := "INSERT INTO comments (" + strings.Join(names, ", ") + ")\nVALUES (" + strings.Join(marks, ", ") + ")"
 	return &Comments[T]{
-		Insert: "INSERT INTO comments (" + strings.Join(names, ", ") + ")\nVALUES (" + strings.Join(marks, ", ") +
-			")\nON CONFLICT (site, request_id) WHERE request_id <> '' DO NOTHING",
-		times: times,
+		Insert:       insert + "\nON CONFLICT (site, request_id) WHERE request_id <> '' DO NOTHING",
+		ImportInsert: insert + "\nON CONFLICT DO NOTHING",
+		times:        times,
 	}
 }
 

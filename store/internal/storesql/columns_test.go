@@ -52,10 +52,14 @@ func TestDerivedStatements(t *testing.T) {
 	}
 	want := "INSERT INTO comments (id, site, article_id, parent_id, author_name, author_email, author_email_key, " +
 		"author_url, body, ip, user_agent, referrer, status, initial_status, reasons, score, request_id, request_hash, " +
-		"create_time, update_time, moderated_by, moderation_note, author_user_id, author_key, body_fingerprint)\n" +
-		"VALUES (" + strings.Join(marks, ", ") + ")\nON CONFLICT (site, request_id) WHERE request_id <> '' DO NOTHING"
-	if cs.Insert != want {
+		"create_time, update_time, moderated_by, moderation_note, author_user_id, author_key, body_fingerprint, import_key)\n" +
+		"VALUES (" + strings.Join(marks, ", ") + ")"
+	if cs.Insert != want+"\nON CONFLICT (site, request_id) WHERE request_id <> '' DO NOTHING" {
 		t.Errorf("Insert =\n%s\nwant\n%s", cs.Insert, want)
+	}
+	// An import is refused by any unique index: its key, the duplicate rule.
+	if cs.ImportInsert != want+"\nON CONFLICT DO NOTHING" {
+		t.Errorf("ImportInsert =\n%s\nwant\n%s", cs.ImportInsert, want)
 	}
 	args, err := cs.Args(&moderation.Comment{Author: moderation.Author{Email: " Priya@Example.IN "}})
 	if err != nil || len(args) != len(marks) {
