@@ -193,6 +193,9 @@ var adminMethods = map[string]bool{
 	pb.ModerationService_Backtest_FullMethodName: true,
 	// The learned rule's training changes every future decision.
 	pb.ModerationService_TrainComments_FullMethodName: true,
+	// An import writes comments no rule decided, and trains the learned
+	// rule with them.
+	pb.ModerationService_ImportComments_FullMethodName: true,
 	// What a site's backend hears, and when, is the operators' business.
 	pb.ModerationService_RedeliverWebhooks_FullMethodName: true,
 }

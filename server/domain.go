@@ -34,6 +34,7 @@ type Moderation interface {
 	EraseAuthor(ctx context.Context, actor, email, note string) (int64, error)
 	Backtest(ctx context.Context, req moderation.BacktestRequest, progress func(done, total int)) (moderation.BacktestReport, error)
 	TrainComments(ctx context.Context, t moderation.Training) (moderation.Trained, error)
+	ImportComments(ctx context.Context, im moderation.Import) (moderation.Imported, error)
 	RuleStats(ctx context.Context, site string, since time.Time) (moderation.RuleStats, error)
 	WebhookDeliveries(ctx context.Context, q moderation.DeliveryQuery, page moderation.Page) ([]moderation.Delivery, *moderation.Cursor, error)
 	Redeliver(ctx context.Context, r moderation.RedeliveryRequest) (int64, error)

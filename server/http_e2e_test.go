@@ -390,7 +390,7 @@ func TestEveryUnaryMethodAnswersAlikeOverGRPCAndHTTP(t *testing.T) {
 	for _, s := range []protoreflect.ServiceDescriptor{pb.File_commentd_v1_comment_service_proto.Services().Get(0), pb.File_commentd_v1_moderation_service_proto.Services().Get(0)} {
 		for i := range s.Methods().Len() {
 			m := s.Methods().Get(i)
-			if name := string(s.FullName()) + "/" + string(m.Name()); !m.IsStreamingServer() && !covered[name] {
+			if name := string(s.FullName()) + "/" + string(m.Name()); !m.IsStreamingServer() && !m.IsStreamingClient() && !covered[name] {
 				t.Errorf("%s is not called both ways", name)
 			}
 		}

@@ -3986,6 +3986,333 @@ func (x *GetArticleSettingsResponse) GetSettings() *ArticleSettings {
 	return nil
 }
 
+type ImportCommentsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required in the first message: the site the history is of, a site
+	// key's name or "default". Later messages leave it empty or repeat it.
+	Site string `protobuf:"bytes,1,opt,name=site,proto3" json:"site,omitempty"`
+	// Up to 500 comments a message, within the request size limit (64 KiB).
+	Comments      []*ImportedComment `protobuf:"bytes,2,rep,name=comments,proto3" json:"comments,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportCommentsRequest) Reset() {
+	*x = ImportCommentsRequest{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportCommentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportCommentsRequest) ProtoMessage() {}
+
+func (x *ImportCommentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportCommentsRequest.ProtoReflect.Descriptor instead.
+func (*ImportCommentsRequest) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *ImportCommentsRequest) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
+func (x *ImportCommentsRequest) GetComments() []*ImportedComment {
+	if x != nil {
+		return x.Comments
+	}
+	return nil
+}
+
+// ImportedComment is one comment of a site's history.
+type ImportedComment struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The comment's id in its history, unique in the site's
+	// imports: printable ASCII without spaces, at most 128 bytes, such as
+	// "wxr:42:1337" (post 42, comment 1337).
+	ImportId string `protobuf:"bytes,1,opt,name=import_id,json=importId,proto3" json:"import_id,omitempty"`
+	// The import_id of the comment it replies to, when it is a reply: an
+	// earlier comment of this import or of an earlier one, on the same
+	// article. A reply whose parent was not imported is stored as a
+	// top-level comment (counted in stored_without_parent).
+	ParentImportId string `protobuf:"bytes,2,opt,name=parent_import_id,json=parentImportId,proto3" json:"parent_import_id,omitempty"`
+	// Required. The article, as the site's backend names it when it submits
+	// (the WordPress plugin sends the post's id).
+	ArticleId string `protobuf:"bytes,3,opt,name=article_id,json=articleId,proto3" json:"article_id,omitempty"`
+	// Checked as a submission's author: name and email are required.
+	Author *Author `protobuf:"bytes,4,opt,name=author,proto3" json:"author,omitempty"`
+	// Optional: the IP address and user agent, as a submission's. The
+	// referrer is not kept.
+	Client *ClientInfo `protobuf:"bytes,5,opt,name=client,proto3" json:"client,omitempty"`
+	// Required, within the policy's body length.
+	Body string `protobuf:"bytes,6,opt,name=body,proto3" json:"body,omitempty"`
+	// Required: when it was written, in 1970 or later.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Required: how its history decided it. PUBLISHED, PENDING, SPAM or
+	// REJECTED.
+	Status        CommentStatus `protobuf:"varint,8,opt,name=status,proto3,enum=commentd.v1.CommentStatus" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportedComment) Reset() {
+	*x = ImportedComment{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportedComment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportedComment) ProtoMessage() {}
+
+func (x *ImportedComment) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportedComment.ProtoReflect.Descriptor instead.
+func (*ImportedComment) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *ImportedComment) GetImportId() string {
+	if x != nil {
+		return x.ImportId
+	}
+	return ""
+}
+
+func (x *ImportedComment) GetParentImportId() string {
+	if x != nil {
+		return x.ParentImportId
+	}
+	return ""
+}
+
+func (x *ImportedComment) GetArticleId() string {
+	if x != nil {
+		return x.ArticleId
+	}
+	return ""
+}
+
+func (x *ImportedComment) GetAuthor() *Author {
+	if x != nil {
+		return x.Author
+	}
+	return nil
+}
+
+func (x *ImportedComment) GetClient() *ClientInfo {
+	if x != nil {
+		return x.Client
+	}
+	return nil
+}
+
+func (x *ImportedComment) GetBody() string {
+	if x != nil {
+		return x.Body
+	}
+	return ""
+}
+
+func (x *ImportedComment) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *ImportedComment) GetStatus() CommentStatus {
+	if x != nil {
+		return x.Status
+	}
+	return CommentStatus_COMMENT_STATUS_UNSPECIFIED
+}
+
+type ImportCommentsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Comments received.
+	Received int64 `protobuf:"varint,1,opt,name=received,proto3" json:"received,omitempty"`
+	// Comments stored now.
+	Stored int64 `protobuf:"varint,2,opt,name=stored,proto3" json:"stored,omitempty"`
+	// Of those, replies stored as top-level comments: their parent was not
+	// imported.
+	StoredWithoutParent int64 `protobuf:"varint,3,opt,name=stored_without_parent,json=storedWithoutParent,proto3" json:"stored_without_parent,omitempty"`
+	// Comments whose import_id the site already held: imported before.
+	AlreadyImported int64 `protobuf:"varint,4,opt,name=already_imported,json=alreadyImported,proto3" json:"already_imported,omitempty"`
+	// Comments not stored, by reason.
+	Skipped       []*ImportSkip `protobuf:"bytes,5,rep,name=skipped,proto3" json:"skipped,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportCommentsResponse) Reset() {
+	*x = ImportCommentsResponse{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportCommentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportCommentsResponse) ProtoMessage() {}
+
+func (x *ImportCommentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportCommentsResponse.ProtoReflect.Descriptor instead.
+func (*ImportCommentsResponse) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *ImportCommentsResponse) GetReceived() int64 {
+	if x != nil {
+		return x.Received
+	}
+	return 0
+}
+
+func (x *ImportCommentsResponse) GetStored() int64 {
+	if x != nil {
+		return x.Stored
+	}
+	return 0
+}
+
+func (x *ImportCommentsResponse) GetStoredWithoutParent() int64 {
+	if x != nil {
+		return x.StoredWithoutParent
+	}
+	return 0
+}
+
+func (x *ImportCommentsResponse) GetAlreadyImported() int64 {
+	if x != nil {
+		return x.AlreadyImported
+	}
+	return 0
+}
+
+func (x *ImportCommentsResponse) GetSkipped() []*ImportSkip {
+	if x != nil {
+		return x.Skipped
+	}
+	return nil
+}
+
+// ImportSkip counts the comments skipped for one reason.
+type ImportSkip struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "duplicate" (the author's same text is already on the article) or
+	// "invalid FIELD" (such as "invalid author.email").
+	Reason string `protobuf:"bytes,1,opt,name=reason,proto3" json:"reason,omitempty"`
+	Count  int64  `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	// The import_ids of the first few (up to 5), and why the first was
+	// skipped.
+	ImportIds     []string `protobuf:"bytes,3,rep,name=import_ids,json=importIds,proto3" json:"import_ids,omitempty"`
+	Detail        string   `protobuf:"bytes,4,opt,name=detail,proto3" json:"detail,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportSkip) Reset() {
+	*x = ImportSkip{}
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportSkip) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportSkip) ProtoMessage() {}
+
+func (x *ImportSkip) ProtoReflect() protoreflect.Message {
+	mi := &file_commentd_v1_moderation_service_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportSkip.ProtoReflect.Descriptor instead.
+func (*ImportSkip) Descriptor() ([]byte, []int) {
+	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *ImportSkip) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ImportSkip) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *ImportSkip) GetImportIds() []string {
+	if x != nil {
+		return x.ImportIds
+	}
+	return nil
+}
+
+func (x *ImportSkip) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
 var File_commentd_v1_moderation_service_proto protoreflect.FileDescriptor
 
 const file_commentd_v1_moderation_service_proto_rawDesc = "" +
@@ -4256,7 +4583,34 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\n" +
 	"article_id\x18\x02 \x01(\tR\tarticleId\"V\n" +
 	"\x1aGetArticleSettingsResponse\x128\n" +
-	"\bsettings\x18\x01 \x01(\v2\x1c.commentd.v1.ArticleSettingsR\bsettings*\xb1\x01\n" +
+	"\bsettings\x18\x01 \x01(\v2\x1c.commentd.v1.ArticleSettingsR\bsettings\"e\n" +
+	"\x15ImportCommentsRequest\x12\x12\n" +
+	"\x04site\x18\x01 \x01(\tR\x04site\x128\n" +
+	"\bcomments\x18\x02 \x03(\v2\x1c.commentd.v1.ImportedCommentR\bcomments\"\xda\x02\n" +
+	"\x0fImportedComment\x12\x1b\n" +
+	"\timport_id\x18\x01 \x01(\tR\bimportId\x12(\n" +
+	"\x10parent_import_id\x18\x02 \x01(\tR\x0eparentImportId\x12\x1d\n" +
+	"\n" +
+	"article_id\x18\x03 \x01(\tR\tarticleId\x12+\n" +
+	"\x06author\x18\x04 \x01(\v2\x13.commentd.v1.AuthorR\x06author\x12/\n" +
+	"\x06client\x18\x05 \x01(\v2\x17.commentd.v1.ClientInfoR\x06client\x12\x12\n" +
+	"\x04body\x18\x06 \x01(\tR\x04body\x12;\n" +
+	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x122\n" +
+	"\x06status\x18\b \x01(\x0e2\x1a.commentd.v1.CommentStatusR\x06status\"\xde\x01\n" +
+	"\x16ImportCommentsResponse\x12\x1a\n" +
+	"\breceived\x18\x01 \x01(\x03R\breceived\x12\x16\n" +
+	"\x06stored\x18\x02 \x01(\x03R\x06stored\x122\n" +
+	"\x15stored_without_parent\x18\x03 \x01(\x03R\x13storedWithoutParent\x12)\n" +
+	"\x10already_imported\x18\x04 \x01(\x03R\x0falreadyImported\x121\n" +
+	"\askipped\x18\x05 \x03(\v2\x17.commentd.v1.ImportSkipR\askipped\"q\n" +
+	"\n" +
+	"ImportSkip\x12\x16\n" +
+	"\x06reason\x18\x01 \x01(\tR\x06reason\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\x12\x1d\n" +
+	"\n" +
+	"import_ids\x18\x03 \x03(\tR\timportIds\x12\x16\n" +
+	"\x06detail\x18\x04 \x01(\tR\x06detail*\xb1\x01\n" +
 	"\x10ModerationAction\x12!\n" +
 	"\x1dMODERATION_ACTION_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19MODERATION_ACTION_APPROVE\x10\x01\x12\x1c\n" +
@@ -4291,7 +4645,7 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\x18ARTICLE_MODE_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11ARTICLE_MODE_OPEN\x10\x01\x12\x1d\n" +
 	"\x19ARTICLE_MODE_PREMODERATED\x10\x02\x12\x17\n" +
-	"\x13ARTICLE_MODE_CLOSED\x10\x032\xbd\r\n" +
+	"\x13ARTICLE_MODE_CLOSED\x10\x032\x9a\x0e\n" +
 	"\x11ModerationService\x12J\n" +
 	"\tListQueue\x12\x1d.commentd.v1.ListQueueRequest\x1a\x1e.commentd.v1.ListQueueResponse\x12_\n" +
 	"\x10GetCommentDetail\x12$.commentd.v1.GetCommentDetailRequest\x1a%.commentd.v1.GetCommentDetailResponse\x12_\n" +
@@ -4312,7 +4666,8 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\x15ListWebhookDeliveries\x12).commentd.v1.ListWebhookDeliveriesRequest\x1a*.commentd.v1.ListWebhookDeliveriesResponse\x12b\n" +
 	"\x11RedeliverWebhooks\x12%.commentd.v1.RedeliverWebhooksRequest\x1a&.commentd.v1.RedeliverWebhooksResponse\x12e\n" +
 	"\x12SetArticleSettings\x12&.commentd.v1.SetArticleSettingsRequest\x1a'.commentd.v1.SetArticleSettingsResponse\x12e\n" +
-	"\x12GetArticleSettings\x12&.commentd.v1.GetArticleSettingsRequest\x1a'.commentd.v1.GetArticleSettingsResponseB;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
+	"\x12GetArticleSettings\x12&.commentd.v1.GetArticleSettingsRequest\x1a'.commentd.v1.GetArticleSettingsResponse\x12[\n" +
+	"\x0eImportComments\x12\".commentd.v1.ImportCommentsRequest\x1a#.commentd.v1.ImportCommentsResponse(\x01B;Z9github.com/commentd/commentd/proto/commentd/v1;commentdv1b\x06proto3"
 
 var (
 	file_commentd_v1_moderation_service_proto_rawDescOnce sync.Once
@@ -4327,7 +4682,7 @@ func file_commentd_v1_moderation_service_proto_rawDescGZIP() []byte {
 }
 
 var file_commentd_v1_moderation_service_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_commentd_v1_moderation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
+var file_commentd_v1_moderation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 57)
 var file_commentd_v1_moderation_service_proto_goTypes = []any{
 	(ModerationAction)(0),                 // 0: commentd.v1.ModerationAction
 	(WordList)(0),                         // 1: commentd.v1.WordList
@@ -4389,126 +4744,139 @@ var file_commentd_v1_moderation_service_proto_goTypes = []any{
 	(*SetArticleSettingsResponse)(nil),    // 57: commentd.v1.SetArticleSettingsResponse
 	(*GetArticleSettingsRequest)(nil),     // 58: commentd.v1.GetArticleSettingsRequest
 	(*GetArticleSettingsResponse)(nil),    // 59: commentd.v1.GetArticleSettingsResponse
-	(*CommentDetail)(nil),                 // 60: commentd.v1.CommentDetail
-	(CommentStatus)(0),                    // 61: commentd.v1.CommentStatus
-	(*timestamppb.Timestamp)(nil),         // 62: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),           // 63: google.protobuf.Duration
-	(*Reason)(nil),                        // 64: commentd.v1.Reason
-	(*Author)(nil),                        // 65: commentd.v1.Author
-	(RuleAction)(0),                       // 66: commentd.v1.RuleAction
+	(*ImportCommentsRequest)(nil),         // 60: commentd.v1.ImportCommentsRequest
+	(*ImportedComment)(nil),               // 61: commentd.v1.ImportedComment
+	(*ImportCommentsResponse)(nil),        // 62: commentd.v1.ImportCommentsResponse
+	(*ImportSkip)(nil),                    // 63: commentd.v1.ImportSkip
+	(*CommentDetail)(nil),                 // 64: commentd.v1.CommentDetail
+	(CommentStatus)(0),                    // 65: commentd.v1.CommentStatus
+	(*timestamppb.Timestamp)(nil),         // 66: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),           // 67: google.protobuf.Duration
+	(*Reason)(nil),                        // 68: commentd.v1.Reason
+	(*Author)(nil),                        // 69: commentd.v1.Author
+	(RuleAction)(0),                       // 70: commentd.v1.RuleAction
+	(*ClientInfo)(nil),                    // 71: commentd.v1.ClientInfo
 }
 var file_commentd_v1_moderation_service_proto_depIdxs = []int32{
-	60, // 0: commentd.v1.ExportAuthorDataResponse.comments:type_name -> commentd.v1.CommentDetail
-	61, // 1: commentd.v1.ListQueueRequest.status:type_name -> commentd.v1.CommentStatus
-	62, // 2: commentd.v1.ListQueueRequest.start_time:type_name -> google.protobuf.Timestamp
-	62, // 3: commentd.v1.ListQueueRequest.end_time:type_name -> google.protobuf.Timestamp
+	64, // 0: commentd.v1.ExportAuthorDataResponse.comments:type_name -> commentd.v1.CommentDetail
+	65, // 1: commentd.v1.ListQueueRequest.status:type_name -> commentd.v1.CommentStatus
+	66, // 2: commentd.v1.ListQueueRequest.start_time:type_name -> google.protobuf.Timestamp
+	66, // 3: commentd.v1.ListQueueRequest.end_time:type_name -> google.protobuf.Timestamp
 	2,  // 4: commentd.v1.ListQueueRequest.order:type_name -> commentd.v1.SortOrder
-	60, // 5: commentd.v1.ListQueueResponse.comments:type_name -> commentd.v1.CommentDetail
-	60, // 6: commentd.v1.GetCommentDetailResponse.comment:type_name -> commentd.v1.CommentDetail
+	64, // 5: commentd.v1.ListQueueResponse.comments:type_name -> commentd.v1.CommentDetail
+	64, // 6: commentd.v1.GetCommentDetailResponse.comment:type_name -> commentd.v1.CommentDetail
 	14, // 7: commentd.v1.GetCommentDetailResponse.author_history:type_name -> commentd.v1.AuthorHistory
 	0,  // 8: commentd.v1.ModerateCommentsRequest.action:type_name -> commentd.v1.ModerationAction
-	61, // 9: commentd.v1.ModerationResult.status:type_name -> commentd.v1.CommentStatus
+	65, // 9: commentd.v1.ModerationResult.status:type_name -> commentd.v1.CommentStatus
 	17, // 10: commentd.v1.ModerateCommentsResponse.results:type_name -> commentd.v1.ModerationResult
-	61, // 11: commentd.v1.WatchQueueRequest.statuses:type_name -> commentd.v1.CommentStatus
-	60, // 12: commentd.v1.WatchQueueResponse.comment:type_name -> commentd.v1.CommentDetail
-	62, // 13: commentd.v1.Ban.expire_time:type_name -> google.protobuf.Timestamp
-	62, // 14: commentd.v1.Ban.create_time:type_name -> google.protobuf.Timestamp
+	65, // 11: commentd.v1.WatchQueueRequest.statuses:type_name -> commentd.v1.CommentStatus
+	64, // 12: commentd.v1.WatchQueueResponse.comment:type_name -> commentd.v1.CommentDetail
+	66, // 13: commentd.v1.Ban.expire_time:type_name -> google.protobuf.Timestamp
+	66, // 14: commentd.v1.Ban.create_time:type_name -> google.protobuf.Timestamp
 	21, // 15: commentd.v1.CreateBanRequest.ban:type_name -> commentd.v1.Ban
-	63, // 16: commentd.v1.CreateBanRequest.hide_past:type_name -> google.protobuf.Duration
-	61, // 17: commentd.v1.CreateBanRequest.hide_as:type_name -> commentd.v1.CommentStatus
+	67, // 16: commentd.v1.CreateBanRequest.hide_past:type_name -> google.protobuf.Duration
+	65, // 17: commentd.v1.CreateBanRequest.hide_as:type_name -> commentd.v1.CommentStatus
 	21, // 18: commentd.v1.CreateBanResponse.ban:type_name -> commentd.v1.Ban
 	21, // 19: commentd.v1.ListBansResponse.bans:type_name -> commentd.v1.Ban
 	1,  // 20: commentd.v1.WordListTerms.list:type_name -> commentd.v1.WordList
 	29, // 21: commentd.v1.ListWordListsResponse.lists:type_name -> commentd.v1.WordListTerms
 	1,  // 22: commentd.v1.UpdateWordListRequest.list:type_name -> commentd.v1.WordList
 	29, // 23: commentd.v1.UpdateWordListResponse.list:type_name -> commentd.v1.WordListTerms
-	62, // 24: commentd.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
+	66, // 24: commentd.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
 	33, // 25: commentd.v1.ListAuditEventsResponse.events:type_name -> commentd.v1.AuditEvent
-	62, // 26: commentd.v1.BacktestRequest.start_time:type_name -> google.protobuf.Timestamp
+	66, // 26: commentd.v1.BacktestRequest.start_time:type_name -> google.protobuf.Timestamp
 	37, // 27: commentd.v1.BacktestRequest.word_list_changes:type_name -> commentd.v1.BacktestWordListChange
 	1,  // 28: commentd.v1.BacktestWordListChange.list:type_name -> commentd.v1.WordList
 	39, // 29: commentd.v1.BacktestResponse.progress:type_name -> commentd.v1.BacktestProgress
 	43, // 30: commentd.v1.BacktestResponse.report:type_name -> commentd.v1.BacktestReport
-	61, // 31: commentd.v1.BacktestCell.decision:type_name -> commentd.v1.CommentStatus
+	65, // 31: commentd.v1.BacktestCell.decision:type_name -> commentd.v1.CommentStatus
 	3,  // 32: commentd.v1.BacktestCell.judgment:type_name -> commentd.v1.BacktestJudgment
-	61, // 33: commentd.v1.BacktestMove.from:type_name -> commentd.v1.CommentStatus
-	61, // 34: commentd.v1.BacktestMove.to:type_name -> commentd.v1.CommentStatus
-	61, // 35: commentd.v1.BacktestExample.from:type_name -> commentd.v1.CommentStatus
-	61, // 36: commentd.v1.BacktestExample.to:type_name -> commentd.v1.CommentStatus
+	65, // 33: commentd.v1.BacktestMove.from:type_name -> commentd.v1.CommentStatus
+	65, // 34: commentd.v1.BacktestMove.to:type_name -> commentd.v1.CommentStatus
+	65, // 35: commentd.v1.BacktestExample.from:type_name -> commentd.v1.CommentStatus
+	65, // 36: commentd.v1.BacktestExample.to:type_name -> commentd.v1.CommentStatus
 	3,  // 37: commentd.v1.BacktestExample.judgment:type_name -> commentd.v1.BacktestJudgment
-	64, // 38: commentd.v1.BacktestExample.gained:type_name -> commentd.v1.Reason
-	64, // 39: commentd.v1.BacktestExample.lost:type_name -> commentd.v1.Reason
-	62, // 40: commentd.v1.BacktestReport.start_time:type_name -> google.protobuf.Timestamp
-	62, // 41: commentd.v1.BacktestReport.end_time:type_name -> google.protobuf.Timestamp
+	68, // 38: commentd.v1.BacktestExample.gained:type_name -> commentd.v1.Reason
+	68, // 39: commentd.v1.BacktestExample.lost:type_name -> commentd.v1.Reason
+	66, // 40: commentd.v1.BacktestReport.start_time:type_name -> google.protobuf.Timestamp
+	66, // 41: commentd.v1.BacktestReport.end_time:type_name -> google.protobuf.Timestamp
 	40, // 42: commentd.v1.BacktestReport.proposed:type_name -> commentd.v1.BacktestCell
 	40, // 43: commentd.v1.BacktestReport.stored:type_name -> commentd.v1.BacktestCell
 	41, // 44: commentd.v1.BacktestReport.moves:type_name -> commentd.v1.BacktestMove
 	42, // 45: commentd.v1.BacktestReport.examples:type_name -> commentd.v1.BacktestExample
 	45, // 46: commentd.v1.TrainCommentsRequest.examples:type_name -> commentd.v1.TrainingExample
-	65, // 47: commentd.v1.TrainingExample.author:type_name -> commentd.v1.Author
+	69, // 47: commentd.v1.TrainingExample.author:type_name -> commentd.v1.Author
 	4,  // 48: commentd.v1.TrainingExample.label:type_name -> commentd.v1.TrainingLabel
-	62, // 49: commentd.v1.GetRuleStatsRequest.start_time:type_name -> google.protobuf.Timestamp
-	66, // 50: commentd.v1.RuleStat.action:type_name -> commentd.v1.RuleAction
+	66, // 49: commentd.v1.GetRuleStatsRequest.start_time:type_name -> google.protobuf.Timestamp
+	70, // 50: commentd.v1.RuleStat.action:type_name -> commentd.v1.RuleAction
 	48, // 51: commentd.v1.GetRuleStatsResponse.stats:type_name -> commentd.v1.RuleStat
 	5,  // 52: commentd.v1.WebhookDelivery.state:type_name -> commentd.v1.WebhookDeliveryState
-	62, // 53: commentd.v1.WebhookDelivery.create_time:type_name -> google.protobuf.Timestamp
-	62, // 54: commentd.v1.WebhookDelivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	62, // 55: commentd.v1.WebhookDelivery.last_attempt_time:type_name -> google.protobuf.Timestamp
-	62, // 56: commentd.v1.WebhookDelivery.done_time:type_name -> google.protobuf.Timestamp
+	66, // 53: commentd.v1.WebhookDelivery.create_time:type_name -> google.protobuf.Timestamp
+	66, // 54: commentd.v1.WebhookDelivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	66, // 55: commentd.v1.WebhookDelivery.last_attempt_time:type_name -> google.protobuf.Timestamp
+	66, // 56: commentd.v1.WebhookDelivery.done_time:type_name -> google.protobuf.Timestamp
 	5,  // 57: commentd.v1.ListWebhookDeliveriesRequest.state:type_name -> commentd.v1.WebhookDeliveryState
 	50, // 58: commentd.v1.ListWebhookDeliveriesResponse.deliveries:type_name -> commentd.v1.WebhookDelivery
 	6,  // 59: commentd.v1.ArticleSettings.mode:type_name -> commentd.v1.ArticleMode
-	63, // 60: commentd.v1.ArticleSettings.close_after:type_name -> google.protobuf.Duration
-	62, // 61: commentd.v1.ArticleSettings.update_time:type_name -> google.protobuf.Timestamp
-	62, // 62: commentd.v1.ArticleSettings.first_comment_time:type_name -> google.protobuf.Timestamp
-	62, // 63: commentd.v1.ArticleSettings.close_time:type_name -> google.protobuf.Timestamp
+	67, // 60: commentd.v1.ArticleSettings.close_after:type_name -> google.protobuf.Duration
+	66, // 61: commentd.v1.ArticleSettings.update_time:type_name -> google.protobuf.Timestamp
+	66, // 62: commentd.v1.ArticleSettings.first_comment_time:type_name -> google.protobuf.Timestamp
+	66, // 63: commentd.v1.ArticleSettings.close_time:type_name -> google.protobuf.Timestamp
 	6,  // 64: commentd.v1.SetArticleSettingsRequest.mode:type_name -> commentd.v1.ArticleMode
-	63, // 65: commentd.v1.SetArticleSettingsRequest.close_after:type_name -> google.protobuf.Duration
+	67, // 65: commentd.v1.SetArticleSettingsRequest.close_after:type_name -> google.protobuf.Duration
 	55, // 66: commentd.v1.SetArticleSettingsResponse.settings:type_name -> commentd.v1.ArticleSettings
 	55, // 67: commentd.v1.GetArticleSettingsResponse.settings:type_name -> commentd.v1.ArticleSettings
-	11, // 68: commentd.v1.ModerationService.ListQueue:input_type -> commentd.v1.ListQueueRequest
-	13, // 69: commentd.v1.ModerationService.GetCommentDetail:input_type -> commentd.v1.GetCommentDetailRequest
-	16, // 70: commentd.v1.ModerationService.ModerateComments:input_type -> commentd.v1.ModerateCommentsRequest
-	19, // 71: commentd.v1.ModerationService.WatchQueue:input_type -> commentd.v1.WatchQueueRequest
-	22, // 72: commentd.v1.ModerationService.CreateBan:input_type -> commentd.v1.CreateBanRequest
-	24, // 73: commentd.v1.ModerationService.ListBans:input_type -> commentd.v1.ListBansRequest
-	26, // 74: commentd.v1.ModerationService.DeleteBan:input_type -> commentd.v1.DeleteBanRequest
-	28, // 75: commentd.v1.ModerationService.ListWordLists:input_type -> commentd.v1.ListWordListsRequest
-	31, // 76: commentd.v1.ModerationService.UpdateWordList:input_type -> commentd.v1.UpdateWordListRequest
-	34, // 77: commentd.v1.ModerationService.ListAuditEvents:input_type -> commentd.v1.ListAuditEventsRequest
-	7,  // 78: commentd.v1.ModerationService.ExportAuthorData:input_type -> commentd.v1.ExportAuthorDataRequest
-	9,  // 79: commentd.v1.ModerationService.EraseAuthorData:input_type -> commentd.v1.EraseAuthorDataRequest
-	36, // 80: commentd.v1.ModerationService.Backtest:input_type -> commentd.v1.BacktestRequest
-	44, // 81: commentd.v1.ModerationService.TrainComments:input_type -> commentd.v1.TrainCommentsRequest
-	47, // 82: commentd.v1.ModerationService.GetRuleStats:input_type -> commentd.v1.GetRuleStatsRequest
-	51, // 83: commentd.v1.ModerationService.ListWebhookDeliveries:input_type -> commentd.v1.ListWebhookDeliveriesRequest
-	53, // 84: commentd.v1.ModerationService.RedeliverWebhooks:input_type -> commentd.v1.RedeliverWebhooksRequest
-	56, // 85: commentd.v1.ModerationService.SetArticleSettings:input_type -> commentd.v1.SetArticleSettingsRequest
-	58, // 86: commentd.v1.ModerationService.GetArticleSettings:input_type -> commentd.v1.GetArticleSettingsRequest
-	12, // 87: commentd.v1.ModerationService.ListQueue:output_type -> commentd.v1.ListQueueResponse
-	15, // 88: commentd.v1.ModerationService.GetCommentDetail:output_type -> commentd.v1.GetCommentDetailResponse
-	18, // 89: commentd.v1.ModerationService.ModerateComments:output_type -> commentd.v1.ModerateCommentsResponse
-	20, // 90: commentd.v1.ModerationService.WatchQueue:output_type -> commentd.v1.WatchQueueResponse
-	23, // 91: commentd.v1.ModerationService.CreateBan:output_type -> commentd.v1.CreateBanResponse
-	25, // 92: commentd.v1.ModerationService.ListBans:output_type -> commentd.v1.ListBansResponse
-	27, // 93: commentd.v1.ModerationService.DeleteBan:output_type -> commentd.v1.DeleteBanResponse
-	30, // 94: commentd.v1.ModerationService.ListWordLists:output_type -> commentd.v1.ListWordListsResponse
-	32, // 95: commentd.v1.ModerationService.UpdateWordList:output_type -> commentd.v1.UpdateWordListResponse
-	35, // 96: commentd.v1.ModerationService.ListAuditEvents:output_type -> commentd.v1.ListAuditEventsResponse
-	8,  // 97: commentd.v1.ModerationService.ExportAuthorData:output_type -> commentd.v1.ExportAuthorDataResponse
-	10, // 98: commentd.v1.ModerationService.EraseAuthorData:output_type -> commentd.v1.EraseAuthorDataResponse
-	38, // 99: commentd.v1.ModerationService.Backtest:output_type -> commentd.v1.BacktestResponse
-	46, // 100: commentd.v1.ModerationService.TrainComments:output_type -> commentd.v1.TrainCommentsResponse
-	49, // 101: commentd.v1.ModerationService.GetRuleStats:output_type -> commentd.v1.GetRuleStatsResponse
-	52, // 102: commentd.v1.ModerationService.ListWebhookDeliveries:output_type -> commentd.v1.ListWebhookDeliveriesResponse
-	54, // 103: commentd.v1.ModerationService.RedeliverWebhooks:output_type -> commentd.v1.RedeliverWebhooksResponse
-	57, // 104: commentd.v1.ModerationService.SetArticleSettings:output_type -> commentd.v1.SetArticleSettingsResponse
-	59, // 105: commentd.v1.ModerationService.GetArticleSettings:output_type -> commentd.v1.GetArticleSettingsResponse
-	87, // [87:106] is the sub-list for method output_type
-	68, // [68:87] is the sub-list for method input_type
-	68, // [68:68] is the sub-list for extension type_name
-	68, // [68:68] is the sub-list for extension extendee
-	0,  // [0:68] is the sub-list for field type_name
+	61, // 68: commentd.v1.ImportCommentsRequest.comments:type_name -> commentd.v1.ImportedComment
+	69, // 69: commentd.v1.ImportedComment.author:type_name -> commentd.v1.Author
+	71, // 70: commentd.v1.ImportedComment.client:type_name -> commentd.v1.ClientInfo
+	66, // 71: commentd.v1.ImportedComment.create_time:type_name -> google.protobuf.Timestamp
+	65, // 72: commentd.v1.ImportedComment.status:type_name -> commentd.v1.CommentStatus
+	63, // 73: commentd.v1.ImportCommentsResponse.skipped:type_name -> commentd.v1.ImportSkip
+	11, // 74: commentd.v1.ModerationService.ListQueue:input_type -> commentd.v1.ListQueueRequest
+	13, // 75: commentd.v1.ModerationService.GetCommentDetail:input_type -> commentd.v1.GetCommentDetailRequest
+	16, // 76: commentd.v1.ModerationService.ModerateComments:input_type -> commentd.v1.ModerateCommentsRequest
+	19, // 77: commentd.v1.ModerationService.WatchQueue:input_type -> commentd.v1.WatchQueueRequest
+	22, // 78: commentd.v1.ModerationService.CreateBan:input_type -> commentd.v1.CreateBanRequest
+	24, // 79: commentd.v1.ModerationService.ListBans:input_type -> commentd.v1.ListBansRequest
+	26, // 80: commentd.v1.ModerationService.DeleteBan:input_type -> commentd.v1.DeleteBanRequest
+	28, // 81: commentd.v1.ModerationService.ListWordLists:input_type -> commentd.v1.ListWordListsRequest
+	31, // 82: commentd.v1.ModerationService.UpdateWordList:input_type -> commentd.v1.UpdateWordListRequest
+	34, // 83: commentd.v1.ModerationService.ListAuditEvents:input_type -> commentd.v1.ListAuditEventsRequest
+	7,  // 84: commentd.v1.ModerationService.ExportAuthorData:input_type -> commentd.v1.ExportAuthorDataRequest
+	9,  // 85: commentd.v1.ModerationService.EraseAuthorData:input_type -> commentd.v1.EraseAuthorDataRequest
+	36, // 86: commentd.v1.ModerationService.Backtest:input_type -> commentd.v1.BacktestRequest
+	44, // 87: commentd.v1.ModerationService.TrainComments:input_type -> commentd.v1.TrainCommentsRequest
+	47, // 88: commentd.v1.ModerationService.GetRuleStats:input_type -> commentd.v1.GetRuleStatsRequest
+	51, // 89: commentd.v1.ModerationService.ListWebhookDeliveries:input_type -> commentd.v1.ListWebhookDeliveriesRequest
+	53, // 90: commentd.v1.ModerationService.RedeliverWebhooks:input_type -> commentd.v1.RedeliverWebhooksRequest
+	56, // 91: commentd.v1.ModerationService.SetArticleSettings:input_type -> commentd.v1.SetArticleSettingsRequest
+	58, // 92: commentd.v1.ModerationService.GetArticleSettings:input_type -> commentd.v1.GetArticleSettingsRequest
+	60, // 93: commentd.v1.ModerationService.ImportComments:input_type -> commentd.v1.ImportCommentsRequest
+	12, // 94: commentd.v1.ModerationService.ListQueue:output_type -> commentd.v1.ListQueueResponse
+	15, // 95: commentd.v1.ModerationService.GetCommentDetail:output_type -> commentd.v1.GetCommentDetailResponse
+	18, // 96: commentd.v1.ModerationService.ModerateComments:output_type -> commentd.v1.ModerateCommentsResponse
+	20, // 97: commentd.v1.ModerationService.WatchQueue:output_type -> commentd.v1.WatchQueueResponse
+	23, // 98: commentd.v1.ModerationService.CreateBan:output_type -> commentd.v1.CreateBanResponse
+	25, // 99: commentd.v1.ModerationService.ListBans:output_type -> commentd.v1.ListBansResponse
+	27, // 100: commentd.v1.ModerationService.DeleteBan:output_type -> commentd.v1.DeleteBanResponse
+	30, // 101: commentd.v1.ModerationService.ListWordLists:output_type -> commentd.v1.ListWordListsResponse
+	32, // 102: commentd.v1.ModerationService.UpdateWordList:output_type -> commentd.v1.UpdateWordListResponse
+	35, // 103: commentd.v1.ModerationService.ListAuditEvents:output_type -> commentd.v1.ListAuditEventsResponse
+	8,  // 104: commentd.v1.ModerationService.ExportAuthorData:output_type -> commentd.v1.ExportAuthorDataResponse
+	10, // 105: commentd.v1.ModerationService.EraseAuthorData:output_type -> commentd.v1.EraseAuthorDataResponse
+	38, // 106: commentd.v1.ModerationService.Backtest:output_type -> commentd.v1.BacktestResponse
+	46, // 107: commentd.v1.ModerationService.TrainComments:output_type -> commentd.v1.TrainCommentsResponse
+	49, // 108: commentd.v1.ModerationService.GetRuleStats:output_type -> commentd.v1.GetRuleStatsResponse
+	52, // 109: commentd.v1.ModerationService.ListWebhookDeliveries:output_type -> commentd.v1.ListWebhookDeliveriesResponse
+	54, // 110: commentd.v1.ModerationService.RedeliverWebhooks:output_type -> commentd.v1.RedeliverWebhooksResponse
+	57, // 111: commentd.v1.ModerationService.SetArticleSettings:output_type -> commentd.v1.SetArticleSettingsResponse
+	59, // 112: commentd.v1.ModerationService.GetArticleSettings:output_type -> commentd.v1.GetArticleSettingsResponse
+	62, // 113: commentd.v1.ModerationService.ImportComments:output_type -> commentd.v1.ImportCommentsResponse
+	94, // [94:114] is the sub-list for method output_type
+	74, // [74:94] is the sub-list for method input_type
+	74, // [74:74] is the sub-list for extension type_name
+	74, // [74:74] is the sub-list for extension extendee
+	0,  // [0:74] is the sub-list for field type_name
 }
 
 func init() { file_commentd_v1_moderation_service_proto_init() }
@@ -4533,7 +4901,7 @@ func file_commentd_v1_moderation_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_commentd_v1_moderation_service_proto_rawDesc), len(file_commentd_v1_moderation_service_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   53,
+			NumMessages:   57,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

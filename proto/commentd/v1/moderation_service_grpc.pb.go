@@ -38,6 +38,7 @@ const (
 	ModerationService_RedeliverWebhooks_FullMethodName     = "/commentd.v1.ModerationService/RedeliverWebhooks"
 	ModerationService_SetArticleSettings_FullMethodName    = "/commentd.v1.ModerationService/SetArticleSettings"
 	ModerationService_GetArticleSettings_FullMethodName    = "/commentd.v1.ModerationService/GetArticleSettings"
+	ModerationService_ImportComments_FullMethodName        = "/commentd.v1.ModerationService/ImportComments"
 )
 
 // ModerationServiceClient is the client API for ModerationService service.
@@ -133,6 +134,19 @@ type ModerationServiceClient interface {
 	// Returns one article's settings (open when none were set) and what they
 	// mean now: when it closes and whether it is closed.
 	GetArticleSettings(ctx context.Context, in *GetArticleSettingsRequest, opts ...grpc.CallOption) (*GetArticleSettingsResponse, error)
+	// Imports a site's comment history from elsewhere (a WordPress export,
+	// say), streamed in batches: each comment is stored with the status and
+	// time its history gave it, threaded under its parent, without running
+	// the rules, telling the webhooks or the queue's watchers. Published
+	// comments make their authors known to the first-time hold; published
+	// and spam ones train the learned rule as a moderator's decision would.
+	// Each comment's import_id is stored once per site, so importing the same
+	// history again stores nothing and an interrupted import resumes when
+	// run again. Invalid comments and the author's same text already on the
+	// article are skipped and reported with their reasons; what was stored
+	// before an error stays. Needs the admin role; audited, one event per
+	// stored batch (comments.import) with the counts.
+	ImportComments(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportCommentsRequest, ImportCommentsResponse], error)
 }
 
 type moderationServiceClient struct {
@@ -351,6 +365,19 @@ func (c *moderationServiceClient) GetArticleSettings(ctx context.Context, in *Ge
 	return out, nil
 }
 
+func (c *moderationServiceClient) ImportComments(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportCommentsRequest, ImportCommentsResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &ModerationService_ServiceDesc.Streams[2], ModerationService_ImportComments_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ImportCommentsRequest, ImportCommentsResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ModerationService_ImportCommentsClient = grpc.ClientStreamingClient[ImportCommentsRequest, ImportCommentsResponse]
+
 // ModerationServiceServer is the server API for ModerationService service.
 // All implementations must embed UnimplementedModerationServiceServer
 // for forward compatibility.
@@ -444,6 +471,19 @@ type ModerationServiceServer interface {
 	// Returns one article's settings (open when none were set) and what they
 	// mean now: when it closes and whether it is closed.
 	GetArticleSettings(context.Context, *GetArticleSettingsRequest) (*GetArticleSettingsResponse, error)
+	// Imports a site's comment history from elsewhere (a WordPress export,
+	// say), streamed in batches: each comment is stored with the status and
+	// time its history gave it, threaded under its parent, without running
+	// the rules, telling the webhooks or the queue's watchers. Published
+	// comments make their authors known to the first-time hold; published
+	// and spam ones train the learned rule as a moderator's decision would.
+	// Each comment's import_id is stored once per site, so importing the same
+	// history again stores nothing and an interrupted import resumes when
+	// run again. Invalid comments and the author's same text already on the
+	// article are skipped and reported with their reasons; what was stored
+	// before an error stays. Needs the admin role; audited, one event per
+	// stored batch (comments.import) with the counts.
+	ImportComments(grpc.ClientStreamingServer[ImportCommentsRequest, ImportCommentsResponse]) error
 	mustEmbedUnimplementedModerationServiceServer()
 }
 
@@ -510,6 +550,9 @@ func (UnimplementedModerationServiceServer) SetArticleSettings(context.Context, 
 }
 func (UnimplementedModerationServiceServer) GetArticleSettings(context.Context, *GetArticleSettingsRequest) (*GetArticleSettingsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetArticleSettings not implemented")
+}
+func (UnimplementedModerationServiceServer) ImportComments(grpc.ClientStreamingServer[ImportCommentsRequest, ImportCommentsResponse]) error {
+	return status.Error(codes.Unimplemented, "method ImportComments not implemented")
 }
 func (UnimplementedModerationServiceServer) mustEmbedUnimplementedModerationServiceServer() {}
 func (UnimplementedModerationServiceServer) testEmbeddedByValue()                           {}
@@ -860,6 +903,13 @@ func _ModerationService_GetArticleSettings_Handler(srv interface{}, ctx context.
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ModerationService_ImportComments_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(ModerationServiceServer).ImportComments(&grpc.GenericServerStream[ImportCommentsRequest, ImportCommentsResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ModerationService_ImportCommentsServer = grpc.ClientStreamingServer[ImportCommentsRequest, ImportCommentsResponse]
+
 // ModerationService_ServiceDesc is the grpc.ServiceDesc for ModerationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -946,6 +996,11 @@ var ModerationService_ServiceDesc = grpc.ServiceDesc{
 			StreamName:    "Backtest",
 			Handler:       _ModerationService_Backtest_Handler,
 			ServerStreams: true,
+		},
+		{
+			StreamName:    "ImportComments",
+			Handler:       _ModerationService_ImportComments_Handler,
+			ClientStreams: true,
 		},
 	},
 	Metadata: "commentd/v1/moderation_service.proto",
