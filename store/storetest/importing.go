@@ -64,7 +64,7 @@ func testImportComments(t *testing.T, o Opener) {
 		imported("i3", "wxr:1:3", "wxr:1:404", "post-1", moderation.StatusRejected, 3),
 		imported("i4", "wxr:1:4", "", "post-1", moderation.StatusSpam, 4, 7, tokMax),
 		dup,
-		imported("i6", "wxr:1:1", "", "post-1", moderation.StatusPublished, 6, 9), // the key again
+		imported("i6", "wxr:1:1", "", "post-1", moderation.StatusPublished, 6, 9),        // the key again
 		imported("i7", "wxr:2:7", "wxr:1:1", "post-2", moderation.StatusPublished, 7, 8), // a parent on another article
 	}
 	first[1].Comment.Author.Name = hindiName

@@ -110,7 +110,7 @@ type Comments[T any] struct {
 	// unique index refuses it (its import key, the duplicate rule). Args
 	// gives its arguments.
 	ImportInsert string
-	times  Times[T]
+	times        Times[T]
 }
 
 // NewComments derives the comment statements of a database that spells
