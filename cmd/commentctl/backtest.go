@@ -134,6 +134,30 @@ func (p *progressBar) show(done, total int64) {
 	}
 }
 
+// showText draws the bar for done of total with text after it on a
+// terminal (text alone when the total is unknown), and prints text alone
+// at every tenth otherwise (never, when the total is unknown).
+func (p *progressBar) showText(done, total int64, text string) {
+	if p.tty {
+		const width = 30
+		bar := ""
+		if total > 0 {
+			n := int(min(done, total) * width / total)
+			bar = "[" + strings.Repeat("#", n) + strings.Repeat(".", width-n) + "] "
+		}
+		fmt.Fprintf(p.w, "\r%s%s\x1b[K", bar, text)
+		p.drawn = true
+		return
+	}
+	if total <= 0 {
+		return
+	}
+	if t := done * 10 / total; t > p.tenths {
+		p.tenths = t
+		fmt.Fprintln(p.w, text)
+	}
+}
+
 func (p *progressBar) done() {
 	if p.drawn {
 		fmt.Fprintln(p.w)

@@ -100,7 +100,7 @@ func newRootCmd(a *app) *cobra.Command {
 		c.GroupID = "comments"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newBanCmd(a), newWordsCmd(a), newRulesCmd(a), newAuthorCmd(a), newTrainCmd(a), newBacktestCmd(a), newWebhooksCmd(a), newArticleCmd(a)} {
+	for _, c := range []*cobra.Command{newBanCmd(a), newWordsCmd(a), newRulesCmd(a), newAuthorCmd(a), newTrainCmd(a), newImportCmd(a), newBacktestCmd(a), newWebhooksCmd(a), newArticleCmd(a)} {
 		c.GroupID = "rules"
 		root.AddCommand(c)
 	}
