@@ -85,8 +85,8 @@ func TestImportWXR(t *testing.T) {
 				article string
 				name    string
 			}{
-				priya.GetBody():                      {pb.CommentStatus_COMMENT_STATUS_PUBLISHED, "42", "प्रिया शर्मा"},
-				reply.GetBody():                      {pb.CommentStatus_COMMENT_STATUS_PENDING, "42", "राहुल वर्मा"},
+				priya.GetBody():                       {pb.CommentStatus_COMMENT_STATUS_PUBLISHED, "42", "प्रिया शर्मा"},
+				reply.GetBody():                       {pb.CommentStatus_COMMENT_STATUS_PENDING, "42", "राहुल वर्मा"},
 				"Aaj ka pakka number, join VIP group": {pb.CommentStatus_COMMENT_STATUS_SPAM, "42", "Lucky 7"},
 				"बकवास लेख":                           {pb.CommentStatus_COMMENT_STATUS_REJECTED, "42", "ट्रोल"},
 				"Mumbai mein aaj bahut baarish hui":   {pb.CommentStatus_COMMENT_STATUS_PUBLISHED, "43", "Kavita"},
