@@ -6,6 +6,7 @@
  *   php wp-helper.php DOCROOT dump                        prints every comment with the plugin's meta as JSON
  *   php wp-helper.php DOCROOT cron                        runs the plugin's scheduled retries now, as WP-Cron would when due
  *   php wp-helper.php DOCROOT settings                    prints Settings → commentd and the Comments screen's commentd column, as an admin sees them
+ *   php wp-helper.php DOCROOT history PASSWORD            sets the admin's password and writes a post's comment history with WordPress's own functions, prints {"post": ID}
  *
  * WP_E2E_HOME is the site's address. It lives outside the document root so the
  * web server cannot run it.
@@ -116,6 +117,57 @@ switch ( $command ) {
 			do_action( 'manage_comments_custom_column', 'commentd', $id );
 			echo " -->\n";
 		}
+		break;
+
+	case 'history':
+		// A history from before the plugin: comments written straight into
+		// WordPress (wp_insert_comment runs none of the plugin's hooks),
+		// then moderated with WordPress's own functions.
+		wp_set_password( $argv[3], 1 );
+		$post = wp_insert_post(
+			array(
+				'post_title'     => 'मानसून सत्र की झलकियाँ',
+				'post_content'   => 'The monsoon session, day by day.',
+				'post_status'    => 'publish',
+				'post_author'    => 1,
+				'comment_status' => 'open',
+			),
+			true
+		);
+		if ( is_wp_error( $post ) ) {
+			fwrite( STDERR, $post->get_error_message() . "\n" );
+			exit( 1 );
+		}
+		$at      = strtotime( '2026-10-01 08:00:00 UTC' );
+		$comment = function ( $minute, $fields ) use ( $post, $at ) {
+			$t  = $at + 60 * $minute;
+			$id = wp_insert_comment(
+				array_merge(
+					array(
+						'comment_post_ID'   => $post,
+						'comment_author_IP' => '203.0.113.' . $minute,
+						'comment_agent'     => 'Mozilla/5.0',
+						'comment_type'      => 'comment',
+						'comment_approved'  => 1,
+						'comment_date_gmt'  => gmdate( 'Y-m-d H:i:s', $t ),
+						'comment_date'      => gmdate( 'Y-m-d H:i:s', $t + 19800 ), // Asia/Kolkata
+					),
+					$fields
+				)
+			);
+			if ( ! $id ) {
+				fwrite( STDERR, "wp_insert_comment failed\n" );
+				exit( 1 );
+			}
+			return $id;
+		};
+		$anita = $comment( 1, array( 'comment_author' => 'अनीता देशमुख', 'comment_author_email' => 'anita@example.in', 'comment_content' => 'संसद में आज अच्छी बहस हुई, धन्यवाद इस रिपोर्ट के लिए।' ) );
+		$comment( 2, array( 'comment_author' => 'सुरेश नायर', 'comment_author_email' => 'suresh@example.com', 'comment_content' => 'अनीता जी, सहमत हूँ। Kal ka session bhi dekhna.', 'comment_parent' => $anita ) );
+		$comment( 3, array( 'comment_author' => 'Farhan Ali', 'comment_author_email' => 'farhan@example.net', 'comment_content' => 'Kya yeh bill pass hoga?', 'comment_approved' => 0 ) );
+		wp_trash_comment( $comment( 4, array( 'comment_author' => 'गुस्सैल पाठक', 'comment_author_email' => 'angry@example.org', 'comment_content' => 'पूरी रिपोर्ट झूठ है!' ) ) );
+		wp_spam_comment( $comment( 5, array( 'comment_author' => 'Lucky Bhai', 'comment_author_email' => 'lucky@example.com', 'comment_content' => 'Satta king result, WhatsApp now' ) ) );
+		$comment( 6, array( 'comment_author' => 'Another Blog', 'comment_author_email' => '', 'comment_author_url' => 'https://blog.example/', 'comment_content' => '[&#8230;] मानसून सत्र [&#8230;]', 'comment_type' => 'pingback' ) );
+		echo json_encode( array( 'post' => $post ) ), "\n";
 		break;
 
 	default:
