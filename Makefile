@@ -6,7 +6,7 @@
 GO       ?= go
 BUF      := $(GO) tool -modfile=tools/go.mod buf
 
-.PHONY: run build test unit race fuzz lint generate check-generated fmt-check vet bench quality
+.PHONY: run build test unit race fuzz lint generate check-generated fmt-check vet bench importbench quality
 
 ## run: start commentd on its embedded default (SQLite file commentd.db, 127.0.0.1:50051)
 run:
@@ -46,6 +46,10 @@ fuzz:
 ## bench: load-test commentd with ghz beside the echo baselines (see README); BENCHFLAGS=-duration=30s
 bench:
 	scripts/with-services.sh $(GO) run ./bench $(BENCHFLAGS)
+
+## importbench: a 100,000-comment WordPress export through commentctl import into SQLite, twice (see README); IMPORTFLAGS=-store=postgres
+importbench:
+	scripts/with-services.sh $(GO) run ./bench/importbench $(IMPORTFLAGS)
 
 ## quality: the SpamAssassin corpus through commentd, before and after a moderator's decisions (see README); QUALITYFLAGS=-seed=2
 quality:
