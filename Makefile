@@ -6,7 +6,7 @@
 GO       ?= go
 BUF      := $(GO) tool -modfile=tools/go.mod buf
 
-.PHONY: run build test unit race fuzz lint generate check-generated fmt-check vet bench importbench quality
+.PHONY: run build test unit race fuzz lint breaking generate check-generated fmt-check vet bench importbench quality
 
 ## run: start commentd on its embedded default (SQLite file commentd.db, 127.0.0.1:50051)
 run:
@@ -16,8 +16,8 @@ run:
 build:
 	$(GO) build -o bin/ ./cmd/...
 
-## test: the whole suite, as CI runs it: lint, generated code, race tests, fuzzing
-test: fmt-check vet lint check-generated race fuzz
+## test: the whole suite, as CI runs it: lint, breaking changes, generated code, race tests, fuzzing
+test: fmt-check vet lint breaking check-generated race fuzz
 
 ## race: every test with the race detector, against real PostgreSQL and Redis,
 ## and a real WordPress when Debian's packages for it are installed (it says so)
@@ -58,6 +58,15 @@ quality:
 ## lint: buf lint (STANDARD)
 lint:
 	$(BUF) lint
+
+## breaking: buf breaking (FILE) against the protos of BREAKING_AGAINST (main by
+## default): the API changes only by addition
+BREAKING_AGAINST ?= main
+breaking:
+	@git rev-parse --verify --quiet '$(BREAKING_AGAINST)^{commit}' >/dev/null || { echo "breaking: no commit $(BREAKING_AGAINST) to compare with; BREAKING_AGAINST=<ref>" >&2; exit 1; }
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	git archive '$(BREAKING_AGAINST)' buf.yaml proto | tar -x -C "$$tmp" && \
+	$(BUF) breaking --against "$$tmp"
 
 ## generate: regenerate the Go code beside the protos, the protoset ghz uses where
 ## reflection is off, and textmatch's Unicode tables

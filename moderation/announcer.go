@@ -11,8 +11,8 @@ import (
 // moderator's eye. A submission only queues the id; run publishes
 // everything queued in one bus message, so a submission waits for no bus
 // round trip of its own and a burst of held comments costs a few. Losing
-// an announcement loses nothing: the comment is stored and listed in the
-// queue, where watchers catch up.
+// an announcement loses nothing: watchers read the queue's log, which
+// they also poll every second; an announcement only wakes them sooner.
 type announcer struct {
 	bus   Bus
 	log   *slog.Logger

@@ -21,6 +21,7 @@ const (
 	CodeResourceExhausted              // rate limited; see RetryAfter and Quota
 	CodeUnavailable                    // the store (or another backend) is down
 	CodePermissionDenied               // the caller's role does not allow it
+	CodeOutOfRange                     // a position past what is kept; see Violations
 )
 
 // Sentinel errors that adapters wrap with %w so the domain and the server

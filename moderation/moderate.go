@@ -64,12 +64,14 @@ type Outcome struct {
 	ID      string
 	Status  Status // after the action; unspecified when the comment is unknown
 	Changed bool
-	Err     error // a *Error with CodeNotFound or CodeFailedPrecondition, or nil
+	Err     error // a *Error with CodeInvalid, CodeNotFound or CodeFailedPrecondition, or nil
 }
 
 // Moderate applies m.Action to every id, each in its own transaction, and
-// returns one outcome per distinct id in the order given. The error is
-// for the request as a whole: invalid, or the store failing.
+// returns one outcome per distinct id in the order given; a malformed id
+// is its own outcome (CodeInvalid), so that one bad id in a pasted list
+// does not hold up the rest. The error is for the request as a whole:
+// invalid, or the store failing.
 func (s *Service) Moderate(ctx context.Context, m Moderation) ([]Outcome, error) {
 	var v violations
 	switch {
@@ -77,9 +79,6 @@ func (s *Service) Moderate(ctx context.Context, m Moderation) ([]Outcome, error)
 		v.check("ids", "is required: give at least one comment id")
 	case len(m.IDs) > MaxModerateIDs:
 		v.check("ids", fmt.Sprintf("must hold at most %d ids, got %d", MaxModerateIDs, len(m.IDs)))
-	}
-	for i, id := range m.IDs {
-		v.check(fmt.Sprintf("ids[%d]", i), ValidateID(id))
 	}
 	if m.Action < ActionApprove || m.Action > ActionDelete {
 		v.check("action", "is required: APPROVE, REJECT, MARK_SPAM or DELETE")
@@ -96,6 +95,10 @@ func (s *Service) Moderate(ctx context.Context, m Moderation) ([]Outcome, error)
 			continue
 		}
 		seen[id] = true
+		if p := ValidateID(id); p != "" {
+			out = append(out, Outcome{ID: id, Err: Invalid(FieldViolation{Field: "id", Description: p})})
+			continue
+		}
 		o, err := s.moderateOne(ctx, m, id)
 		if err != nil {
 			return nil, err
@@ -148,6 +151,9 @@ func (s *Service) moderateOne(ctx context.Context, m Moderation, id string) (Out
 	c, changed, err := s.store.UpdateStatus(ctx, u)
 	if changed && u.Outbox != nil {
 		s.webhooks.wake()
+	}
+	if changed && s.announcer != nil {
+		s.announcer.announce(c) // marked as spam: it enters the queue
 	}
 	var de *Error
 	switch {

@@ -95,13 +95,27 @@ func TestModerate(t *testing.T) {
 		}
 	})
 
+	t.Run("a malformed id is its own outcome", func(t *testing.T) {
+		id := held()
+		got, err := svc.Moderate(ctx, moderation.Moderation{Actor: "asha", IDs: []string{"no/such id", id, ""}, Action: moderation.ActionReject})
+		if err != nil || len(got) != 3 {
+			t.Fatalf("Moderate: %v, %v; want three outcomes", got, err)
+		}
+		wantError(t, got[0].Err, moderation.CodeInvalid, violation("id", "is not a comment id"))
+		wantError(t, got[2].Err, moderation.CodeInvalid, violation("id", "is required"))
+		if got[0].ID != "no/such id" || got[2].ID != "" || got[0].Status != moderation.StatusUnspecified {
+			t.Errorf("malformed ids' outcomes: %+v, %+v", got[0], got[2])
+		}
+		if got[1] != (moderation.Outcome{ID: id, Status: moderation.StatusRejected, Changed: true}) {
+			t.Errorf("the well-formed id beside them: %+v", got[1])
+		}
+	})
+
 	t.Run("invalid, every field at once", func(t *testing.T) {
 		id := held()
 		_, err := svc.Moderate(ctx, moderation.Moderation{Actor: "asha", IDs: []string{id, "no/such id", ""},
 			Note: "bad\x1b[2J note"})
 		wantError(t, err, moderation.CodeInvalid,
-			violation("ids[1]", "is not a comment id"),
-			violation("ids[2]", "is required"),
 			violation("action", "is required: APPROVE, REJECT, MARK_SPAM or DELETE"),
 			violation("note", "must not contain control characters"),
 		)

@@ -123,10 +123,41 @@ type QueueQuery struct {
 // by author email looks up a reader's data: only an admin may, audited
 // like an export.
 func (s *Service) ListQueue(ctx context.Context, viewer Viewer, q QueueQuery, page Page) ([]Comment, *Cursor, error) {
-	var v violations
 	if q.Reported {
 		return s.listReportedQueue(ctx, viewer, q, page)
 	}
+	f, limit, err := checkQueue(viewer, &q, page)
+	if err != nil {
+		return nil, nil, err
+	}
+	if q.AuthorEmail != "" && !held(q.Status) {
+		target, err := s.authorTarget(ctx, f.AuthorEmailKey)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := s.store.AppendAudit(ctx, s.audit(viewer.Name, "author.search", target, "", q.Status.String(), s.clock())); err != nil {
+			return nil, nil, fmt.Errorf("audit author search: %w", err)
+		}
+	}
+	f.After = page.After
+	cs, next, err := s.list(ctx, f, limit)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range cs {
+		cs[i] = viewer.show(cs[i])
+	}
+	if err := s.withReports(ctx, cs); err != nil {
+		return nil, nil, err
+	}
+	return cs, next, nil
+}
+
+// checkQueue validates q (setting its default status) and page, and
+// returns the filter of q's listing and the page's size. Searching
+// comments that are not held by author email needs the admin role.
+func checkQueue(viewer Viewer, q *QueueQuery, page Page) (Filter, int, error) {
+	var v violations
 	if q.Status == StatusUnspecified {
 		q.Status = StatusPending
 	} else if !q.Status.Valid() {
@@ -147,45 +178,35 @@ func (s *Service) ListQueue(ctx context.Context, viewer Viewer, q QueueQuery, pa
 	limit, problem := page.limit()
 	v.check("page_size", problem)
 	if len(v) > 0 {
-		return nil, nil, Invalid(v...)
+		return Filter{}, 0, Invalid(v...)
 	}
-	key := EmailKey(q.AuthorEmail)
-	if q.AuthorEmail != "" && !held(q.Status) {
-		if !viewer.Admin {
-			return nil, nil, Errorf(CodePermissionDenied,
-				"author_email on %s comments needs the admin role: an admin exports a reader's data with ExportAuthorData", q.Status)
-		}
-		target, err := s.authorTarget(ctx, key)
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := s.store.AppendAudit(ctx, s.audit(viewer.Name, "author.search", target, "", q.Status.String(), s.clock())); err != nil {
-			return nil, nil, fmt.Errorf("audit author search: %w", err)
-		}
+	if q.AuthorEmail != "" && !held(q.Status) && !viewer.Admin {
+		return Filter{}, 0, Errorf(CodePermissionDenied,
+			"author_email on %s comments needs the admin role: an admin exports a reader's data with ExportAuthorData", q.Status)
 	}
-	cs, next, err := s.list(ctx, Filter{
+	return Filter{
 		Statuses:       []Status{q.Status},
 		ArticleID:      q.ArticleID,
-		AuthorEmailKey: key,
+		AuthorEmailKey: EmailKey(q.AuthorEmail),
 		Since:          q.Since,
 		Until:          q.Until,
 		NewestFirst:    !q.OldestFirst,
-		After:          page.After,
-	}, limit)
-	if err != nil {
-		return nil, nil, err
-	}
-	for i := range cs {
-		cs[i] = viewer.show(cs[i])
-	}
-	if err := s.withReports(ctx, cs); err != nil {
-		return nil, nil, err
-	}
-	return cs, next, nil
+	}, limit, nil
 }
 
 // listReportedQueue is ListQueue for q.Reported.
 func (s *Service) listReportedQueue(ctx context.Context, viewer Viewer, q QueueQuery, page Page) ([]Comment, *Cursor, error) {
+	limit, err := checkReported(q, page)
+	if err != nil {
+		return nil, nil, err
+	}
+	cs, err := s.listReported(ctx, viewer, q.ArticleID, limit)
+	return cs, nil, err
+}
+
+// checkReported validates q and page for the reported comments, and
+// returns the page's size.
+func checkReported(q QueueQuery, page Page) (int, error) {
 	var v violations
 	if q.ArticleID != "" {
 		v.check("article_id", ValidateArticleID(q.ArticleID))
@@ -212,10 +233,51 @@ func (s *Service) listReportedQueue(ctx context.Context, viewer Viewer, q QueueQ
 	limit, problem := page.limit()
 	v.check("page_size", problem)
 	if len(v) > 0 {
-		return nil, nil, Invalid(v...)
+		return 0, Invalid(v...)
 	}
-	cs, err := s.listReported(ctx, viewer, q.ArticleID, limit)
-	return cs, nil, err
+	return limit, nil
+}
+
+// MaxQueueCount is how far CountQueue counts exactly.
+const MaxQueueCount = 10000
+
+// QueueTotal is how many comments a queue listing selects over all its
+// pages.
+type QueueTotal struct {
+	Size int64
+	// Estimate is true when the count stopped at MaxQueueCount: there are
+	// at least Size, which is then MaxQueueCount.
+	Estimate bool
+}
+
+// CountQueue counts the comments ListQueue lists for q over all its
+// pages, exactly up to MaxQueueCount, on the store's index without
+// reading them. It checks q as ListQueue does but audits nothing: call it
+// beside ListQueue, which does.
+func (s *Service) CountQueue(ctx context.Context, viewer Viewer, q QueueQuery) (QueueTotal, error) {
+	var n int64
+	if q.Reported {
+		if _, err := checkReported(q, Page{}); err != nil {
+			return QueueTotal{}, err
+		}
+		var err error
+		if n, err = s.store.CountReported(ctx, q.ArticleID, MaxQueueCount+1); err != nil {
+			return QueueTotal{}, fmt.Errorf("count reported comments: %w", err)
+		}
+	} else {
+		f, _, err := checkQueue(viewer, &q, Page{})
+		if err != nil {
+			return QueueTotal{}, err
+		}
+		f.Limit = MaxQueueCount + 1
+		if n, err = s.store.CountComments(ctx, f); err != nil {
+			return QueueTotal{}, fmt.Errorf("count the queue: %w", err)
+		}
+	}
+	if n > MaxQueueCount {
+		return QueueTotal{Size: MaxQueueCount, Estimate: true}, nil
+	}
+	return QueueTotal{Size: n}, nil
 }
 
 // list fetches one row more than asked to learn whether a next page exists.

@@ -36,8 +36,8 @@ func (s *Service) EraseExpiredClientData(ctx context.Context) (int64, error) {
 	}
 }
 
-// runRetention erases expired client data now and then every interval,
-// until ctx ends.
+// runRetention erases expired client data and prunes the queue's log
+// now and then every interval, until ctx ends.
 func (s *Service) runRetention(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -46,6 +46,9 @@ func (s *Service) runRetention(ctx context.Context, every time.Duration) {
 			s.log.Warn("erasing expired client IPs and user agents failed; retrying later", "err", err, "erased", n)
 		} else if n > 0 {
 			s.log.Info("erased expired client IPs and user agents", "comments", n)
+		}
+		if _, err := s.PruneQueueLog(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("pruning the queue's log failed; retrying later", "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -48,7 +48,7 @@ func TestNothingOutlivesShutdown(t *testing.T) {
 		svc.Run(ctx)
 	}()
 	watchCtx, stopWatching := context.WithCancel(ctx)
-	comments, err := svc.Watch(watchCtx, moderation.Viewer{Name: "asha"}, moderation.WatchQuery{})
+	comments, _, err := svc.Watch(watchCtx, moderation.Viewer{Name: "asha"}, moderation.WatchQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestNothingOutlivesShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := <-comments; c.ID != res.Comment.ID {
+	if c := (<-comments).Comment; c.ID != res.Comment.ID {
 		t.Fatalf("watched %s, want %s", c.ID, res.Comment.ID)
 	}
 	if len(ownGoroutines()) == 0 {

@@ -209,6 +209,54 @@ type Store interface {
 	// EraseReports deletes every report by the reader reporterKey, and
 	// their weights, in one transaction; it returns how many reports.
 	EraseReports(ctx context.Context, reporterKey string) (int64, error)
+
+	// CountComments counts the comments f selects (f.After, f.NewestFirst
+	// and f.Public are ignored), up to f.Limit: it answers f.Limit when
+	// there are that many or more, reading no more index entries than that.
+	CountComments(ctx context.Context, f Filter) (int64, error)
+	// CountReported counts, like CountComments, the comments
+	// ReportedComments would list (on the article, when articleID is set),
+	// up to limit.
+	CountReported(ctx context.Context, articleID string, limit int) (int64, error)
+
+	// Every write that moves a comment into the queue (EntersQueue: a
+	// submission held or filed as spam, a decision, a reader-report hold,
+	// a ban's sweep) appends a QueueEvent in its own transaction.
+
+	// QueueEvents returns up to limit queue events with Seq above after,
+	// in Seq order, and the log's horizon: the highest Seq pruned so far
+	// (0 when none was), read after the events. Seq follows commit order:
+	// a reader that has seen event n has seen every event before it, so
+	// one that resumes after n misses none unless horizon > n.
+	QueueEvents(ctx context.Context, after int64, limit int) (events []QueueEvent, horizon int64, err error)
+	// QueueHead returns the Seq of the last queue event committed, or the
+	// horizon when the log is empty: where a new watcher starts.
+	QueueHead(ctx context.Context) (int64, error)
+	// PruneQueueEvents deletes the queue events recorded before before,
+	// raises the horizon to the highest Seq it deleted, and returns how
+	// many it deleted.
+	PruneQueueEvents(ctx context.Context, before time.Time) (int64, error)
+}
+
+// QueueEvent is one comment entering the queue: held (PENDING) or filed
+// as SPAM, by whatever wrote it.
+type QueueEvent struct {
+	Seq       int64 // increasing in commit order
+	CommentID string
+	Site      string
+	ArticleID string
+	Status    Status // the status it entered
+	Time      time.Time
+}
+
+// EntersQueue reports whether a comment moving from status from (Unspecified
+// for a new comment) to status to enters the queue: the stores append a
+// QueueEvent exactly then.
+func EntersQueue(from, to Status) bool { return from != to && held(to) }
+
+// NewQueueEvent is the event of c entering the queue (Seq unset).
+func NewQueueEvent(c Comment, at time.Time) QueueEvent {
+	return QueueEvent{CommentID: c.ID, Site: c.Site, ArticleID: c.ArticleID, Status: c.Status, Time: at}
 }
 
 // BanSweep is what a ban moves of the comments it matches, in the ban's

@@ -43,6 +43,21 @@ func (s *commentService) SubmitComment(ctx context.Context, req *pb.SubmitCommen
 		}
 		sub.FormDuration, sub.FormTimed = d.AsDuration(), true
 	}
+	if id := identityOf(ctx); id.Site == "" && id.Moderator != "" {
+		// A moderator (token or certificate) may only check a comment
+		// against a site's rules, which stores nothing: moderators try the
+		// rules of every site they look after without its key.
+		switch {
+		case !req.GetValidateOnly():
+			return nil, toStatus(ctx, s.log, &moderation.Error{Code: moderation.CodePermissionDenied,
+				Message: "a moderator can only check a comment (validate_only) against a site; a comment is submitted with the site's key"})
+		case req.GetSite() == "":
+			return nil, toStatus(ctx, s.log, invalid(moderation.FieldViolation{Field: "site", Description: "is required when a moderator checks a comment: the site whose rules to check against"}))
+		case moderation.ValidateSite(req.GetSite()) != "":
+			return nil, toStatus(ctx, s.log, invalid(moderation.FieldViolation{Field: "site", Description: moderation.ValidateSite(req.GetSite())}))
+		}
+		sub.Site = req.GetSite()
+	}
 	if site := req.GetSite(); site != "" && site != sub.Site {
 		id := identityOf(ctx)
 		switch {

@@ -21,8 +21,9 @@ type Comments interface {
 // moderators' actions, the rules they keep and readers' data requests.
 type Moderation interface {
 	ListQueue(ctx context.Context, v moderation.Viewer, q moderation.QueueQuery, page moderation.Page) ([]moderation.Comment, *moderation.Cursor, error)
+	CountQueue(ctx context.Context, v moderation.Viewer, q moderation.QueueQuery) (moderation.QueueTotal, error)
 	CommentDetail(ctx context.Context, v moderation.Viewer, id string) (moderation.Comment, moderation.AuthorHistory, error)
-	Watch(ctx context.Context, v moderation.Viewer, q moderation.WatchQuery) (<-chan moderation.Comment, error)
+	Watch(ctx context.Context, v moderation.Viewer, q moderation.WatchQuery) (<-chan moderation.Held, int64, error)
 	Moderate(ctx context.Context, m moderation.Moderation) ([]moderation.Outcome, error)
 	AuditEvents(ctx context.Context, q moderation.AuditQuery, page moderation.Page) ([]moderation.AuditEvent, *moderation.Cursor, error)
 	WordLists(ctx context.Context) (map[moderation.WordList][]moderation.WordTerm, error)

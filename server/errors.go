@@ -28,6 +28,7 @@ var grpcCodes = map[moderation.Code]codes.Code{
 	moderation.CodeResourceExhausted:  codes.ResourceExhausted,
 	moderation.CodeUnavailable:        codes.Unavailable,
 	moderation.CodePermissionDenied:   codes.PermissionDenied,
+	moderation.CodeOutOfRange:         codes.OutOfRange,
 }
 
 // toStatus turns any error from the domain into a gRPC status with the

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -59,9 +60,15 @@ func (s *moderationService) ListQueue(ctx context.Context, req *pb.ListQueueRequ
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
+	total, err := s.svc.CountQueue(ctx, viewerOf(ctx), q)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
 	resp := &pb.ListQueueResponse{
-		Comments:      make([]*pb.CommentDetail, len(cs)),
-		NextPageToken: encodeToken(fp, next),
+		Comments:        make([]*pb.CommentDetail, len(cs)),
+		NextPageToken:   encodeToken(fp, next),
+		TotalSize:       total.Size,
+		TotalIsEstimate: total.Estimate,
 	}
 	for i, c := range cs {
 		resp.Comments[i] = commentDetail(c)
@@ -245,6 +252,10 @@ func (s *moderationService) DeleteBan(ctx context.Context, req *pb.DeleteBanRequ
 	return resp, nil
 }
 
+// resumeHeader carries, in WatchQueue's response headers, the position
+// the stream starts after.
+const resumeHeader = "commentd-resume-token"
+
 func (s *moderationService) WatchQueue(req *pb.WatchQueueRequest, stream pb.ModerationService_WatchQueueServer) error {
 	ctx, cancel := context.WithCancel(stream.Context())
 	defer cancel()
@@ -261,17 +272,26 @@ func (s *moderationService) WatchQueue(req *pb.WatchQueueRequest, stream pb.Mode
 	for _, st := range req.GetStatuses() {
 		q.Statuses = append(q.Statuses, statusFromPB(st))
 	}
-	comments, err := s.svc.Watch(ctx, viewerOf(ctx), q)
+	var err error
+	if q.After, q.Resume, err = decodeResume(req.GetResumeToken()); err != nil {
+		return toStatus(ctx, s.log, err)
+	}
+	held, start, err := s.svc.Watch(ctx, viewerOf(ctx), q)
 	if err != nil {
 		return toStatus(ctx, s.log, err)
 	}
 	// The headers tell the client the subscription is live: every comment
-	// held from now on will reach it.
-	if err := stream.SendHeader(nil); err != nil {
+	// held after the position they carry will reach it, and a stream
+	// that ends before its first message resumes from there.
+	if err := stream.SendHeader(metadata.Pairs(resumeHeader, encodeResume(start))); err != nil {
 		return err
 	}
-	for c := range comments {
-		if err := stream.Send(&pb.WatchQueueResponse{Comment: commentDetail(c)}); err != nil {
+	for h := range held {
+		if h.Err != nil {
+			return toStatus(ctx, s.log, h.Err)
+		}
+		m := &pb.WatchQueueResponse{Comment: commentDetail(h.Comment), ResumeToken: encodeResume(h.Seq), HeldStatus: statusToPB(h.Status)}
+		if err := stream.Send(m); err != nil {
 			return err
 		}
 	}

@@ -67,3 +67,35 @@ func decodeToken(fp [8]byte, tok string) (*moderation.Cursor, error) {
 	}
 	return c, nil
 }
+
+// Resume tokens of WatchQueue are a position in the queue's log, which
+// is one for every replica and every filter: a format byte and the
+// position. A hand-made token can only name another position, which
+// shows nothing the watcher could not watch.
+const resumeFormat = 2
+
+func encodeResume(seq int64) string {
+	b := binary.AppendUvarint([]byte{resumeFormat}, uint64(seq))
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// decodeResume returns the position a token names; ok is false for an
+// empty token (from now).
+func decodeResume(tok string) (seq int64, ok bool, err error) {
+	if tok == "" {
+		return 0, false, nil
+	}
+	b, derr := base64.RawURLEncoding.DecodeString(tok)
+	var n int
+	var u uint64
+	if derr == nil && len(b) > 1 && b[0] == resumeFormat {
+		u, n = binary.Uvarint(b[1:])
+	}
+	if n <= 0 || 1+n != len(b) || u > 1<<62 {
+		return 0, false, invalid(moderation.FieldViolation{
+			Field:       "resume_token",
+			Description: "is not a resume token: pass the resume_token of the last message received",
+		})
+	}
+	return int64(u), true, nil
+}

@@ -34,8 +34,9 @@ says whose policy decided: a site's own (with the settings its sites: block
 in the policy file overrides) or the global one. --site names the site to
 check against; a site key checks only against its own site.
 
-check calls CommentService, which site backends call; when commentd asks
-sites for keys, pass one with --site-key or COMMENTCTL_SITE_KEY.`,
+check calls CommentService, which site backends call. With a site key
+(--site-key or COMMENTCTL_SITE_KEY) it checks as that site; without one,
+your moderator token checks against the site --site names, any site.`,
 		Example: `  commentctl check --article 2026/11/budget-session --name "Rahul Verma" \
       --email rahul@example.com "Best online casino, join now"
 
@@ -49,7 +50,7 @@ sites for keys, pass one with --site-key or COMMENTCTL_SITE_KEY.`,
 	fs.StringVar(&req.Author.Url, "url", "", "the author's web site")
 	fs.StringVar(&req.Client.Ip, "ip", "", "the reader's IP address")
 	fs.StringVar(&req.Client.UserAgent, "user-agent", "", "the reader's User-Agent")
-	fs.StringVar(&req.Site, "site", "", "check against this `site`'s policy and lists (a server without credentials); default the site key's site")
+	fs.StringVar(&req.Site, "site", "", "check against this `site`'s policy and lists (needed with a moderator token); default the site key's site")
 	fs.StringVar(&siteKey, "site-key", "", "a site key for CommentService (env COMMENTCTL_SITE_KEY); default the --token")
 	fromEnv(fs, "site-key")
 	for _, f := range []string{"article", "name", "email"} {

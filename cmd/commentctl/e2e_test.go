@@ -354,4 +354,28 @@ func TestCheckSaysWhichSitePolicyApplied(t *testing.T) {
 	if !strings.Contains(r.stderr, "PERMISSION_DENIED") {
 		t.Errorf("check --site shop with news's key: %q", r.stderr)
 	}
+
+	// A moderator needs no site key: --site with the moderator's token
+	// checks against any site's rules (ravi is no admin).
+	var noKey []string
+	for _, kv := range ctlEnv(srv.Addr, "tok-ravi") {
+		if !strings.HasPrefix(kv, "COMMENTCTL_SITE_KEY=") {
+			noKey = append(noKey, kv)
+		}
+	}
+	for site, policy := range map[string]string{"news": "site news (overrides: default_status, rules.links)", "shop": "global"} {
+		r = ctlWith(t, noKey, "", "check", "--site", site, "--article", "a", "--name", "Reader", "--email", "r@example.com", "see https://example.org/report")
+		r.wantCode(t, 0, "a moderator's check --site "+site)
+		if !strings.HasPrefix(r.stdout, "decision  PENDING") || !strings.Contains(r.stdout, "policy    "+policy+"\n") {
+			t.Errorf("a moderator's check --site %s:\n%s", site, r.stdout)
+		}
+	}
+	r = ctlWith(t, noKey, "", "check", "--article", "a", "--name", "Reader", "--email", "r@example.com", "hello")
+	r.wantCode(t, 1, "a moderator's check without --site")
+	if !strings.Contains(r.stderr, "site is required") {
+		t.Errorf("a moderator's check without --site: %q", r.stderr)
+	}
+	if r := ctl(t, srv.Addr, "", "queue", "-o", "ids"); r.stdout != "" {
+		t.Errorf("checks stored comments: %q", r.stdout)
+	}
 }

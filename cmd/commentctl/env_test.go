@@ -163,12 +163,12 @@ func TestEnvironment(t *testing.T) {
 
 		{name: "COMMENTCTL_SITE_KEY", reads: "COMMENTCTL_SITE_KEY", env: with("SITE_KEY", siteKey), args: checkArgs,
 			stdout: "decision  PENDING"},
-		{name: "without a site key, the moderator's token", env: full, args: checkArgs,
-			code: 1, stderr: "PERMISSION_DENIED"},
+		{name: "without a site key, the moderator's token (which needs --site)", env: full, args: checkArgs,
+			code: 1, stderr: "site is required"},
 		{name: "--site-key beats COMMENTCTL_SITE_KEY", env: with("SITE_KEY", "not-a-site-key"),
 			args: append([]string{"--site-key", siteKey}, checkArgs...), stdout: "decision  PENDING"},
 		{name: "--site-key= beats COMMENTCTL_SITE_KEY", env: with("SITE_KEY", siteKey),
-			args: append([]string{"--site-key="}, checkArgs...), code: 1, stderr: "PERMISSION_DENIED"},
+			args: append([]string{"--site-key="}, checkArgs...), code: 1, stderr: "site is required"},
 
 		// -o is a choice per run, not a setting: no variable sets it.
 		{name: "unknown COMMENTCTL_ variables are ignored",

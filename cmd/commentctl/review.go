@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/commentd/commentd/client"
@@ -18,8 +19,9 @@ import (
 	pb "github.com/commentd/commentd/proto/commentd/v1"
 )
 
-// maxReviewLoad bounds the comments review loads at a time.
-const maxReviewLoad = 5000
+// reviewBatch is how many comments review loads at a time; the queue's
+// total (ListQueue's total_size) says how many are left beyond them.
+const reviewBatch = 100
 
 // reviewBodyLines is how much of a body review shows.
 const reviewBodyLines = 40
@@ -116,11 +118,11 @@ type tally struct {
 
 func (r *reviewer) run(ctx context.Context, tty *os.File) error {
 	seen := map[string]bool{}
-	items, more, err := r.load(ctx, seen)
+	b, err := r.load(ctx, seen)
 	if err != nil {
 		return err
 	}
-	if len(items) == 0 {
+	if len(b.items) == 0 {
 		r.a.warnf("nothing to review: no %s comments", statusName(r.req.GetStatus()))
 		return nil
 	}
@@ -134,25 +136,22 @@ func (r *reviewer) run(ctx context.Context, tty *os.File) error {
 	r.out = bufio.NewWriter(crlf{r.a.rawStdout})
 	defer r.out.Flush()
 
-	for len(items) > 0 {
-		for i, d := range items {
+	for len(b.items) > 0 {
+		for i, d := range b.items {
 			seen[d.GetComment().GetId()] = true
-			left := fmt.Sprintf("%d", len(items)-i)
-			if more {
-				left += "+"
-			}
-			quit, err := r.one(ctx, d.GetComment().GetId(), left)
+			left := b.left(i)
+			quit, err := r.one(ctx, d.GetComment().GetId(), b.show(left))
 			if err != nil {
-				r.summary(len(items) - i)
+				r.summary(left)
 				return err
 			}
 			if quit {
-				r.summary(len(items) - i)
+				r.summary(left)
 				return nil
 			}
 		}
-		// The end of what was loaded: anything new meanwhile?
-		if items, more, err = r.load(ctx, seen); err != nil {
+		// The end of what was loaded: the rest, and anything new meanwhile.
+		if b, err = r.load(ctx, seen); err != nil {
 			r.summary(0)
 			return err
 		}
@@ -161,34 +160,68 @@ func (r *reviewer) run(ctx context.Context, tty *os.File) error {
 	return nil
 }
 
-// load lists the queue, without the comments already seen.
-func (r *reviewer) load(ctx context.Context, seen map[string]bool) ([]*pb.CommentDetail, bool, error) {
-	var out []*pb.CommentDetail
+// batch is what review loaded: the comments to show and how many more
+// were in the queue beyond them when it was listed.
+type batch struct {
+	items    []*pb.CommentDetail
+	beyond   int64
+	estimate bool // the queue's total was an estimate: at least that many
+}
+
+// left is how many are left at items[i], that one included.
+func (b batch) left(i int) int {
+	return len(b.items) - i + int(b.beyond)
+}
+
+func (b batch) show(left int) string {
+	if b.estimate {
+		return fmt.Sprintf("%d+", left)
+	}
+	return fmt.Sprintf("%d", left)
+}
+
+// load lists up to reviewBatch comments of the queue not seen yet, and
+// reads from the queue's total how many are left beyond them.
+func (r *reviewer) load(ctx context.Context, seen map[string]bool) (batch, error) {
+	var b batch
 	// Reported comments first, most reported first: readers are waiting.
 	if r.reported != nil {
 		for d, err := range r.c.Queue(ctx, r.reported) {
 			if err != nil {
-				return nil, false, fmt.Errorf("list reported comments: %w", err)
+				return batch{}, fmt.Errorf("list reported comments: %w", err)
 			}
-			if !seen[d.GetComment().GetId()] && len(out) < maxReviewLoad {
-				out = append(out, d)
+			if !seen[d.GetComment().GetId()] {
+				b.items = append(b.items, d)
 				seen[d.GetComment().GetId()] = true
 			}
 		}
 	}
-	for d, err := range r.c.Queue(ctx, r.req) {
+	req := proto.Clone(r.req).(*pb.ListQueueRequest)
+	req.PageSize = reviewBatch
+	var total, listed int64
+	for first := true; ; first = false {
+		resp, err := r.c.Moderation.ListQueue(ctx, req)
 		if err != nil {
-			return nil, false, fmt.Errorf("list queue: %w", err)
+			return batch{}, fmt.Errorf("list queue: %w", err)
 		}
-		if seen[d.GetComment().GetId()] {
-			continue
+		if first {
+			total, b.estimate = resp.GetTotalSize(), resp.GetTotalIsEstimate()
 		}
-		if len(out) == maxReviewLoad {
-			return out, true, nil
+		for _, d := range resp.GetComments() {
+			if len(b.items) >= reviewBatch {
+				break
+			}
+			listed++ // the skipped ones too: they are still in the total
+			if !seen[d.GetComment().GetId()] {
+				b.items = append(b.items, d)
+			}
 		}
-		out = append(out, d)
+		if req.PageToken = resp.GetNextPageToken(); req.PageToken == "" || len(b.items) >= reviewBatch {
+			break
+		}
 	}
-	return out, false, nil
+	b.beyond = max(0, total-listed)
+	return b, nil
 }
 
 func (r *reviewer) printf(format string, args ...any) {

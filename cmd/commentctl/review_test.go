@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os/exec"
 	"strings"
@@ -222,5 +223,43 @@ func TestReviewBans(t *testing.T) {
 	}
 	if len(bans) != 1 || bans[0].GetEmail() != "win@casino.example" || bans[0].GetExpireTime() == nil {
 		t.Errorf("bans after review: %v", bans)
+	}
+}
+
+// TestReviewCountsWhatIsLeftFromTheTotal: with more held comments than
+// review loads at once, it says how many are left from the queue's total,
+// and so does its summary.
+func TestReviewCountsWhatIsLeftFromTheTotal(t *testing.T) {
+	srv := startCommentd(t, stores[0].db(t))
+	c := dialT(t, srv.Addr)
+	const held = reviewBatch + 30
+	for i := range held {
+		submit(t, c, "2026/11/long-thread", fmt.Sprintf("Reader %d", i), fmt.Sprintf("reader%d@example.in", i), fmt.Sprintf("comment %d", i))
+	}
+	cmd := exec.Command(commentctlBin, "review")
+	cmd.Env = append(ctlEnv(srv.Addr, ashaToken), "TERM=xterm")
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 50, Cols: 120})
+	if err != nil {
+		t.Fatalf("start review on a pty: %v", err)
+	}
+	defer tty.Close()
+	scr := &screen{more: make(chan struct{}, 1)}
+	go io.Copy(scr, tty)
+	t.Cleanup(func() { cmd.Process.Kill() })
+	key := func(k string) {
+		t.Helper()
+		if _, err := tty.Write([]byte(k)); err != nil {
+			t.Fatalf("type %q: %v", k, err)
+		}
+	}
+	at := scr.waitFor(t, 0, fmt.Sprintf("── %d left", held))
+	at = scr.waitFor(t, at, "q quit")
+	key("a")
+	at = scr.waitFor(t, at, fmt.Sprintf("── %d left", held-1))
+	at = scr.waitFor(t, at, "q quit")
+	key("q")
+	scr.waitFor(t, at, fmt.Sprintf("%d left in the queue", held-1))
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("review exited with %v:\n%s", err, scr.String())
 	}
 }

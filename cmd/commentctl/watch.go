@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/commentd/commentd/client"
 	"github.com/commentd/commentd/cmd/commentctl/internal/table"
@@ -26,9 +25,6 @@ const (
 	watchMaxBackoff = 30 * time.Second
 	// A stream that lived this long was healthy: start the backoff over.
 	watchHealthyAfter = 30 * time.Second
-	// catchUpMargin reaches back before a lost stream's end, for clock
-	// skew and comments in flight.
-	catchUpMargin = 10 * time.Second
 )
 
 func newWatchCmd(a *app) *cobra.Command {
@@ -44,8 +40,9 @@ commentd replica, one line each in the queue's table format — or one JSON
 object a line with -o json, or its id with -o ids — until Ctrl-C.
 
 When the connection is lost (commentd restarting, say) watch reconnects
-with backoff and first lists the comments held meanwhile, so none is
-missed.`,
+with backoff, to any replica, and resumes where the stream stopped: every
+comment held meanwhile is printed once, none is missed. After more than a
+week away it says so and watches from now.`,
 		Example: `  commentctl watch
   commentctl watch --status pending --article 2026/11/budget-session
   commentctl watch -o json | jq -r .comment.body`,
@@ -69,7 +66,7 @@ missed.`,
 		if err != nil {
 			return err
 		}
-		w := &watcher{a: a, c: c, req: req, t: queueColumns(), seen: map[string]bool{}}
+		w := &watcher{a: a, c: c, req: req, t: queueColumns()}
 		return w.run(ctx)
 	})
 	return cmd
@@ -81,10 +78,8 @@ type watcher struct {
 	req    *pb.WatchQueueRequest
 	t      *table.Table
 	widths []int
-	// seen holds the ids printed, so that catching up after a reconnect
-	// prints nothing twice; order bounds it.
-	seen  map[string]bool
-	order []string
+	// resumed is whether a stream was lost and the next one resumes.
+	resumed bool
 }
 
 func (w *watcher) run(ctx context.Context) error {
@@ -94,15 +89,21 @@ func (w *watcher) run(ctx context.Context) error {
 		w.a.stdout.Flush()
 	}
 	backoff := watchMinBackoff
-	var lost time.Time // when the last stream ended; zero before the first
 	for {
 		started := time.Now()
-		err := w.stream(ctx, lost)
+		err := w.stream(ctx)
 		if ctx.Err() != nil {
 			return nil // Ctrl-C
 		}
 		if errors.Is(err, io.EOF) {
 			err = status.Error(codes.Unavailable, "the server ended the stream")
+		}
+		if status.Code(err) == codes.OutOfRange && w.req.ResumeToken != "" {
+			// Away longer than the queue's log reaches back.
+			w.a.warnf("watch: cannot resume (%s); watching from now: list what was held meanwhile with commentctl queue",
+				status.Convert(err).Message())
+			w.req.ResumeToken, w.resumed = "", false
+			continue
 		}
 		if status.Code(err) != codes.Unavailable {
 			return fmt.Errorf("watch: %w", err)
@@ -110,9 +111,7 @@ func (w *watcher) run(ctx context.Context) error {
 		if time.Since(started) >= watchHealthyAfter {
 			backoff = watchMinBackoff
 		}
-		if lost.IsZero() || time.Since(started) >= watchHealthyAfter {
-			lost = w.a.now()
-		}
+		w.resumed = true
 		// ±20% jitter, so that many moderators do not come back at once.
 		d := time.Duration(float64(backoff) * (0.8 + 0.4*rand.Float64()))
 		st := status.Convert(err)
@@ -126,37 +125,51 @@ func (w *watcher) run(ctx context.Context) error {
 	}
 }
 
-// stream watches until the stream ends. After a lost stream (lost not
-// zero) it first prints what was held since then.
-func (w *watcher) stream(ctx context.Context, lost time.Time) error {
+// stream watches until the stream ends, resuming after the last message
+// of the previous stream: the server's queue log sends what was held
+// meanwhile, each comment once.
+func (w *watcher) stream(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s, err := w.c.Moderation.WatchQueue(ctx, w.req)
 	if err != nil {
 		return err
 	}
-	// commentd sends the headers once the subscription is live: from then
-	// on every held comment reaches this stream. No headers: the stream
-	// failed, and Recv says why.
-	if md, _ := s.Header(); md == nil {
+	// commentd sends the headers once the subscription is live, with the
+	// position it starts from. No headers: the stream failed, and Recv
+	// says why.
+	md, _ := s.Header()
+	if md == nil {
 		_, err := s.Recv()
 		return err
 	}
-	if lost.IsZero() {
-		w.a.warnf("watching %s comments; Ctrl-C to stop", w.watchedStatuses())
-	} else {
-		if err := w.catchUp(ctx, lost.Add(-catchUpMargin)); err != nil {
-			return err
-		}
+	if t := md.Get("commentd-resume-token"); len(t) == 1 && w.req.ResumeToken == "" {
+		w.req.ResumeToken = t[0]
+	}
+	if w.resumed {
 		w.a.warnf("watch: reconnected")
+	} else {
+		w.a.warnf("watching %s comments; Ctrl-C to stop", w.watchedStatuses())
 	}
 	for {
 		resp, err := s.Recv()
 		if err != nil {
 			return err
 		}
-		w.print(resp.GetComment())
+		w.req.ResumeToken = resp.GetResumeToken()
+		// Resumed far back, a comment may have been decided since.
+		if st := resp.GetComment().GetComment().GetStatus(); slices.Contains(w.statuses(), st) {
+			w.print(resp.GetComment())
+		}
 	}
+}
+
+// statuses are the statuses watched.
+func (w *watcher) statuses() []pb.CommentStatus {
+	if len(w.req.Statuses) == 0 {
+		return []pb.CommentStatus{pb.CommentStatus_COMMENT_STATUS_PENDING, pb.CommentStatus_COMMENT_STATUS_SPAM}
+	}
+	return w.req.Statuses
 }
 
 // watchedStatuses names the statuses watched: "pending and spam".
@@ -171,46 +184,8 @@ func (w *watcher) watchedStatuses() string {
 	return strings.Join(names, " and ")
 }
 
-// catchUp prints the comments held since t that were not printed.
-func (w *watcher) catchUp(ctx context.Context, since time.Time) error {
-	statuses := w.req.Statuses
-	if len(statuses) == 0 {
-		statuses = []pb.CommentStatus{pb.CommentStatus_COMMENT_STATUS_PENDING, pb.CommentStatus_COMMENT_STATUS_SPAM}
-	}
-	var missed []*pb.CommentDetail
-	for _, st := range statuses {
-		req := &pb.ListQueueRequest{Status: st, ArticleId: w.req.ArticleId, StartTime: timestamppb.New(since),
-			Order: pb.SortOrder_SORT_ORDER_OLDEST_FIRST, PageSize: 100}
-		for d, err := range w.c.Queue(ctx, req) {
-			if err != nil {
-				return err
-			}
-			missed = append(missed, d)
-		}
-	}
-	slices.SortStableFunc(missed, func(x, y *pb.CommentDetail) int {
-		return x.GetComment().GetCreateTime().AsTime().Compare(y.GetComment().GetCreateTime().AsTime())
-	})
-	for _, d := range missed {
-		w.print(d)
-	}
-	return nil
-}
-
-// maxSeen bounds the ids remembered.
-const maxSeen = 10000
-
 func (w *watcher) print(d *pb.CommentDetail) {
 	id := d.GetComment().GetId()
-	if w.seen[id] {
-		return
-	}
-	w.seen[id] = true
-	w.order = append(w.order, id)
-	if len(w.order) > maxSeen {
-		delete(w.seen, w.order[0])
-		w.order = w.order[1:]
-	}
 	switch w.a.output {
 	case outJSON:
 		b, err := jsonLine(d)

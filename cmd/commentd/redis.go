@@ -89,9 +89,10 @@ func openLimiter(ctx context.Context, log *slog.Logger, client redis.UniversalCl
 	return l
 }
 
-// openBus is the one place that picks how held comments reach watchers on
-// every replica: Redis pub/sub, else the store's own (PostgreSQL
-// LISTEN/NOTIFY), else this process only.
+// openBus is the one place that picks how watchers on every replica hear
+// at once of held comments: Redis pub/sub, else the store's own
+// (PostgreSQL LISTEN/NOTIFY), else this process only. Watchers read what
+// was held from the store's queue log, which they also poll every second.
 func openBus(log *slog.Logger, client redis.UniversalClient, prefix string, store moderation.Store) moderation.Bus {
 	if client != nil {
 		return notify.NewRedis(client, prefix)
@@ -99,7 +100,7 @@ func openBus(log *slog.Logger, client redis.UniversalClient, prefix string, stor
 	if b, ok := store.(moderation.Bus); ok {
 		return b
 	}
-	log.Info("no --redis and a SQLite store: WatchQueue sees the comments held by this process only")
+	log.Info("no --redis and a SQLite store: WatchQueue hears at once of the comments held by this process, within a second of those held by others sharing the file")
 	return notify.NewLocal()
 }
 

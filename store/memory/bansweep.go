@@ -56,6 +56,7 @@ func (db *DB) apply(ms []move) []moderation.Comment {
 		m.r.c.ModeratedBy, m.r.c.ModerationNote = m.c.ModeratedBy, m.c.ModerationNote
 		db.appendAudit(m.audit)
 		db.addOutbox(m.outbox)
+		db.enqueue(m.from, m.c, m.c.UpdateTime)
 		out = append(out, m.c)
 	}
 	return out

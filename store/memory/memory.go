@@ -55,6 +55,8 @@ type DB struct {
 	// Reader reports in the order they were filed, and readers' weights.
 	reports []*moderation.Report
 	weights map[weightKey]float64
+
+	queue queueLog
 }
 
 type label struct {
@@ -239,6 +241,7 @@ func (s *Store) CreateComment(ctx context.Context, c moderation.Comment, out ...
 		return moderation.Comment{}, 0, fmt.Errorf("memory: create comment: %w", err)
 	}
 	db.addOutbox(out)
+	db.enqueue(moderation.StatusUnspecified, created, created.CreateTime)
 	return created, moderation.NoConflict, nil
 }
 
@@ -480,6 +483,7 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 	r.c.ModerationNote = u.Note
 	db.appendAudit(a)
 	db.addOutbox(out)
+	db.enqueue(c.Status, updated, u.Time)
 	return updated, true, nil
 }
 

@@ -84,6 +84,7 @@ func (s *Store) FileReport(ctx context.Context, f moderation.ReportFiling) (mode
 		r.reasons = reasons
 		db.appendAudit(a)
 		db.addOutbox(out)
+		db.enqueue(c.Status, updated, rep.CreateTime)
 	}
 	return moderation.FiledReport{Report: rep, Comment: updated, Held: hold}, nil
 }

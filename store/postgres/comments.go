@@ -55,10 +55,14 @@ func (s *Store) CreateComment(ctx context.Context, c moderation.Comment, out ...
 		return moderation.Comment{}, 0, fmt.Errorf("postgres: create comment %s: %w", c.ID, err)
 	}
 	var tag pgconn.CommandTag
-	if len(out) == 0 {
+	held := entering(moderation.StatusUnspecified, c, c.CreateTime)
+	switch {
+	case len(out) == 0 && held == nil:
 		tag, err = s.pool.Exec(ctx, insertCommentSQL, args...)
-	} else {
-		tag, err = s.insertWithOutbox(ctx, args, out)
+	case len(out) == 0:
+		tag, err = s.insertHeld(ctx, args, c)
+	default:
+		tag, err = s.insertWithOutbox(ctx, args, out, held)
 	}
 	var pgErr *pgconn.PgError
 	switch {
@@ -91,10 +95,27 @@ func (s *Store) CreateComment(ctx context.Context, c moderation.Comment, out ...
 	return existing, moderation.ConflictDuplicate, nil
 }
 
+// insertHeld inserts a held comment and its queue event in one round
+// trip: a batch sent outside a transaction runs as one implicit
+// transaction, so both or neither are stored. When the insert stores
+// nothing (a retry) the event's insert finds no row to log.
+func (s *Store) insertHeld(ctx context.Context, args []any, c moderation.Comment) (pgconn.CommandTag, error) {
+	b := &pgx.Batch{}
+	b.Queue(insertCommentSQL, args...)
+	b.Queue(lockQueueSQL, queueLockID)
+	b.Queue(insertHeldEventSQL, c.ID, c.CreateTime)
+	br := s.pool.SendBatch(ctx, b)
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return tag, err
+}
+
 // insertWithOutbox inserts a comment and, when it was stored, its outbox
-// messages, in one transaction. A conflict rolls back and is answered as
-// without messages.
-func (s *Store) insertWithOutbox(ctx context.Context, args []any, out []moderation.OutboxMessage) (pgconn.CommandTag, error) {
+// messages and its queue events, in one transaction. A conflict rolls
+// back and is answered as without messages.
+func (s *Store) insertWithOutbox(ctx context.Context, args []any, out []moderation.OutboxMessage, events []moderation.QueueEvent) (pgconn.CommandTag, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return pgconn.CommandTag{}, err
@@ -105,6 +126,9 @@ func (s *Store) insertWithOutbox(ctx context.Context, args []any, out []moderati
 		return tag, err
 	}
 	if err := insertOutbox(ctx, tx, out); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	if err := enqueue(ctx, tx, events...); err != nil {
 		return pgconn.CommandTag{}, err
 	}
 	return tag, tx.Commit(ctx)
@@ -243,6 +267,12 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 	}
 	if changed && u.Outbox != nil {
 		if err := insertOutbox(ctx, tx, u.Outbox(updated)); err != nil {
+			return c, false, wrap("update status", err)
+		}
+	}
+	if changed {
+		// Last: the queue's lock is held until the commit.
+		if err := enqueue(ctx, tx, entering(c.Status, updated, u.Time)...); err != nil {
 			return c, false, wrap("update status", err)
 		}
 	}

@@ -150,5 +150,8 @@ func (s *Store) sweepOne(ctx context.Context, tx *sql.Tx, c moderation.Comment, 
 			return c, fmt.Errorf("move %s: %w", c.ID, err)
 		}
 	}
+	if err := s.enqueue(ctx, tx, from, c, sw.Time); err != nil {
+		return c, fmt.Errorf("move %s: %w", c.ID, err)
+	}
 	return c, nil
 }

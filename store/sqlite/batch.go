@@ -161,6 +161,9 @@ func (s *Store) commitBatch(batch []*createReq) []createResult {
 				// is kept, and every caller hears so.
 				return failAll(err)
 			}
+			if err := s.enqueue(ctx, tx, moderation.StatusUnspecified, r.c, r.c.CreateTime); err != nil {
+				return failAll(err)
+			}
 			results[i] = createResult{c: storesql.Stored(r.c)}
 			continue
 		}

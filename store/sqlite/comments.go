@@ -165,6 +165,11 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 			return c, false, wrap("update status", err)
 		}
 	}
+	if changed {
+		if err := s.enqueue(ctx, tx, c.Status, updated, u.Time); err != nil {
+			return c, false, wrap("update status", err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return c, false, wrap("update status", err)
 	}

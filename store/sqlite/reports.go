@@ -120,6 +120,9 @@ func (s *Store) FileReport(ctx context.Context, f moderation.ReportFiling) (mode
 				return moderation.FiledReport{}, wrap("file report", err)
 			}
 		}
+		if err := s.enqueue(ctx, tx, c.Status, u, u.UpdateTime); err != nil {
+			return moderation.FiledReport{}, wrap("file report", err)
+		}
 		filed.Comment, filed.Held = u, true
 	}
 	if err := tx.Commit(); err != nil {

@@ -75,6 +75,7 @@ type writeStmts struct {
 	dropTotals         *sql.Stmt
 	insertLearnEvent   *sql.Stmt
 	insertOutbox       *sql.Stmt
+	insertQueueEvent   *sql.Stmt
 }
 
 func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
@@ -104,6 +105,7 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 		{&w.dropTotals, dropTotalsSQL},
 		{&w.insertLearnEvent, insertLearnEventSQL},
 		{&w.insertOutbox, insertOutboxSQL},
+		{&w.insertQueueEvent, insertQueueEventSQL},
 	} {
 		st, err := db.PrepareContext(ctx, p.sql)
 		if err != nil {
@@ -120,7 +122,7 @@ func (w *writeStmts) close() error {
 		w.insertComment, w.commentByID, w.commentByRequestID, w.duplicate, w.updateStatus, w.confirm, w.insertAudit,
 		w.bumpVersion, w.listTerms, w.insertTerm, w.deleteTerm, w.insertBan, w.deleteBan,
 		w.labelOf, w.upsertLabel, w.deleteLabel, w.addToken, w.dropToken, w.addTotals, w.dropTotals, w.insertLearnEvent,
-		w.insertOutbox,
+		w.insertOutbox, w.insertQueueEvent,
 	} {
 		if st != nil {
 			errs = append(errs, st.Close())

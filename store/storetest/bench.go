@@ -11,12 +11,23 @@ import (
 )
 
 // BenchCreateComment measures durable inserts one at a time and from many
-// concurrent submitters. Every store runs the same workload, so their
-// numbers compare. open returns a store on a fresh database and closes it
-// when b ends.
+// concurrent submitters, of published comments and of held ones (which
+// also append to the queue's log). Every store runs the same workload, so
+// their numbers compare. open returns a store on a fresh database and
+// closes it when b ends.
 func BenchCreateComment(b *testing.B, open func(b *testing.B) Store) {
-	for _, par := range []int{1, 64} {
-		b.Run(fmt.Sprintf("submitters=%d", par), func(b *testing.B) {
+	for _, run := range []struct {
+		name   string
+		par    int
+		status moderation.Status
+	}{
+		{"submitters=1", 1, moderation.StatusPublished},
+		{"submitters=64", 64, moderation.StatusPublished},
+		{"held/submitters=1", 1, moderation.StatusPending},
+		{"held/submitters=64", 64, moderation.StatusPending},
+	} {
+		par := run.par
+		b.Run(run.name, func(b *testing.B) {
 			s := open(b)
 			var n atomic.Int64
 			now := time.Now().UTC()
@@ -28,7 +39,7 @@ func BenchCreateComment(b *testing.B, open func(b *testing.B) Store) {
 						ID: fmt.Sprintf("c-%d", i), Site: "s", ArticleID: fmt.Sprintf("a-%d", i%50),
 						Author:    moderation.Author{Name: "प्रिया शर्मा", Email: "priya@example.in"},
 						Body:      "बहुत अच्छा लेख, धन्यवाद! A very good article, thank you.",
-						RequestID: fmt.Sprintf("r-%d", i), Status: moderation.StatusPublished,
+						RequestID: fmt.Sprintf("r-%d", i), Status: run.status,
 						CreateTime: now, UpdateTime: now,
 					}
 					if _, _, err := s.CreateComment(context.Background(), c); err != nil {

@@ -99,6 +99,10 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"ReportedComments", testReportedComments},
 		{"EraseReports", testEraseReports},
 		{"ReportsRace", testReportsRace},
+		{"QueueLog", testQueueLog},
+		{"QueuePrune", testQueuePrune},
+		{"QueueConcurrent", testQueueConcurrent},
+		{"CountComments", testCountComments},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

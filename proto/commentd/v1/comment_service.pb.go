@@ -61,7 +61,9 @@ type SubmitCommentRequest struct {
 	// Optional, validate_only only. The site whose policy, word lists and
 	// bans to check against. A site may name only itself; naming another is
 	// PERMISSION_DENIED, except on a server without credentials, where every
-	// caller is also the admin. Empty means the caller's site.
+	// caller is also the admin. Empty means the caller's site. A moderator's
+	// token (or certificate) may call SubmitComment only to check, and must
+	// name the site here.
 	Site          string `protobuf:"bytes,30,opt,name=site,proto3" json:"site,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

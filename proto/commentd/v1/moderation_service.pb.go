@@ -758,8 +758,14 @@ type ListQueueResponse struct {
 	Comments []*CommentDetail       `protobuf:"bytes,1,rep,name=comments,proto3" json:"comments,omitempty"`
 	// A token for the next page; empty on the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// How many comments the filters select over all pages, counted on the
+	// queue's index without reading them: exact up to 10,000. Beyond that
+	// total_is_estimate is true and total_size is 10,000: there are at
+	// least that many.
+	TotalSize       int64 `protobuf:"varint,90,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	TotalIsEstimate bool  `protobuf:"varint,91,opt,name=total_is_estimate,json=totalIsEstimate,proto3" json:"total_is_estimate,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ListQueueResponse) Reset() {
@@ -804,6 +810,20 @@ func (x *ListQueueResponse) GetNextPageToken() string {
 		return x.NextPageToken
 	}
 	return ""
+}
+
+func (x *ListQueueResponse) GetTotalSize() int64 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
+func (x *ListQueueResponse) GetTotalIsEstimate() bool {
+	if x != nil {
+		return x.TotalIsEstimate
+	}
+	return false
 }
 
 type GetCommentDetailRequest struct {
@@ -1050,8 +1070,9 @@ type ModerationResult struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The comment id, as given.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// The gRPC status code of this id's outcome: 0 (OK), 5 (NOT_FOUND) or
-	// 9 (FAILED_PRECONDITION).
+	// The gRPC status code of this id's outcome: 0 (OK), 3
+	// (INVALID_ARGUMENT: not a comment id), 5 (NOT_FOUND) or 9
+	// (FAILED_PRECONDITION).
 	Code int32 `protobuf:"varint,2,opt,name=code,proto3" json:"code,omitempty"`
 	// Why it failed; empty when code is 0.
 	Message string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
@@ -1182,7 +1203,13 @@ type WatchQueueRequest struct {
 	// The statuses to watch; empty means PENDING and SPAM.
 	Statuses []CommentStatus `protobuf:"varint,1,rep,packed,name=statuses,proto3,enum=commentd.v1.CommentStatus" json:"statuses,omitempty"`
 	// Only comments on this article, when set.
-	ArticleId     string `protobuf:"bytes,2,opt,name=article_id,json=articleId,proto3" json:"article_id,omitempty"`
+	ArticleId string `protobuf:"bytes,2,opt,name=article_id,json=articleId,proto3" json:"article_id,omitempty"`
+	// Resume after this position: the resume_token of the last message
+	// received, or the commentd-resume-token header of a stream that sent
+	// none. Empty: from now. Tokens are positions in the one log of every
+	// replica, so a token from one stream resumes on any replica, whatever
+	// the filters. OUT_OF_RANGE when the log no longer reaches back to it.
+	ResumeToken   string `protobuf:"bytes,90,opt,name=resume_token,json=resumeToken,proto3" json:"resume_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1231,9 +1258,22 @@ func (x *WatchQueueRequest) GetArticleId() string {
 	return ""
 }
 
+func (x *WatchQueueRequest) GetResumeToken() string {
+	if x != nil {
+		return x.ResumeToken
+	}
+	return ""
+}
+
 type WatchQueueResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Comment       *CommentDetail         `protobuf:"bytes,1,opt,name=comment,proto3" json:"comment,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The comment as it is when sent: a moderator may have decided it since
+	// it was held, when the stream resumed far back.
+	Comment *CommentDetail `protobuf:"bytes,1,opt,name=comment,proto3" json:"comment,omitempty"`
+	// This message's position in the queue's log, to resume after it.
+	ResumeToken string `protobuf:"bytes,90,opt,name=resume_token,json=resumeToken,proto3" json:"resume_token,omitempty"`
+	// The status the comment entered: PENDING or SPAM.
+	HeldStatus    CommentStatus `protobuf:"varint,91,opt,name=held_status,json=heldStatus,proto3,enum=commentd.v1.CommentStatus" json:"held_status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1273,6 +1313,20 @@ func (x *WatchQueueResponse) GetComment() *CommentDetail {
 		return x.Comment
 	}
 	return nil
+}
+
+func (x *WatchQueueResponse) GetResumeToken() string {
+	if x != nil {
+		return x.ResumeToken
+	}
+	return ""
+}
+
+func (x *WatchQueueResponse) GetHeldStatus() CommentStatus {
+	if x != nil {
+		return x.HeldStatus
+	}
+	return CommentStatus_COMMENT_STATUS_UNSPECIFIED
 }
 
 // Ban keeps one author, address or range from being published.
@@ -4343,10 +4397,13 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"start_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
 	"\bend_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12,\n" +
 	"\x05order\x18\b \x01(\x0e2\x16.commentd.v1.SortOrderR\x05order\x12\x1a\n" +
-	"\breported\x182 \x01(\bR\breported\"s\n" +
+	"\breported\x182 \x01(\bR\breported\"\xbe\x01\n" +
 	"\x11ListQueueResponse\x126\n" +
 	"\bcomments\x18\x01 \x03(\v2\x1a.commentd.v1.CommentDetailR\bcomments\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\")\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"total_size\x18Z \x01(\x03R\ttotalSize\x12*\n" +
+	"\x11total_is_estimate\x18[ \x01(\bR\x0ftotalIsEstimate\")\n" +
 	"\x17GetCommentDetailRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\x91\x01\n" +
 	"\rAuthorHistory\x12\x1c\n" +
@@ -4369,13 +4426,17 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\x06status\x18\x04 \x01(\x0e2\x1a.commentd.v1.CommentStatusR\x06status\x12\x18\n" +
 	"\achanged\x18\x05 \x01(\bR\achanged\"S\n" +
 	"\x18ModerateCommentsResponse\x127\n" +
-	"\aresults\x18\x01 \x03(\v2\x1d.commentd.v1.ModerationResultR\aresults\"j\n" +
+	"\aresults\x18\x01 \x03(\v2\x1d.commentd.v1.ModerationResultR\aresults\"\x8d\x01\n" +
 	"\x11WatchQueueRequest\x126\n" +
 	"\bstatuses\x18\x01 \x03(\x0e2\x1a.commentd.v1.CommentStatusR\bstatuses\x12\x1d\n" +
 	"\n" +
-	"article_id\x18\x02 \x01(\tR\tarticleId\"J\n" +
+	"article_id\x18\x02 \x01(\tR\tarticleId\x12!\n" +
+	"\fresume_token\x18Z \x01(\tR\vresumeToken\"\xaa\x01\n" +
 	"\x12WatchQueueResponse\x124\n" +
-	"\acomment\x18\x01 \x01(\v2\x1a.commentd.v1.CommentDetailR\acomment\"\xa6\x02\n" +
+	"\acomment\x18\x01 \x01(\v2\x1a.commentd.v1.CommentDetailR\acomment\x12!\n" +
+	"\fresume_token\x18Z \x01(\tR\vresumeToken\x12;\n" +
+	"\vheld_status\x18[ \x01(\x0e2\x1a.commentd.v1.CommentStatusR\n" +
+	"heldStatus\"\xa6\x02\n" +
 	"\x03Ban\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x05email\x18\x02 \x01(\tH\x00R\x05email\x12\x10\n" +
@@ -4771,112 +4832,113 @@ var file_commentd_v1_moderation_service_proto_depIdxs = []int32{
 	17, // 10: commentd.v1.ModerateCommentsResponse.results:type_name -> commentd.v1.ModerationResult
 	65, // 11: commentd.v1.WatchQueueRequest.statuses:type_name -> commentd.v1.CommentStatus
 	64, // 12: commentd.v1.WatchQueueResponse.comment:type_name -> commentd.v1.CommentDetail
-	66, // 13: commentd.v1.Ban.expire_time:type_name -> google.protobuf.Timestamp
-	66, // 14: commentd.v1.Ban.create_time:type_name -> google.protobuf.Timestamp
-	21, // 15: commentd.v1.CreateBanRequest.ban:type_name -> commentd.v1.Ban
-	67, // 16: commentd.v1.CreateBanRequest.hide_past:type_name -> google.protobuf.Duration
-	65, // 17: commentd.v1.CreateBanRequest.hide_as:type_name -> commentd.v1.CommentStatus
-	21, // 18: commentd.v1.CreateBanResponse.ban:type_name -> commentd.v1.Ban
-	21, // 19: commentd.v1.ListBansResponse.bans:type_name -> commentd.v1.Ban
-	1,  // 20: commentd.v1.WordListTerms.list:type_name -> commentd.v1.WordList
-	29, // 21: commentd.v1.ListWordListsResponse.lists:type_name -> commentd.v1.WordListTerms
-	1,  // 22: commentd.v1.UpdateWordListRequest.list:type_name -> commentd.v1.WordList
-	29, // 23: commentd.v1.UpdateWordListResponse.list:type_name -> commentd.v1.WordListTerms
-	66, // 24: commentd.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
-	33, // 25: commentd.v1.ListAuditEventsResponse.events:type_name -> commentd.v1.AuditEvent
-	66, // 26: commentd.v1.BacktestRequest.start_time:type_name -> google.protobuf.Timestamp
-	37, // 27: commentd.v1.BacktestRequest.word_list_changes:type_name -> commentd.v1.BacktestWordListChange
-	1,  // 28: commentd.v1.BacktestWordListChange.list:type_name -> commentd.v1.WordList
-	39, // 29: commentd.v1.BacktestResponse.progress:type_name -> commentd.v1.BacktestProgress
-	43, // 30: commentd.v1.BacktestResponse.report:type_name -> commentd.v1.BacktestReport
-	65, // 31: commentd.v1.BacktestCell.decision:type_name -> commentd.v1.CommentStatus
-	3,  // 32: commentd.v1.BacktestCell.judgment:type_name -> commentd.v1.BacktestJudgment
-	65, // 33: commentd.v1.BacktestMove.from:type_name -> commentd.v1.CommentStatus
-	65, // 34: commentd.v1.BacktestMove.to:type_name -> commentd.v1.CommentStatus
-	65, // 35: commentd.v1.BacktestExample.from:type_name -> commentd.v1.CommentStatus
-	65, // 36: commentd.v1.BacktestExample.to:type_name -> commentd.v1.CommentStatus
-	3,  // 37: commentd.v1.BacktestExample.judgment:type_name -> commentd.v1.BacktestJudgment
-	68, // 38: commentd.v1.BacktestExample.gained:type_name -> commentd.v1.Reason
-	68, // 39: commentd.v1.BacktestExample.lost:type_name -> commentd.v1.Reason
-	66, // 40: commentd.v1.BacktestReport.start_time:type_name -> google.protobuf.Timestamp
-	66, // 41: commentd.v1.BacktestReport.end_time:type_name -> google.protobuf.Timestamp
-	40, // 42: commentd.v1.BacktestReport.proposed:type_name -> commentd.v1.BacktestCell
-	40, // 43: commentd.v1.BacktestReport.stored:type_name -> commentd.v1.BacktestCell
-	41, // 44: commentd.v1.BacktestReport.moves:type_name -> commentd.v1.BacktestMove
-	42, // 45: commentd.v1.BacktestReport.examples:type_name -> commentd.v1.BacktestExample
-	45, // 46: commentd.v1.TrainCommentsRequest.examples:type_name -> commentd.v1.TrainingExample
-	69, // 47: commentd.v1.TrainingExample.author:type_name -> commentd.v1.Author
-	4,  // 48: commentd.v1.TrainingExample.label:type_name -> commentd.v1.TrainingLabel
-	66, // 49: commentd.v1.GetRuleStatsRequest.start_time:type_name -> google.protobuf.Timestamp
-	70, // 50: commentd.v1.RuleStat.action:type_name -> commentd.v1.RuleAction
-	48, // 51: commentd.v1.GetRuleStatsResponse.stats:type_name -> commentd.v1.RuleStat
-	5,  // 52: commentd.v1.WebhookDelivery.state:type_name -> commentd.v1.WebhookDeliveryState
-	66, // 53: commentd.v1.WebhookDelivery.create_time:type_name -> google.protobuf.Timestamp
-	66, // 54: commentd.v1.WebhookDelivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	66, // 55: commentd.v1.WebhookDelivery.last_attempt_time:type_name -> google.protobuf.Timestamp
-	66, // 56: commentd.v1.WebhookDelivery.done_time:type_name -> google.protobuf.Timestamp
-	5,  // 57: commentd.v1.ListWebhookDeliveriesRequest.state:type_name -> commentd.v1.WebhookDeliveryState
-	50, // 58: commentd.v1.ListWebhookDeliveriesResponse.deliveries:type_name -> commentd.v1.WebhookDelivery
-	6,  // 59: commentd.v1.ArticleSettings.mode:type_name -> commentd.v1.ArticleMode
-	67, // 60: commentd.v1.ArticleSettings.close_after:type_name -> google.protobuf.Duration
-	66, // 61: commentd.v1.ArticleSettings.update_time:type_name -> google.protobuf.Timestamp
-	66, // 62: commentd.v1.ArticleSettings.first_comment_time:type_name -> google.protobuf.Timestamp
-	66, // 63: commentd.v1.ArticleSettings.close_time:type_name -> google.protobuf.Timestamp
-	6,  // 64: commentd.v1.SetArticleSettingsRequest.mode:type_name -> commentd.v1.ArticleMode
-	67, // 65: commentd.v1.SetArticleSettingsRequest.close_after:type_name -> google.protobuf.Duration
-	55, // 66: commentd.v1.SetArticleSettingsResponse.settings:type_name -> commentd.v1.ArticleSettings
-	55, // 67: commentd.v1.GetArticleSettingsResponse.settings:type_name -> commentd.v1.ArticleSettings
-	61, // 68: commentd.v1.ImportCommentsRequest.comments:type_name -> commentd.v1.ImportedComment
-	69, // 69: commentd.v1.ImportedComment.author:type_name -> commentd.v1.Author
-	71, // 70: commentd.v1.ImportedComment.client:type_name -> commentd.v1.ClientInfo
-	66, // 71: commentd.v1.ImportedComment.create_time:type_name -> google.protobuf.Timestamp
-	65, // 72: commentd.v1.ImportedComment.status:type_name -> commentd.v1.CommentStatus
-	63, // 73: commentd.v1.ImportCommentsResponse.skipped:type_name -> commentd.v1.ImportSkip
-	11, // 74: commentd.v1.ModerationService.ListQueue:input_type -> commentd.v1.ListQueueRequest
-	13, // 75: commentd.v1.ModerationService.GetCommentDetail:input_type -> commentd.v1.GetCommentDetailRequest
-	16, // 76: commentd.v1.ModerationService.ModerateComments:input_type -> commentd.v1.ModerateCommentsRequest
-	19, // 77: commentd.v1.ModerationService.WatchQueue:input_type -> commentd.v1.WatchQueueRequest
-	22, // 78: commentd.v1.ModerationService.CreateBan:input_type -> commentd.v1.CreateBanRequest
-	24, // 79: commentd.v1.ModerationService.ListBans:input_type -> commentd.v1.ListBansRequest
-	26, // 80: commentd.v1.ModerationService.DeleteBan:input_type -> commentd.v1.DeleteBanRequest
-	28, // 81: commentd.v1.ModerationService.ListWordLists:input_type -> commentd.v1.ListWordListsRequest
-	31, // 82: commentd.v1.ModerationService.UpdateWordList:input_type -> commentd.v1.UpdateWordListRequest
-	34, // 83: commentd.v1.ModerationService.ListAuditEvents:input_type -> commentd.v1.ListAuditEventsRequest
-	7,  // 84: commentd.v1.ModerationService.ExportAuthorData:input_type -> commentd.v1.ExportAuthorDataRequest
-	9,  // 85: commentd.v1.ModerationService.EraseAuthorData:input_type -> commentd.v1.EraseAuthorDataRequest
-	36, // 86: commentd.v1.ModerationService.Backtest:input_type -> commentd.v1.BacktestRequest
-	44, // 87: commentd.v1.ModerationService.TrainComments:input_type -> commentd.v1.TrainCommentsRequest
-	47, // 88: commentd.v1.ModerationService.GetRuleStats:input_type -> commentd.v1.GetRuleStatsRequest
-	51, // 89: commentd.v1.ModerationService.ListWebhookDeliveries:input_type -> commentd.v1.ListWebhookDeliveriesRequest
-	53, // 90: commentd.v1.ModerationService.RedeliverWebhooks:input_type -> commentd.v1.RedeliverWebhooksRequest
-	56, // 91: commentd.v1.ModerationService.SetArticleSettings:input_type -> commentd.v1.SetArticleSettingsRequest
-	58, // 92: commentd.v1.ModerationService.GetArticleSettings:input_type -> commentd.v1.GetArticleSettingsRequest
-	60, // 93: commentd.v1.ModerationService.ImportComments:input_type -> commentd.v1.ImportCommentsRequest
-	12, // 94: commentd.v1.ModerationService.ListQueue:output_type -> commentd.v1.ListQueueResponse
-	15, // 95: commentd.v1.ModerationService.GetCommentDetail:output_type -> commentd.v1.GetCommentDetailResponse
-	18, // 96: commentd.v1.ModerationService.ModerateComments:output_type -> commentd.v1.ModerateCommentsResponse
-	20, // 97: commentd.v1.ModerationService.WatchQueue:output_type -> commentd.v1.WatchQueueResponse
-	23, // 98: commentd.v1.ModerationService.CreateBan:output_type -> commentd.v1.CreateBanResponse
-	25, // 99: commentd.v1.ModerationService.ListBans:output_type -> commentd.v1.ListBansResponse
-	27, // 100: commentd.v1.ModerationService.DeleteBan:output_type -> commentd.v1.DeleteBanResponse
-	30, // 101: commentd.v1.ModerationService.ListWordLists:output_type -> commentd.v1.ListWordListsResponse
-	32, // 102: commentd.v1.ModerationService.UpdateWordList:output_type -> commentd.v1.UpdateWordListResponse
-	35, // 103: commentd.v1.ModerationService.ListAuditEvents:output_type -> commentd.v1.ListAuditEventsResponse
-	8,  // 104: commentd.v1.ModerationService.ExportAuthorData:output_type -> commentd.v1.ExportAuthorDataResponse
-	10, // 105: commentd.v1.ModerationService.EraseAuthorData:output_type -> commentd.v1.EraseAuthorDataResponse
-	38, // 106: commentd.v1.ModerationService.Backtest:output_type -> commentd.v1.BacktestResponse
-	46, // 107: commentd.v1.ModerationService.TrainComments:output_type -> commentd.v1.TrainCommentsResponse
-	49, // 108: commentd.v1.ModerationService.GetRuleStats:output_type -> commentd.v1.GetRuleStatsResponse
-	52, // 109: commentd.v1.ModerationService.ListWebhookDeliveries:output_type -> commentd.v1.ListWebhookDeliveriesResponse
-	54, // 110: commentd.v1.ModerationService.RedeliverWebhooks:output_type -> commentd.v1.RedeliverWebhooksResponse
-	57, // 111: commentd.v1.ModerationService.SetArticleSettings:output_type -> commentd.v1.SetArticleSettingsResponse
-	59, // 112: commentd.v1.ModerationService.GetArticleSettings:output_type -> commentd.v1.GetArticleSettingsResponse
-	62, // 113: commentd.v1.ModerationService.ImportComments:output_type -> commentd.v1.ImportCommentsResponse
-	94, // [94:114] is the sub-list for method output_type
-	74, // [74:94] is the sub-list for method input_type
-	74, // [74:74] is the sub-list for extension type_name
-	74, // [74:74] is the sub-list for extension extendee
-	0,  // [0:74] is the sub-list for field type_name
+	65, // 13: commentd.v1.WatchQueueResponse.held_status:type_name -> commentd.v1.CommentStatus
+	66, // 14: commentd.v1.Ban.expire_time:type_name -> google.protobuf.Timestamp
+	66, // 15: commentd.v1.Ban.create_time:type_name -> google.protobuf.Timestamp
+	21, // 16: commentd.v1.CreateBanRequest.ban:type_name -> commentd.v1.Ban
+	67, // 17: commentd.v1.CreateBanRequest.hide_past:type_name -> google.protobuf.Duration
+	65, // 18: commentd.v1.CreateBanRequest.hide_as:type_name -> commentd.v1.CommentStatus
+	21, // 19: commentd.v1.CreateBanResponse.ban:type_name -> commentd.v1.Ban
+	21, // 20: commentd.v1.ListBansResponse.bans:type_name -> commentd.v1.Ban
+	1,  // 21: commentd.v1.WordListTerms.list:type_name -> commentd.v1.WordList
+	29, // 22: commentd.v1.ListWordListsResponse.lists:type_name -> commentd.v1.WordListTerms
+	1,  // 23: commentd.v1.UpdateWordListRequest.list:type_name -> commentd.v1.WordList
+	29, // 24: commentd.v1.UpdateWordListResponse.list:type_name -> commentd.v1.WordListTerms
+	66, // 25: commentd.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
+	33, // 26: commentd.v1.ListAuditEventsResponse.events:type_name -> commentd.v1.AuditEvent
+	66, // 27: commentd.v1.BacktestRequest.start_time:type_name -> google.protobuf.Timestamp
+	37, // 28: commentd.v1.BacktestRequest.word_list_changes:type_name -> commentd.v1.BacktestWordListChange
+	1,  // 29: commentd.v1.BacktestWordListChange.list:type_name -> commentd.v1.WordList
+	39, // 30: commentd.v1.BacktestResponse.progress:type_name -> commentd.v1.BacktestProgress
+	43, // 31: commentd.v1.BacktestResponse.report:type_name -> commentd.v1.BacktestReport
+	65, // 32: commentd.v1.BacktestCell.decision:type_name -> commentd.v1.CommentStatus
+	3,  // 33: commentd.v1.BacktestCell.judgment:type_name -> commentd.v1.BacktestJudgment
+	65, // 34: commentd.v1.BacktestMove.from:type_name -> commentd.v1.CommentStatus
+	65, // 35: commentd.v1.BacktestMove.to:type_name -> commentd.v1.CommentStatus
+	65, // 36: commentd.v1.BacktestExample.from:type_name -> commentd.v1.CommentStatus
+	65, // 37: commentd.v1.BacktestExample.to:type_name -> commentd.v1.CommentStatus
+	3,  // 38: commentd.v1.BacktestExample.judgment:type_name -> commentd.v1.BacktestJudgment
+	68, // 39: commentd.v1.BacktestExample.gained:type_name -> commentd.v1.Reason
+	68, // 40: commentd.v1.BacktestExample.lost:type_name -> commentd.v1.Reason
+	66, // 41: commentd.v1.BacktestReport.start_time:type_name -> google.protobuf.Timestamp
+	66, // 42: commentd.v1.BacktestReport.end_time:type_name -> google.protobuf.Timestamp
+	40, // 43: commentd.v1.BacktestReport.proposed:type_name -> commentd.v1.BacktestCell
+	40, // 44: commentd.v1.BacktestReport.stored:type_name -> commentd.v1.BacktestCell
+	41, // 45: commentd.v1.BacktestReport.moves:type_name -> commentd.v1.BacktestMove
+	42, // 46: commentd.v1.BacktestReport.examples:type_name -> commentd.v1.BacktestExample
+	45, // 47: commentd.v1.TrainCommentsRequest.examples:type_name -> commentd.v1.TrainingExample
+	69, // 48: commentd.v1.TrainingExample.author:type_name -> commentd.v1.Author
+	4,  // 49: commentd.v1.TrainingExample.label:type_name -> commentd.v1.TrainingLabel
+	66, // 50: commentd.v1.GetRuleStatsRequest.start_time:type_name -> google.protobuf.Timestamp
+	70, // 51: commentd.v1.RuleStat.action:type_name -> commentd.v1.RuleAction
+	48, // 52: commentd.v1.GetRuleStatsResponse.stats:type_name -> commentd.v1.RuleStat
+	5,  // 53: commentd.v1.WebhookDelivery.state:type_name -> commentd.v1.WebhookDeliveryState
+	66, // 54: commentd.v1.WebhookDelivery.create_time:type_name -> google.protobuf.Timestamp
+	66, // 55: commentd.v1.WebhookDelivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	66, // 56: commentd.v1.WebhookDelivery.last_attempt_time:type_name -> google.protobuf.Timestamp
+	66, // 57: commentd.v1.WebhookDelivery.done_time:type_name -> google.protobuf.Timestamp
+	5,  // 58: commentd.v1.ListWebhookDeliveriesRequest.state:type_name -> commentd.v1.WebhookDeliveryState
+	50, // 59: commentd.v1.ListWebhookDeliveriesResponse.deliveries:type_name -> commentd.v1.WebhookDelivery
+	6,  // 60: commentd.v1.ArticleSettings.mode:type_name -> commentd.v1.ArticleMode
+	67, // 61: commentd.v1.ArticleSettings.close_after:type_name -> google.protobuf.Duration
+	66, // 62: commentd.v1.ArticleSettings.update_time:type_name -> google.protobuf.Timestamp
+	66, // 63: commentd.v1.ArticleSettings.first_comment_time:type_name -> google.protobuf.Timestamp
+	66, // 64: commentd.v1.ArticleSettings.close_time:type_name -> google.protobuf.Timestamp
+	6,  // 65: commentd.v1.SetArticleSettingsRequest.mode:type_name -> commentd.v1.ArticleMode
+	67, // 66: commentd.v1.SetArticleSettingsRequest.close_after:type_name -> google.protobuf.Duration
+	55, // 67: commentd.v1.SetArticleSettingsResponse.settings:type_name -> commentd.v1.ArticleSettings
+	55, // 68: commentd.v1.GetArticleSettingsResponse.settings:type_name -> commentd.v1.ArticleSettings
+	61, // 69: commentd.v1.ImportCommentsRequest.comments:type_name -> commentd.v1.ImportedComment
+	69, // 70: commentd.v1.ImportedComment.author:type_name -> commentd.v1.Author
+	71, // 71: commentd.v1.ImportedComment.client:type_name -> commentd.v1.ClientInfo
+	66, // 72: commentd.v1.ImportedComment.create_time:type_name -> google.protobuf.Timestamp
+	65, // 73: commentd.v1.ImportedComment.status:type_name -> commentd.v1.CommentStatus
+	63, // 74: commentd.v1.ImportCommentsResponse.skipped:type_name -> commentd.v1.ImportSkip
+	11, // 75: commentd.v1.ModerationService.ListQueue:input_type -> commentd.v1.ListQueueRequest
+	13, // 76: commentd.v1.ModerationService.GetCommentDetail:input_type -> commentd.v1.GetCommentDetailRequest
+	16, // 77: commentd.v1.ModerationService.ModerateComments:input_type -> commentd.v1.ModerateCommentsRequest
+	19, // 78: commentd.v1.ModerationService.WatchQueue:input_type -> commentd.v1.WatchQueueRequest
+	22, // 79: commentd.v1.ModerationService.CreateBan:input_type -> commentd.v1.CreateBanRequest
+	24, // 80: commentd.v1.ModerationService.ListBans:input_type -> commentd.v1.ListBansRequest
+	26, // 81: commentd.v1.ModerationService.DeleteBan:input_type -> commentd.v1.DeleteBanRequest
+	28, // 82: commentd.v1.ModerationService.ListWordLists:input_type -> commentd.v1.ListWordListsRequest
+	31, // 83: commentd.v1.ModerationService.UpdateWordList:input_type -> commentd.v1.UpdateWordListRequest
+	34, // 84: commentd.v1.ModerationService.ListAuditEvents:input_type -> commentd.v1.ListAuditEventsRequest
+	7,  // 85: commentd.v1.ModerationService.ExportAuthorData:input_type -> commentd.v1.ExportAuthorDataRequest
+	9,  // 86: commentd.v1.ModerationService.EraseAuthorData:input_type -> commentd.v1.EraseAuthorDataRequest
+	36, // 87: commentd.v1.ModerationService.Backtest:input_type -> commentd.v1.BacktestRequest
+	44, // 88: commentd.v1.ModerationService.TrainComments:input_type -> commentd.v1.TrainCommentsRequest
+	47, // 89: commentd.v1.ModerationService.GetRuleStats:input_type -> commentd.v1.GetRuleStatsRequest
+	51, // 90: commentd.v1.ModerationService.ListWebhookDeliveries:input_type -> commentd.v1.ListWebhookDeliveriesRequest
+	53, // 91: commentd.v1.ModerationService.RedeliverWebhooks:input_type -> commentd.v1.RedeliverWebhooksRequest
+	56, // 92: commentd.v1.ModerationService.SetArticleSettings:input_type -> commentd.v1.SetArticleSettingsRequest
+	58, // 93: commentd.v1.ModerationService.GetArticleSettings:input_type -> commentd.v1.GetArticleSettingsRequest
+	60, // 94: commentd.v1.ModerationService.ImportComments:input_type -> commentd.v1.ImportCommentsRequest
+	12, // 95: commentd.v1.ModerationService.ListQueue:output_type -> commentd.v1.ListQueueResponse
+	15, // 96: commentd.v1.ModerationService.GetCommentDetail:output_type -> commentd.v1.GetCommentDetailResponse
+	18, // 97: commentd.v1.ModerationService.ModerateComments:output_type -> commentd.v1.ModerateCommentsResponse
+	20, // 98: commentd.v1.ModerationService.WatchQueue:output_type -> commentd.v1.WatchQueueResponse
+	23, // 99: commentd.v1.ModerationService.CreateBan:output_type -> commentd.v1.CreateBanResponse
+	25, // 100: commentd.v1.ModerationService.ListBans:output_type -> commentd.v1.ListBansResponse
+	27, // 101: commentd.v1.ModerationService.DeleteBan:output_type -> commentd.v1.DeleteBanResponse
+	30, // 102: commentd.v1.ModerationService.ListWordLists:output_type -> commentd.v1.ListWordListsResponse
+	32, // 103: commentd.v1.ModerationService.UpdateWordList:output_type -> commentd.v1.UpdateWordListResponse
+	35, // 104: commentd.v1.ModerationService.ListAuditEvents:output_type -> commentd.v1.ListAuditEventsResponse
+	8,  // 105: commentd.v1.ModerationService.ExportAuthorData:output_type -> commentd.v1.ExportAuthorDataResponse
+	10, // 106: commentd.v1.ModerationService.EraseAuthorData:output_type -> commentd.v1.EraseAuthorDataResponse
+	38, // 107: commentd.v1.ModerationService.Backtest:output_type -> commentd.v1.BacktestResponse
+	46, // 108: commentd.v1.ModerationService.TrainComments:output_type -> commentd.v1.TrainCommentsResponse
+	49, // 109: commentd.v1.ModerationService.GetRuleStats:output_type -> commentd.v1.GetRuleStatsResponse
+	52, // 110: commentd.v1.ModerationService.ListWebhookDeliveries:output_type -> commentd.v1.ListWebhookDeliveriesResponse
+	54, // 111: commentd.v1.ModerationService.RedeliverWebhooks:output_type -> commentd.v1.RedeliverWebhooksResponse
+	57, // 112: commentd.v1.ModerationService.SetArticleSettings:output_type -> commentd.v1.SetArticleSettingsResponse
+	59, // 113: commentd.v1.ModerationService.GetArticleSettings:output_type -> commentd.v1.GetArticleSettingsResponse
+	62, // 114: commentd.v1.ModerationService.ImportComments:output_type -> commentd.v1.ImportCommentsResponse
+	95, // [95:115] is the sub-list for method output_type
+	75, // [75:95] is the sub-list for method input_type
+	75, // [75:75] is the sub-list for extension type_name
+	75, // [75:75] is the sub-list for extension extendee
+	0,  // [0:75] is the sub-list for field type_name
 }
 
 func init() { file_commentd_v1_moderation_service_proto_init() }

@@ -55,17 +55,28 @@ const (
 // PERMISSION_DENIED and UNAVAILABLE.
 type ModerationServiceClient interface {
 	// Lists comments for moderation, with everything stored about them.
-	// Defaults to PENDING comments, newest first.
+	// Defaults to PENDING comments, newest first. Every page also says how
+	// many comments the filters select in all (total_size).
 	ListQueue(ctx context.Context, in *ListQueueRequest, opts ...grpc.CallOption) (*ListQueueResponse, error)
 	// Returns one comment with everything stored about it and its author's
 	// history. Errors: NOT_FOUND.
 	GetCommentDetail(ctx context.Context, in *GetCommentDetailRequest, opts ...grpc.CallOption) (*GetCommentDetailResponse, error)
-	// Applies one action to many comments. Each id gets its own result; the
-	// call itself fails only when the request is malformed (INVALID_ARGUMENT)
-	// or the store is down (UNAVAILABLE). Applying an action twice is harmless.
+	// Applies one action to many comments. Each id gets its own result, a
+	// malformed id too (INVALID_ARGUMENT in its result); the call itself
+	// fails only when the request is malformed (no ids, too many, no action,
+	// a note too long: INVALID_ARGUMENT) or the store is down (UNAVAILABLE).
+	// Applying an action twice is harmless.
 	ModerateComments(ctx context.Context, in *ModerateCommentsRequest, opts ...grpc.CallOption) (*ModerateCommentsResponse, error)
 	// Streams comments as they are held (PENDING) or filed as SPAM, on every
-	// replica, until the client cancels.
+	// replica, until the client cancels. Every comment that enters the queue
+	// is recorded, in the transaction that puts it there, in an ordered log
+	// that all replicas share and that is kept 7 days; each message carries
+	// its position in the log (resume_token), and the response headers carry
+	// the position the stream starts from (commentd-resume-token), so that a
+	// client that lost its stream asks for everything after the last token
+	// it had and gets each comment exactly once. Errors: OUT_OF_RANGE (with
+	// a google.rpc.BadRequest on resume_token) when the log no longer
+	// reaches back to the token; list the queue (ListQueue) and watch anew.
 	WatchQueue(ctx context.Context, in *WatchQueueRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchQueueResponse], error)
 	// Bans an email address, an IP address or a CIDR range. Comments from a
 	// banned author are filed as spam until the ban expires.
@@ -392,17 +403,28 @@ type ModerationService_ImportCommentsClient = grpc.ClientStreamingClient[ImportC
 // PERMISSION_DENIED and UNAVAILABLE.
 type ModerationServiceServer interface {
 	// Lists comments for moderation, with everything stored about them.
-	// Defaults to PENDING comments, newest first.
+	// Defaults to PENDING comments, newest first. Every page also says how
+	// many comments the filters select in all (total_size).
 	ListQueue(context.Context, *ListQueueRequest) (*ListQueueResponse, error)
 	// Returns one comment with everything stored about it and its author's
 	// history. Errors: NOT_FOUND.
 	GetCommentDetail(context.Context, *GetCommentDetailRequest) (*GetCommentDetailResponse, error)
-	// Applies one action to many comments. Each id gets its own result; the
-	// call itself fails only when the request is malformed (INVALID_ARGUMENT)
-	// or the store is down (UNAVAILABLE). Applying an action twice is harmless.
+	// Applies one action to many comments. Each id gets its own result, a
+	// malformed id too (INVALID_ARGUMENT in its result); the call itself
+	// fails only when the request is malformed (no ids, too many, no action,
+	// a note too long: INVALID_ARGUMENT) or the store is down (UNAVAILABLE).
+	// Applying an action twice is harmless.
 	ModerateComments(context.Context, *ModerateCommentsRequest) (*ModerateCommentsResponse, error)
 	// Streams comments as they are held (PENDING) or filed as SPAM, on every
-	// replica, until the client cancels.
+	// replica, until the client cancels. Every comment that enters the queue
+	// is recorded, in the transaction that puts it there, in an ordered log
+	// that all replicas share and that is kept 7 days; each message carries
+	// its position in the log (resume_token), and the response headers carry
+	// the position the stream starts from (commentd-resume-token), so that a
+	// client that lost its stream asks for everything after the last token
+	// it had and gets each comment exactly once. Errors: OUT_OF_RANGE (with
+	// a google.rpc.BadRequest on resume_token) when the log no longer
+	// reaches back to the token; list the queue (ListQueue) and watch anew.
 	WatchQueue(*WatchQueueRequest, grpc.ServerStreamingServer[WatchQueueResponse]) error
 	// Bans an email address, an IP address or a CIDR range. Comments from a
 	// banned author are filed as spam until the ban expires.

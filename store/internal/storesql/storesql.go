@@ -84,17 +84,24 @@ func (d Dialect) CommentsQuery(f moderation.Filter) (string, []any, error) {
 	if f.Limit < 1 {
 		return "", nil, fmt.Errorf("filter limit %d, want at least 1", f.Limit)
 	}
-	// The same set of statuses, however given, makes the same statement.
-	statuses := slices.Clone(f.Statuses)
-	slices.Sort(statuses)
-	statuses = slices.Compact(statuses)
-
 	q := &query{d: d}
 	cols := CommentColumns
 	if f.Public {
 		cols = PublicCommentColumns
 	}
-	q.b.WriteString("SELECT " + cols + " FROM comments WHERE " + d.StatusIn(statuses, q.bind))
+	q.b.WriteString("SELECT " + cols + " FROM comments WHERE ")
+	q.where(f)
+	q.page(f.After, f.NewestFirst, f.Limit)
+	return q.b.String(), q.args, nil
+}
+
+// where writes the conditions of f, every filter but the cursor.
+func (q *query) where(f moderation.Filter) {
+	// The same set of statuses, however given, makes the same statement.
+	statuses := slices.Clone(f.Statuses)
+	slices.Sort(statuses)
+	statuses = slices.Compact(statuses)
+	q.b.WriteString(q.d.StatusIn(statuses, q.bind))
 	if f.Site != "" {
 		q.b.WriteString(" AND site = " + q.bind(f.Site))
 	}
@@ -105,12 +112,28 @@ func (d Dialect) CommentsQuery(f moderation.Filter) (string, []any, error) {
 		q.b.WriteString(" AND author_email_key = " + q.bind(f.AuthorEmailKey))
 	}
 	if !f.Since.IsZero() {
-		q.b.WriteString(" AND create_time >= " + q.bind(d.Time(CeilMicro(f.Since))))
+		q.b.WriteString(" AND create_time >= " + q.bind(q.d.Time(CeilMicro(f.Since))))
 	}
 	if !f.Until.IsZero() {
-		q.b.WriteString(" AND create_time < " + q.bind(d.Time(CeilMicro(f.Until))))
+		q.b.WriteString(" AND create_time < " + q.bind(q.d.Time(CeilMicro(f.Until))))
 	}
-	q.page(f.After, f.NewestFirst, f.Limit)
+}
+
+// CountQuery returns the statement and arguments that count the comments
+// f selects, up to f.Limit (f.After and the order are ignored): the inner
+// LIMIT stops the scan of the index that serves the listing there, so a
+// count costs at most f.Limit index entries and reads no row.
+func (d Dialect) CountQuery(f moderation.Filter) (string, []any, error) {
+	if len(f.Statuses) == 0 {
+		return "", nil, errors.New("filter has no statuses")
+	}
+	if f.Limit < 1 {
+		return "", nil, fmt.Errorf("filter limit %d, want at least 1", f.Limit)
+	}
+	q := &query{d: d}
+	q.b.WriteString("SELECT count(*) FROM (SELECT 1 FROM comments WHERE ")
+	q.where(f)
+	q.b.WriteString(" LIMIT " + q.bind(f.Limit) + ") AS selected")
 	return q.b.String(), q.args, nil
 }
 
