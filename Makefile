@@ -59,9 +59,10 @@ quality:
 lint:
 	$(BUF) lint
 
-## breaking: buf breaking (FILE) against the protos of BREAKING_AGAINST (main by
-## default): the API changes only by addition
-BREAKING_AGAINST ?= main
+## breaking: buf breaking (FILE) against the protos of BREAKING_AGAINST: by default
+## the commit that first defined commentd.v1, so the API has changed only by addition
+## since then, whatever commits landed together (BREAKING_AGAINST=main on a branch)
+BREAKING_AGAINST ?= 9a6a2ad
 breaking:
 	@git rev-parse --verify --quiet '$(BREAKING_AGAINST)^{commit}' >/dev/null || { echo "breaking: no commit $(BREAKING_AGAINST) to compare with; BREAKING_AGAINST=<ref>" >&2; exit 1; }
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
