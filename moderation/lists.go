@@ -41,6 +41,8 @@ type WordTerm struct {
 
 // WordListUpdate adds and removes terms of one list in one transaction.
 type WordListUpdate struct {
+	// Site is whose list changes: "" the one for every site.
+	Site   string
 	List   WordList
 	Add    []string
 	Remove []string

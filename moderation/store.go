@@ -70,11 +70,14 @@ type Store interface {
 	// Detail set to "OLD -> NEW" (ArticleSettings.String). It returns the
 	// settings stored before.
 	SetArticleSettings(ctx context.Context, a ArticleSettings, audit AuditEvent) (old ArticleSettings, err error)
-	// WordTerms returns every term of every list, sorted by list and term.
+	// WordTerms returns every term of every list of every site, sorted by
+	// site (global first), list and term.
 	WordTerms(ctx context.Context) ([]WordTerm, error)
-	// UpdateWordList applies u in one transaction (adding a present term or
-	// removing a missing one is no change), bumps RulesVersion and appends
-	// u.Audit when anything changed. It returns the list's terms after.
+	// UpdateWordList applies u to the list of u.Site ("" the global one;
+	// a term is keyed by site, list and term) in one transaction (adding
+	// a present term or removing a missing one is no change), bumps
+	// RulesVersion and appends u.Audit when anything changed. It returns
+	// that site's list's terms after.
 	UpdateWordList(ctx context.Context, u WordListUpdate) ([]WordTerm, error)
 	// CreateBan stores b (ID and times set) and appends audit, in one
 	// transaction that bumps RulesVersion.
@@ -121,8 +124,9 @@ type Store interface {
 	EraseClientData(ctx context.Context, before time.Time, limit int) (int64, error)
 
 	// ListBans returns bans in force at now, newest first by (create_time,
-	// id), after the cursor if one is given.
-	ListBans(ctx context.Context, now time.Time, after *Cursor, limit int) ([]Ban, error)
+	// id), after the cursor if one is given: every site's, or with site
+	// those in force on it (the global ones, Site "", and its own).
+	ListBans(ctx context.Context, now time.Time, after *Cursor, limit int, site string) ([]Ban, error)
 
 	// LearnedModel reads, in one snapshot, every site's label totals
 	// (totals) and token counts (tokens), and returns the Seq of the last

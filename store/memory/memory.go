@@ -72,6 +72,7 @@ type record struct {
 }
 
 type termKey struct {
+	site string
 	list moderation.WordList
 	term string
 }
@@ -718,17 +719,17 @@ func (s *Store) RulesVersion(ctx context.Context) (int64, error) {
 	return s.db.version, nil
 }
 
-// sortedTerms returns the terms of the lists for which keep is true, sorted by
+// sortedTerms returns the terms for which keep is true, sorted by site,
 // list and term.
-func (db *DB) sortedTerms(keep func(moderation.WordList) bool) []moderation.WordTerm {
+func (db *DB) sortedTerms(keep func(termKey) bool) []moderation.WordTerm {
 	out := []moderation.WordTerm{}
 	for k, w := range db.terms {
-		if keep(k.list) {
+		if keep(k) {
 			out = append(out, w)
 		}
 	}
 	slices.SortFunc(out, func(a, b moderation.WordTerm) int {
-		return cmp.Or(cmp.Compare(a.List, b.List), strings.Compare(a.Term, b.Term))
+		return cmp.Or(strings.Compare(a.Site, b.Site), cmp.Compare(a.List, b.List), strings.Compare(a.Term, b.Term))
 	})
 	return out
 }
@@ -739,7 +740,7 @@ func (s *Store) WordTerms(ctx context.Context) ([]moderation.WordTerm, error) {
 		return nil, err
 	}
 	defer s.unlock()
-	return s.db.sortedTerms(func(moderation.WordList) bool { return true }), nil
+	return s.db.sortedTerms(func(termKey) bool { return true }), nil
 }
 
 // UpdateWordList implements moderation.Store.
@@ -753,7 +754,7 @@ func (s *Store) UpdateWordList(ctx context.Context, u moderation.WordListUpdate)
 	defer s.unlock()
 	db := s.db
 	// What changes, worked out before anything does.
-	present := func(term string) bool { _, ok := db.terms[termKey{u.List, term}]; return ok }
+	present := func(term string) bool { _, ok := db.terms[termKey{u.Site, u.List, term}]; return ok }
 	var added, removed []string
 	for _, term := range u.Add {
 		if !present(term) && !slices.Contains(added, term) {
@@ -767,22 +768,22 @@ func (s *Store) UpdateWordList(ctx context.Context, u moderation.WordListUpdate)
 	}
 	if len(added) > 0 || len(removed) > 0 {
 		a := u.Audit
-		a.Detail = storesql.WordListDetail(added, removed)
+		a.Detail = storesql.WordListDetail(u.Site, added, removed)
 		if err := db.checkAudit(a); err != nil {
 			return nil, fmt.Errorf("memory: update word list: %w", err)
 		}
 		for _, term := range added {
-			db.terms[termKey{u.List, term}] = moderation.WordTerm{
-				List: u.List, Term: term, CreateTime: storesql.StoredTime(u.Time), CreatedBy: u.Actor,
+			db.terms[termKey{u.Site, u.List, term}] = moderation.WordTerm{
+				List: u.List, Term: term, CreateTime: storesql.StoredTime(u.Time), CreatedBy: u.Actor, Site: u.Site,
 			}
 		}
 		for _, term := range removed {
-			delete(db.terms, termKey{u.List, term})
+			delete(db.terms, termKey{u.Site, u.List, term})
 		}
 		db.version++
 		db.appendAudit(a)
 	}
-	return db.sortedTerms(func(l moderation.WordList) bool { return l == u.List }), nil
+	return db.sortedTerms(func(k termKey) bool { return k.site == u.Site && k.list == u.List }), nil
 }
 
 // storedBan returns b as the SQL stores read it back.
@@ -835,7 +836,7 @@ func (s *Store) DeleteBan(ctx context.Context, id string, audit moderation.Audit
 }
 
 // ListBans implements moderation.Store.
-func (s *Store) ListBans(ctx context.Context, now time.Time, after *moderation.Cursor, limit int) ([]moderation.Ban, error) {
+func (s *Store) ListBans(ctx context.Context, now time.Time, after *moderation.Cursor, limit int, site string) ([]moderation.Ban, error) {
 	if limit < 1 {
 		return nil, fmt.Errorf("memory: list bans: limit %d, want at least 1", limit)
 	}
@@ -848,7 +849,8 @@ func (s *Store) ListBans(ctx context.Context, now time.Time, after *moderation.C
 	now = storesql.StoredTime(now)
 	out := []moderation.Ban{}
 	for _, b := range s.db.bans {
-		if (b.ExpireTime.IsZero() || b.ExpireTime.After(now)) && afterCursor(b.CreateTime, b.ID, after, true) {
+		if (b.ExpireTime.IsZero() || b.ExpireTime.After(now)) && afterCursor(b.CreateTime, b.ID, after, true) &&
+			(site == "" || b.Site == "" || b.Site == site) {
 			out = append(out, b)
 		}
 	}

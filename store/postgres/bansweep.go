@@ -28,7 +28,7 @@ func (s *Store) CreateBanSweep(ctx context.Context, b moderation.Ban, sw moderat
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	op := "create ban " + b.ID
 	_, err = tx.Exec(ctx, insertBanSQL, b.ID, int16(b.Kind), b.Value, b.Display,
-		nullTime(b.ExpireTime), b.Reason, b.CreateTime, b.CreatedBy)
+		nullTime(b.ExpireTime), b.Reason, b.CreateTime, b.CreatedBy, b.Site)
 	if err != nil {
 		return nil, wrap(op, err)
 	}

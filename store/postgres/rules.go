@@ -22,17 +22,17 @@ const (
 	rulesVersionSQL = `SELECT version FROM rules_version WHERE id = 1`
 	bumpVersionSQL  = `UPDATE rules_version SET version = version + 1 WHERE id = 1`
 
-	wordTermsSQL = `SELECT ` + storesql.WordTermColumns + ` FROM word_terms ORDER BY list, term`
-	listTermsSQL = `SELECT ` + storesql.WordTermColumns + ` FROM word_terms WHERE list = $1 ORDER BY term`
+	wordTermsSQL = `SELECT ` + storesql.WordTermColumns + ` FROM word_terms ORDER BY site, list, term`
+	listTermsSQL = `SELECT ` + storesql.WordTermColumns + ` FROM word_terms WHERE site = $1 AND list = $2 ORDER BY term`
 	// One statement for any number of terms. A term given twice is
 	// inserted once: the second row finds the first and does nothing.
-	addTermsSQL = `INSERT INTO word_terms (list, term, create_time, created_by)
-SELECT $1::smallint, t, $3::timestamptz, $4::text FROM unnest($2::text[]) AS t
-ON CONFLICT (list, term) DO NOTHING
+	addTermsSQL = `INSERT INTO word_terms (site, list, term, create_time, created_by)
+SELECT $1::text, $2::smallint, t, $4::timestamptz, $5::text FROM unnest($3::text[]) AS t
+ON CONFLICT (site, list, term) DO NOTHING
 RETURNING term`
-	removeTermsSQL = `DELETE FROM word_terms WHERE list = $1 AND term = ANY($2::text[]) RETURNING term`
+	removeTermsSQL = `DELETE FROM word_terms WHERE site = $1 AND list = $2 AND term = ANY($3::text[]) RETURNING term`
 
-	insertBanSQL = `INSERT INTO bans (` + storesql.BanColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+	insertBanSQL = `INSERT INTO bans (` + storesql.BanColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
 	deleteBanSQL = `DELETE FROM bans WHERE id = $1 RETURNING ` + storesql.BanColumns
 )
 
@@ -74,26 +74,26 @@ func (s *Store) UpdateWordList(ctx context.Context, u moderation.WordListUpdate)
 	list := int16(u.List)
 	var added, removed []string
 	if len(u.Add) > 0 {
-		if added, err = changedTerms(ctx, tx, addTermsSQL, list, u.Add, u.Time, u.Actor); err != nil {
+		if added, err = changedTerms(ctx, tx, addTermsSQL, u.Site, list, u.Add, u.Time, u.Actor); err != nil {
 			return nil, wrap("update word list: add", err)
 		}
 		added = storesql.InGivenOrder(u.Add, added)
 	}
 	if len(u.Remove) > 0 {
-		if removed, err = changedTerms(ctx, tx, removeTermsSQL, list, u.Remove); err != nil {
+		if removed, err = changedTerms(ctx, tx, removeTermsSQL, u.Site, list, u.Remove); err != nil {
 			return nil, wrap("update word list: remove", err)
 		}
 		removed = storesql.InGivenOrder(u.Remove, removed)
 	}
 	if len(added) > 0 || len(removed) > 0 {
 		a := u.Audit
-		a.Detail = storesql.WordListDetail(added, removed)
+		a.Detail = storesql.WordListDetail(u.Site, added, removed)
 		if err := bumpAndAudit(ctx, tx, a); err != nil {
 			return nil, wrap("update word list", err)
 		}
 	}
 
-	rows, err := tx.Query(ctx, listTermsSQL, list)
+	rows, err := tx.Query(ctx, listTermsSQL, u.Site, list)
 	if err != nil {
 		return nil, wrap("update word list: read terms", err)
 	}
@@ -136,7 +136,7 @@ func (s *Store) CreateBan(ctx context.Context, b moderation.Ban, audit moderatio
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	_, err = tx.Exec(ctx, insertBanSQL, b.ID, int16(b.Kind), b.Value, b.Display,
-		nullTime(b.ExpireTime), b.Reason, b.CreateTime, b.CreatedBy)
+		nullTime(b.ExpireTime), b.Reason, b.CreateTime, b.CreatedBy, b.Site)
 	if err != nil {
 		return wrap("create ban "+b.ID, err)
 	}
@@ -176,8 +176,8 @@ func (s *Store) DeleteBan(ctx context.Context, id string, audit moderation.Audit
 }
 
 // ListBans implements moderation.Store with keyset pagination.
-func (s *Store) ListBans(ctx context.Context, now time.Time, after *moderation.Cursor, limit int) ([]moderation.Ban, error) {
-	query, args, err := dialect.BansQuery(now, after, limit)
+func (s *Store) ListBans(ctx context.Context, now time.Time, after *moderation.Cursor, limit int, site string) ([]moderation.Ban, error) {
+	query, args, err := dialect.BansQuery(now, after, limit, site)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list bans: %w", err)
 	}

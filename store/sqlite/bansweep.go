@@ -25,7 +25,7 @@ func (s *Store) CreateBanSweep(ctx context.Context, b moderation.Ban, sw moderat
 	defer tx.Rollback()
 	op := "create ban " + b.ID
 	_, err = tx.StmtContext(ctx, s.w.insertBan).ExecContext(ctx, b.ID, int64(b.Kind), b.Value, b.Display,
-		nullMicros(b.ExpireTime), b.Reason, micros(b.CreateTime), b.CreatedBy)
+		nullMicros(b.ExpireTime), b.Reason, micros(b.CreateTime), b.CreatedBy, b.Site)
 	if err != nil {
 		return nil, wrap(op, err)
 	}

@@ -57,26 +57,26 @@ func (s *Store) UpdateWordList(ctx context.Context, u moderation.WordListUpdate)
 
 	list := int64(u.List)
 	added, err := execEach(ctx, tx.StmtContext(ctx, s.w.insertTerm), u.Add, func(term string) []any {
-		return []any{list, term, micros(u.Time), u.Actor}
+		return []any{u.Site, list, term, micros(u.Time), u.Actor}
 	})
 	if err != nil {
 		return nil, wrap("update word list: add", err)
 	}
 	removed, err := execEach(ctx, tx.StmtContext(ctx, s.w.deleteTerm), u.Remove, func(term string) []any {
-		return []any{list, term}
+		return []any{u.Site, list, term}
 	})
 	if err != nil {
 		return nil, wrap("update word list: remove", err)
 	}
 	if len(added) > 0 || len(removed) > 0 {
 		a := u.Audit
-		a.Detail = storesql.WordListDetail(added, removed)
+		a.Detail = storesql.WordListDetail(u.Site, added, removed)
 		if err := s.bumpAndAudit(ctx, tx, a); err != nil {
 			return nil, wrap("update word list", err)
 		}
 	}
 
-	rows, err := tx.StmtContext(ctx, s.w.listTerms).QueryContext(ctx, list)
+	rows, err := tx.StmtContext(ctx, s.w.listTerms).QueryContext(ctx, u.Site, list)
 	if err != nil {
 		return nil, wrap("update word list: read terms", err)
 	}
@@ -128,7 +128,7 @@ func (s *Store) CreateBan(ctx context.Context, b moderation.Ban, audit moderatio
 	}
 	defer tx.Rollback()
 	_, err = tx.StmtContext(ctx, s.w.insertBan).ExecContext(ctx, b.ID, int64(b.Kind), b.Value, b.Display,
-		nullMicros(b.ExpireTime), b.Reason, micros(b.CreateTime), b.CreatedBy)
+		nullMicros(b.ExpireTime), b.Reason, micros(b.CreateTime), b.CreatedBy, b.Site)
 	if err != nil {
 		return wrap("create ban "+b.ID, err)
 	}
@@ -168,8 +168,8 @@ func (s *Store) DeleteBan(ctx context.Context, id string, audit moderation.Audit
 }
 
 // ListBans implements moderation.Store with keyset pagination.
-func (s *Store) ListBans(ctx context.Context, now time.Time, after *moderation.Cursor, limit int) ([]moderation.Ban, error) {
-	query, args, err := dialect.BansQuery(now, after, limit)
+func (s *Store) ListBans(ctx context.Context, now time.Time, after *moderation.Cursor, limit int, site string) ([]moderation.Ban, error) {
+	query, args, err := dialect.BansQuery(now, after, limit, site)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list bans: %w", err)
 	}

@@ -86,7 +86,7 @@ func testBanSweep(t *testing.T, o Opener) {
 	if got := deliveryIDs(deliveries(t, s, moderation.DeliveryFilter{})); len(got) != 3 {
 		t.Errorf("deliveries %q, want one per moved comment", got)
 	}
-	if bans, _ := s.ListBans(ctx, now, nil, 10); len(bans) != 1 {
+	if bans, _ := s.ListBans(ctx, now, nil, 10, ""); len(bans) != 1 {
 		t.Errorf("bans %+v", bans)
 	}
 
@@ -129,7 +129,7 @@ func testBanSweep(t *testing.T, o Opener) {
 	if n := len(deliveries(t, s, moderation.DeliveryFilter{CommentID: "c-1"})); n != 2 {
 		t.Errorf("c-1 has %d deliveries, want 2 (hidden, restored)", n)
 	}
-	if bans, _ := s.ListBans(ctx, later, nil, 10); len(bans) != 0 {
+	if bans, _ := s.ListBans(ctx, later, nil, 10, ""); len(bans) != 0 {
 		t.Errorf("bans after lifting %+v", bans)
 	}
 	if _, _, err := s.DeleteBanSweep(ctx, "b-1", sweep("again", nil, 0, later, note)); !errors.Is(err, moderation.ErrNotFound) {
@@ -179,7 +179,7 @@ func testBanSweepAtomic(t *testing.T, o Opener) {
 			t.Errorf("%s is %v after a failed sweep", id, c.Status)
 		}
 	}
-	if bans, _ := s.ListBans(ctx, at(10), nil, 10); len(bans) != 0 || rulesVersion(t, s) != v {
+	if bans, _ := s.ListBans(ctx, at(10), nil, 10, ""); len(bans) != 0 || rulesVersion(t, s) != v {
 		t.Errorf("a failed sweep stored its ban: %+v", bans)
 	}
 	if n := len(deliveries(t, s, moderation.DeliveryFilter{})); n != 0 {

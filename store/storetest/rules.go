@@ -333,7 +333,7 @@ func testBans(t *testing.T, o Opener) {
 	}
 	list := func(now time.Time, after *moderation.Cursor, limit int) []moderation.Ban {
 		t.Helper()
-		bs, err := s.ListBans(ctx, now, after, limit)
+		bs, err := s.ListBans(ctx, now, after, limit, "")
 		if err != nil {
 			t.Fatalf("ListBans: %v", err)
 		}
@@ -381,7 +381,7 @@ func testBans(t *testing.T, o Opener) {
 			t.Errorf("pages of %d gave %v, want %v", size, got, inForce)
 		}
 	}
-	if _, err := s.ListBans(ctx, now, nil, 0); err == nil {
+	if _, err := s.ListBans(ctx, now, nil, 0, ""); err == nil {
 		t.Error("ListBans with limit 0 succeeded")
 	}
 

@@ -62,6 +62,8 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"WordLists", testWordLists},
 		{"WordListsConcurrent", testWordListsConcurrent},
 		{"Bans", testBans},
+		{"SiteWordLists", testSiteWordLists},
+		{"SiteBans", testSiteBans},
 		{"EraseClientData", testEraseClientData},
 		{"EraseAuthor", testEraseAuthor},
 		{"Secret", testSecret},
@@ -186,7 +188,7 @@ func testReopen(t *testing.T, o Opener) {
 		t.Fatalf("WordTerms after reopen: %v", err)
 	}
 	checkTerms(t, "WordTerms after reopen", terms, wantTerms)
-	bans, err := s.ListBans(ctx, at(10), nil, 10)
+	bans, err := s.ListBans(ctx, at(10), nil, 10, "")
 	if err != nil || len(bans) != 1 {
 		t.Fatalf("ListBans after reopen: %v, %v; want %s", banIDs(bans), err, ban.ID)
 	}

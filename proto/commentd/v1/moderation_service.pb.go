@@ -1294,8 +1294,11 @@ type Ban struct {
 	// Why, for other moderators. At most 500 characters.
 	Reason string `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
 	// Output only: when and by whom the ban was created.
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	CreatedBy     string                 `protobuf:"bytes,9,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	CreatedBy  string                 `protobuf:"bytes,9,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	// The site the ban applies to, a site id as in the policy file's sites:
+	// (at most 128 bytes, no control characters); empty bans on every site.
+	Site          string `protobuf:"bytes,70,opt,name=site,proto3" json:"site,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1404,6 +1407,13 @@ func (x *Ban) GetCreateTime() *timestamppb.Timestamp {
 func (x *Ban) GetCreatedBy() string {
 	if x != nil {
 		return x.CreatedBy
+	}
+	return ""
+}
+
+func (x *Ban) GetSite() string {
+	if x != nil {
+		return x.Site
 	}
 	return ""
 }
@@ -1565,7 +1575,10 @@ type ListBansRequest struct {
 	// The most bans to return: 1 to 100; 0 means 50.
 	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// The next_page_token of the previous page.
-	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only the bans in force on this site: the global ones and the site's
+	// own. Empty lists every ban, of every site.
+	Site          string `protobuf:"bytes,70,opt,name=site,proto3" json:"site,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1610,6 +1623,13 @@ func (x *ListBansRequest) GetPageSize() int32 {
 func (x *ListBansRequest) GetPageToken() string {
 	if x != nil {
 		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListBansRequest) GetSite() string {
+	if x != nil {
+		return x.Site
 	}
 	return ""
 }
@@ -1777,7 +1797,10 @@ func (x *DeleteBanResponse) GetKeptCount() int32 {
 }
 
 type ListWordListsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only the lists in force on this site: the global lists and the site's
+	// own. Empty lists the global lists and every site's.
+	Site          string `protobuf:"bytes,70,opt,name=site,proto3" json:"site,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1812,12 +1835,21 @@ func (*ListWordListsRequest) Descriptor() ([]byte, []int) {
 	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{21}
 }
 
+func (x *ListWordListsRequest) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
 // WordListTerms is one word list's terms.
 type WordListTerms struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	List  WordList               `protobuf:"varint,1,opt,name=list,proto3,enum=commentd.v1.WordList" json:"list,omitempty"`
 	// The terms, as entered, sorted.
-	Terms         []string `protobuf:"bytes,2,rep,name=terms,proto3" json:"terms,omitempty"`
+	Terms []string `protobuf:"bytes,2,rep,name=terms,proto3" json:"terms,omitempty"`
+	// The site whose own list this is; empty for the list of every site.
+	Site          string `protobuf:"bytes,70,opt,name=site,proto3" json:"site,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1866,9 +1898,18 @@ func (x *WordListTerms) GetTerms() []string {
 	return nil
 }
 
+func (x *WordListTerms) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
 type ListWordListsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Every list, in the order BLOCK, HOLD, ALLOW.
+	// The global lists, in the order BLOCK, HOLD, ALLOW, SHADOW, then each
+	// site's own lists that have terms (or, with a site filter, all four of
+	// that site's), by site.
 	Lists         []*WordListTerms `protobuf:"bytes,1,rep,name=lists,proto3" json:"lists,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1919,7 +1960,12 @@ type UpdateWordListRequest struct {
 	// any letters at the start or end of a word.
 	Add []string `protobuf:"bytes,2,rep,name=add,proto3" json:"add,omitempty"`
 	// Terms to remove. Unknown terms are ignored.
-	Remove        []string `protobuf:"bytes,3,rep,name=remove,proto3" json:"remove,omitempty"`
+	Remove []string `protobuf:"bytes,3,rep,name=remove,proto3" json:"remove,omitempty"`
+	// Change this site's own list, which its comments are matched against
+	// besides the global one; a site id as in the policy file's sites:. Empty
+	// changes the list of every site. A term may be on both, or on two
+	// sites' lists; each is added and removed on its own.
+	Site          string `protobuf:"bytes,70,opt,name=site,proto3" json:"site,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1975,9 +2021,16 @@ func (x *UpdateWordListRequest) GetRemove() []string {
 	return nil
 }
 
+func (x *UpdateWordListRequest) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
 type UpdateWordListResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The list after the change.
+	// The list after the change: the site's own, when a site was given.
 	List          *WordListTerms `protobuf:"bytes,1,opt,name=list,proto3" json:"list,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -4048,7 +4101,7 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\n" +
 	"article_id\x18\x02 \x01(\tR\tarticleId\"J\n" +
 	"\x12WatchQueueResponse\x124\n" +
-	"\acomment\x18\x01 \x01(\v2\x1a.commentd.v1.CommentDetailR\acomment\"\xa6\x02\n" +
+	"\acomment\x18\x01 \x01(\v2\x1a.commentd.v1.CommentDetailR\acomment\"\xba\x02\n" +
 	"\x03Ban\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x05email\x18\x02 \x01(\tH\x00R\x05email\x12\x10\n" +
@@ -4061,7 +4114,8 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12\x1d\n" +
 	"\n" +
-	"created_by\x18\t \x01(\tR\tcreatedByB\b\n" +
+	"created_by\x18\t \x01(\tR\tcreatedBy\x12\x12\n" +
+	"\x04site\x18F \x01(\tR\x04siteB\b\n" +
 	"\x06target\"\xa3\x01\n" +
 	"\x10CreateBanRequest\x12\"\n" +
 	"\x03ban\x18\x01 \x01(\v2\x10.commentd.v1.BanR\x03ban\x126\n" +
@@ -4069,11 +4123,12 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\ahide_as\x18= \x01(\x0e2\x1a.commentd.v1.CommentStatusR\x06hideAs\"e\n" +
 	"\x11CreateBanResponse\x12\"\n" +
 	"\x03ban\x18\x01 \x01(\v2\x10.commentd.v1.BanR\x03ban\x12,\n" +
-	"\x12hidden_comment_ids\x18< \x03(\tR\x10hiddenCommentIds\"M\n" +
+	"\x12hidden_comment_ids\x18< \x03(\tR\x10hiddenCommentIds\"a\n" +
 	"\x0fListBansRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x02 \x01(\tR\tpageToken\"`\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x12\n" +
+	"\x04site\x18F \x01(\tR\x04site\"`\n" +
 	"\x10ListBansResponse\x12$\n" +
 	"\x04bans\x18\x01 \x03(\v2\x10.commentd.v1.BanR\x04bans\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"<\n" +
@@ -4083,17 +4138,20 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\x11DeleteBanResponse\x120\n" +
 	"\x14restored_comment_ids\x18< \x03(\tR\x12restoredCommentIds\x12\x1d\n" +
 	"\n" +
-	"kept_count\x18= \x01(\x05R\tkeptCount\"\x16\n" +
-	"\x14ListWordListsRequest\"P\n" +
+	"kept_count\x18= \x01(\x05R\tkeptCount\"*\n" +
+	"\x14ListWordListsRequest\x12\x12\n" +
+	"\x04site\x18F \x01(\tR\x04site\"d\n" +
 	"\rWordListTerms\x12)\n" +
 	"\x04list\x18\x01 \x01(\x0e2\x15.commentd.v1.WordListR\x04list\x12\x14\n" +
-	"\x05terms\x18\x02 \x03(\tR\x05terms\"I\n" +
+	"\x05terms\x18\x02 \x03(\tR\x05terms\x12\x12\n" +
+	"\x04site\x18F \x01(\tR\x04site\"I\n" +
 	"\x15ListWordListsResponse\x120\n" +
-	"\x05lists\x18\x01 \x03(\v2\x1a.commentd.v1.WordListTermsR\x05lists\"l\n" +
+	"\x05lists\x18\x01 \x03(\v2\x1a.commentd.v1.WordListTermsR\x05lists\"\x80\x01\n" +
 	"\x15UpdateWordListRequest\x12)\n" +
 	"\x04list\x18\x01 \x01(\x0e2\x15.commentd.v1.WordListR\x04list\x12\x10\n" +
 	"\x03add\x18\x02 \x03(\tR\x03add\x12\x16\n" +
-	"\x06remove\x18\x03 \x03(\tR\x06remove\"H\n" +
+	"\x06remove\x18\x03 \x03(\tR\x06remove\x12\x12\n" +
+	"\x04site\x18F \x01(\tR\x04site\"H\n" +
 	"\x16UpdateWordListResponse\x12.\n" +
 	"\x04list\x18\x01 \x01(\v2\x1a.commentd.v1.WordListTermsR\x04list\"\xcb\x01\n" +
 	"\n" +
