@@ -32,8 +32,20 @@ func TestWordLists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"jackpot*", "lucky draw"}; !slices.Equal(terms(got), want) {
-		t.Errorf("block list %q, want %q", terms(got), want)
+	if want := []string{"jackpot*", "lucky draw"}; !slices.Equal(terms(got.Terms), want) {
+		t.Errorf("block list %q, want %q", terms(got.Terms), want)
+	}
+	// Adding a listed term again, and removing an unlisted one, is said.
+	got, err = svc.UpdateWordList(ctx, "asha", "", moderation.ListBlock, []string{"jackpot*", "free bet"}, []string{"satta"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Added, []string{"free bet"}) || !slices.Equal(got.Present, []string{"jackpot*"}) ||
+		len(got.Removed) != 0 || !slices.Equal(got.Absent, []string{"satta"}) {
+		t.Errorf("result %+v: want added free bet, present jackpot*, absent satta", got)
+	}
+	if _, err := svc.UpdateWordList(ctx, "asha", "", moderation.ListBlock, nil, []string{"free bet"}); err != nil {
+		t.Fatal(err)
 	}
 	mustSubmit(t, svc, submission("Enter the lucky draw"), moderation.StatusSpam)
 	mustSubmit(t, svc, submission("Jackpots everywhere"), moderation.StatusSpam)
@@ -60,8 +72,9 @@ func TestWordLists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(evs) != 3 || evs[0].Action != "wordlist.update" || evs[0].Target != "allow" || evs[2].Target != "block" {
-		t.Errorf("audit %+v, want three wordlist.update events", evs)
+	if len(evs) != 5 || evs[0].Action != "wordlist.update" || evs[0].Target != "allow" || evs[4].Target != "block" ||
+		evs[3].Detail != "added: free bet; already there: jackpot*; not there: satta" {
+		t.Errorf("audit %+v, want five wordlist.update events", evs)
 	}
 
 	_, err = svc.UpdateWordList(ctx, "asha", "", moderation.ListUnspecified, nil, nil)

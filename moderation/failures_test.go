@@ -115,9 +115,9 @@ func (s *downStore) WordTerms(ctx context.Context) ([]moderation.WordTerm, error
 	return s.Store.WordTerms(ctx)
 }
 
-func (s *downStore) UpdateWordList(ctx context.Context, u moderation.WordListUpdate) ([]moderation.WordTerm, error) {
+func (s *downStore) UpdateWordList(ctx context.Context, u moderation.WordListUpdate) (moderation.WordListResult, error) {
 	if err := s.fail("UpdateWordList"); err != nil {
-		return nil, err
+		return moderation.WordListResult{}, err
 	}
 	return s.Store.UpdateWordList(ctx, u)
 }

@@ -193,7 +193,7 @@ func (s *countingStore) WordTerms(ctx context.Context) ([]moderation.WordTerm, e
 	return s.Store.WordTerms(ctx)
 }
 
-func (s *countingStore) UpdateWordList(ctx context.Context, u moderation.WordListUpdate) ([]moderation.WordTerm, error) {
+func (s *countingStore) UpdateWordList(ctx context.Context, u moderation.WordListUpdate) (moderation.WordListResult, error) {
 	s.calls.Add(1)
 	return s.Store.UpdateWordList(ctx, u)
 }

@@ -76,9 +76,10 @@ type Store interface {
 	// UpdateWordList applies u to the list of u.Site ("" the global one;
 	// a term is keyed by site, list and term) in one transaction (adding
 	// a present term or removing a missing one is no change), bumps
-	// RulesVersion and appends u.Audit when anything changed. It returns
-	// that site's list's terms after.
-	UpdateWordList(ctx context.Context, u WordListUpdate) ([]WordTerm, error)
+	// RulesVersion and appends u.Audit, with Detail set to the result's
+	// Detail, when anything changed. It returns that site's list's terms
+	// after and what changed (NewWordListResult).
+	UpdateWordList(ctx context.Context, u WordListUpdate) (WordListResult, error)
 	// CreateBan stores b (ID and times set) and appends audit, in one
 	// transaction that bumps RulesVersion.
 	CreateBan(ctx context.Context, b Ban, audit AuditEvent) error

@@ -38,8 +38,11 @@ func (s *Service) WordLists(ctx context.Context, site string) ([]WordTerm, error
 // the global one (a term may be on both, or on two sites' lists, each
 // added and removed on its own). Every term is checked with the same
 // normaliser the matcher uses, so a stored term always compiles. Every
-// replica uses the change within seconds.
-func (s *Service) UpdateWordList(ctx context.Context, actor, site string, list WordList, add, remove []string) ([]WordTerm, error) {
+// replica uses the change within seconds. The result says what was added
+// and removed, and which terms to add were there already and which to
+// remove were not; so does the audit event of an update that changed
+// anything (one that changed nothing is no event).
+func (s *Service) UpdateWordList(ctx context.Context, actor, site string, list WordList, add, remove []string) (WordListResult, error) {
 	var v violations
 	if !list.Valid() {
 		v.check("list", "is required: BLOCK, HOLD, ALLOW or SHADOW")
@@ -80,18 +83,18 @@ func (s *Service) UpdateWordList(ctx context.Context, actor, site string, list W
 		}
 	}
 	if len(v) > 0 {
-		return nil, Invalid(v...)
+		return WordListResult{}, Invalid(v...)
 	}
 	now := s.clock()
-	terms, err := s.store.UpdateWordList(ctx, WordListUpdate{
+	res, err := s.store.UpdateWordList(ctx, WordListUpdate{
 		Site: site, List: list, Add: add, Remove: remove, Actor: actor, Time: now,
 		Audit: s.audit(actor, "wordlist.update", strings.ToLower(list.String()), "", "", now),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("update word list: %w", err)
+		return WordListResult{}, fmt.Errorf("update word list: %w", err)
 	}
 	s.rules.changed(ctx)
-	return terms, nil
+	return res, nil
 }
 
 // checkScope returns the problem with the site a word list or a ban is

@@ -26,7 +26,7 @@ type Moderation interface {
 	Moderate(ctx context.Context, m moderation.Moderation) ([]moderation.Outcome, error)
 	AuditEvents(ctx context.Context, q moderation.AuditQuery, page moderation.Page) ([]moderation.AuditEvent, *moderation.Cursor, error)
 	WordLists(ctx context.Context, site string) ([]moderation.WordTerm, error)
-	UpdateWordList(ctx context.Context, actor, site string, list moderation.WordList, add, remove []string) ([]moderation.WordTerm, error)
+	UpdateWordList(ctx context.Context, actor, site string, list moderation.WordList, add, remove []string) (moderation.WordListResult, error)
 	CreateBan(ctx context.Context, r moderation.BanRequest) (moderation.BanResult, error)
 	ListBans(ctx context.Context, page moderation.Page, site string) ([]moderation.Ban, *moderation.Cursor, error)
 	DeleteBan(ctx context.Context, actor, id string, restore bool) (moderation.BanResult, error)

@@ -187,11 +187,17 @@ func (s *moderationService) ListWordLists(ctx context.Context, req *pb.ListWordL
 }
 
 func (s *moderationService) UpdateWordList(ctx context.Context, req *pb.UpdateWordListRequest) (*pb.UpdateWordListResponse, error) {
-	terms, err := s.svc.UpdateWordList(ctx, identityOf(ctx).Moderator, req.GetSite(), moderation.WordList(req.GetList()), req.GetAdd(), req.GetRemove())
+	res, err := s.svc.UpdateWordList(ctx, identityOf(ctx).Moderator, req.GetSite(), moderation.WordList(req.GetList()), req.GetAdd(), req.GetRemove())
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	return &pb.UpdateWordListResponse{List: wordListTerms(req.GetSite(), moderation.WordList(req.GetList()), terms)}, nil
+	return &pb.UpdateWordListResponse{
+		List:    wordListTerms(req.GetSite(), moderation.WordList(req.GetList()), res.Terms),
+		Added:   res.Added,
+		Removed: res.Removed,
+		Present: res.Present,
+		Absent:  res.Absent,
+	}, nil
 }
 
 func wordListTerms(site string, l moderation.WordList, terms []moderation.WordTerm) *pb.WordListTerms {

@@ -27,10 +27,19 @@ func TestSiteScopedWordsAndBans(t *testing.T) {
 
 			r := ctl(t, srv.Addr, "", "words", "add", "block", "--site", "news", "golden ticket", "jackpot")
 			r.wantCode(t, 0, "words add --site")
-			if r.stdout != "added 2 terms: BLOCK of site news now has 2 (was 0)\n" {
+			if r.stdout != "added 2, already there 0: BLOCK of site news now has 2 (was 0)\n" {
 				t.Errorf("words add --site printed %q", r.stdout)
 			}
 			ctl(t, srv.Addr, "", "words", "add", "hold", "jackpot").wantCode(t, 0, "words add")
+			// Adding a term again, or removing one not there, is said.
+			r = ctl(t, srv.Addr, "", "words", "add", "block", "--site", "news", "jackpot", "golden ticket", "free bet")
+			if r.stdout != "added 1, already there 2: BLOCK of site news now has 3 (was 2)\n  already there: jackpot, golden ticket\n" {
+				t.Errorf("words add of listed terms printed %q", r.stdout)
+			}
+			r = ctl(t, srv.Addr, "", "words", "rm", "block", "--site", "news", "free bet", "satta")
+			if r.stdout != "removed 1, not there 1: BLOCK of site news now has 2 (was 3)\n  not there: satta\n" {
+				t.Errorf("words rm of an unlisted term printed %q", r.stdout)
+			}
 			r = ctl(t, srv.Addr, "", "words", "list")
 			r.wantCode(t, 0, "words list")
 			if got, want := lines(r.stdout), []string{
@@ -79,11 +88,12 @@ func TestSiteScopedWordsAndBans(t *testing.T) {
 			}
 
 			r = ctl(t, srv.Addr, "", "words", "rm", "block", "--site", "news", "jackpot")
-			if r.stdout != "removed 1 terms: BLOCK of site news now has 1 (was 2)\n" {
+			if r.stdout != "removed 1, not there 0: BLOCK of site news now has 1 (was 2)\n" {
 				t.Errorf("words rm --site printed %q", r.stdout)
 			}
 			r = ctl(t, srv.Addr, "", "audit", "-o", "json")
-			for _, want := range []string{"site news; added: golden ticket, jackpot", "site news; removed: jackpot", "email troll@example.com on site news"} {
+			for _, want := range []string{"site news; added: golden ticket, jackpot", "site news; added: free bet; already there: jackpot, golden ticket",
+				"site news; removed: free bet; not there: satta", "site news; removed: jackpot", "email troll@example.com on site news"} {
 				if !strings.Contains(r.stdout, want) {
 					t.Errorf("audit lacks %q:\n%s", want, r.stdout)
 				}

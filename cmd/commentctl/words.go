@@ -150,8 +150,10 @@ func newWordsEditCmd(a *app, add bool) *cobra.Command {
 		Aliases: map[bool][]string{true: nil, false: {"remove"}}[add],
 		Long: short + ` (BLOCK, HOLD, ALLOW or SHADOW, any case). Quote phrases; - reads
 terms from standard input, one a line (blank lines and lines starting with
-# are skipped). Prints the list's size before and after. --site changes
-that site's own list instead of the one for every site.`,
+# are skipped). Prints how many terms changed and how many did not (added
+terms already there, removed terms not there, named on a second line), with
+the list's size before and after. --site changes that site's own list
+instead of the one for every site. -o json prints the list after.`,
 		Example: fmt.Sprintf(`  commentctl words %[1]s block "online casino" satta
   commentctl words %[1]s block --site news "lucky draw"
   commentctl words %[1]s hold - < terms.txt`, name),
@@ -179,10 +181,6 @@ that site's own list instead of the one for every site.`,
 			if err != nil {
 				return err
 			}
-			before, err := wordLists(ctx, c, site, list)
-			if err != nil {
-				return err
-			}
 			req := &pb.UpdateWordListRequest{List: list, Site: site}
 			if add {
 				req.Add = terms
@@ -196,17 +194,24 @@ that site's own list instead of the one for every site.`,
 			if a.output == outJSON {
 				return printJSON(a, resp.GetList())
 			}
-			was := 0
-			for _, l := range before {
-				if l.GetSite() == site {
-					was = len(l.GetTerms())
-				}
+			changed, same, sameName := resp.GetAdded(), resp.GetPresent(), "already there"
+			if !add {
+				changed, same, sameName = resp.GetRemoved(), resp.GetAbsent(), "not there"
 			}
 			whose := wordListName(list)
 			if site != "" {
 				whose += " of site " + termsafe.Line(site)
 			}
-			a.printf("%s %d terms: %s now has %d (was %d)\n", verb, len(terms), whose, len(resp.GetList().GetTerms()), was)
+			now := len(resp.GetList().GetTerms())
+			was := now - len(resp.GetAdded()) + len(resp.GetRemoved())
+			a.printf("%s %d, %s %d: %s now has %d (was %d)\n", verb, len(changed), sameName, len(same), whose, now, was)
+			if len(same) > 0 {
+				safe := make([]string, len(same))
+				for i, t := range same {
+					safe[i] = termsafe.Line(t)
+				}
+				a.printf("  %s: %s\n", sameName, strings.Join(safe, ", "))
+			}
 			return nil
 		}),
 	}

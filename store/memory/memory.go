@@ -744,12 +744,12 @@ func (s *Store) WordTerms(ctx context.Context) ([]moderation.WordTerm, error) {
 }
 
 // UpdateWordList implements moderation.Store.
-func (s *Store) UpdateWordList(ctx context.Context, u moderation.WordListUpdate) ([]moderation.WordTerm, error) {
+func (s *Store) UpdateWordList(ctx context.Context, u moderation.WordListUpdate) (moderation.WordListResult, error) {
 	if !u.List.Valid() {
-		return nil, fmt.Errorf("memory: update word list: invalid list %v", u.List)
+		return moderation.WordListResult{}, fmt.Errorf("memory: update word list: invalid list %v", u.List)
 	}
 	if err := s.lock(ctx, "update word list"); err != nil {
-		return nil, err
+		return moderation.WordListResult{}, err
 	}
 	defer s.unlock()
 	db := s.db
@@ -768,9 +768,9 @@ func (s *Store) UpdateWordList(ctx context.Context, u moderation.WordListUpdate)
 	}
 	if len(added) > 0 || len(removed) > 0 {
 		a := u.Audit
-		a.Detail = storesql.WordListDetail(u.Site, added, removed)
+		a.Detail = moderation.NewWordListResult(u, nil, added, removed).Detail(u.Site)
 		if err := db.checkAudit(a); err != nil {
-			return nil, fmt.Errorf("memory: update word list: %w", err)
+			return moderation.WordListResult{}, fmt.Errorf("memory: update word list: %w", err)
 		}
 		for _, term := range added {
 			db.terms[termKey{u.Site, u.List, term}] = moderation.WordTerm{
@@ -783,7 +783,8 @@ func (s *Store) UpdateWordList(ctx context.Context, u moderation.WordListUpdate)
 		db.version++
 		db.appendAudit(a)
 	}
-	return db.sortedTerms(func(k termKey) bool { return k.site == u.Site && k.list == u.List }), nil
+	terms := db.sortedTerms(func(k termKey) bool { return k.site == u.Site && k.list == u.List })
+	return moderation.NewWordListResult(u, terms, added, removed), nil
 }
 
 // storedBan returns b as the SQL stores read it back.

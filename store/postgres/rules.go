@@ -61,13 +61,13 @@ func (s *Store) WordTerms(ctx context.Context) ([]moderation.WordTerm, error) {
 
 // UpdateWordList implements moderation.Store: terms are added, then
 // removed, one statement each.
-func (s *Store) UpdateWordList(ctx context.Context, u moderation.WordListUpdate) ([]moderation.WordTerm, error) {
+func (s *Store) UpdateWordList(ctx context.Context, u moderation.WordListUpdate) (moderation.WordListResult, error) {
 	if !u.List.Valid() {
-		return nil, fmt.Errorf("postgres: update word list: invalid list %v", u.List)
+		return moderation.WordListResult{}, fmt.Errorf("postgres: update word list: invalid list %v", u.List)
 	}
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return nil, wrap("update word list", err)
+		return moderation.WordListResult{}, wrap("update word list", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 
@@ -75,37 +75,37 @@ func (s *Store) UpdateWordList(ctx context.Context, u moderation.WordListUpdate)
 	var added, removed []string
 	if len(u.Add) > 0 {
 		if added, err = changedTerms(ctx, tx, addTermsSQL, u.Site, list, u.Add, u.Time, u.Actor); err != nil {
-			return nil, wrap("update word list: add", err)
+			return moderation.WordListResult{}, wrap("update word list: add", err)
 		}
 		added = storesql.InGivenOrder(u.Add, added)
 	}
 	if len(u.Remove) > 0 {
 		if removed, err = changedTerms(ctx, tx, removeTermsSQL, u.Site, list, u.Remove); err != nil {
-			return nil, wrap("update word list: remove", err)
+			return moderation.WordListResult{}, wrap("update word list: remove", err)
 		}
 		removed = storesql.InGivenOrder(u.Remove, removed)
 	}
 	if len(added) > 0 || len(removed) > 0 {
 		a := u.Audit
-		a.Detail = storesql.WordListDetail(u.Site, added, removed)
+		a.Detail = moderation.NewWordListResult(u, nil, added, removed).Detail(u.Site)
 		if err := bumpAndAudit(ctx, tx, a); err != nil {
-			return nil, wrap("update word list", err)
+			return moderation.WordListResult{}, wrap("update word list", err)
 		}
 	}
 
 	rows, err := tx.Query(ctx, listTermsSQL, u.Site, list)
 	if err != nil {
-		return nil, wrap("update word list: read terms", err)
+		return moderation.WordListResult{}, wrap("update word list: read terms", err)
 	}
 	terms, err := storesql.Collect(rows, 128, scanWordTerm)
 	rows.Close() // before the commit: the connection serves one query at a time
 	if err != nil {
-		return nil, wrap("update word list: read terms", err)
+		return moderation.WordListResult{}, wrap("update word list: read terms", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return nil, wrap("update word list", err)
+		return moderation.WordListResult{}, wrap("update word list", err)
 	}
-	return terms, nil
+	return moderation.NewWordListResult(u, terms, added, removed), nil
 }
 
 // changedTerms runs a statement that returns the terms it changed.

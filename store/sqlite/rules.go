@@ -45,13 +45,13 @@ func (s *Store) WordTerms(ctx context.Context) ([]moderation.WordTerm, error) {
 // UpdateWordList implements moderation.Store. Terms are added, then
 // removed, one statement each: SQLite runs in process, so a statement
 // costs no round trip.
-func (s *Store) UpdateWordList(ctx context.Context, u moderation.WordListUpdate) ([]moderation.WordTerm, error) {
+func (s *Store) UpdateWordList(ctx context.Context, u moderation.WordListUpdate) (moderation.WordListResult, error) {
 	if !u.List.Valid() {
-		return nil, fmt.Errorf("sqlite: update word list: invalid list %v", u.List)
+		return moderation.WordListResult{}, fmt.Errorf("sqlite: update word list: invalid list %v", u.List)
 	}
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, wrap("update word list", err)
+		return moderation.WordListResult{}, wrap("update word list", err)
 	}
 	defer tx.Rollback()
 
@@ -60,35 +60,35 @@ func (s *Store) UpdateWordList(ctx context.Context, u moderation.WordListUpdate)
 		return []any{u.Site, list, term, micros(u.Time), u.Actor}
 	})
 	if err != nil {
-		return nil, wrap("update word list: add", err)
+		return moderation.WordListResult{}, wrap("update word list: add", err)
 	}
 	removed, err := execEach(ctx, tx.StmtContext(ctx, s.w.deleteTerm), u.Remove, func(term string) []any {
 		return []any{u.Site, list, term}
 	})
 	if err != nil {
-		return nil, wrap("update word list: remove", err)
+		return moderation.WordListResult{}, wrap("update word list: remove", err)
 	}
 	if len(added) > 0 || len(removed) > 0 {
 		a := u.Audit
-		a.Detail = storesql.WordListDetail(u.Site, added, removed)
+		a.Detail = moderation.NewWordListResult(u, nil, added, removed).Detail(u.Site)
 		if err := s.bumpAndAudit(ctx, tx, a); err != nil {
-			return nil, wrap("update word list", err)
+			return moderation.WordListResult{}, wrap("update word list", err)
 		}
 	}
 
 	rows, err := tx.StmtContext(ctx, s.w.listTerms).QueryContext(ctx, u.Site, list)
 	if err != nil {
-		return nil, wrap("update word list: read terms", err)
+		return moderation.WordListResult{}, wrap("update word list: read terms", err)
 	}
 	terms, err := storesql.Collect(rows, 128, scanWordTerm)
 	rows.Close() // before the commit
 	if err != nil {
-		return nil, wrap("update word list: read terms", err)
+		return moderation.WordListResult{}, wrap("update word list: read terms", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, wrap("update word list", err)
+		return moderation.WordListResult{}, wrap("update word list", err)
 	}
-	return terms, nil
+	return moderation.NewWordListResult(u, terms, added, removed), nil
 }
 
 // execEach runs st once per term and returns the terms it changed a row

@@ -34,7 +34,8 @@ func testSiteWordLists(t *testing.T, o Opener) {
 	step := func(u moderation.WordListUpdate, want []string, wantDetail string) {
 		t.Helper()
 		before := rulesVersion(t, s)
-		got, err := s.UpdateWordList(ctx, u)
+		res, err := s.UpdateWordList(ctx, u)
+		got := res.Terms
 		if err != nil {
 			t.Fatalf("UpdateWordList(%s %q): %v", u.Site, u.Audit.ID, err)
 		}
@@ -76,7 +77,7 @@ func testSiteWordLists(t *testing.T, o Opener) {
 		[]string{"news/BLOCK:matka", "news/BLOCK:satta"}, "")
 	// Removing the site's term leaves the global one and the other site's.
 	step(siteUpdate("news", block, nil, []string{"satta", "casino"}, "s-6", at(6)),
-		[]string{"news/BLOCK:matka"}, "site news; removed: satta")
+		[]string{"news/BLOCK:matka"}, "site news; removed: satta; not there: casino")
 	// Removing the global term leaves the sites' own.
 	step(siteUpdate("", block, nil, []string{"satta"}, "s-7", at(7)),
 		[]string{"/BLOCK:casino"}, "removed: satta")

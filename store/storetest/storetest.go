@@ -187,7 +187,7 @@ func testReopen(t *testing.T, o Opener) {
 	if err != nil {
 		t.Fatalf("WordTerms after reopen: %v", err)
 	}
-	checkTerms(t, "WordTerms after reopen", terms, wantTerms)
+	checkTerms(t, "WordTerms after reopen", terms, wantTerms.Terms)
 	bans, err := s.ListBans(ctx, at(10), nil, 10, "")
 	if err != nil || len(bans) != 1 {
 		t.Fatalf("ListBans after reopen: %v, %v; want %s", banIDs(bans), err, ban.ID)

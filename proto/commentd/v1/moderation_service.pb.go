@@ -2031,7 +2031,16 @@ func (x *UpdateWordListRequest) GetSite() string {
 type UpdateWordListResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The list after the change: the site's own, when a site was given.
-	List          *WordListTerms `protobuf:"bytes,1,opt,name=list,proto3" json:"list,omitempty"`
+	List *WordListTerms `protobuf:"bytes,1,opt,name=list,proto3" json:"list,omitempty"`
+	// The terms this update added and removed (trimmed, each once, in the
+	// order given).
+	Added   []string `protobuf:"bytes,70,rep,name=added,proto3" json:"added,omitempty"`
+	Removed []string `protobuf:"bytes,71,rep,name=removed,proto3" json:"removed,omitempty"`
+	// The terms to add that were on the list already, and the terms to
+	// remove that were not: no change. The audit event of the update names
+	// all four.
+	Present       []string `protobuf:"bytes,72,rep,name=present,proto3" json:"present,omitempty"`
+	Absent        []string `protobuf:"bytes,73,rep,name=absent,proto3" json:"absent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2069,6 +2078,34 @@ func (*UpdateWordListResponse) Descriptor() ([]byte, []int) {
 func (x *UpdateWordListResponse) GetList() *WordListTerms {
 	if x != nil {
 		return x.List
+	}
+	return nil
+}
+
+func (x *UpdateWordListResponse) GetAdded() []string {
+	if x != nil {
+		return x.Added
+	}
+	return nil
+}
+
+func (x *UpdateWordListResponse) GetRemoved() []string {
+	if x != nil {
+		return x.Removed
+	}
+	return nil
+}
+
+func (x *UpdateWordListResponse) GetPresent() []string {
+	if x != nil {
+		return x.Present
+	}
+	return nil
+}
+
+func (x *UpdateWordListResponse) GetAbsent() []string {
+	if x != nil {
+		return x.Absent
 	}
 	return nil
 }
@@ -4151,9 +4188,13 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\x04list\x18\x01 \x01(\x0e2\x15.commentd.v1.WordListR\x04list\x12\x10\n" +
 	"\x03add\x18\x02 \x03(\tR\x03add\x12\x16\n" +
 	"\x06remove\x18\x03 \x03(\tR\x06remove\x12\x12\n" +
-	"\x04site\x18F \x01(\tR\x04site\"H\n" +
+	"\x04site\x18F \x01(\tR\x04site\"\xaa\x01\n" +
 	"\x16UpdateWordListResponse\x12.\n" +
-	"\x04list\x18\x01 \x01(\v2\x1a.commentd.v1.WordListTermsR\x04list\"\xcb\x01\n" +
+	"\x04list\x18\x01 \x01(\v2\x1a.commentd.v1.WordListTermsR\x04list\x12\x14\n" +
+	"\x05added\x18F \x03(\tR\x05added\x12\x18\n" +
+	"\aremoved\x18G \x03(\tR\aremoved\x12\x18\n" +
+	"\apresent\x18H \x03(\tR\apresent\x12\x16\n" +
+	"\x06absent\x18I \x03(\tR\x06absent\"\xcb\x01\n" +
 	"\n" +
 	"AuditEvent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12;\n" +

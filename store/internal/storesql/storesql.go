@@ -162,23 +162,6 @@ func (d Dialect) BansQuery(now time.Time, after *moderation.Cursor, limit int, s
 	return q.b.String(), q.args, nil
 }
 
-// WordListDetail is the audit detail of a word list change, such as
-// "added: a, b; removed: c", naming only the parts that changed, and
-// first the site of a site's list ("site news; added: a").
-func WordListDetail(site string, added, removed []string) string {
-	var parts []string
-	if site != "" {
-		parts = append(parts, "site "+site)
-	}
-	if len(added) > 0 {
-		parts = append(parts, "added: "+strings.Join(added, ", "))
-	}
-	if len(removed) > 0 {
-		parts = append(parts, "removed: "+strings.Join(removed, ", "))
-	}
-	return strings.Join(parts, "; ")
-}
-
 // InGivenOrder returns the distinct members of changed in the order they
 // first appear in given, for an audit detail that follows the request
 // when the database returns changed rows in no particular order.

@@ -93,24 +93,6 @@ func TestCommentsQueryShape(t *testing.T) {
 	}
 }
 
-func TestWordListDetail(t *testing.T) {
-	for _, tc := range []struct {
-		site           string
-		added, removed []string
-		want           string
-	}{
-		{"", []string{"a", "b"}, []string{"c"}, "added: a, b; removed: c"},
-		{"", []string{"free money"}, nil, "added: free money"},
-		{"", nil, []string{"कैसीनो", "x"}, "removed: कैसीनो, x"},
-		{"news", []string{"satta"}, nil, "site news; added: satta"},
-		{"", nil, nil, ""},
-	} {
-		if got := WordListDetail(tc.site, tc.added, tc.removed); got != tc.want {
-			t.Errorf("WordListDetail(%q, %q, %q) = %q, want %q", tc.site, tc.added, tc.removed, got, tc.want)
-		}
-	}
-}
-
 func TestInGivenOrder(t *testing.T) {
 	for _, tc := range []struct {
 		given, changed, want []string
