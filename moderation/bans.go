@@ -2,6 +2,10 @@ package moderation
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -134,6 +138,9 @@ type BanRequest struct {
 	Reason     string
 	// Site scopes the ban to one site's submissions; "" bans on every site.
 	Site string
+	// RequestID makes the request safe to retry (AIP-155): a ban stored
+	// with it answers a retry, which stores nothing. Optional.
+	RequestID string
 	// HidePast, when more than 0, also hides the matching comments
 	// published in this much time before the ban (see CreateBan), as
 	// HideAs: PENDING (also when unspecified) or SPAM.
@@ -232,6 +239,10 @@ func (s *Service) CreateBan(ctx context.Context, r BanRequest) (BanResult, error
 	if r.HideAs != StatusPending && r.HideAs != StatusSpam {
 		v.check("hide_as", "must be PENDING or SPAM")
 	}
+	if r.RequestID != "" {
+		v.check("request_id", checkRequestID(r.RequestID))
+		b.RequestID, b.RequestHash = r.RequestID, banRequestHash(r)
+	}
 	if len(v) > 0 {
 		return BanResult{}, Invalid(v...)
 	}
@@ -240,8 +251,12 @@ func (s *Service) CreateBan(ctx context.Context, r BanRequest) (BanResult, error
 		detail += " on site " + b.Site
 	}
 	if r.HidePast == 0 {
-		if err := s.store.CreateBan(ctx, b, s.audit(r.Actor, "ban.create", b.ID, r.Reason, detail, now)); err != nil {
+		stored, err := s.store.CreateBan(ctx, b, s.audit(r.Actor, "ban.create", b.ID, r.Reason, detail, now))
+		if err != nil {
 			return BanResult{}, fmt.Errorf("create ban: %w", err)
+		}
+		if stored.ID != b.ID {
+			return replayBan(stored, b, nil)
 		}
 		s.rules.changed(ctx)
 		return BanResult{Ban: b}, nil
@@ -259,15 +274,47 @@ func (s *Service) CreateBan(ctx context.Context, r BanRequest) (BanResult, error
 		return s.audit(r.Actor, "ban.create", b.ID, r.Reason,
 			fmt.Sprintf("%s; hid %d published comments of the past %s as %s", detail, moved, r.HidePast, r.HideAs), now)
 	}
-	moved, err := s.store.CreateBanSweep(ctx, b, sw)
+	stored, moved, err := s.store.CreateBanSweep(ctx, b, sw)
 	if err != nil {
 		return BanResult{}, fmt.Errorf("create ban: %w", err)
+	}
+	if stored.ID != b.ID {
+		return replayBan(stored, b, moved)
 	}
 	s.rules.changed(ctx)
 	if len(moved) > 0 && sw.Outbox != nil {
 		s.webhooks.wake()
 	}
 	return BanResult{Ban: b, Moved: moved}, nil
+}
+
+// replayBan answers a retry of the request that stored prev with prev and
+// the comments it hid (as they now are), after checking that the retry,
+// b, asks for the same ban; a request id reused for another ban is
+// refused, as SubmitComment refuses one reused for another comment.
+func replayBan(prev, b Ban, hidden []Comment) (BanResult, error) {
+	if subtle.ConstantTimeCompare([]byte(prev.RequestHash), []byte(b.RequestHash)) != 1 {
+		return BanResult{}, Invalid(FieldViolation{
+			Field:       "request_id",
+			Description: "was already used for a different ban; use a new request_id for each ban",
+		})
+	}
+	return BanResult{Ban: prev, Moved: hidden}, nil
+}
+
+// banRequestHash fingerprints everything a ban request asks for, so that
+// a request id reused for another ban can be told from a retry.
+func banRequestHash(r BanRequest) string {
+	h := sha256.New()
+	for _, f := range [...]string{
+		r.Actor, r.Kind.String(), strings.TrimSpace(r.Target), r.ExpireTime.UTC().Format(time.RFC3339Nano),
+		r.Reason, r.Site, r.HidePast.String(), r.HideAs.String(),
+	} {
+		var n [binary.MaxVarintLen64]byte
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(f)))])
+		h.Write([]byte(f))
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // banEvent is the webhook event of a comment a ban moves to each status.

@@ -122,9 +122,9 @@ func (s *downStore) UpdateWordList(ctx context.Context, u moderation.WordListUpd
 	return s.Store.UpdateWordList(ctx, u)
 }
 
-func (s *downStore) CreateBan(ctx context.Context, b moderation.Ban, a moderation.AuditEvent) error {
+func (s *downStore) CreateBan(ctx context.Context, b moderation.Ban, a moderation.AuditEvent) (moderation.Ban, error) {
 	if err := s.fail("CreateBan"); err != nil {
-		return err
+		return moderation.Ban{}, err
 	}
 	return s.Store.CreateBan(ctx, b, a)
 }

@@ -198,7 +198,7 @@ func (s *countingStore) UpdateWordList(ctx context.Context, u moderation.WordLis
 	return s.Store.UpdateWordList(ctx, u)
 }
 
-func (s *countingStore) CreateBan(ctx context.Context, b moderation.Ban, a moderation.AuditEvent) error {
+func (s *countingStore) CreateBan(ctx context.Context, b moderation.Ban, a moderation.AuditEvent) (moderation.Ban, error) {
 	s.calls.Add(1)
 	return s.Store.CreateBan(ctx, b, a)
 }

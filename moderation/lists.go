@@ -144,6 +144,9 @@ type Ban struct {
 	CreatedBy  string
 	// Site scopes the ban to one site's submissions; "" is every site's.
 	Site string
+	// RequestID is the CreateBan request id that made the ban, and
+	// RequestHash (hex) what that request asked for; both "" without one.
+	RequestID, RequestHash string
 }
 
 // Active reports whether the ban is in force at now.

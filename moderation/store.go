@@ -81,8 +81,10 @@ type Store interface {
 	// after and what changed (NewWordListResult).
 	UpdateWordList(ctx context.Context, u WordListUpdate) (WordListResult, error)
 	// CreateBan stores b (ID and times set) and appends audit, in one
-	// transaction that bumps RulesVersion.
-	CreateBan(ctx context.Context, b Ban, audit AuditEvent) error
+	// transaction that bumps RulesVersion, and returns b. When b.RequestID
+	// is that of a stored ban, it stores nothing and returns that ban:
+	// one ban per request id, whatever the replicas racing.
+	CreateBan(ctx context.Context, b Ban, audit AuditEvent) (Ban, error)
 	// DeleteBan removes a ban and appends audit, in one transaction that
 	// bumps RulesVersion; ErrNotFound when there is no such ban.
 	DeleteBan(ctx context.Context, id string, audit AuditEvent) (Ban, error)
@@ -90,9 +92,11 @@ type Store interface {
 	// moves each comment of sw.IDs that is still PUBLISHED to sw.To (see
 	// BanSweep), and records, per comment it moved, the ban, the status
 	// it had and the move's time, so that DeleteBanSweep can put it back.
-	// It appends sw.Audit(moved, 0) for the ban, and returns the comments
-	// it moved, as they now are. sw.Time is b.CreateTime.
-	CreateBanSweep(ctx context.Context, b Ban, sw BanSweep) ([]Comment, error)
+	// It appends sw.Audit(moved, 0) for the ban, and returns b and the
+	// comments it moved, as they now are. sw.Time is b.CreateTime. When
+	// b.RequestID is that of a stored ban, it stores nothing and returns
+	// that ban and the comments it hid, as they now are.
+	CreateBanSweep(ctx context.Context, b Ban, sw BanSweep) (Ban, []Comment, error)
 	// DeleteBanSweep removes a ban like DeleteBan and, in the same
 	// transaction, moves back to the status it had each comment the ban
 	// moved that is as the ban left it: in the status it moved it to,

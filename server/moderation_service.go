@@ -210,7 +210,7 @@ func wordListTerms(site string, l moderation.WordList, terms []moderation.WordTe
 
 func (s *moderationService) CreateBan(ctx context.Context, req *pb.CreateBanRequest) (*pb.CreateBanResponse, error) {
 	b := req.GetBan()
-	r := moderation.BanRequest{Actor: identityOf(ctx).Moderator, Reason: b.GetReason(), Site: b.GetSite()}
+	r := moderation.BanRequest{Actor: identityOf(ctx).Moderator, Reason: b.GetReason(), Site: b.GetSite(), RequestID: req.GetRequestId()}
 	switch t := b.GetTarget().(type) {
 	case *pb.Ban_Email:
 		r.Kind, r.Target = moderation.BanEmail, t.Email

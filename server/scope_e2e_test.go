@@ -3,6 +3,7 @@ package server_test
 import (
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -206,4 +207,80 @@ func TestSiteScopeRefusesBadSites(t *testing.T) {
 			t.Errorf("a listing of a bad site: %v, want INVALID_ARGUMENT", err)
 		}
 	}
+}
+
+// TestCreateBanRequestID: a retry of CreateBan with its request id, on
+// the same replica or another, returns the first ban (and what it hid)
+// and stores nothing; the same request id with another ban is refused;
+// replicas racing with one request id store one ban.
+func TestCreateBanRequestID(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		one, two := start(t, b.open(t)), start(t, b.open(t)) // two replicas of one store
+		req := func(email, id string) *pb.CreateBanRequest {
+			return &pb.CreateBanRequest{Ban: &pb.Ban{Target: &pb.Ban_Email{Email: email}, Reason: "spam run"}, RequestId: id}
+		}
+		first, err := one.mod.CreateBan(ctxT(t), req("a@example.com", "6f1c2a9e-3b7d-4e58-9a41-0c2d8e7f1b23"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []*client{one, two} {
+			again, err := c.mod.CreateBan(ctxT(t), req("a@example.com", "6f1c2a9e-3b7d-4e58-9a41-0c2d8e7f1b23"))
+			if err != nil || again.GetBan().GetId() != first.GetBan().GetId() {
+				t.Errorf("retry: ban %q, %v; want the first, %s", again.GetBan().GetId(), err, first.GetBan().GetId())
+			}
+		}
+		_, err = two.mod.CreateBan(ctxT(t), req("b@example.com", "6f1c2a9e-3b7d-4e58-9a41-0c2d8e7f1b23"))
+		if status.Code(err) != codes.InvalidArgument || !strings.Contains(status.Convert(err).Message(), "request_id") {
+			t.Errorf("a request id reused for another ban: %v, want INVALID_ARGUMENT on request_id", err)
+		}
+		_, err = one.mod.CreateBan(ctxT(t), req("c@example.com", "not an id"))
+		if status.Code(err) != codes.InvalidArgument || !strings.Contains(status.Convert(err).Message(), "request_id") {
+			t.Errorf("a request id with spaces: %v, want INVALID_ARGUMENT on request_id", err)
+		}
+
+		// A ban that hides: its retry answers with what the first hid,
+		// and hides nothing more.
+		sub := submission("a", "A comment from the troll")
+		sub.Author.Email = "troll@example.com"
+		c := submit(t, one, sub)
+		if c.GetStatus() != pb.CommentStatus_COMMENT_STATUS_PUBLISHED {
+			t.Fatalf("the troll's comment: %v", c.GetStatus())
+		}
+		hide := req("troll@example.com", "req-hide")
+		hide.HidePast = durationpb.New(time.Hour)
+		h1, err := one.mod.CreateBan(ctxT(t), hide)
+		if err != nil || !slices.Equal(h1.GetHiddenCommentIds(), []string{c.GetComment().GetId()}) {
+			t.Fatalf("ban with a look-back: %v, %v", h1.GetHiddenCommentIds(), err)
+		}
+		h2, err := two.mod.CreateBan(ctxT(t), hide)
+		if err != nil || h2.GetBan().GetId() != h1.GetBan().GetId() || !slices.Equal(h2.GetHiddenCommentIds(), h1.GetHiddenCommentIds()) {
+			t.Errorf("retry of the ban with a look-back: %q %v, %v; want %q %v", h2.GetBan().GetId(), h2.GetHiddenCommentIds(), err,
+				h1.GetBan().GetId(), h1.GetHiddenCommentIds())
+		}
+		ev, err := one.mod.ListAuditEvents(ctxT(t), &pb.ListAuditEventsRequest{Target: c.GetComment().GetId()})
+		if err != nil || len(ev.GetEvents()) != 1 {
+			t.Errorf("the hidden comment's audit: %d events, %v; want one ban.hide", len(ev.GetEvents()), err)
+		}
+
+		// Racing replicas: one ban.
+		var wg sync.WaitGroup
+		ids := make([]string, 8)
+		for i := range ids {
+			wg.Go(func() {
+				r, err := []*client{one, two}[i%2].mod.CreateBan(ctxT(t), req("race@example.com", "req-race"))
+				if err != nil {
+					t.Errorf("racing ban %d: %v", i, err)
+				}
+				ids[i] = r.GetBan().GetId()
+			})
+		}
+		wg.Wait()
+		if u := slices.Compact(slices.Sorted(slices.Values(ids))); len(u) != 1 || u[0] == "" {
+			t.Errorf("racing retries returned bans %q, want one", ids)
+		}
+		list, err := one.mod.ListBans(ctxT(t), &pb.ListBansRequest{})
+		if err != nil || len(list.GetBans()) != 3 {
+			t.Errorf("ListBans: %d bans, %v; want 3 (a@, troll@, race@)", len(list.GetBans()), err)
+		}
+	})
 }

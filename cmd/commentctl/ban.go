@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -116,6 +117,9 @@ those that no moderator has decided on since.`,
 			return err
 		}
 		req.Ban = ban
+		// A fresh request id: the client's retries of this request, after
+		// UNAVAILABLE, then return the first ban rather than make two.
+		req.RequestId = uuid.NewString()
 		resp, err := c.Moderation.CreateBan(ctx, req)
 		if err != nil {
 			return fmt.Errorf("create ban: %w", err)

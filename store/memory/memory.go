@@ -797,22 +797,38 @@ func storedBan(b moderation.Ban) moderation.Ban {
 }
 
 // CreateBan implements moderation.Store.
-func (s *Store) CreateBan(ctx context.Context, b moderation.Ban, audit moderation.AuditEvent) error {
+func (s *Store) CreateBan(ctx context.Context, b moderation.Ban, audit moderation.AuditEvent) (moderation.Ban, error) {
 	if err := s.lock(ctx, "create ban"); err != nil {
-		return err
+		return moderation.Ban{}, err
 	}
 	defer s.unlock()
 	db := s.db
+	if prev, ok := db.banByRequestID(b.RequestID); ok {
+		return prev, nil
+	}
 	if _, taken := db.bans[b.ID]; taken {
-		return fmt.Errorf("memory: create ban %s: the id is taken", b.ID)
+		return moderation.Ban{}, fmt.Errorf("memory: create ban %s: the id is taken", b.ID)
 	}
 	if err := db.checkAudit(audit); err != nil {
-		return fmt.Errorf("memory: create ban %s: %w", b.ID, err)
+		return moderation.Ban{}, fmt.Errorf("memory: create ban %s: %w", b.ID, err)
 	}
 	db.bans[b.ID] = storedBan(b)
 	db.version++
 	db.appendAudit(audit)
-	return nil
+	return b, nil
+}
+
+// banByRequestID returns the ban stored with request id, if any.
+func (db *DB) banByRequestID(id string) (moderation.Ban, bool) {
+	if id == "" {
+		return moderation.Ban{}, false
+	}
+	for _, b := range db.bans {
+		if b.RequestID == id {
+			return b, true
+		}
+	}
+	return moderation.Ban{}, false
 }
 
 // DeleteBan implements moderation.Store.

@@ -61,7 +61,7 @@ func scanBan(row storesql.Scanner) (moderation.Ban, error) {
 		kind   int16
 		expire *time.Time
 	)
-	if err := row.Scan(&b.ID, &kind, &b.Value, &b.Display, &expire, &b.Reason, &b.CreateTime, &b.CreatedBy, &b.Site); err != nil {
+	if err := row.Scan(&b.ID, &kind, &b.Value, &b.Display, &expire, &b.Reason, &b.CreateTime, &b.CreatedBy, &b.Site, &b.RequestID, &b.RequestHash); err != nil {
 		return moderation.Ban{}, err
 	}
 	b.Kind, b.CreateTime = moderation.BanKind(kind), b.CreateTime.UTC()

@@ -32,8 +32,12 @@ ON CONFLICT (site, list, term) DO NOTHING
 RETURNING term`
 	removeTermsSQL = `DELETE FROM word_terms WHERE site = $1 AND list = $2 AND term = ANY($3::text[]) RETURNING term`
 
-	insertBanSQL = `INSERT INTO bans (` + storesql.BanColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
-	deleteBanSQL = `DELETE FROM bans WHERE id = $1 RETURNING ` + storesql.BanColumns
+	// A ban whose request id is taken is not stored: the unique index
+	// decides between racing replicas, and the loser reads the winner's.
+	insertBanSQL = `INSERT INTO bans (` + storesql.BanColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+ON CONFLICT (request_id) WHERE request_id <> '' DO NOTHING`
+	banByRequestIDSQL = `SELECT ` + storesql.BanColumns + ` FROM bans WHERE request_id = $1 AND request_id <> ''`
+	deleteBanSQL      = `DELETE FROM bans WHERE id = $1 RETURNING ` + storesql.BanColumns
 )
 
 // RulesVersion implements moderation.Store.
@@ -129,24 +133,42 @@ func bumpAndAudit(ctx context.Context, tx pgx.Tx, a moderation.AuditEvent) error
 }
 
 // CreateBan implements moderation.Store.
-func (s *Store) CreateBan(ctx context.Context, b moderation.Ban, audit moderation.AuditEvent) error {
+func (s *Store) CreateBan(ctx context.Context, b moderation.Ban, audit moderation.AuditEvent) (moderation.Ban, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return wrap("create ban", err)
+		return moderation.Ban{}, wrap("create ban", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	_, err = tx.Exec(ctx, insertBanSQL, b.ID, int16(b.Kind), b.Value, b.Display,
-		nullTime(b.ExpireTime), b.Reason, b.CreateTime, b.CreatedBy, b.Site)
-	if err != nil {
-		return wrap("create ban "+b.ID, err)
+	if prev, taken, err := insertBan(ctx, tx, b); err != nil || taken {
+		return prev, err
 	}
 	if err := bumpAndAudit(ctx, tx, audit); err != nil {
-		return wrap("create ban "+b.ID, err)
+		return moderation.Ban{}, wrap("create ban "+b.ID, err)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return wrap("create ban "+b.ID, err)
+		return moderation.Ban{}, wrap("create ban "+b.ID, err)
 	}
-	return nil
+	return b, nil
+}
+
+// insertBan inserts b inside tx, unless its request id is taken: then it
+// returns the ban stored with it, taken true. A concurrent transaction
+// storing the same request id is waited for; the read after it is a new
+// statement, so it sees that ban once committed.
+func insertBan(ctx context.Context, tx pgx.Tx, b moderation.Ban) (moderation.Ban, bool, error) {
+	tag, err := tx.Exec(ctx, insertBanSQL, b.ID, int16(b.Kind), b.Value, b.Display,
+		nullTime(b.ExpireTime), b.Reason, b.CreateTime, b.CreatedBy, b.Site, b.RequestID, b.RequestHash)
+	if err != nil {
+		return moderation.Ban{}, false, wrap("create ban "+b.ID, err)
+	}
+	if tag.RowsAffected() == 1 {
+		return moderation.Ban{}, false, nil
+	}
+	prev, err := scanBan(tx.QueryRow(ctx, banByRequestIDSQL, b.RequestID))
+	if err != nil {
+		return moderation.Ban{}, false, wrap("create ban "+b.ID+": read the ban of its request id", err)
+	}
+	return prev, true, nil
 }
 
 // DeleteBan implements moderation.Store.

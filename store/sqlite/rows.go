@@ -49,7 +49,7 @@ func scanBan(row storesql.Scanner) (moderation.Ban, error) {
 		expire  sql.NullInt64
 		created int64
 	)
-	if err := row.Scan(&b.ID, &kind, &b.Value, &b.Display, &expire, &b.Reason, &created, &b.CreatedBy, &b.Site); err != nil {
+	if err := row.Scan(&b.ID, &kind, &b.Value, &b.Display, &expire, &b.Reason, &created, &b.CreatedBy, &b.Site, &b.RequestID, &b.RequestHash); err != nil {
 		return moderation.Ban{}, err
 	}
 	b.Kind, b.CreateTime = moderation.BanKind(kind), fromMicros(created)

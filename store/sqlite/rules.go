@@ -121,24 +121,48 @@ func (s *Store) bumpAndAudit(ctx context.Context, tx *sql.Tx, a moderation.Audit
 }
 
 // CreateBan implements moderation.Store.
-func (s *Store) CreateBan(ctx context.Context, b moderation.Ban, audit moderation.AuditEvent) error {
+func (s *Store) CreateBan(ctx context.Context, b moderation.Ban, audit moderation.AuditEvent) (moderation.Ban, error) {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
-		return wrap("create ban", err)
+		return moderation.Ban{}, wrap("create ban", err)
 	}
 	defer tx.Rollback()
-	_, err = tx.StmtContext(ctx, s.w.insertBan).ExecContext(ctx, b.ID, int64(b.Kind), b.Value, b.Display,
-		nullMicros(b.ExpireTime), b.Reason, micros(b.CreateTime), b.CreatedBy, b.Site)
-	if err != nil {
-		return wrap("create ban "+b.ID, err)
+	if prev, found, err := banByRequestID(ctx, tx, b.RequestID); err != nil || found {
+		return prev, err
+	}
+	if err := s.insertBan(ctx, tx, b); err != nil {
+		return moderation.Ban{}, wrap("create ban "+b.ID, err)
 	}
 	if err := s.bumpAndAudit(ctx, tx, audit); err != nil {
-		return wrap("create ban "+b.ID, err)
+		return moderation.Ban{}, wrap("create ban "+b.ID, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return wrap("create ban "+b.ID, err)
+		return moderation.Ban{}, wrap("create ban "+b.ID, err)
 	}
-	return nil
+	return b, nil
+}
+
+func (s *Store) insertBan(ctx context.Context, tx *sql.Tx, b moderation.Ban) error {
+	_, err := tx.StmtContext(ctx, s.w.insertBan).ExecContext(ctx, b.ID, int64(b.Kind), b.Value, b.Display,
+		nullMicros(b.ExpireTime), b.Reason, micros(b.CreateTime), b.CreatedBy, b.Site, b.RequestID, b.RequestHash)
+	return err
+}
+
+// banByRequestID returns the ban stored with request id, if any, inside
+// tx: the writer's transactions are serial, so no other can store one
+// before tx commits.
+func banByRequestID(ctx context.Context, tx *sql.Tx, id string) (moderation.Ban, bool, error) {
+	if id == "" {
+		return moderation.Ban{}, false, nil
+	}
+	b, err := scanBan(tx.QueryRowContext(ctx, banByRequestIDSQL, id))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return moderation.Ban{}, false, nil
+	case err != nil:
+		return moderation.Ban{}, false, wrap("create ban: look up the request id", err)
+	}
+	return b, true, nil
 }
 
 // DeleteBan implements moderation.Store.

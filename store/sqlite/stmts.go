@@ -47,8 +47,10 @@ GROUP BY article_id`
 ON CONFLICT (site, list, term) DO NOTHING`
 	deleteTermSQL = `DELETE FROM word_terms WHERE site = ? AND list = ? AND term = ?`
 
-	insertBanSQL = `INSERT INTO bans (` + storesql.BanColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	deleteBanSQL = `DELETE FROM bans WHERE id = ? RETURNING ` + storesql.BanColumns
+	insertBanSQL = `INSERT INTO bans (` + storesql.BanColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	// A ban's request id, on the writer: the unique index serves it.
+	banByRequestIDSQL = `SELECT ` + storesql.BanColumns + ` FROM bans WHERE request_id = ? AND request_id <> ''`
+	deleteBanSQL      = `DELETE FROM bans WHERE id = ? RETURNING ` + storesql.BanColumns
 )
 
 // writeStmts are prepared once on the writer's only connection.

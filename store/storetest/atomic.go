@@ -42,13 +42,13 @@ func testAuditIDTaken(t *testing.T, o Opener) {
 	}
 
 	ban := newBan("ban-1", moderation.BanIP, "203.0.113.7", at(3), at(5000))
-	if err := s.CreateBan(ctx, ban, banAudit(taken.ID, "ban.create", ban.ID, at(3))); err == nil {
+	if _, err := s.CreateBan(ctx, ban, banAudit(taken.ID, "ban.create", ban.ID, at(3))); err == nil {
 		t.Error("CreateBan with a taken audit id succeeded")
 	}
 	if bans, err := s.ListBans(ctx, at(4), nil, 10, ""); err != nil || len(bans) != 0 {
 		t.Errorf("ListBans = %v, %v; want none", banIDs(bans), err)
 	}
-	if err := s.CreateBan(ctx, ban, banAudit("audit-ban", "ban.create", ban.ID, at(3))); err != nil {
+	if _, err := s.CreateBan(ctx, ban, banAudit("audit-ban", "ban.create", ban.ID, at(3))); err != nil {
 		t.Fatal(err)
 	}
 	version++

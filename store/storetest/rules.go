@@ -305,7 +305,7 @@ func testBans(t *testing.T, o Opener) {
 		t.Errorf("rules version of a new store = %d, want 0", v)
 	}
 	for i, b := range all {
-		if err := s.CreateBan(ctx, b, banAudit(fmt.Sprintf("a-%d", i), "ban.create", b.ID, b.CreateTime)); err != nil {
+		if _, err := s.CreateBan(ctx, b, banAudit(fmt.Sprintf("a-%d", i), "ban.create", b.ID, b.CreateTime)); err != nil {
 			t.Fatalf("CreateBan(%s): %v", b.ID, err)
 		}
 		if v := rulesVersion(t, s); v != int64(i+1) {
@@ -322,7 +322,7 @@ func testBans(t *testing.T, o Opener) {
 
 	// A taken id: refused, with no version bump and no audit event.
 	dup := newBan("b-1", moderation.BanIP, "192.0.2.1", at(5), never)
-	if err := s.CreateBan(ctx, dup, banAudit("a-dup", "ban.create", "b-1", at(5))); err == nil {
+	if _, err := s.CreateBan(ctx, dup, banAudit("a-dup", "ban.create", "b-1", at(5))); err == nil {
 		t.Error("CreateBan with a taken id succeeded")
 	} else if errors.Is(err, moderation.ErrNotFound) || errors.Is(err, moderation.ErrUnavailable) {
 		t.Errorf("duplicate ban id error %v wraps a sentinel it should not", err)

@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -106,7 +108,7 @@ func testSiteBans(t *testing.T, o Opener) {
 	shop.Site = "shop"
 	for i, b := range []moderation.Ban{global, news, shop} {
 		v := rulesVersion(t, s)
-		if err := s.CreateBan(ctx, b, banAudit("a-"+b.ID, "ban.create", b.ID, b.CreateTime)); err != nil {
+		if _, err := s.CreateBan(ctx, b, banAudit("a-"+b.ID, "ban.create", b.ID, b.CreateTime)); err != nil {
 			t.Fatalf("CreateBan(%s): %v", b.ID, err)
 		}
 		if after := rulesVersion(t, s); after != v+1 {
@@ -116,7 +118,7 @@ func testSiteBans(t *testing.T, o Opener) {
 	// A site's ban made with a sweep keeps its site too.
 	swept := newBan("b-4", moderation.BanName, "troll", at(4), never)
 	swept.Site = "news"
-	if _, err := s.CreateBanSweep(ctx, swept, sweep("create", nil, moderation.StatusPending, at(4), "ban b-4")); err != nil {
+	if _, _, err := s.CreateBanSweep(ctx, swept, sweep("create", nil, moderation.StatusPending, at(4), "ban b-4")); err != nil {
 		t.Fatalf("CreateBanSweep: %v", err)
 	}
 	byID := map[string]moderation.Ban{}
@@ -153,4 +155,115 @@ func testSiteBans(t *testing.T, o Opener) {
 		t.Fatal(err)
 	}
 	checkBan(t, got, byID["b-2"])
+}
+
+// requestBan is newBan made by a CreateBan call with request id req,
+// which asked for what hash says.
+func requestBan(id, req, hash string, tm time.Time) moderation.Ban {
+	b := newBan(id, moderation.BanEmail, "troll@example.com", tm, time.Time{})
+	b.RequestID, b.RequestHash = req, hash
+	return b
+}
+
+// testBanRequestID: a request id stores one ban; a second call with it,
+// plain or sweeping, stores nothing, moves nothing and returns the first
+// ban (and what it hid), whatever it asks; bans without one never clash.
+func testBanRequestID(t *testing.T, o Opener) {
+	s := open(t, o)
+	ctx := t.Context()
+	first := requestBan("b-1", "req-1", "hash-1", at(1))
+	got, err := s.CreateBan(ctx, first, banAudit("a-1", "ban.create", "b-1", at(1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkBan(t, got, storedBan(first))
+	v := rulesVersion(t, s)
+	// The retry asks for another ban: the store answers with the first,
+	// and the domain tells them apart by the hash.
+	got, err = s.CreateBan(ctx, requestBan("b-2", "req-1", "hash-2", at(2)), banAudit("a-2", "ban.create", "b-2", at(2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkBan(t, got, storedBan(first))
+	got, hidden, err := s.CreateBanSweep(ctx, requestBan("b-3", "req-1", "hash-1", at(3)), sweep("retry", nil, moderation.StatusPending, at(3), "ban b-3"))
+	if err != nil || len(hidden) != 0 {
+		t.Fatalf("sweep retry: %v, hid %q", err, ids(hidden))
+	}
+	checkBan(t, got, storedBan(first))
+	if after := rulesVersion(t, s); after != v {
+		t.Errorf("retries moved the rules version %d -> %d", v, after)
+	}
+	if es := auditEvents(t, s); len(es) != 1 {
+		t.Errorf("%d audit events after retries, want the first ban's alone", len(es))
+	}
+
+	// A sweep's retry returns the comments the first one hid, as they
+	// now are, and moves none again.
+	mustCreate(t, s, newComment("c-1", "a", moderation.StatusPublished, at(4)))
+	mustCreate(t, s, newComment("c-2", "a", moderation.StatusPublished, at(5)))
+	sweeper := requestBan("b-4", "req-2", "hash-4", at(10))
+	if _, moved, err := s.CreateBanSweep(ctx, sweeper, sweep("create", []string{"c-1"}, moderation.StatusPending, at(10), "ban b-4")); err != nil || len(moved) != 1 {
+		t.Fatalf("sweep: %v, moved %q", err, ids(moved))
+	}
+	v = rulesVersion(t, s)
+	got, hidden, err = s.CreateBanSweep(ctx, requestBan("b-5", "req-2", "hash-4", at(11)), sweep("again", []string{"c-2"}, moderation.StatusSpam, at(11), "ban b-5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkBan(t, got, storedBan(sweeper))
+	if !slices.Equal(ids(hidden), []string{"c-1"}) || hidden[0].Status != moderation.StatusPending {
+		t.Errorf("sweep retry returned %q, want c-1 as the first sweep left it", ids(hidden))
+	}
+	if c := statusOf(t, s, "c-2"); c.Status != moderation.StatusPublished {
+		t.Errorf("the retry moved c-2 to %v", c.Status)
+	}
+	if after := rulesVersion(t, s); after != v {
+		t.Errorf("the sweep's retry moved the rules version %d -> %d", v, after)
+	}
+
+	// Bans without a request id do not clash with one another.
+	for _, id := range []string{"b-6", "b-7"} {
+		if _, err := s.CreateBan(ctx, requestBan(id, "", "", at(20)), banAudit("a-"+id, "ban.create", id, at(20))); err != nil {
+			t.Fatalf("CreateBan(%s) without a request id: %v", id, err)
+		}
+	}
+	bs, err := s.ListBans(ctx, at(30), nil, 10, "")
+	if got, want := banIDs(bs), []string{"b-7", "b-6", "b-4", "b-1"}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("ListBans = %v, %v; want %v", got, err, want)
+	}
+}
+
+// testBanRequestIDRace: replicas storing bans with one request id at
+// once store one, and every call returns it.
+func testBanRequestIDRace(t *testing.T, o Opener) {
+	s := open(t, o)
+	const n = 8
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	got := make([]string, n)
+	for i := range n {
+		wg.Go(func() {
+			id := fmt.Sprintf("b-%d", i)
+			<-start
+			b, err := s.CreateBan(t.Context(), requestBan(id, "req-race", "hash", at(i)), banAudit("a-"+id, "ban.create", id, at(i)))
+			if err != nil {
+				t.Errorf("%s: %v", id, err)
+			}
+			got[i] = b.ID
+		})
+	}
+	close(start)
+	wg.Wait()
+	bs, err := s.ListBans(t.Context(), at(100), nil, 100, "")
+	if err != nil || len(bs) != 1 {
+		t.Fatalf("%d bans stored, %v; want one", len(bs), err)
+	}
+	for i, id := range got {
+		if id != bs[0].ID {
+			t.Errorf("call %d returned ban %q, want the one stored, %s", i, id, bs[0].ID)
+		}
+	}
+	if v := rulesVersion(t, s); v != 1 {
+		t.Errorf("rules version %d, want 1: one ban stored", v)
+	}
 }

@@ -64,6 +64,8 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"Bans", testBans},
 		{"SiteWordLists", testSiteWordLists},
 		{"SiteBans", testSiteBans},
+		{"BanRequestID", testBanRequestID},
+		{"BanRequestIDRace", testBanRequestIDRace},
 		{"EraseClientData", testEraseClientData},
 		{"EraseAuthor", testEraseAuthor},
 		{"Secret", testSecret},
@@ -152,7 +154,7 @@ func testReopen(t *testing.T, o Opener) {
 		t.Fatalf("UpdateWordList: %v", err)
 	}
 	ban := newBan("ban-1", moderation.BanCIDR, "2001:db8::/64", at(4), at(5000))
-	if err := s.CreateBan(ctx, ban, banAudit("audit-ban", "ban.create", ban.ID, at(4))); err != nil {
+	if _, err := s.CreateBan(ctx, ban, banAudit("audit-ban", "ban.create", ban.ID, at(4))); err != nil {
 		t.Fatalf("CreateBan: %v", err)
 	}
 	wantVersion := rulesVersion(t, s)

@@ -1461,7 +1461,14 @@ type CreateBanRequest struct {
 	HidePast *durationpb.Duration `protobuf:"bytes,60,opt,name=hide_past,json=hidePast,proto3" json:"hide_past,omitempty"`
 	// What the hidden comments become: PENDING (the default) or SPAM. Hiding
 	// does not train the learned rule.
-	HideAs        CommentStatus `protobuf:"varint,61,opt,name=hide_as,json=hideAs,proto3,enum=commentd.v1.CommentStatus" json:"hide_as,omitempty"`
+	HideAs CommentStatus `protobuf:"varint,61,opt,name=hide_as,json=hideAs,proto3,enum=commentd.v1.CommentStatus" json:"hide_as,omitempty"`
+	// Optional but recommended: an idempotency key (AIP-155), unique per ban,
+	// at most 128 printable ASCII characters; a UUID is ideal. A retry with
+	// the same request_id returns the first ban (and the comments it hid)
+	// and stores nothing new, on any replica, while that ban exists.
+	// Reusing it for a different ban, or by another moderator, is
+	// INVALID_ARGUMENT.
+	RequestId     string `protobuf:"bytes,70,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1515,6 +1522,13 @@ func (x *CreateBanRequest) GetHideAs() CommentStatus {
 		return x.HideAs
 	}
 	return CommentStatus_COMMENT_STATUS_UNSPECIFIED
+}
+
+func (x *CreateBanRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 type CreateBanResponse struct {
@@ -4153,11 +4167,13 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\n" +
 	"created_by\x18\t \x01(\tR\tcreatedBy\x12\x12\n" +
 	"\x04site\x18F \x01(\tR\x04siteB\b\n" +
-	"\x06target\"\xa3\x01\n" +
+	"\x06target\"\xc2\x01\n" +
 	"\x10CreateBanRequest\x12\"\n" +
 	"\x03ban\x18\x01 \x01(\v2\x10.commentd.v1.BanR\x03ban\x126\n" +
 	"\thide_past\x18< \x01(\v2\x19.google.protobuf.DurationR\bhidePast\x123\n" +
-	"\ahide_as\x18= \x01(\x0e2\x1a.commentd.v1.CommentStatusR\x06hideAs\"e\n" +
+	"\ahide_as\x18= \x01(\x0e2\x1a.commentd.v1.CommentStatusR\x06hideAs\x12\x1d\n" +
+	"\n" +
+	"request_id\x18F \x01(\tR\trequestId\"e\n" +
 	"\x11CreateBanResponse\x12\"\n" +
 	"\x03ban\x18\x01 \x01(\v2\x10.commentd.v1.BanR\x03ban\x12,\n" +
 	"\x12hidden_comment_ids\x18< \x03(\tR\x10hiddenCommentIds\"a\n" +

@@ -34,7 +34,14 @@ const WordTermColumns = `list, term, create_time, created_by, site`
 
 // BanColumns is the column list of ban queries, in the order of
 // moderation.Ban's fields.
-const BanColumns = `id, kind, value, display, expire_time, reason, create_time, created_by, site`
+const BanColumns = `id, kind, value, display, expire_time, reason, create_time, created_by, site, request_id, request_hash`
+
+// HiddenCommentsQuery is the text of the query of the comments a ban hid
+// (its rows in ban_hidden), as they now are, by creation; ban names the
+// placeholder of the ban's id.
+func HiddenCommentsQuery(ban string) string {
+	return `SELECT ` + CommentColumns + ` FROM comments WHERE id IN (SELECT comment_id FROM ban_hidden WHERE ban_id = ` + ban + `) ORDER BY create_time, id`
+}
 
 // Dialect is how one database spells the parts of a query that differ.
 type Dialect struct {

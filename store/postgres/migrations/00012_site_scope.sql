@@ -13,10 +13,10 @@ ALTER TABLE word_terms DROP CONSTRAINT word_terms_pkey;
 ALTER TABLE word_terms ADD PRIMARY KEY (site, list, term);
 
 ALTER TABLE bans ADD COLUMN site         text COLLATE "C" NOT NULL DEFAULT '';
--- The CreateBan request id and a hash of what it asked for ('' and NULL
+-- The CreateBan request id and a hex hash of what it asked for (both ''
 -- for a ban created without one): one ban per request id.
 ALTER TABLE bans ADD COLUMN request_id   text COLLATE "C" NOT NULL DEFAULT '';
-ALTER TABLE bans ADD COLUMN request_hash bytea;
+ALTER TABLE bans ADD COLUMN request_hash text NOT NULL DEFAULT '';
 CREATE UNIQUE INDEX bans_request_id ON bans (request_id) WHERE request_id <> '';
 
 -- +goose Down

@@ -23,10 +23,10 @@ DROP TABLE word_terms;
 ALTER TABLE word_terms_new RENAME TO word_terms;
 
 ALTER TABLE bans ADD COLUMN site         TEXT NOT NULL DEFAULT '';
--- The CreateBan request id and a hash of what it asked for ('' and NULL
+-- The CreateBan request id and a hex hash of what it asked for (both ''
 -- for a ban created without one): one ban per request id.
 ALTER TABLE bans ADD COLUMN request_id   TEXT NOT NULL DEFAULT '';
-ALTER TABLE bans ADD COLUMN request_hash BLOB;
+ALTER TABLE bans ADD COLUMN request_hash TEXT NOT NULL DEFAULT '';
 CREATE UNIQUE INDEX bans_request_id ON bans (request_id) WHERE request_id <> '';
 
 -- +goose Down
