@@ -16,9 +16,11 @@ const MaxAttempts = 4
 // fail, so a down server is not hammered by every caller's retries.
 //
 // Retrying is safe for commentd's calls: SubmitComment with a request_id
-// returns the first answer, and moderator actions are idempotent (at
-// worst, a CreateBan whose commit outlived the error leaves two equal
-// bans). SubmitComment without a request_id may store a comment twice.
+// returns the first answer, CreateBan with a request_id returns the first
+// ban, and the other moderator actions are idempotent (at worst, a
+// CreateBan without a request_id whose commit outlived the error leaves
+// two equal bans). SubmitComment without a request_id may store a comment
+// twice.
 const RetryServiceConfig = `{
   "methodConfig": [{
     "name": [

@@ -28,31 +28,43 @@ func TestWordLists(t *testing.T) {
 	svc := newService(t, moderation.WithPolicy(policy(returning)))
 	mustSubmit(t, svc, submission("Enter the lucky draw"), moderation.StatusPublished)
 
-	got, err := svc.UpdateWordList(ctx, "asha", moderation.ListBlock, []string{" lucky draw ", "jackpot*"}, nil)
+	got, err := svc.UpdateWordList(ctx, "asha", "", moderation.ListBlock, []string{" lucky draw ", "jackpot*"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"jackpot*", "lucky draw"}; !slices.Equal(terms(got), want) {
-		t.Errorf("block list %q, want %q", terms(got), want)
+	if want := []string{"jackpot*", "lucky draw"}; !slices.Equal(terms(got.Terms), want) {
+		t.Errorf("block list %q, want %q", terms(got.Terms), want)
+	}
+	// Adding a listed term again, and removing an unlisted one, is said.
+	got, err = svc.UpdateWordList(ctx, "asha", "", moderation.ListBlock, []string{"jackpot*", "free bet"}, []string{"satta"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Added, []string{"free bet"}) || !slices.Equal(got.Present, []string{"jackpot*"}) ||
+		len(got.Removed) != 0 || !slices.Equal(got.Absent, []string{"satta"}) {
+		t.Errorf("result %+v: want added free bet, present jackpot*, absent satta", got)
+	}
+	if _, err := svc.UpdateWordList(ctx, "asha", "", moderation.ListBlock, nil, []string{"free bet"}); err != nil {
+		t.Fatal(err)
 	}
 	mustSubmit(t, svc, submission("Enter the lucky draw"), moderation.StatusSpam)
 	mustSubmit(t, svc, submission("Jackpots everywhere"), moderation.StatusSpam)
 
-	if _, err := svc.UpdateWordList(ctx, "asha", moderation.ListBlock, nil, []string{"lucky draw"}); err != nil {
+	if _, err := svc.UpdateWordList(ctx, "asha", "", moderation.ListBlock, nil, []string{"lucky draw"}); err != nil {
 		t.Fatal(err)
 	}
 	mustSubmit(t, svc, submission("Enter the lucky draw"), moderation.StatusPublished)
 
-	if _, err := svc.UpdateWordList(ctx, "asha", moderation.ListAllow, []string{"jackpot city"}, nil); err != nil {
+	if _, err := svc.UpdateWordList(ctx, "asha", "", moderation.ListAllow, []string{"jackpot city"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	mustSubmit(t, svc, submission("Jackpot City is a town"), moderation.StatusPublished)
 
-	lists, err := svc.WordLists(ctx)
+	lists, err := byList(svc.WordLists(ctx, ""))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(lists) != 4 || !slices.Equal(terms(lists[moderation.ListBlock]), []string{"jackpot*"}) ||
+	if len(lists) != 2 || !slices.Equal(terms(lists[moderation.ListBlock]), []string{"jackpot*"}) ||
 		!slices.Equal(terms(lists[moderation.ListAllow]), []string{"jackpot city"}) || len(lists[moderation.ListHold]) != 0 {
 		t.Errorf("word lists %v", lists)
 	}
@@ -60,26 +72,27 @@ func TestWordLists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(evs) != 3 || evs[0].Action != "wordlist.update" || evs[0].Target != "allow" || evs[2].Target != "block" {
-		t.Errorf("audit %+v, want three wordlist.update events", evs)
+	if len(evs) != 5 || evs[0].Action != "wordlist.update" || evs[0].Target != "allow" || evs[4].Target != "block" ||
+		evs[3].Detail != "added: free bet; already there: jackpot*; not there: satta" {
+		t.Errorf("audit %+v, want five wordlist.update events", evs)
 	}
 
-	_, err = svc.UpdateWordList(ctx, "asha", moderation.ListUnspecified, nil, nil)
+	_, err = svc.UpdateWordList(ctx, "asha", "", moderation.ListUnspecified, nil, nil)
 	wantError(t, err, moderation.CodeInvalid,
 		violation("list", "is required: BLOCK, HOLD, ALLOW or SHADOW"),
 		violation("add", "give at least one term to add or remove"))
-	_, err = svc.UpdateWordList(ctx, "asha", moderation.ListHold,
+	_, err = svc.UpdateWordList(ctx, "asha", "", moderation.ListHold,
 		[]string{"ok", "  ", strings.Repeat("x", 101), "bad\x07", "gone"}, []string{"gone"})
 	wantError(t, err, moderation.CodeInvalid,
 		violation("add[1]", "must be 1 to 100 characters"),
 		violation("add[2]", "must be at most 100 characters, got 101"),
 		violation("add[3]", "must not contain control characters"),
 		violation("remove[0]", `"gone" is also in add; a term is either added or removed`))
-	_, err = svc.UpdateWordList(ctx, "asha", moderation.ListHold, make([]string, moderation.MaxTermsPerUpdate+1), nil)
+	_, err = svc.UpdateWordList(ctx, "asha", "", moderation.ListHold, make([]string, moderation.MaxTermsPerUpdate+1), nil)
 	if e := wantErrorCode(t, err, moderation.CodeInvalid); e.Violations[0] != violation("add", "at most 1000 terms in one update") {
 		t.Errorf("first violation %+v", e.Violations[0])
 	}
-	if lists, _ := svc.WordLists(ctx); len(lists[moderation.ListHold]) != 0 {
+	if lists, _ := byList(svc.WordLists(ctx, "")); len(lists[moderation.ListHold]) != 0 {
 		t.Errorf("a refused update stored %q", terms(lists[moderation.ListHold]))
 	}
 }
@@ -124,11 +137,11 @@ func TestBans(t *testing.T) {
 		t.Errorf("detail %q", d)
 	}
 
-	bans, next, err := svc.ListBans(ctx, moderation.Page{Size: 1})
+	bans, next, err := svc.ListBans(ctx, moderation.Page{Size: 1}, "")
 	if err != nil || len(bans) != 1 || bans[0].ID != brief.ID || next == nil {
 		t.Fatalf("first page %+v, next %v, %v; want the newest ban", bans, next, err)
 	}
-	bans, next, err = svc.ListBans(ctx, moderation.Page{Size: 1, After: next})
+	bans, next, err = svc.ListBans(ctx, moderation.Page{Size: 1, After: next}, "")
 	if err != nil || len(bans) != 1 || bans[0].ID != forever.ID || next != nil {
 		t.Fatalf("second page %+v, next %v, %v", bans, next, err)
 	}
@@ -139,7 +152,7 @@ func TestBans(t *testing.T) {
 	if c := mustSubmit(t, svc, sub, moderation.StatusSpam); !slices.Equal(ruleNames(c.Reasons), []string{"ban_cidr"}) {
 		t.Errorf("after expiry: reasons %q", ruleNames(c.Reasons))
 	}
-	if bans, _, _ := svc.ListBans(ctx, moderation.Page{}); len(bans) != 1 {
+	if bans, _, _ := svc.ListBans(ctx, moderation.Page{}, ""); len(bans) != 1 {
 		t.Errorf("%d bans listed after one expired", len(bans))
 	}
 
@@ -157,7 +170,7 @@ func TestBans(t *testing.T) {
 		evs[1].Note != "a flood" || evs[1].Detail != "cidr ::ffff:192.0.2.0/120" {
 		t.Errorf("audit %+v", evs)
 	}
-	_, _, err = svc.ListBans(ctx, moderation.Page{Size: -1})
+	_, _, err = svc.ListBans(ctx, moderation.Page{Size: -1}, "")
 	wantError(t, err, moderation.CodeInvalid, violation("page_size", "must not be negative"))
 
 	for _, tc := range []struct {
@@ -189,7 +202,7 @@ func TestBans(t *testing.T) {
 			wantError(t, err, moderation.CodeInvalid, tc.want...)
 		})
 	}
-	if bans, _, _ := svc.ListBans(ctx, moderation.Page{}); len(bans) != 0 {
+	if bans, _, _ := svc.ListBans(ctx, moderation.Page{}, ""); len(bans) != 0 {
 		t.Errorf("refused bans were stored: %+v", bans)
 	}
 }

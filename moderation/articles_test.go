@@ -48,7 +48,7 @@ func TestPremoderatedArticleHoldsEveryComment(t *testing.T) {
 	if res, err := svc.Submit(ctx, check); err != nil || res.Comment.Status != moderation.StatusPending {
 		t.Errorf("validate-only on a premoderated article: %+v, %v; want pending", res.Comment, err)
 	}
-	if _, err := svc.UpdateWordList(ctx, "asha", moderation.ListBlock, []string{"lucky draw"}, nil); err != nil {
+	if _, err := svc.UpdateWordList(ctx, "asha", "", moderation.ListBlock, []string{"lucky draw"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	mustSubmit(t, svc, submission("Enter the lucky draw"), moderation.StatusSpam)

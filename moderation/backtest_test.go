@@ -24,10 +24,10 @@ func backtestSite(t *testing.T) (*moderation.Service, moderation.Store, *clock) 
 	p.Rules.Learned.Enabled = false
 	svc := newServiceOn(t, st, moderation.WithPolicy(p), clk.Option())
 	ctx := context.Background()
-	if _, err := svc.UpdateWordList(ctx, "asha", moderation.ListBlock, []string{"casino"}, nil); err != nil {
+	if _, err := svc.UpdateWordList(ctx, "asha", "", moderation.ListBlock, []string{"casino"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.UpdateWordList(ctx, "asha", moderation.ListHold, []string{"subsidy"}, nil); err != nil {
+	if _, err := svc.UpdateWordList(ctx, "asha", "", moderation.ListHold, []string{"subsidy"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	var budget, fair, watches, casino []string
@@ -127,7 +127,7 @@ func TestBacktestReportsWhatAProposalWouldMove(t *testing.T) {
 	if after := everyComment(t, st); !reflect.DeepEqual(before, after) {
 		t.Error("the backtest changed stored comments")
 	}
-	lists, err := svc.WordLists(context.Background())
+	lists, err := byList(svc.WordLists(context.Background(), ""))
 	if err != nil || len(lists[moderation.ListBlock]) != 1 || lists[moderation.ListBlock][0].Term != "casino" || len(lists[moderation.ListHold]) != 1 {
 		t.Errorf("word lists after the backtest: %v, %v", lists, err)
 	}

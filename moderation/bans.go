@@ -2,6 +2,10 @@ package moderation
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -57,6 +61,9 @@ func (idx banIndex) match(s Submission, nameKey string, now time.Time) []Reason 
 			return
 		}
 		d := fmt.Sprintf("%s is banned", what)
+		if b.Site != "" {
+			d += " on site " + b.Site
+		}
 		if b.Reason != "" {
 			d += ": " + b.Reason
 		}
@@ -129,6 +136,11 @@ type BanRequest struct {
 	Target     string
 	ExpireTime time.Time
 	Reason     string
+	// Site scopes the ban to one site's submissions; "" bans on every site.
+	Site string
+	// RequestID makes the request safe to retry (AIP-155): a ban stored
+	// with it answers a retry, which stores nothing. Optional.
+	RequestID string
 	// HidePast, when more than 0, also hides the matching comments
 	// published in this much time before the ban (see CreateBan), as
 	// HideAs: PENDING (also when unspecified) or SPAM.
@@ -164,7 +176,8 @@ type BanResult struct {
 // comment published within r.HidePast before now that the ban would have
 // filed as spam had it been in force — the same match as a submission's,
 // on the email's inbox, the client IP (while the retention window keeps
-// it) or the name's match key, on every site — moves to r.HideAs, with an
+// it) or the name's match key, on every site or only on the ban's site —
+// moves to r.HideAs, with an
 // audit event and the webhook event (comment.held or comment.spam) each.
 // Nothing is trained: the moderator judged the reader, not each comment,
 // and a reader's ordinary words would teach the learned rule wrongly;
@@ -172,8 +185,9 @@ type BanResult struct {
 func (s *Service) CreateBan(ctx context.Context, r BanRequest) (BanResult, error) {
 	now := s.clock()
 	b := Ban{ID: s.newID(), Kind: r.Kind, Display: strings.TrimSpace(r.Target), ExpireTime: r.ExpireTime.UTC(),
-		Reason: r.Reason, CreateTime: now, CreatedBy: r.Actor}
+		Reason: r.Reason, CreateTime: now, CreatedBy: r.Actor, Site: r.Site}
 	var v violations
+	v.check("ban.site", checkScope(r.Site))
 	field := "ban." + r.Kind.String()
 	switch r.Kind {
 	case BanEmail:
@@ -225,20 +239,32 @@ func (s *Service) CreateBan(ctx context.Context, r BanRequest) (BanResult, error
 	if r.HideAs != StatusPending && r.HideAs != StatusSpam {
 		v.check("hide_as", "must be PENDING or SPAM")
 	}
+	if r.RequestID != "" {
+		v.check("request_id", checkRequestID(r.RequestID))
+		b.RequestID, b.RequestHash = r.RequestID, banRequestHash(r)
+	}
 	if len(v) > 0 {
 		return BanResult{}, Invalid(v...)
 	}
 	detail := fmt.Sprintf("%s %s", b.Kind, b.Display)
+	if b.Site != "" {
+		detail += " on site " + b.Site
+	}
 	if r.HidePast == 0 {
-		if err := s.store.CreateBan(ctx, b, s.audit(r.Actor, "ban.create", b.ID, r.Reason, detail, now)); err != nil {
+		stored, err := s.store.CreateBan(ctx, b, s.audit(r.Actor, "ban.create", b.ID, r.Reason, detail, now))
+		if err != nil {
 			return BanResult{}, fmt.Errorf("create ban: %w", err)
+		}
+		if stored.ID != b.ID {
+			return replayBan(stored, b, nil)
 		}
 		s.rules.changed(ctx)
 		return BanResult{Ban: b}, nil
 	}
 
 	rules := s.rules.snapshot()
-	ids, err := s.bannedComments(ctx, rules.rules, b, now.Add(-r.HidePast), now)
+	// A site's ban matches names as that site's submissions are keyed.
+	ids, err := s.bannedComments(ctx, rules.forSite(b.Site).rules, b, now.Add(-r.HidePast), now)
 	if err != nil {
 		return BanResult{}, err
 	}
@@ -248,15 +274,47 @@ func (s *Service) CreateBan(ctx context.Context, r BanRequest) (BanResult, error
 		return s.audit(r.Actor, "ban.create", b.ID, r.Reason,
 			fmt.Sprintf("%s; hid %d published comments of the past %s as %s", detail, moved, r.HidePast, r.HideAs), now)
 	}
-	moved, err := s.store.CreateBanSweep(ctx, b, sw)
+	stored, moved, err := s.store.CreateBanSweep(ctx, b, sw)
 	if err != nil {
 		return BanResult{}, fmt.Errorf("create ban: %w", err)
+	}
+	if stored.ID != b.ID {
+		return replayBan(stored, b, moved)
 	}
 	s.rules.changed(ctx)
 	if len(moved) > 0 && sw.Outbox != nil {
 		s.webhooks.wake()
 	}
 	return BanResult{Ban: b, Moved: moved}, nil
+}
+
+// replayBan answers a retry of the request that stored prev with prev and
+// the comments it hid (as they now are), after checking that the retry,
+// b, asks for the same ban; a request id reused for another ban is
+// refused, as SubmitComment refuses one reused for another comment.
+func replayBan(prev, b Ban, hidden []Comment) (BanResult, error) {
+	if subtle.ConstantTimeCompare([]byte(prev.RequestHash), []byte(b.RequestHash)) != 1 {
+		return BanResult{}, Invalid(FieldViolation{
+			Field:       "request_id",
+			Description: "was already used for a different ban; use a new request_id for each ban",
+		})
+	}
+	return BanResult{Ban: prev, Moved: hidden}, nil
+}
+
+// banRequestHash fingerprints everything a ban request asks for, so that
+// a request id reused for another ban can be told from a retry.
+func banRequestHash(r BanRequest) string {
+	h := sha256.New()
+	for _, f := range [...]string{
+		r.Actor, r.Kind.String(), strings.TrimSpace(r.Target), r.ExpireTime.UTC().Format(time.RFC3339Nano),
+		r.Reason, r.Site, r.HidePast.String(), r.HideAs.String(),
+	} {
+		var n [binary.MaxVarintLen64]byte
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(f)))])
+		h.Write([]byte(f))
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // banEvent is the webhook event of a comment a ban moves to each status.
@@ -277,8 +335,9 @@ func (s *Service) banSweep(hooks []Webhook, b Ban, actor, action, event string, 
 
 // bannedComments returns the ids of the comments published in [since,
 // now] that b matches as it would match their submissions. It reads the
-// window's published comments of every site, a page at a time, and
-// refuses a ban that matches more than MaxBanHide.
+// window's published comments of every site (of b's site alone for a
+// site's ban), a page at a time, and refuses a ban that matches more than
+// MaxBanHide.
 func (s *Service) bannedComments(ctx context.Context, rs *ruleSet, b Ban, since, now time.Time) ([]string, error) {
 	idx := newBanIndex([]Ban{b}, rs.opts)
 	const pageSize = 500
@@ -287,7 +346,7 @@ func (s *Service) bannedComments(ctx context.Context, rs *ruleSet, b Ban, since,
 		after *Cursor
 	)
 	for {
-		page, err := s.store.ListComments(ctx, Filter{Statuses: []Status{StatusPublished}, Since: since, After: after, Limit: pageSize})
+		page, err := s.store.ListComments(ctx, Filter{Statuses: []Status{StatusPublished}, Site: b.Site, Since: since, After: after, Limit: pageSize})
 		if err != nil {
 			return nil, fmt.Errorf("create ban: read the comments to hide: %w", err)
 		}
@@ -356,13 +415,17 @@ func (s *Service) DeleteBan(ctx context.Context, actor, id string, restore bool)
 	return res, nil
 }
 
-// ListBans lists the bans in force, newest first.
-func (s *Service) ListBans(ctx context.Context, page Page) ([]Ban, *Cursor, error) {
+// ListBans lists the bans in force, newest first: every site's, or with
+// site those in force on it (the global ones and its own).
+func (s *Service) ListBans(ctx context.Context, page Page, site string) ([]Ban, *Cursor, error) {
 	limit, problem := page.limit()
-	if problem != "" {
-		return nil, nil, Invalid(FieldViolation{Field: "page_size", Description: problem})
+	var v violations
+	v.check("page_size", problem)
+	v.check("site", checkScope(site))
+	if len(v) > 0 {
+		return nil, nil, Invalid(v...)
 	}
-	bans, err := s.store.ListBans(ctx, s.clock(), page.After, limit+1)
+	bans, err := s.store.ListBans(ctx, s.clock(), page.After, limit+1, site)
 	if err != nil {
 		return nil, nil, fmt.Errorf("list bans: %w", err)
 	}

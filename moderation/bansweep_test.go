@@ -87,7 +87,7 @@ func TestBanHidePastBounds(t *testing.T) {
 	}
 	_, err := svc.CreateBan(ctx, moderation.BanRequest{Kind: moderation.BanIP, Target: "192.0.2.1", HideAs: moderation.StatusSpam})
 	wantError(t, err, moderation.CodeInvalid, violation("hide_as", "needs hide_past: how far back to hide the reader's comments"))
-	if bans, _, _ := svc.ListBans(ctx, moderation.Page{}); len(bans) != 0 {
+	if bans, _, _ := svc.ListBans(ctx, moderation.Page{}, ""); len(bans) != 0 {
 		t.Errorf("refused bans were stored: %+v", bans)
 	}
 }

@@ -115,16 +115,16 @@ func (s *downStore) WordTerms(ctx context.Context) ([]moderation.WordTerm, error
 	return s.Store.WordTerms(ctx)
 }
 
-func (s *downStore) UpdateWordList(ctx context.Context, u moderation.WordListUpdate) ([]moderation.WordTerm, error) {
+func (s *downStore) UpdateWordList(ctx context.Context, u moderation.WordListUpdate) (moderation.WordListResult, error) {
 	if err := s.fail("UpdateWordList"); err != nil {
-		return nil, err
+		return moderation.WordListResult{}, err
 	}
 	return s.Store.UpdateWordList(ctx, u)
 }
 
-func (s *downStore) CreateBan(ctx context.Context, b moderation.Ban, a moderation.AuditEvent) error {
+func (s *downStore) CreateBan(ctx context.Context, b moderation.Ban, a moderation.AuditEvent) (moderation.Ban, error) {
 	if err := s.fail("CreateBan"); err != nil {
-		return err
+		return moderation.Ban{}, err
 	}
 	return s.Store.CreateBan(ctx, b, a)
 }
@@ -164,11 +164,11 @@ func (s *downStore) EraseClientData(ctx context.Context, before time.Time, limit
 	return s.Store.EraseClientData(ctx, before, limit)
 }
 
-func (s *downStore) ListBans(ctx context.Context, now time.Time, after *moderation.Cursor, limit int) ([]moderation.Ban, error) {
+func (s *downStore) ListBans(ctx context.Context, now time.Time, after *moderation.Cursor, limit int, site string) ([]moderation.Ban, error) {
 	if err := s.fail("ListBans"); err != nil {
 		return nil, err
 	}
-	return s.Store.ListBans(ctx, now, after, limit)
+	return s.Store.ListBans(ctx, now, after, limit, site)
 }
 
 // TestStoreDown: every call whose store read or write fails answers
@@ -210,9 +210,9 @@ func TestStoreDown(t *testing.T) {
 			_, err := svc.Moderate(ctx, moderation.Moderation{IDs: []string{published.ID}, Action: moderation.ActionReject})
 			return err
 		}},
-		{[]string{"WordTerms"}, func() error { _, err := svc.WordLists(ctx); return err }},
+		{[]string{"WordTerms"}, func() error { _, err := svc.WordLists(ctx, ""); return err }},
 		{[]string{"UpdateWordList"}, func() error {
-			_, err := svc.UpdateWordList(ctx, "asha", moderation.ListBlock, []string{"x"}, nil)
+			_, err := svc.UpdateWordList(ctx, "asha", "", moderation.ListBlock, []string{"x"}, nil)
 			return err
 		}},
 		{[]string{"CreateBan"}, func() error {
@@ -220,7 +220,7 @@ func TestStoreDown(t *testing.T) {
 			return err
 		}},
 		{[]string{"DeleteBan"}, func() error { _, err := svc.DeleteBan(ctx, "asha", ban.ID, false); return err }},
-		{[]string{"ListBans"}, func() error { _, _, err := svc.ListBans(ctx, page); return err }},
+		{[]string{"ListBans"}, func() error { _, _, err := svc.ListBans(ctx, page, ""); return err }},
 		{[]string{"AppendAudit"}, func() error { _, _, err := svc.ExportAuthor(ctx, "asha", "a@example.com", page); return err }},
 		{[]string{"EraseAuthor"}, func() error { _, err := svc.EraseAuthor(ctx, "asha", published.Author.Email, ""); return err }},
 		{[]string{"EraseClientData"}, func() error { _, err := svc.EraseExpiredClientData(ctx); return err }},

@@ -193,12 +193,12 @@ func (s *countingStore) WordTerms(ctx context.Context) ([]moderation.WordTerm, e
 	return s.Store.WordTerms(ctx)
 }
 
-func (s *countingStore) UpdateWordList(ctx context.Context, u moderation.WordListUpdate) ([]moderation.WordTerm, error) {
+func (s *countingStore) UpdateWordList(ctx context.Context, u moderation.WordListUpdate) (moderation.WordListResult, error) {
 	s.calls.Add(1)
 	return s.Store.UpdateWordList(ctx, u)
 }
 
-func (s *countingStore) CreateBan(ctx context.Context, b moderation.Ban, a moderation.AuditEvent) error {
+func (s *countingStore) CreateBan(ctx context.Context, b moderation.Ban, a moderation.AuditEvent) (moderation.Ban, error) {
 	s.calls.Add(1)
 	return s.Store.CreateBan(ctx, b, a)
 }
@@ -228,9 +228,9 @@ func (s *countingStore) EraseClientData(ctx context.Context, before time.Time, l
 	return s.Store.EraseClientData(ctx, before, limit)
 }
 
-func (s *countingStore) ListBans(ctx context.Context, now time.Time, after *moderation.Cursor, limit int) ([]moderation.Ban, error) {
+func (s *countingStore) ListBans(ctx context.Context, now time.Time, after *moderation.Cursor, limit int, site string) ([]moderation.Ban, error) {
 	s.calls.Add(1)
-	return s.Store.ListBans(ctx, now, after, limit)
+	return s.Store.ListBans(ctx, now, after, limit, site)
 }
 
 // stubLimiter answers every Take with err, or allows everything when err
@@ -271,4 +271,13 @@ func (l *refusingLimiter) Refused(_ string, subjects []moderation.Subject) ([]mo
 		}
 	}
 	return out, known
+}
+
+// byList groups terms by list.
+func byList(ts []moderation.WordTerm, err error) (map[moderation.WordList][]moderation.WordTerm, error) {
+	out := map[moderation.WordList][]moderation.WordTerm{}
+	for _, t := range ts {
+		out[t.List] = append(out[t.List], t)
+	}
+	return out, err
 }

@@ -130,10 +130,10 @@ func TestLearnedRuleNeverLiftsAModeratorsRules(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	decideAll(t, svc, r, 15)
 	ctx := context.Background()
-	if _, err := svc.UpdateWordList(ctx, "asha", moderation.ListHold, []string{"vikas"}, nil); err != nil {
+	if _, err := svc.UpdateWordList(ctx, "asha", "", moderation.ListHold, []string{"vikas"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.UpdateWordList(ctx, "asha", moderation.ListAllow, []string{"sattaking"}, nil); err != nil {
+	if _, err := svc.UpdateWordList(ctx, "asha", "", moderation.ListAllow, []string{"sattaking"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// A HOLD term and the first-time hold stand, however hammy the text.

@@ -2,6 +2,7 @@ package moderation
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -41,14 +42,72 @@ type WordTerm struct {
 
 // WordListUpdate adds and removes terms of one list in one transaction.
 type WordListUpdate struct {
+	// Site is whose list changes: "" the one for every site.
+	Site   string
 	List   WordList
 	Add    []string
 	Remove []string
 	Actor  string
 	Time   time.Time
 	// Audit is appended when anything changed, with Detail set to what
-	// was added and removed.
+	// changed and what did not (WordListResult.Detail).
 	Audit AuditEvent
+}
+
+// WordListResult is a word list after an update, and what the update did
+// to it.
+type WordListResult struct {
+	// Terms is the list after the update.
+	Terms []WordTerm
+	// Added and Removed are the terms the update added and removed, in
+	// the order given, each once.
+	Added, Removed []string
+	// Present are the terms to add that were on the list already, and
+	// Absent the terms to remove that were not, in the order given.
+	Present, Absent []string
+}
+
+// NewWordListResult is the result of update u that added and removed
+// those terms and left the list as terms.
+func NewWordListResult(u WordListUpdate, terms []WordTerm, added, removed []string) WordListResult {
+	return WordListResult{Terms: terms, Added: added, Removed: removed,
+		Present: unchanged(u.Add, added), Absent: unchanged(u.Remove, removed)}
+}
+
+// Detail is the audit detail of the update of site's list, naming the
+// parts that are not empty: "site news; added: a, b; already there: c;
+// removed: d; not there: e".
+func (r WordListResult) Detail(site string) string {
+	var parts []string
+	if site != "" {
+		parts = append(parts, "site "+site)
+	}
+	for _, p := range []struct {
+		what  string
+		terms []string
+	}{{"added", r.Added}, {"already there", r.Present}, {"removed", r.Removed}, {"not there", r.Absent}} {
+		if len(p.terms) > 0 {
+			parts = append(parts, p.what+": "+strings.Join(p.terms, ", "))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// unchanged returns the distinct members of given that are not in
+// changed, in the order given.
+func unchanged(given, changed []string) []string {
+	seen := make(map[string]bool, len(given))
+	for _, t := range changed {
+		seen[t] = true
+	}
+	var out []string
+	for _, t := range given {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // BanKind is what a ban matches.
@@ -85,6 +144,9 @@ type Ban struct {
 	CreatedBy  string
 	// Site scopes the ban to one site's submissions; "" is every site's.
 	Site string
+	// RequestID is the CreateBan request id that made the ban, and
+	// RequestHash (hex) what that request asked for; both "" without one.
+	RequestID, RequestHash string
 }
 
 // Active reports whether the ban is in force at now.

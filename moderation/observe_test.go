@@ -95,7 +95,7 @@ func TestRulesFollowOtherReplicas(t *testing.T) {
 	go func() { defer close(ran); there.Run(ctx) }()
 	defer func() { cancel(); <-ran }()
 
-	if _, err := here.UpdateWordList(ctx, "asha", moderation.ListBlock, []string{"lucky draw"}, nil); err != nil {
+	if _, err := here.UpdateWordList(ctx, "asha", "", moderation.ListBlock, []string{"lucky draw"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// Wait for the poll, however long the machine takes; the test's own

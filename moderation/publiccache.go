@@ -95,12 +95,12 @@ func (s *cachedStore) ImportComments(ctx context.Context, b ImportBatch) ([]Impo
 	return rs, err
 }
 
-func (s *cachedStore) CreateBanSweep(ctx context.Context, b Ban, sw BanSweep) ([]Comment, error) {
-	moved, err := s.Store.CreateBanSweep(ctx, b, sw)
+func (s *cachedStore) CreateBanSweep(ctx context.Context, b Ban, sw BanSweep) (Ban, []Comment, error) {
+	stored, moved, err := s.Store.CreateBanSweep(ctx, b, sw)
 	for _, c := range moved {
 		s.cache.changed(c.Site, c.ArticleID)
 	}
-	return moved, err
+	return stored, moved, err
 }
 
 func (s *cachedStore) DeleteBanSweep(ctx context.Context, id string, sw BanSweep) (Ban, []Comment, error) {

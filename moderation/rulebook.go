@@ -29,7 +29,7 @@ type rulebook struct {
 type rulesStore interface {
 	RulesVersion(ctx context.Context) (int64, error)
 	WordTerms(ctx context.Context) ([]WordTerm, error)
-	ListBans(ctx context.Context, now time.Time, after *Cursor, limit int) ([]Ban, error)
+	ListBans(ctx context.Context, now time.Time, after *Cursor, limit int, site string) ([]Ban, error)
 	ListArticleSettings(ctx context.Context) ([]ArticleSettings, error)
 }
 
@@ -77,6 +77,10 @@ func compileSnapshot(p Policy, words []WordTerm, bans []Ban, articles articleInd
 	if err != nil {
 		return nil, err
 	}
+	global := make(map[listTerm]bool, len(gw))
+	for _, w := range gw {
+		global[listTerm{w.List, w.Term}] = true
+	}
 	top := &snapshot{policy: p, rules: rules, words: gw, bans: gb, articles: articles, listsVersion: version, allWords: words, allBans: bans}
 	ids := map[string]bool{}
 	for id := range p.Sites {
@@ -101,7 +105,10 @@ func compileSnapshot(p Policy, words []WordTerm, bans []Ban, articles articleInd
 			sp.ClientDataRetention, sp.Webhooks, sp.RateLimits.Failure = p.ClientDataRetention, p.Webhooks, p.RateLimits.Failure
 		}
 		sp.Sites = nil
-		sw := append(slices.Clip(gw), filter(words, func(w WordTerm) bool { return w.Site == id })...)
+		// A site's term that is also global is matched once, as global.
+		sw := append(slices.Clip(gw), filter(words, func(w WordTerm) bool {
+			return w.Site == id && !global[listTerm{w.List, w.Term}]
+		})...)
 		sb := append(slices.Clip(gb), filter(bans, func(b Ban) bool { return b.Site == id })...)
 		rs, err := compileRules(sp.Rules, sw, sb)
 		if err != nil {
@@ -113,6 +120,11 @@ func compileSnapshot(p Policy, words []WordTerm, bans []Ban, articles articleInd
 		top.sites[id] = &snapshot{policy: sp, rules: rs, words: sw, bans: sb, articles: articles, listsVersion: version, site: id, overrides: over}
 	}
 	return top, nil
+}
+
+type listTerm struct {
+	list WordList
+	term string
 }
 
 func filter[T any](all []T, keep func(T) bool) []T {
@@ -176,7 +188,7 @@ func (b *rulebook) loadLocked(ctx context.Context, version int64) error {
 	var bans []Ban
 	var after *Cursor
 	for {
-		page, err := b.store.ListBans(ctx, b.now().UTC(), after, 1000)
+		page, err := b.store.ListBans(ctx, b.now().UTC(), after, 1000, "")
 		if err != nil {
 			return fmt.Errorf("read bans: %w", err)
 		}

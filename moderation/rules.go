@@ -148,6 +148,7 @@ type listedTerm struct {
 	list    WordList
 	term    string
 	starter bool
+	site    string // a site's own term: its reasons say so
 }
 
 type pattern struct {
@@ -177,7 +178,7 @@ func (p *pattern) applies(key string) bool {
 func compileRules(cfg RuleConfig, words []WordTerm, bans []Ban) (*ruleSet, error) {
 	rs := &ruleSet{cfg: cfg, opts: textmatch.Options{Leet: cfg.Leetspeak}}
 	for _, w := range words {
-		rs.terms = append(rs.terms, listedTerm{list: w.List, term: w.Term})
+		rs.terms = append(rs.terms, listedTerm{list: w.List, term: w.Term, site: w.Site})
 	}
 	if cfg.StarterRules {
 		for _, l := range []struct {
@@ -425,8 +426,11 @@ func (rs *ruleSet) assess(s Submission, k *keys) assessment {
 			r.Rule, r.Action = "wordlist_shadow", RuleShadow
 		}
 		source := "word list"
-		if t.starter {
+		switch {
+		case t.starter:
 			source = "starter list"
+		case t.site != "":
+			source = "word list of site " + t.site
 		}
 		r.Detail = fmt.Sprintf("%s term %q (%s) in the %s%s%s", strings.ToUpper(t.list.String()), t.term, source, ruleFields[h.field], fv.in(h.reading), crossDetail(h, r.Span.Text))
 		reasons = append(reasons, r)

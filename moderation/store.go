@@ -70,15 +70,21 @@ type Store interface {
 	// Detail set to "OLD -> NEW" (ArticleSettings.String). It returns the
 	// settings stored before.
 	SetArticleSettings(ctx context.Context, a ArticleSettings, audit AuditEvent) (old ArticleSettings, err error)
-	// WordTerms returns every term of every list, sorted by list and term.
+	// WordTerms returns every term of every list of every site, sorted by
+	// site (global first), list and term.
 	WordTerms(ctx context.Context) ([]WordTerm, error)
-	// UpdateWordList applies u in one transaction (adding a present term or
-	// removing a missing one is no change), bumps RulesVersion and appends
-	// u.Audit when anything changed. It returns the list's terms after.
-	UpdateWordList(ctx context.Context, u WordListUpdate) ([]WordTerm, error)
+	// UpdateWordList applies u to the list of u.Site ("" the global one;
+	// a term is keyed by site, list and term) in one transaction (adding
+	// a present term or removing a missing one is no change), bumps
+	// RulesVersion and appends u.Audit, with Detail set to the result's
+	// Detail, when anything changed. It returns that site's list's terms
+	// after and what changed (NewWordListResult).
+	UpdateWordList(ctx context.Context, u WordListUpdate) (WordListResult, error)
 	// CreateBan stores b (ID and times set) and appends audit, in one
-	// transaction that bumps RulesVersion.
-	CreateBan(ctx context.Context, b Ban, audit AuditEvent) error
+	// transaction that bumps RulesVersion, and returns b. When b.RequestID
+	// is that of a stored ban, it stores nothing and returns that ban:
+	// one ban per request id, whatever the replicas racing.
+	CreateBan(ctx context.Context, b Ban, audit AuditEvent) (Ban, error)
 	// DeleteBan removes a ban and appends audit, in one transaction that
 	// bumps RulesVersion; ErrNotFound when there is no such ban.
 	DeleteBan(ctx context.Context, id string, audit AuditEvent) (Ban, error)
@@ -86,9 +92,11 @@ type Store interface {
 	// moves each comment of sw.IDs that is still PUBLISHED to sw.To (see
 	// BanSweep), and records, per comment it moved, the ban, the status
 	// it had and the move's time, so that DeleteBanSweep can put it back.
-	// It appends sw.Audit(moved, 0) for the ban, and returns the comments
-	// it moved, as they now are. sw.Time is b.CreateTime.
-	CreateBanSweep(ctx context.Context, b Ban, sw BanSweep) ([]Comment, error)
+	// It appends sw.Audit(moved, 0) for the ban, and returns b and the
+	// comments it moved, as they now are. sw.Time is b.CreateTime. When
+	// b.RequestID is that of a stored ban, it stores nothing and returns
+	// that ban and the comments it hid, as they now are.
+	CreateBanSweep(ctx context.Context, b Ban, sw BanSweep) (Ban, []Comment, error)
 	// DeleteBanSweep removes a ban like DeleteBan and, in the same
 	// transaction, moves back to the status it had each comment the ban
 	// moved that is as the ban left it: in the status it moved it to,
@@ -121,8 +129,9 @@ type Store interface {
 	EraseClientData(ctx context.Context, before time.Time, limit int) (int64, error)
 
 	// ListBans returns bans in force at now, newest first by (create_time,
-	// id), after the cursor if one is given.
-	ListBans(ctx context.Context, now time.Time, after *Cursor, limit int) ([]Ban, error)
+	// id), after the cursor if one is given: every site's, or with site
+	// those in force on it (the global ones, Site "", and its own).
+	ListBans(ctx context.Context, now time.Time, after *Cursor, limit int, site string) ([]Ban, error)
 
 	// LearnedModel reads, in one snapshot, every site's label totals
 	// (totals) and token counts (tokens), and returns the Seq of the last

@@ -30,7 +30,7 @@ func TestSubmitOutcomes(t *testing.T) {
 	}
 	word := func(list moderation.WordList, term string) func(t *testing.T, svc *moderation.Service) {
 		return func(t *testing.T, svc *moderation.Service) {
-			if _, err := svc.UpdateWordList(ctx, "asha", list, []string{term}, nil); err != nil {
+			if _, err := svc.UpdateWordList(ctx, "asha", "", list, []string{term}, nil); err != nil {
 				t.Fatal(err)
 			}
 		}

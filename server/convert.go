@@ -121,6 +121,7 @@ func banToPB(b moderation.Ban) *pb.Ban {
 		Reason:     b.Reason,
 		CreateTime: timestamp(b.CreateTime),
 		CreatedBy:  b.CreatedBy,
+		Site:       b.Site,
 	}
 	switch b.Kind {
 	case moderation.BanEmail:

@@ -273,9 +273,14 @@ func TestEveryUnaryMethodAnswersAlikeOverGRPCAndHTTP(t *testing.T) {
 	}
 	var bans []string
 	for _, ip := range []string{"192.0.2.1", "192.0.2.2"} {
-		b := must(d.callGRPC(t, modSvc+"CreateBan", admin, &pb.CreateBanRequest{Ban: &pb.Ban{Target: &pb.Ban_Ip{Ip: ip}, Reason: "flood"}}))
+		req := &pb.CreateBanRequest{Ban: &pb.Ban{Target: &pb.Ban_Ip{Ip: ip}, Reason: "flood"}}
+		if ip == "192.0.2.1" {
+			req.RequestId = "ban-both-ways"
+		}
+		b := must(d.callGRPC(t, modSvc+"CreateBan", admin, req))
 		bans = append(bans, b.(*pb.CreateBanResponse).GetBan().GetId())
 	}
+	must(d.callGRPC(t, modSvc+"UpdateWordList", admin, &pb.UpdateWordListRequest{List: pb.WordList_WORD_LIST_HOLD, Add: []string{"bothwaysterm"}}))
 	must(d.callGRPC(t, modSvc+"SetArticleSettings", mod, &pb.SetArticleSettingsRequest{
 		Site: "news", ArticleId: "both-ways-closed", Mode: pb.ArticleMode_ARTICLE_MODE_CLOSED}))
 	retried := submission("both-ways", "Sent twice with one request id")
@@ -327,6 +332,8 @@ func TestEveryUnaryMethodAnswersAlikeOverGRPCAndHTTP(t *testing.T) {
 				b.Id, b.Target, b.CreateTime = "", nil, nil
 			}},
 		{method: modSvc + "CreateBan", token: mod, req: one(&pb.CreateBanRequest{Ban: &pb.Ban{Target: &pb.Ban_Ip{Ip: "192.0.2.9"}}})},
+		// A retry with the request id of a ban made over the other way.
+		{method: modSvc + "CreateBan", token: admin, req: one(&pb.CreateBanRequest{Ban: &pb.Ban{Target: &pb.Ban_Ip{Ip: "192.0.2.1"}, Reason: "flood"}, RequestId: "ban-both-ways"})},
 		{method: modSvc + "ListBans", token: mod, req: one(&pb.ListBansRequest{})},
 		{method: modSvc + "DeleteBan", token: admin, req: two(&pb.DeleteBanRequest{Id: bans[0]}, &pb.DeleteBanRequest{Id: bans[1]})},
 		{method: modSvc + "ListWordLists", token: mod, req: one(&pb.ListWordListsRequest{})},

@@ -158,28 +158,57 @@ func (s *moderationService) ListAuditEvents(ctx context.Context, req *pb.ListAud
 
 var wordLists = []moderation.WordList{moderation.ListBlock, moderation.ListHold, moderation.ListAllow, moderation.ListShadow}
 
-func (s *moderationService) ListWordLists(ctx context.Context, _ *pb.ListWordListsRequest) (*pb.ListWordListsResponse, error) {
-	lists, err := s.svc.WordLists(ctx)
+func (s *moderationService) ListWordLists(ctx context.Context, req *pb.ListWordListsRequest) (*pb.ListWordListsResponse, error) {
+	site := req.GetSite()
+	terms, err := s.svc.WordLists(ctx, site)
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
+	// The global lists always, then each site's: all four of the site
+	// asked for, the ones with terms of every other.
+	type key struct {
+		site string
+		list moderation.WordList
+	}
+	bySite := map[key][]moderation.WordTerm{}
+	sites := []string{""}
+	if site != "" {
+		sites = append(sites, site)
+	}
+	for _, t := range terms {
+		k := key{t.Site, t.List}
+		if len(bySite[k]) == 0 && !slices.Contains(sites, t.Site) {
+			sites = append(sites, t.Site)
+		}
+		bySite[k] = append(bySite[k], t)
+	}
 	resp := &pb.ListWordListsResponse{}
-	for _, l := range wordLists {
-		resp.Lists = append(resp.Lists, wordListTerms(l, lists[l]))
+	for _, st := range sites {
+		for _, l := range wordLists {
+			if ts := bySite[key{st, l}]; len(ts) > 0 || st == "" || st == site {
+				resp.Lists = append(resp.Lists, wordListTerms(st, l, ts))
+			}
+		}
 	}
 	return resp, nil
 }
 
 func (s *moderationService) UpdateWordList(ctx context.Context, req *pb.UpdateWordListRequest) (*pb.UpdateWordListResponse, error) {
-	terms, err := s.svc.UpdateWordList(ctx, identityOf(ctx).Moderator, moderation.WordList(req.GetList()), req.GetAdd(), req.GetRemove())
+	res, err := s.svc.UpdateWordList(ctx, identityOf(ctx).Moderator, req.GetSite(), moderation.WordList(req.GetList()), req.GetAdd(), req.GetRemove())
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	return &pb.UpdateWordListResponse{List: wordListTerms(moderation.WordList(req.GetList()), terms)}, nil
+	return &pb.UpdateWordListResponse{
+		List:    wordListTerms(req.GetSite(), moderation.WordList(req.GetList()), res.Terms),
+		Added:   res.Added,
+		Removed: res.Removed,
+		Present: res.Present,
+		Absent:  res.Absent,
+	}, nil
 }
 
-func wordListTerms(l moderation.WordList, terms []moderation.WordTerm) *pb.WordListTerms {
-	out := &pb.WordListTerms{List: pb.WordList(l), Terms: make([]string, len(terms))}
+func wordListTerms(site string, l moderation.WordList, terms []moderation.WordTerm) *pb.WordListTerms {
+	out := &pb.WordListTerms{Site: site, List: pb.WordList(l), Terms: make([]string, len(terms))}
 	for i, t := range terms {
 		out.Terms[i] = t.Term
 	}
@@ -188,7 +217,7 @@ func wordListTerms(l moderation.WordList, terms []moderation.WordTerm) *pb.WordL
 
 func (s *moderationService) CreateBan(ctx context.Context, req *pb.CreateBanRequest) (*pb.CreateBanResponse, error) {
 	b := req.GetBan()
-	r := moderation.BanRequest{Actor: identityOf(ctx).Moderator, Reason: b.GetReason()}
+	r := moderation.BanRequest{Actor: identityOf(ctx).Moderator, Reason: b.GetReason(), Site: b.GetSite(), RequestID: req.GetRequestId()}
 	switch t := b.GetTarget().(type) {
 	case *pb.Ban_Email:
 		r.Kind, r.Target = moderation.BanEmail, t.Email
@@ -225,11 +254,14 @@ func (s *moderationService) CreateBan(ctx context.Context, req *pb.CreateBanRequ
 
 func (s *moderationService) ListBans(ctx context.Context, req *pb.ListBansRequest) (*pb.ListBansResponse, error) {
 	fp := listing("ListBans")
+	if req.GetSite() != "" {
+		fp = listing("ListBans", req.GetSite()) // tokens of unfiltered listings stay valid
+	}
 	after, err := decodeToken(fp, req.GetPageToken())
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	bans, next, err := s.svc.ListBans(ctx, moderation.Page{Size: int(req.GetPageSize()), After: after})
+	bans, next, err := s.svc.ListBans(ctx, moderation.Page{Size: int(req.GetPageSize()), After: after}, req.GetSite())
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}

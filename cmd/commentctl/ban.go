@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -21,7 +22,8 @@ func newBanCmd(a *app) *cobra.Command {
 		Use:   "ban",
 		Short: "Ban emails, IPs, ranges and names; list and lift bans",
 		Long: `Comments from a banned email, IP address, CIDR range or author name are
-filed as spam until the ban expires. Bans need a token with the admin role.`,
+filed as spam until the ban expires. A ban is for every site, or with
+--site for one site's comments only. Bans need a token with the admin role.`,
 		Example: `  commentctl ban add --email spammer@example.com --ttl 30d --reason "casino links"
   commentctl ban list
   commentctl ban rm 01a21b00-1c2d-7e3f-8a9b-0c1d2e3f4a5b`,
@@ -32,20 +34,23 @@ filed as spam until the ban expires. Bans need a token with the admin role.`,
 }
 
 func newBanAddCmd(a *app) *cobra.Command {
-	var email, ip, cidr, name, ttl, reason, hidePast, hideAs string
+	var email, ip, cidr, name, ttl, reason, hidePast, hideAs, site string
 	cmd := &cobra.Command{
-		Use:   "add (--email E | --ip IP | --cidr C | --name N) [--ttl 24h] [--reason …] [--hide-past 72h [--hide-as pending|spam]]",
+		Use:   "add (--email E | --ip IP | --cidr C | --name N) [--site S] [--ttl 24h] [--reason …] [--hide-past 72h [--hide-as pending|spam]]",
 		Short: "Ban an email, an IP address, a CIDR range or an author name",
 		Long: `Ban exactly one email, IP address, CIDR range or author name. Without
---ttl the ban never expires. The reason is for other moderators.
+--ttl the ban never expires. The reason is for other moderators. --site bans
+on that site alone: other sites' comments from the same reader are published
+as before.
 
 --hide-past (at most 30d) also hides, in the same step, the comments the ban
-would have filed as spam that were published that far back, on every site:
-they go to the queue as pending, or with --hide-as spam to spam. IPs are
+would have filed as spam that were published that far back, on every site
+(on the ban's site alone with --site): they go to the queue as pending, or with --hide-as spam to spam. IPs are
 matched only while commentd still keeps them. "ban rm --restore" puts back
 those that no moderator has decided on since.`,
 		Example: `  commentctl ban add --email spammer@example.com --reason "casino links"
   commentctl ban add --email troll@example.com --hide-past 72h
+  commentctl ban add --email troll@example.com --site news --reason "abuse of reporters"
   commentctl ban add --ip 203.0.113.7 --ttl 24h
   commentctl ban add --cidr 198.51.100.0/24 --ttl 7d --reason "bot network"
   commentctl ban add --name "Free Recharge" --ttl 30d`,
@@ -60,6 +65,7 @@ those that no moderator has decided on since.`,
 	fs.StringVar(&reason, "reason", "", "why, for other moderators")
 	fs.StringVar(&hidePast, "hide-past", "", "also hide the matching comments published this far back, such as 72h or 7d (at most 30d)")
 	fs.StringVar(&hideAs, "hide-as", "pending", "what hidden comments become: pending or spam")
+	fs.StringVar(&site, "site", "", "ban on this `site` alone; default every site")
 	cmd.MarkFlagsOneRequired("email", "ip", "cidr", "name")
 	cmd.MarkFlagsMutuallyExclusive("email", "ip", "cidr", "name")
 	cmd.RunE = runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
@@ -92,7 +98,7 @@ those that no moderator has decided on since.`,
 			}
 			req.HideAs = pb.CommentStatus_COMMENT_STATUS_UNSPECIFIED
 		}
-		ban := &pb.Ban{Reason: reason}
+		ban := &pb.Ban{Reason: reason, Site: site}
 		switch {
 		case email != "":
 			ban.Target = &pb.Ban_Email{Email: email}
@@ -111,6 +117,9 @@ those that no moderator has decided on since.`,
 			return err
 		}
 		req.Ban = ban
+		// A fresh request id: the client's retries of this request, after
+		// UNAVAILABLE, then return the first ban rather than make two.
+		req.RequestId = uuid.NewString()
 		resp, err := c.Moderation.CreateBan(ctx, req)
 		if err != nil {
 			return fmt.Errorf("create ban: %w", err)
@@ -127,7 +136,11 @@ those that no moderator has decided on since.`,
 		if b.GetExpireTime() != nil {
 			until = "until " + expiry(b, a.now())
 		}
-		a.printf("banned %s %s %s (ban %s)\n", banKind(b), termsafe.Line(banTarget(b)), until, b.GetId())
+		where := ""
+		if b.GetSite() != "" {
+			where = " on site " + termsafe.Line(b.GetSite())
+		}
+		a.printf("banned %s %s%s %s (ban %s)\n", banKind(b), termsafe.Line(banTarget(b)), where, until, b.GetId())
 		if req.HidePast != nil {
 			a.printf("hid %d published comments of the past %s as %s\n", len(resp.GetHiddenCommentIds()), hidePast, hideAs)
 			for _, id := range resp.GetHiddenCommentIds() {
@@ -140,12 +153,16 @@ those that no moderator has decided on since.`,
 }
 
 func newBanListCmd(a *app) *cobra.Command {
-	return &cobra.Command{
-		Use:     "list",
+	var site string
+	cmd := &cobra.Command{
+		Use:     "list [--site S]",
 		Aliases: []string{"ls"},
 		Short:   "List the bans in force",
-		Long:    "List the bans in force: what is banned, until when, by whom and why.",
+		Long: `List the bans in force: what is banned, on which site ("*" for every
+site), until when, by whom and why. --site lists only the bans in force on
+that site: the global ones and its own.`,
 		Example: `  commentctl ban list
+  commentctl ban list --site news
   commentctl ban list -o json`,
 		Args: cobra.NoArgs,
 		RunE: runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
@@ -154,7 +171,7 @@ func newBanListCmd(a *app) *cobra.Command {
 				return err
 			}
 			var bans []*pb.Ban
-			for b, err := range c.Bans(ctx, &pb.ListBansRequest{PageSize: 100}) {
+			for b, err := range c.Bans(ctx, &pb.ListBansRequest{PageSize: 100, Site: site}) {
 				if err != nil {
 					return fmt.Errorf("list bans: %w", err)
 				}
@@ -178,17 +195,20 @@ func newBanListCmd(a *app) *cobra.Command {
 				table.Column{Header: "ID"},
 				table.Column{Header: "KIND"},
 				table.Column{Header: "TARGET", Max: 40},
+				table.Column{Header: "SITE", Max: 32},
 				table.Column{Header: "EXPIRES"},
 				table.Column{Header: "BY", Max: 16},
 				table.Column{Header: "AGE", Align: table.Right},
 				table.Column{Header: "REASON", Max: 60, Flex: true},
 			)
 			for _, b := range bans {
-				t.Row(b.GetId(), banKind(b), banTarget(b), expiry(b, now), b.GetCreatedBy(), age(b.GetCreateTime(), now), b.GetReason())
+				t.Row(b.GetId(), banKind(b), banTarget(b), siteName(b.GetSite()), expiry(b, now), b.GetCreatedBy(), age(b.GetCreateTime(), now), b.GetReason())
 			}
 			return t.Write(a.stdout, a.termWidth())
 		}),
 	}
+	cmd.Flags().StringVar(&site, "site", "", "only the bans in force on this `site`: the global ones and its own")
+	return cmd
 }
 
 func newBanRmCmd(a *app) *cobra.Command {

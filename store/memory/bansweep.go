@@ -1,8 +1,11 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/commentd/commentd/moderation"
 	"github.com/commentd/commentd/store/internal/storesql"
@@ -63,14 +66,26 @@ func (db *DB) apply(ms []move) []moderation.Comment {
 }
 
 // CreateBanSweep implements moderation.Store.
-func (s *Store) CreateBanSweep(ctx context.Context, b moderation.Ban, sw moderation.BanSweep) ([]moderation.Comment, error) {
+func (s *Store) CreateBanSweep(ctx context.Context, b moderation.Ban, sw moderation.BanSweep) (moderation.Ban, []moderation.Comment, error) {
 	if err := s.lock(ctx, "create ban"); err != nil {
-		return nil, err
+		return moderation.Ban{}, nil, err
 	}
 	defer s.unlock()
 	db := s.db
+	if prev, ok := db.banByRequestID(b.RequestID); ok {
+		var hidden []moderation.Comment
+		for _, h := range db.hidden[prev.ID] {
+			if r, ok := db.comments[h.id]; ok {
+				hidden = append(hidden, r.c)
+			}
+		}
+		slices.SortFunc(hidden, func(a, b moderation.Comment) int {
+			return cmp.Or(a.CreateTime.Compare(b.CreateTime), strings.Compare(a.ID, b.ID))
+		})
+		return prev, hidden, nil
+	}
 	if _, taken := db.bans[b.ID]; taken {
-		return nil, fmt.Errorf("memory: create ban %s: the id is taken", b.ID)
+		return moderation.Ban{}, nil, fmt.Errorf("memory: create ban %s: the id is taken", b.ID)
 	}
 	var ms []move
 	seen := map[string]bool{}
@@ -82,13 +97,13 @@ func (s *Store) CreateBanSweep(ctx context.Context, b moderation.Ban, sw moderat
 		seen[id] = true
 		m, err := db.plan(r, sw.To, sw)
 		if err != nil {
-			return nil, fmt.Errorf("memory: create ban %s: hide %s: %w", b.ID, id, err)
+			return moderation.Ban{}, nil, fmt.Errorf("memory: create ban %s: hide %s: %w", b.ID, id, err)
 		}
 		ms = append(ms, m)
 	}
 	audit := sw.Audit(len(ms), 0)
 	if err := db.checkAudit(audit); err != nil {
-		return nil, fmt.Errorf("memory: create ban %s: %w", b.ID, err)
+		return moderation.Ban{}, nil, fmt.Errorf("memory: create ban %s: %w", b.ID, err)
 	}
 	db.bans[b.ID] = storedBan(b)
 	db.version++
@@ -96,7 +111,7 @@ func (s *Store) CreateBanSweep(ctx context.Context, b moderation.Ban, sw moderat
 	for _, m := range ms {
 		db.hidden[b.ID] = append(db.hidden[b.ID], hiddenComment{id: m.c.ID, from: m.from, to: m.c.Status})
 	}
-	return db.apply(ms), nil
+	return b, db.apply(ms), nil
 }
 
 // DeleteBanSweep implements moderation.Store.

@@ -74,6 +74,7 @@ type record struct {
 }
 
 type termKey struct {
+	site string
 	list moderation.WordList
 	term string
 }
@@ -722,17 +723,17 @@ func (s *Store) RulesVersion(ctx context.Context) (int64, error) {
 	return s.db.version, nil
 }
 
-// sortedTerms returns the terms of the lists for which keep is true, sorted by
+// sortedTerms returns the terms for which keep is true, sorted by site,
 // list and term.
-func (db *DB) sortedTerms(keep func(moderation.WordList) bool) []moderation.WordTerm {
+func (db *DB) sortedTerms(keep func(termKey) bool) []moderation.WordTerm {
 	out := []moderation.WordTerm{}
 	for k, w := range db.terms {
-		if keep(k.list) {
+		if keep(k) {
 			out = append(out, w)
 		}
 	}
 	slices.SortFunc(out, func(a, b moderation.WordTerm) int {
-		return cmp.Or(cmp.Compare(a.List, b.List), strings.Compare(a.Term, b.Term))
+		return cmp.Or(strings.Compare(a.Site, b.Site), cmp.Compare(a.List, b.List), strings.Compare(a.Term, b.Term))
 	})
 	return out
 }
@@ -743,21 +744,21 @@ func (s *Store) WordTerms(ctx context.Context) ([]moderation.WordTerm, error) {
 		return nil, err
 	}
 	defer s.unlock()
-	return s.db.sortedTerms(func(moderation.WordList) bool { return true }), nil
+	return s.db.sortedTerms(func(termKey) bool { return true }), nil
 }
 
 // UpdateWordList implements moderation.Store.
-func (s *Store) UpdateWordList(ctx context.Context, u moderation.WordListUpdate) ([]moderation.WordTerm, error) {
+func (s *Store) UpdateWordList(ctx context.Context, u moderation.WordListUpdate) (moderation.WordListResult, error) {
 	if !u.List.Valid() {
-		return nil, fmt.Errorf("memory: update word list: invalid list %v", u.List)
+		return moderation.WordListResult{}, fmt.Errorf("memory: update word list: invalid list %v", u.List)
 	}
 	if err := s.lock(ctx, "update word list"); err != nil {
-		return nil, err
+		return moderation.WordListResult{}, err
 	}
 	defer s.unlock()
 	db := s.db
 	// What changes, worked out before anything does.
-	present := func(term string) bool { _, ok := db.terms[termKey{u.List, term}]; return ok }
+	present := func(term string) bool { _, ok := db.terms[termKey{u.Site, u.List, term}]; return ok }
 	var added, removed []string
 	for _, term := range u.Add {
 		if !present(term) && !slices.Contains(added, term) {
@@ -771,22 +772,23 @@ func (s *Store) UpdateWordList(ctx context.Context, u moderation.WordListUpdate)
 	}
 	if len(added) > 0 || len(removed) > 0 {
 		a := u.Audit
-		a.Detail = storesql.WordListDetail(added, removed)
+		a.Detail = moderation.NewWordListResult(u, nil, added, removed).Detail(u.Site)
 		if err := db.checkAudit(a); err != nil {
-			return nil, fmt.Errorf("memory: update word list: %w", err)
+			return moderation.WordListResult{}, fmt.Errorf("memory: update word list: %w", err)
 		}
 		for _, term := range added {
-			db.terms[termKey{u.List, term}] = moderation.WordTerm{
-				List: u.List, Term: term, CreateTime: storesql.StoredTime(u.Time), CreatedBy: u.Actor,
+			db.terms[termKey{u.Site, u.List, term}] = moderation.WordTerm{
+				List: u.List, Term: term, CreateTime: storesql.StoredTime(u.Time), CreatedBy: u.Actor, Site: u.Site,
 			}
 		}
 		for _, term := range removed {
-			delete(db.terms, termKey{u.List, term})
+			delete(db.terms, termKey{u.Site, u.List, term})
 		}
 		db.version++
 		db.appendAudit(a)
 	}
-	return db.sortedTerms(func(l moderation.WordList) bool { return l == u.List }), nil
+	terms := db.sortedTerms(func(k termKey) bool { return k.site == u.Site && k.list == u.List })
+	return moderation.NewWordListResult(u, terms, added, removed), nil
 }
 
 // storedBan returns b as the SQL stores read it back.
@@ -799,22 +801,38 @@ func storedBan(b moderation.Ban) moderation.Ban {
 }
 
 // CreateBan implements moderation.Store.
-func (s *Store) CreateBan(ctx context.Context, b moderation.Ban, audit moderation.AuditEvent) error {
+func (s *Store) CreateBan(ctx context.Context, b moderation.Ban, audit moderation.AuditEvent) (moderation.Ban, error) {
 	if err := s.lock(ctx, "create ban"); err != nil {
-		return err
+		return moderation.Ban{}, err
 	}
 	defer s.unlock()
 	db := s.db
+	if prev, ok := db.banByRequestID(b.RequestID); ok {
+		return prev, nil
+	}
 	if _, taken := db.bans[b.ID]; taken {
-		return fmt.Errorf("memory: create ban %s: the id is taken", b.ID)
+		return moderation.Ban{}, fmt.Errorf("memory: create ban %s: the id is taken", b.ID)
 	}
 	if err := db.checkAudit(audit); err != nil {
-		return fmt.Errorf("memory: create ban %s: %w", b.ID, err)
+		return moderation.Ban{}, fmt.Errorf("memory: create ban %s: %w", b.ID, err)
 	}
 	db.bans[b.ID] = storedBan(b)
 	db.version++
 	db.appendAudit(audit)
-	return nil
+	return b, nil
+}
+
+// banByRequestID returns the ban stored with request id, if any.
+func (db *DB) banByRequestID(id string) (moderation.Ban, bool) {
+	if id == "" {
+		return moderation.Ban{}, false
+	}
+	for _, b := range db.bans {
+		if b.RequestID == id {
+			return b, true
+		}
+	}
+	return moderation.Ban{}, false
 }
 
 // DeleteBan implements moderation.Store.
@@ -839,7 +857,7 @@ func (s *Store) DeleteBan(ctx context.Context, id string, audit moderation.Audit
 }
 
 // ListBans implements moderation.Store.
-func (s *Store) ListBans(ctx context.Context, now time.Time, after *moderation.Cursor, limit int) ([]moderation.Ban, error) {
+func (s *Store) ListBans(ctx context.Context, now time.Time, after *moderation.Cursor, limit int, site string) ([]moderation.Ban, error) {
 	if limit < 1 {
 		return nil, fmt.Errorf("memory: list bans: limit %d, want at least 1", limit)
 	}
@@ -852,7 +870,8 @@ func (s *Store) ListBans(ctx context.Context, now time.Time, after *moderation.C
 	now = storesql.StoredTime(now)
 	out := []moderation.Ban{}
 	for _, b := range s.db.bans {
-		if (b.ExpireTime.IsZero() || b.ExpireTime.After(now)) && afterCursor(b.CreateTime, b.ID, after, true) {
+		if (b.ExpireTime.IsZero() || b.ExpireTime.After(now)) && afterCursor(b.CreateTime, b.ID, after, true) &&
+			(site == "" || b.Site == "" || b.Site == site) {
 			out = append(out, b)
 		}
 	}

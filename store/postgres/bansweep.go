@@ -17,20 +17,33 @@ const (
 	deleteHiddenSQL = `DELETE FROM ban_hidden WHERE ban_id = $1`
 )
 
+var hiddenCommentsSQL = storesql.HiddenCommentsQuery("$1")
+
 // CreateBanSweep implements moderation.Store. Each comment is locked
 // (FOR UPDATE) before it is read, so a moderator's concurrent action
 // either comes first, and the comment is no longer published, or waits.
-func (s *Store) CreateBanSweep(ctx context.Context, b moderation.Ban, sw moderation.BanSweep) ([]moderation.Comment, error) {
+func (s *Store) CreateBanSweep(ctx context.Context, b moderation.Ban, sw moderation.BanSweep) (moderation.Ban, []moderation.Comment, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return nil, wrap("create ban", err)
+		return moderation.Ban{}, nil, wrap("create ban", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	op := "create ban " + b.ID
-	_, err = tx.Exec(ctx, insertBanSQL, b.ID, int16(b.Kind), b.Value, b.Display,
-		nullTime(b.ExpireTime), b.Reason, b.CreateTime, b.CreatedBy)
+	prev, taken, err := insertBan(ctx, tx, b)
 	if err != nil {
-		return nil, wrap(op, err)
+		return moderation.Ban{}, nil, err
+	}
+	if taken {
+		rows, err := tx.Query(ctx, hiddenCommentsSQL, prev.ID)
+		if err != nil {
+			return moderation.Ban{}, nil, wrap(op+": hidden comments", err)
+		}
+		hidden, err := storesql.Collect(rows, 16, comments.ScanComment)
+		rows.Close()
+		if err != nil {
+			return moderation.Ban{}, nil, wrap(op+": hidden comments", err)
+		}
+		return prev, hidden, nil
 	}
 	var moved []moderation.Comment
 	seen := make(map[string]bool, len(sw.IDs))
@@ -44,21 +57,21 @@ func (s *Store) CreateBanSweep(ctx context.Context, b moderation.Ban, sw moderat
 			continue
 		}
 		if err != nil {
-			return nil, wrap(op, err)
+			return moderation.Ban{}, nil, wrap(op, err)
 		}
 		if c.Status != moderation.StatusPublished {
 			continue // a moderator got there first
 		}
 		if c, err = sweepOne(ctx, tx, c, sw.To, sw); err != nil {
-			return nil, wrap(op, err)
+			return moderation.Ban{}, nil, wrap(op, err)
 		}
 		if _, err := tx.Exec(ctx, insertHiddenSQL, b.ID, id, int16(moderation.StatusPublished), int16(sw.To)); err != nil {
-			return nil, wrap(op+": record hidden comment", err)
+			return moderation.Ban{}, nil, wrap(op+": record hidden comment", err)
 		}
 		moved = append(moved, c)
 	}
 	if err := bumpAndAudit(ctx, tx, sw.Audit(len(moved), 0)); err != nil {
-		return nil, wrap(op, err)
+		return moderation.Ban{}, nil, wrap(op, err)
 	}
 	// Last: the queue's lock is held until the commit.
 	var held []moderation.QueueEvent
@@ -66,12 +79,12 @@ func (s *Store) CreateBanSweep(ctx context.Context, b moderation.Ban, sw moderat
 		held = append(held, entering(moderation.StatusPublished, c, sw.Time)...)
 	}
 	if err := enqueue(ctx, tx, held...); err != nil {
-		return nil, wrap(op, err)
+		return moderation.Ban{}, nil, wrap(op, err)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return nil, wrap(op, err)
+		return moderation.Ban{}, nil, wrap(op, err)
 	}
-	return moved, nil
+	return b, moved, nil
 }
 
 // DeleteBanSweep implements moderation.Store.

@@ -48,7 +48,7 @@ func nullTime(t time.Time) *time.Time {
 func scanWordTerm(row storesql.Scanner) (moderation.WordTerm, error) {
 	var w moderation.WordTerm
 	var list int16
-	if err := row.Scan(&list, &w.Term, &w.CreateTime, &w.CreatedBy); err != nil {
+	if err := row.Scan(&list, &w.Term, &w.CreateTime, &w.CreatedBy, &w.Site); err != nil {
 		return moderation.WordTerm{}, err
 	}
 	w.List, w.CreateTime = moderation.WordList(list), w.CreateTime.UTC()
@@ -61,7 +61,7 @@ func scanBan(row storesql.Scanner) (moderation.Ban, error) {
 		kind   int16
 		expire *time.Time
 	)
-	if err := row.Scan(&b.ID, &kind, &b.Value, &b.Display, &expire, &b.Reason, &b.CreateTime, &b.CreatedBy); err != nil {
+	if err := row.Scan(&b.ID, &kind, &b.Value, &b.Display, &expire, &b.Reason, &b.CreateTime, &b.CreatedBy, &b.Site, &b.RequestID, &b.RequestHash); err != nil {
 		return moderation.Ban{}, err
 	}
 	b.Kind, b.CreateTime = moderation.BanKind(kind), b.CreateTime.UTC()

@@ -22,18 +22,22 @@ const (
 	rulesVersionSQL = `SELECT version FROM rules_version WHERE id = 1`
 	bumpVersionSQL  = `UPDATE rules_version SET version = version + 1 WHERE id = 1`
 
-	wordTermsSQL = `SELECT ` + storesql.WordTermColumns + ` FROM word_terms ORDER BY list, term`
-	listTermsSQL = `SELECT ` + storesql.WordTermColumns + ` FROM word_terms WHERE list = $1 ORDER BY term`
+	wordTermsSQL = `SELECT ` + storesql.WordTermColumns + ` FROM word_terms ORDER BY site, list, term`
+	listTermsSQL = `SELECT ` + storesql.WordTermColumns + ` FROM word_terms WHERE site = $1 AND list = $2 ORDER BY term`
 	// One statement for any number of terms. A term given twice is
 	// inserted once: the second row finds the first and does nothing.
-	addTermsSQL = `INSERT INTO word_terms (list, term, create_time, created_by)
-SELECT $1::smallint, t, $3::timestamptz, $4::text FROM unnest($2::text[]) AS t
-ON CONFLICT (list, term) DO NOTHING
+	addTermsSQL = `INSERT INTO word_terms (site, list, term, create_time, created_by)
+SELECT $1::text, $2::smallint, t, $4::timestamptz, $5::text FROM unnest($3::text[]) AS t
+ON CONFLICT (site, list, term) DO NOTHING
 RETURNING term`
-	removeTermsSQL = `DELETE FROM word_terms WHERE list = $1 AND term = ANY($2::text[]) RETURNING term`
+	removeTermsSQL = `DELETE FROM word_terms WHERE site = $1 AND list = $2 AND term = ANY($3::text[]) RETURNING term`
 
-	insertBanSQL = `INSERT INTO bans (` + storesql.BanColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
-	deleteBanSQL = `DELETE FROM bans WHERE id = $1 RETURNING ` + storesql.BanColumns
+	// A ban whose request id is taken is not stored: the unique index
+	// decides between racing replicas, and the loser reads the winner's.
+	insertBanSQL = `INSERT INTO bans (` + storesql.BanColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+ON CONFLICT (request_id) WHERE request_id <> '' DO NOTHING`
+	banByRequestIDSQL = `SELECT ` + storesql.BanColumns + ` FROM bans WHERE request_id = $1 AND request_id <> ''`
+	deleteBanSQL      = `DELETE FROM bans WHERE id = $1 RETURNING ` + storesql.BanColumns
 )
 
 // RulesVersion implements moderation.Store.
@@ -61,51 +65,51 @@ func (s *Store) WordTerms(ctx context.Context) ([]moderation.WordTerm, error) {
 
 // UpdateWordList implements moderation.Store: terms are added, then
 // removed, one statement each.
-func (s *Store) UpdateWordList(ctx context.Context, u moderation.WordListUpdate) ([]moderation.WordTerm, error) {
+func (s *Store) UpdateWordList(ctx context.Context, u moderation.WordListUpdate) (moderation.WordListResult, error) {
 	if !u.List.Valid() {
-		return nil, fmt.Errorf("postgres: update word list: invalid list %v", u.List)
+		return moderation.WordListResult{}, fmt.Errorf("postgres: update word list: invalid list %v", u.List)
 	}
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return nil, wrap("update word list", err)
+		return moderation.WordListResult{}, wrap("update word list", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 
 	list := int16(u.List)
 	var added, removed []string
 	if len(u.Add) > 0 {
-		if added, err = changedTerms(ctx, tx, addTermsSQL, list, u.Add, u.Time, u.Actor); err != nil {
-			return nil, wrap("update word list: add", err)
+		if added, err = changedTerms(ctx, tx, addTermsSQL, u.Site, list, u.Add, u.Time, u.Actor); err != nil {
+			return moderation.WordListResult{}, wrap("update word list: add", err)
 		}
 		added = storesql.InGivenOrder(u.Add, added)
 	}
 	if len(u.Remove) > 0 {
-		if removed, err = changedTerms(ctx, tx, removeTermsSQL, list, u.Remove); err != nil {
-			return nil, wrap("update word list: remove", err)
+		if removed, err = changedTerms(ctx, tx, removeTermsSQL, u.Site, list, u.Remove); err != nil {
+			return moderation.WordListResult{}, wrap("update word list: remove", err)
 		}
 		removed = storesql.InGivenOrder(u.Remove, removed)
 	}
 	if len(added) > 0 || len(removed) > 0 {
 		a := u.Audit
-		a.Detail = storesql.WordListDetail(added, removed)
+		a.Detail = moderation.NewWordListResult(u, nil, added, removed).Detail(u.Site)
 		if err := bumpAndAudit(ctx, tx, a); err != nil {
-			return nil, wrap("update word list", err)
+			return moderation.WordListResult{}, wrap("update word list", err)
 		}
 	}
 
-	rows, err := tx.Query(ctx, listTermsSQL, list)
+	rows, err := tx.Query(ctx, listTermsSQL, u.Site, list)
 	if err != nil {
-		return nil, wrap("update word list: read terms", err)
+		return moderation.WordListResult{}, wrap("update word list: read terms", err)
 	}
 	terms, err := storesql.Collect(rows, 128, scanWordTerm)
 	rows.Close() // before the commit: the connection serves one query at a time
 	if err != nil {
-		return nil, wrap("update word list: read terms", err)
+		return moderation.WordListResult{}, wrap("update word list: read terms", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return nil, wrap("update word list", err)
+		return moderation.WordListResult{}, wrap("update word list", err)
 	}
-	return terms, nil
+	return moderation.NewWordListResult(u, terms, added, removed), nil
 }
 
 // changedTerms runs a statement that returns the terms it changed.
@@ -129,24 +133,42 @@ func bumpAndAudit(ctx context.Context, tx pgx.Tx, a moderation.AuditEvent) error
 }
 
 // CreateBan implements moderation.Store.
-func (s *Store) CreateBan(ctx context.Context, b moderation.Ban, audit moderation.AuditEvent) error {
+func (s *Store) CreateBan(ctx context.Context, b moderation.Ban, audit moderation.AuditEvent) (moderation.Ban, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return wrap("create ban", err)
+		return moderation.Ban{}, wrap("create ban", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	_, err = tx.Exec(ctx, insertBanSQL, b.ID, int16(b.Kind), b.Value, b.Display,
-		nullTime(b.ExpireTime), b.Reason, b.CreateTime, b.CreatedBy)
-	if err != nil {
-		return wrap("create ban "+b.ID, err)
+	if prev, taken, err := insertBan(ctx, tx, b); err != nil || taken {
+		return prev, err
 	}
 	if err := bumpAndAudit(ctx, tx, audit); err != nil {
-		return wrap("create ban "+b.ID, err)
+		return moderation.Ban{}, wrap("create ban "+b.ID, err)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return wrap("create ban "+b.ID, err)
+		return moderation.Ban{}, wrap("create ban "+b.ID, err)
 	}
-	return nil
+	return b, nil
+}
+
+// insertBan inserts b inside tx, unless its request id is taken: then it
+// returns the ban stored with it, taken true. A concurrent transaction
+// storing the same request id is waited for; the read after it is a new
+// statement, so it sees that ban once committed.
+func insertBan(ctx context.Context, tx pgx.Tx, b moderation.Ban) (moderation.Ban, bool, error) {
+	tag, err := tx.Exec(ctx, insertBanSQL, b.ID, int16(b.Kind), b.Value, b.Display,
+		nullTime(b.ExpireTime), b.Reason, b.CreateTime, b.CreatedBy, b.Site, b.RequestID, b.RequestHash)
+	if err != nil {
+		return moderation.Ban{}, false, wrap("create ban "+b.ID, err)
+	}
+	if tag.RowsAffected() == 1 {
+		return moderation.Ban{}, false, nil
+	}
+	prev, err := scanBan(tx.QueryRow(ctx, banByRequestIDSQL, b.RequestID))
+	if err != nil {
+		return moderation.Ban{}, false, wrap("create ban "+b.ID+": read the ban of its request id", err)
+	}
+	return prev, true, nil
 }
 
 // DeleteBan implements moderation.Store.
@@ -176,8 +198,8 @@ func (s *Store) DeleteBan(ctx context.Context, id string, audit moderation.Audit
 }
 
 // ListBans implements moderation.Store with keyset pagination.
-func (s *Store) ListBans(ctx context.Context, now time.Time, after *moderation.Cursor, limit int) ([]moderation.Ban, error) {
-	query, args, err := dialect.BansQuery(now, after, limit)
+func (s *Store) ListBans(ctx context.Context, now time.Time, after *moderation.Cursor, limit int, site string) ([]moderation.Ban, error) {
+	query, args, err := dialect.BansQuery(now, after, limit, site)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list bans: %w", err)
 	}

@@ -16,18 +16,31 @@ const (
 	deleteHiddenSQL = `DELETE FROM ban_hidden WHERE ban_id = ?`
 )
 
+var (
+	hiddenCommentsSQL = storesql.HiddenCommentsQuery("?")
+)
+
 // CreateBanSweep implements moderation.Store.
-func (s *Store) CreateBanSweep(ctx context.Context, b moderation.Ban, sw moderation.BanSweep) ([]moderation.Comment, error) {
+func (s *Store) CreateBanSweep(ctx context.Context, b moderation.Ban, sw moderation.BanSweep) (moderation.Ban, []moderation.Comment, error) {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, wrap("create ban", err)
+		return moderation.Ban{}, nil, wrap("create ban", err)
 	}
 	defer tx.Rollback()
 	op := "create ban " + b.ID
-	_, err = tx.StmtContext(ctx, s.w.insertBan).ExecContext(ctx, b.ID, int64(b.Kind), b.Value, b.Display,
-		nullMicros(b.ExpireTime), b.Reason, micros(b.CreateTime), b.CreatedBy)
+	prev, found, err := banByRequestID(ctx, tx, b.RequestID)
 	if err != nil {
-		return nil, wrap(op, err)
+		return moderation.Ban{}, nil, err
+	}
+	if found {
+		hidden, err := hiddenComments(ctx, tx, prev.ID)
+		if err != nil {
+			return moderation.Ban{}, nil, wrap(op, err)
+		}
+		return prev, hidden, nil
+	}
+	if err := s.insertBan(ctx, tx, b); err != nil {
+		return moderation.Ban{}, nil, wrap(op, err)
 	}
 	var moved []moderation.Comment
 	seen := make(map[string]bool, len(sw.IDs))
@@ -41,27 +54,37 @@ func (s *Store) CreateBanSweep(ctx context.Context, b moderation.Ban, sw moderat
 			continue
 		}
 		if err != nil {
-			return nil, wrap(op, err)
+			return moderation.Ban{}, nil, wrap(op, err)
 		}
 		if c.Status != moderation.StatusPublished {
 			continue // a moderator or a retry got there first
 		}
 		c, err = s.sweepOne(ctx, tx, c, sw.To, sw)
 		if err != nil {
-			return nil, wrap(op, err)
+			return moderation.Ban{}, nil, wrap(op, err)
 		}
 		if _, err := tx.ExecContext(ctx, insertHiddenSQL, b.ID, id, int64(moderation.StatusPublished), int64(sw.To)); err != nil {
-			return nil, wrap(op+": record hidden comment", err)
+			return moderation.Ban{}, nil, wrap(op+": record hidden comment", err)
 		}
 		moved = append(moved, c)
 	}
 	if err := s.bumpAndAudit(ctx, tx, sw.Audit(len(moved), 0)); err != nil {
-		return nil, wrap(op, err)
+		return moderation.Ban{}, nil, wrap(op, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, wrap(op, err)
+		return moderation.Ban{}, nil, wrap(op, err)
 	}
-	return moved, nil
+	return b, moved, nil
+}
+
+// hiddenComments returns the comments ban hid, as they now are.
+func hiddenComments(ctx context.Context, tx *sql.Tx, ban string) ([]moderation.Comment, error) {
+	rows, err := tx.QueryContext(ctx, hiddenCommentsSQL, ban)
+	if err != nil {
+		return nil, fmt.Errorf("hidden comments: %w", err)
+	}
+	defer rows.Close()
+	return storesql.Collect(rows, 16, comments.ScanComment)
 }
 
 // DeleteBanSweep implements moderation.Store.

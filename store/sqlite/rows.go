@@ -35,7 +35,7 @@ func scanWordTerm(row storesql.Scanner) (moderation.WordTerm, error) {
 		list    int64
 		created int64
 	)
-	if err := row.Scan(&list, &w.Term, &created, &w.CreatedBy); err != nil {
+	if err := row.Scan(&list, &w.Term, &created, &w.CreatedBy, &w.Site); err != nil {
 		return moderation.WordTerm{}, err
 	}
 	w.List, w.CreateTime = moderation.WordList(list), fromMicros(created)
@@ -49,7 +49,7 @@ func scanBan(row storesql.Scanner) (moderation.Ban, error) {
 		expire  sql.NullInt64
 		created int64
 	)
-	if err := row.Scan(&b.ID, &kind, &b.Value, &b.Display, &expire, &b.Reason, &created, &b.CreatedBy); err != nil {
+	if err := row.Scan(&b.ID, &kind, &b.Value, &b.Display, &expire, &b.Reason, &created, &b.CreatedBy, &b.Site, &b.RequestID, &b.RequestHash); err != nil {
 		return moderation.Ban{}, err
 	}
 	b.Kind, b.CreateTime = moderation.BanKind(kind), fromMicros(created)

@@ -45,50 +45,50 @@ func (s *Store) WordTerms(ctx context.Context) ([]moderation.WordTerm, error) {
 // UpdateWordList implements moderation.Store. Terms are added, then
 // removed, one statement each: SQLite runs in process, so a statement
 // costs no round trip.
-func (s *Store) UpdateWordList(ctx context.Context, u moderation.WordListUpdate) ([]moderation.WordTerm, error) {
+func (s *Store) UpdateWordList(ctx context.Context, u moderation.WordListUpdate) (moderation.WordListResult, error) {
 	if !u.List.Valid() {
-		return nil, fmt.Errorf("sqlite: update word list: invalid list %v", u.List)
+		return moderation.WordListResult{}, fmt.Errorf("sqlite: update word list: invalid list %v", u.List)
 	}
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, wrap("update word list", err)
+		return moderation.WordListResult{}, wrap("update word list", err)
 	}
 	defer tx.Rollback()
 
 	list := int64(u.List)
 	added, err := execEach(ctx, tx.StmtContext(ctx, s.w.insertTerm), u.Add, func(term string) []any {
-		return []any{list, term, micros(u.Time), u.Actor}
+		return []any{u.Site, list, term, micros(u.Time), u.Actor}
 	})
 	if err != nil {
-		return nil, wrap("update word list: add", err)
+		return moderation.WordListResult{}, wrap("update word list: add", err)
 	}
 	removed, err := execEach(ctx, tx.StmtContext(ctx, s.w.deleteTerm), u.Remove, func(term string) []any {
-		return []any{list, term}
+		return []any{u.Site, list, term}
 	})
 	if err != nil {
-		return nil, wrap("update word list: remove", err)
+		return moderation.WordListResult{}, wrap("update word list: remove", err)
 	}
 	if len(added) > 0 || len(removed) > 0 {
 		a := u.Audit
-		a.Detail = storesql.WordListDetail(added, removed)
+		a.Detail = moderation.NewWordListResult(u, nil, added, removed).Detail(u.Site)
 		if err := s.bumpAndAudit(ctx, tx, a); err != nil {
-			return nil, wrap("update word list", err)
+			return moderation.WordListResult{}, wrap("update word list", err)
 		}
 	}
 
-	rows, err := tx.StmtContext(ctx, s.w.listTerms).QueryContext(ctx, list)
+	rows, err := tx.StmtContext(ctx, s.w.listTerms).QueryContext(ctx, u.Site, list)
 	if err != nil {
-		return nil, wrap("update word list: read terms", err)
+		return moderation.WordListResult{}, wrap("update word list: read terms", err)
 	}
 	terms, err := storesql.Collect(rows, 128, scanWordTerm)
 	rows.Close() // before the commit
 	if err != nil {
-		return nil, wrap("update word list: read terms", err)
+		return moderation.WordListResult{}, wrap("update word list: read terms", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, wrap("update word list", err)
+		return moderation.WordListResult{}, wrap("update word list", err)
 	}
-	return terms, nil
+	return moderation.NewWordListResult(u, terms, added, removed), nil
 }
 
 // execEach runs st once per term and returns the terms it changed a row
@@ -121,24 +121,48 @@ func (s *Store) bumpAndAudit(ctx context.Context, tx *sql.Tx, a moderation.Audit
 }
 
 // CreateBan implements moderation.Store.
-func (s *Store) CreateBan(ctx context.Context, b moderation.Ban, audit moderation.AuditEvent) error {
+func (s *Store) CreateBan(ctx context.Context, b moderation.Ban, audit moderation.AuditEvent) (moderation.Ban, error) {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
-		return wrap("create ban", err)
+		return moderation.Ban{}, wrap("create ban", err)
 	}
 	defer tx.Rollback()
-	_, err = tx.StmtContext(ctx, s.w.insertBan).ExecContext(ctx, b.ID, int64(b.Kind), b.Value, b.Display,
-		nullMicros(b.ExpireTime), b.Reason, micros(b.CreateTime), b.CreatedBy)
-	if err != nil {
-		return wrap("create ban "+b.ID, err)
+	if prev, found, err := banByRequestID(ctx, tx, b.RequestID); err != nil || found {
+		return prev, err
+	}
+	if err := s.insertBan(ctx, tx, b); err != nil {
+		return moderation.Ban{}, wrap("create ban "+b.ID, err)
 	}
 	if err := s.bumpAndAudit(ctx, tx, audit); err != nil {
-		return wrap("create ban "+b.ID, err)
+		return moderation.Ban{}, wrap("create ban "+b.ID, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return wrap("create ban "+b.ID, err)
+		return moderation.Ban{}, wrap("create ban "+b.ID, err)
 	}
-	return nil
+	return b, nil
+}
+
+func (s *Store) insertBan(ctx context.Context, tx *sql.Tx, b moderation.Ban) error {
+	_, err := tx.StmtContext(ctx, s.w.insertBan).ExecContext(ctx, b.ID, int64(b.Kind), b.Value, b.Display,
+		nullMicros(b.ExpireTime), b.Reason, micros(b.CreateTime), b.CreatedBy, b.Site, b.RequestID, b.RequestHash)
+	return err
+}
+
+// banByRequestID returns the ban stored with request id, if any, inside
+// tx: the writer's transactions are serial, so no other can store one
+// before tx commits.
+func banByRequestID(ctx context.Context, tx *sql.Tx, id string) (moderation.Ban, bool, error) {
+	if id == "" {
+		return moderation.Ban{}, false, nil
+	}
+	b, err := scanBan(tx.QueryRowContext(ctx, banByRequestIDSQL, id))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return moderation.Ban{}, false, nil
+	case err != nil:
+		return moderation.Ban{}, false, wrap("create ban: look up the request id", err)
+	}
+	return b, true, nil
 }
 
 // DeleteBan implements moderation.Store.
@@ -168,8 +192,8 @@ func (s *Store) DeleteBan(ctx context.Context, id string, audit moderation.Audit
 }
 
 // ListBans implements moderation.Store with keyset pagination.
-func (s *Store) ListBans(ctx context.Context, now time.Time, after *moderation.Cursor, limit int) ([]moderation.Ban, error) {
-	query, args, err := dialect.BansQuery(now, after, limit)
+func (s *Store) ListBans(ctx context.Context, now time.Time, after *moderation.Cursor, limit int, site string) ([]moderation.Ban, error) {
+	query, args, err := dialect.BansQuery(now, after, limit, site)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list bans: %w", err)
 	}

@@ -41,14 +41,16 @@ GROUP BY article_id`
 	rulesVersionSQL = `SELECT version FROM rules_version WHERE id = 1`
 	bumpVersionSQL  = `UPDATE rules_version SET version = version + 1 WHERE id = 1`
 
-	wordTermsSQL  = `SELECT ` + storesql.WordTermColumns + ` FROM word_terms ORDER BY list, term`
-	listTermsSQL  = `SELECT ` + storesql.WordTermColumns + ` FROM word_terms WHERE list = ? ORDER BY term`
-	insertTermSQL = `INSERT INTO word_terms (list, term, create_time, created_by) VALUES (?, ?, ?, ?)
-ON CONFLICT (list, term) DO NOTHING`
-	deleteTermSQL = `DELETE FROM word_terms WHERE list = ? AND term = ?`
+	wordTermsSQL  = `SELECT ` + storesql.WordTermColumns + ` FROM word_terms ORDER BY site, list, term`
+	listTermsSQL  = `SELECT ` + storesql.WordTermColumns + ` FROM word_terms WHERE site = ? AND list = ? ORDER BY term`
+	insertTermSQL = `INSERT INTO word_terms (site, list, term, create_time, created_by) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (site, list, term) DO NOTHING`
+	deleteTermSQL = `DELETE FROM word_terms WHERE site = ? AND list = ? AND term = ?`
 
-	insertBanSQL = `INSERT INTO bans (` + storesql.BanColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
-	deleteBanSQL = `DELETE FROM bans WHERE id = ? RETURNING ` + storesql.BanColumns
+	insertBanSQL = `INSERT INTO bans (` + storesql.BanColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	// A ban's request id, on the writer: the unique index serves it.
+	banByRequestIDSQL = `SELECT ` + storesql.BanColumns + ` FROM bans WHERE request_id = ? AND request_id <> ''`
+	deleteBanSQL      = `DELETE FROM bans WHERE id = ? RETURNING ` + storesql.BanColumns
 )
 
 // writeStmts are prepared once on the writer's only connection.

@@ -42,20 +42,20 @@ func testAuditIDTaken(t *testing.T, o Opener) {
 	}
 
 	ban := newBan("ban-1", moderation.BanIP, "203.0.113.7", at(3), at(5000))
-	if err := s.CreateBan(ctx, ban, banAudit(taken.ID, "ban.create", ban.ID, at(3))); err == nil {
+	if _, err := s.CreateBan(ctx, ban, banAudit(taken.ID, "ban.create", ban.ID, at(3))); err == nil {
 		t.Error("CreateBan with a taken audit id succeeded")
 	}
-	if bans, err := s.ListBans(ctx, at(4), nil, 10); err != nil || len(bans) != 0 {
+	if bans, err := s.ListBans(ctx, at(4), nil, 10, ""); err != nil || len(bans) != 0 {
 		t.Errorf("ListBans = %v, %v; want none", banIDs(bans), err)
 	}
-	if err := s.CreateBan(ctx, ban, banAudit("audit-ban", "ban.create", ban.ID, at(3))); err != nil {
+	if _, err := s.CreateBan(ctx, ban, banAudit("audit-ban", "ban.create", ban.ID, at(3))); err != nil {
 		t.Fatal(err)
 	}
 	version++
 	if _, err := s.DeleteBan(ctx, ban.ID, banAudit(taken.ID, "ban.delete", ban.ID, at(4))); err == nil {
 		t.Error("DeleteBan with a taken audit id succeeded")
 	}
-	if bans, err := s.ListBans(ctx, at(4), nil, 10); err != nil || len(bans) != 1 {
+	if bans, err := s.ListBans(ctx, at(4), nil, 10, ""); err != nil || len(bans) != 1 {
 		t.Errorf("ListBans = %v, %v; want the ban kept", banIDs(bans), err)
 	}
 

@@ -52,7 +52,7 @@ func testBanSweep(t *testing.T, o Opener) {
 	now := at(100)
 	ban := newBan("b-1", moderation.BanEmail, "troll@example.com", now, time.Time{})
 	const note = "ban b-1"
-	moved, err := s.CreateBanSweep(ctx, ban, sweep("create", []string{"c-1", "c-2", "c-3", "c-5", "c-1", "missing"}, moderation.StatusPending, now, note))
+	_, moved, err := s.CreateBanSweep(ctx, ban, sweep("create", []string{"c-1", "c-2", "c-3", "c-5", "c-1", "missing"}, moderation.StatusPending, now, note))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func testBanSweep(t *testing.T, o Opener) {
 	if got := deliveryIDs(deliveries(t, s, moderation.DeliveryFilter{})); len(got) != 3 {
 		t.Errorf("deliveries %q, want one per moved comment", got)
 	}
-	if bans, _ := s.ListBans(ctx, now, nil, 10); len(bans) != 1 {
+	if bans, _ := s.ListBans(ctx, now, nil, 10, ""); len(bans) != 1 {
 		t.Errorf("bans %+v", bans)
 	}
 
@@ -129,7 +129,7 @@ func testBanSweep(t *testing.T, o Opener) {
 	if n := len(deliveries(t, s, moderation.DeliveryFilter{CommentID: "c-1"})); n != 2 {
 		t.Errorf("c-1 has %d deliveries, want 2 (hidden, restored)", n)
 	}
-	if bans, _ := s.ListBans(ctx, later, nil, 10); len(bans) != 0 {
+	if bans, _ := s.ListBans(ctx, later, nil, 10, ""); len(bans) != 0 {
 		t.Errorf("bans after lifting %+v", bans)
 	}
 	if _, _, err := s.DeleteBanSweep(ctx, "b-1", sweep("again", nil, 0, later, note)); !errors.Is(err, moderation.ErrNotFound) {
@@ -139,7 +139,7 @@ func testBanSweep(t *testing.T, o Opener) {
 	// A ban lifted without restore forgets what it hid: a ban of the same
 	// id created later restores nothing of it.
 	ban2 := newBan("b-2", moderation.BanIP, "192.0.2.1", at(400), time.Time{})
-	if _, err := s.CreateBanSweep(ctx, ban2, sweep("create2", []string{"c-4"}, moderation.StatusSpam, at(400), "ban b-2")); err != nil {
+	if _, _, err := s.CreateBanSweep(ctx, ban2, sweep("create2", []string{"c-4"}, moderation.StatusSpam, at(400), "ban b-2")); err != nil {
 		t.Fatal(err)
 	}
 	if c := statusOf(t, s, "c-4"); c.Status != moderation.StatusSpam {
@@ -148,7 +148,7 @@ func testBanSweep(t *testing.T, o Opener) {
 	if _, err := s.DeleteBan(ctx, "b-2", banAudit("lift2", "ban.delete", "b-2", at(401))); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateBanSweep(ctx, ban2, sweep("create3", nil, moderation.StatusSpam, at(400), "ban b-2")); err != nil {
+	if _, _, err := s.CreateBanSweep(ctx, ban2, sweep("create3", nil, moderation.StatusSpam, at(400), "ban b-2")); err != nil {
 		t.Fatal(err)
 	}
 	if _, back, err := s.DeleteBanSweep(ctx, "b-2", sweep("delete3", nil, 0, at(402), "ban b-2")); err != nil || len(back) != 0 {
@@ -169,7 +169,7 @@ func testBanSweepAtomic(t *testing.T, o Opener) {
 		t.Fatal(err)
 	}
 	v := rulesVersion(t, s)
-	_, err := s.CreateBanSweep(ctx, newBan("b-1", moderation.BanEmail, "troll@example.com", at(10), time.Time{}),
+	_, _, err := s.CreateBanSweep(ctx, newBan("b-1", moderation.BanEmail, "troll@example.com", at(10), time.Time{}),
 		sweep("create", []string{"c-1", "c-2"}, moderation.StatusSpam, at(10), "ban b-1"))
 	if err == nil {
 		t.Fatal("a sweep whose audit id is taken succeeded")
@@ -179,7 +179,7 @@ func testBanSweepAtomic(t *testing.T, o Opener) {
 			t.Errorf("%s is %v after a failed sweep", id, c.Status)
 		}
 	}
-	if bans, _ := s.ListBans(ctx, at(10), nil, 10); len(bans) != 0 || rulesVersion(t, s) != v {
+	if bans, _ := s.ListBans(ctx, at(10), nil, 10, ""); len(bans) != 0 || rulesVersion(t, s) != v {
 		t.Errorf("a failed sweep stored its ban: %+v", bans)
 	}
 	if n := len(deliveries(t, s, moderation.DeliveryFilter{})); n != 0 {

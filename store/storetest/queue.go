@@ -84,7 +84,7 @@ func testQueueLog(t *testing.T, o Opener) {
 	}
 	// A ban's sweep.
 	ban := newBan("q-ban", moderation.BanEmail, "q-later@example.com", at(20), at(5000))
-	if _, err := s.CreateBanSweep(ctx, ban, sweep("q", []string{"q-later"}, moderation.StatusPending, at(20), "ban")); err != nil {
+	if _, _, err := s.CreateBanSweep(ctx, ban, sweep("q", []string{"q-later"}, moderation.StatusPending, at(20), "ban")); err != nil {
 		t.Fatalf("CreateBanSweep: %v", err)
 	}
 

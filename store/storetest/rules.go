@@ -99,10 +99,13 @@ func testWordLists(t *testing.T, o Opener) {
 		return out
 	}
 	changes := 0
-	step := func(u moderation.WordListUpdate, wantDetail string) {
+	// step applies u, which changes the list when changed; wantDetail is
+	// what the result says it did and did not do, and the audit detail.
+	step := func(u moderation.WordListUpdate, wantDetail string, changed bool) {
 		t.Helper()
 		before := rulesVersion(t, s)
-		got, err := s.UpdateWordList(ctx, u)
+		res, err := s.UpdateWordList(ctx, u)
+		got := res.Terms
 		if err != nil {
 			t.Fatalf("UpdateWordList(%s +%q -%q): %v", u.List, u.Add, u.Remove, err)
 		}
@@ -119,9 +122,12 @@ func testWordLists(t *testing.T, o Opener) {
 		}
 		checkTerms(t, "UpdateWordList "+u.Audit.ID, got, listOf(u.List))
 
+		if d := res.Detail(u.Site); d != wantDetail {
+			t.Errorf("%s: the result says %q, want %q", u.Audit.ID, d, wantDetail)
+		}
 		after := rulesVersion(t, s)
 		e, logged := auditEvents(t, s)[u.Audit.ID]
-		if wantDetail == "" {
+		if !changed {
 			if after != before {
 				t.Errorf("%s changed nothing, but the rules version went %d -> %d", u.Audit.ID, before, after)
 			}
@@ -147,22 +153,23 @@ func testWordLists(t *testing.T, o Opener) {
 	// Terms are exact bytes: case, a term given twice, and the same
 	// letters composed and decomposed are the moderator's business.
 	step(wordUpdate(block, []string{"viagra", "कैसीनो", "free money", "viagra", "Viagra"}, nil, "mod-asha", "w-1", at(1).In(ist)),
-		"added: viagra, कैसीनो, free money, Viagra")
+		"added: viagra, कैसीनो, free money, Viagra", true)
 	// Present terms stay as they were added; removing an absent term is
-	// no change either.
-	step(wordUpdate(block, []string{"viagra", "कैसीनो"}, []string{"absent", "VIAGRA"}, "mod-ravi", "w-2", at(2)), "")
+	// no change either, and the result says which were which.
+	step(wordUpdate(block, []string{"viagra", "कैसीनो"}, []string{"absent", "VIAGRA", "absent"}, "mod-ravi", "w-2", at(2)),
+		"already there: viagra, कैसीनो; not there: absent, VIAGRA", false)
 	// The lists are independent: a term may be on two at once.
 	step(wordUpdate(hold, []string{"viagra", "क्ष्\u200dत्र", "\u00e9t\u00e9", "e\u0301te\u0301"}, []string{"free money"}, "मॉडरेटर", "w-3", at(3)),
-		"added: viagra, क्ष्\u200dत्र, \u00e9t\u00e9, e\u0301te\u0301")
+		"added: viagra, क्ष्\u200dत्र, \u00e9t\u00e9, e\u0301te\u0301; not there: free money", true)
 	step(wordUpdate(block, []string{"casino", "viagra"}, []string{"viagra", "absent"}, "mod-asha", "w-4", at(4)),
-		"added: casino; removed: viagra")
+		"added: casino; already there: viagra; removed: viagra; not there: absent", true)
 	step(wordUpdate(block, nil, []string{"free money", "free money"}, "mod-ravi", "w-5", at(5)),
-		"removed: free money")
-	step(wordUpdate(allow, nil, nil, "mod-ravi", "w-6", at(6)), "")
+		"removed: free money", true)
+	step(wordUpdate(allow, nil, nil, "mod-ravi", "w-6", at(6)), "", false)
 	step(wordUpdate(allow, []string{"नमस्ते दुनिया", " spaced  phrase "}, nil, "mod-asha", "w-7", at(7).Add(time.Microsecond)),
-		"added: नमस्ते दुनिया,  spaced  phrase ")
+		"added: नमस्ते दुनिया,  spaced  phrase ", true)
 	step(wordUpdate(hold, []string{"e\u0301te\u0301"}, []string{"\u00e9t\u00e9"}, "mod-asha", "w-8", at(8)),
-		"removed: \u00e9t\u00e9")
+		"already there: e\u0301te\u0301; removed: \u00e9t\u00e9", true)
 
 	// Not a list: refused, and nothing changes.
 	before := rulesVersion(t, s)
@@ -200,12 +207,12 @@ func testWordListsConcurrent(t *testing.T, o Opener) {
 			u := wordUpdate(moderation.ListBlock, []string{fmt.Sprintf("term-%02d", i)}, nil,
 				fmt.Sprintf("mod-%02d", i), fmt.Sprintf("w-%02d", i), at(i))
 			<-start
-			got, err := s.UpdateWordList(t.Context(), u)
+			res, err := s.UpdateWordList(t.Context(), u)
 			if err != nil {
 				t.Errorf("moderator %d: %v", i, err)
 				return
 			}
-			if !slices.ContainsFunc(got, func(w moderation.WordTerm) bool { return w.Term == u.Add[0] }) {
+			if !slices.ContainsFunc(res.Terms, func(w moderation.WordTerm) bool { return w.Term == u.Add[0] }) {
 				t.Errorf("moderator %d: %q missing from the list returned", i, u.Add[0])
 			}
 		})
@@ -298,7 +305,7 @@ func testBans(t *testing.T, o Opener) {
 		t.Errorf("rules version of a new store = %d, want 0", v)
 	}
 	for i, b := range all {
-		if err := s.CreateBan(ctx, b, banAudit(fmt.Sprintf("a-%d", i), "ban.create", b.ID, b.CreateTime)); err != nil {
+		if _, err := s.CreateBan(ctx, b, banAudit(fmt.Sprintf("a-%d", i), "ban.create", b.ID, b.CreateTime)); err != nil {
 			t.Fatalf("CreateBan(%s): %v", b.ID, err)
 		}
 		if v := rulesVersion(t, s); v != int64(i+1) {
@@ -315,7 +322,7 @@ func testBans(t *testing.T, o Opener) {
 
 	// A taken id: refused, with no version bump and no audit event.
 	dup := newBan("b-1", moderation.BanIP, "192.0.2.1", at(5), never)
-	if err := s.CreateBan(ctx, dup, banAudit("a-dup", "ban.create", "b-1", at(5))); err == nil {
+	if _, err := s.CreateBan(ctx, dup, banAudit("a-dup", "ban.create", "b-1", at(5))); err == nil {
 		t.Error("CreateBan with a taken id succeeded")
 	} else if errors.Is(err, moderation.ErrNotFound) || errors.Is(err, moderation.ErrUnavailable) {
 		t.Errorf("duplicate ban id error %v wraps a sentinel it should not", err)
@@ -333,7 +340,7 @@ func testBans(t *testing.T, o Opener) {
 	}
 	list := func(now time.Time, after *moderation.Cursor, limit int) []moderation.Ban {
 		t.Helper()
-		bs, err := s.ListBans(ctx, now, after, limit)
+		bs, err := s.ListBans(ctx, now, after, limit, "")
 		if err != nil {
 			t.Fatalf("ListBans: %v", err)
 		}
@@ -381,7 +388,7 @@ func testBans(t *testing.T, o Opener) {
 			t.Errorf("pages of %d gave %v, want %v", size, got, inForce)
 		}
 	}
-	if _, err := s.ListBans(ctx, now, nil, 0); err == nil {
+	if _, err := s.ListBans(ctx, now, nil, 0, ""); err == nil {
 		t.Error("ListBans with limit 0 succeeded")
 	}
 

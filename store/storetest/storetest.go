@@ -62,6 +62,10 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"WordLists", testWordLists},
 		{"WordListsConcurrent", testWordListsConcurrent},
 		{"Bans", testBans},
+		{"SiteWordLists", testSiteWordLists},
+		{"SiteBans", testSiteBans},
+		{"BanRequestID", testBanRequestID},
+		{"BanRequestIDRace", testBanRequestIDRace},
 		{"EraseClientData", testEraseClientData},
 		{"EraseAuthor", testEraseAuthor},
 		{"Secret", testSecret},
@@ -156,7 +160,7 @@ func testReopen(t *testing.T, o Opener) {
 		t.Fatalf("UpdateWordList: %v", err)
 	}
 	ban := newBan("ban-1", moderation.BanCIDR, "2001:db8::/64", at(4), at(5000))
-	if err := s.CreateBan(ctx, ban, banAudit("audit-ban", "ban.create", ban.ID, at(4))); err != nil {
+	if _, err := s.CreateBan(ctx, ban, banAudit("audit-ban", "ban.create", ban.ID, at(4))); err != nil {
 		t.Fatalf("CreateBan: %v", err)
 	}
 	wantVersion := rulesVersion(t, s)
@@ -191,8 +195,8 @@ func testReopen(t *testing.T, o Opener) {
 	if err != nil {
 		t.Fatalf("WordTerms after reopen: %v", err)
 	}
-	checkTerms(t, "WordTerms after reopen", terms, wantTerms)
-	bans, err := s.ListBans(ctx, at(10), nil, 10)
+	checkTerms(t, "WordTerms after reopen", terms, wantTerms.Terms)
+	bans, err := s.ListBans(ctx, at(10), nil, 10, "")
 	if err != nil || len(bans) != 1 {
 		t.Fatalf("ListBans after reopen: %v, %v; want %s", banIDs(bans), err, ban.ID)
 	}

@@ -1348,8 +1348,11 @@ type Ban struct {
 	// Why, for other moderators. At most 500 characters.
 	Reason string `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
 	// Output only: when and by whom the ban was created.
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	CreatedBy     string                 `protobuf:"bytes,9,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	CreatedBy  string                 `protobuf:"bytes,9,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	// The site the ban applies to, a site id as in the policy file's sites:
+	// (at most 128 bytes, no control characters); empty bans on every site.
+	Site          string `protobuf:"bytes,70,opt,name=site,proto3" json:"site,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1462,6 +1465,13 @@ func (x *Ban) GetCreatedBy() string {
 	return ""
 }
 
+func (x *Ban) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
 type isBan_Target interface {
 	isBan_Target()
 }
@@ -1505,7 +1515,14 @@ type CreateBanRequest struct {
 	HidePast *durationpb.Duration `protobuf:"bytes,60,opt,name=hide_past,json=hidePast,proto3" json:"hide_past,omitempty"`
 	// What the hidden comments become: PENDING (the default) or SPAM. Hiding
 	// does not train the learned rule.
-	HideAs        CommentStatus `protobuf:"varint,61,opt,name=hide_as,json=hideAs,proto3,enum=commentd.v1.CommentStatus" json:"hide_as,omitempty"`
+	HideAs CommentStatus `protobuf:"varint,61,opt,name=hide_as,json=hideAs,proto3,enum=commentd.v1.CommentStatus" json:"hide_as,omitempty"`
+	// Optional but recommended: an idempotency key (AIP-155), unique per ban,
+	// at most 128 printable ASCII characters; a UUID is ideal. A retry with
+	// the same request_id returns the first ban (and the comments it hid)
+	// and stores nothing new, on any replica, while that ban exists.
+	// Reusing it for a different ban, or by another moderator, is
+	// INVALID_ARGUMENT.
+	RequestId     string `protobuf:"bytes,70,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1559,6 +1576,13 @@ func (x *CreateBanRequest) GetHideAs() CommentStatus {
 		return x.HideAs
 	}
 	return CommentStatus_COMMENT_STATUS_UNSPECIFIED
+}
+
+func (x *CreateBanRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 type CreateBanResponse struct {
@@ -1619,7 +1643,10 @@ type ListBansRequest struct {
 	// The most bans to return: 1 to 100; 0 means 50.
 	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// The next_page_token of the previous page.
-	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only the bans in force on this site: the global ones and the site's
+	// own. Empty lists every ban, of every site.
+	Site          string `protobuf:"bytes,70,opt,name=site,proto3" json:"site,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1664,6 +1691,13 @@ func (x *ListBansRequest) GetPageSize() int32 {
 func (x *ListBansRequest) GetPageToken() string {
 	if x != nil {
 		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListBansRequest) GetSite() string {
+	if x != nil {
+		return x.Site
 	}
 	return ""
 }
@@ -1831,7 +1865,10 @@ func (x *DeleteBanResponse) GetKeptCount() int32 {
 }
 
 type ListWordListsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only the lists in force on this site: the global lists and the site's
+	// own. Empty lists the global lists and every site's.
+	Site          string `protobuf:"bytes,70,opt,name=site,proto3" json:"site,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1866,12 +1903,21 @@ func (*ListWordListsRequest) Descriptor() ([]byte, []int) {
 	return file_commentd_v1_moderation_service_proto_rawDescGZIP(), []int{21}
 }
 
+func (x *ListWordListsRequest) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
 // WordListTerms is one word list's terms.
 type WordListTerms struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	List  WordList               `protobuf:"varint,1,opt,name=list,proto3,enum=commentd.v1.WordList" json:"list,omitempty"`
 	// The terms, as entered, sorted.
-	Terms         []string `protobuf:"bytes,2,rep,name=terms,proto3" json:"terms,omitempty"`
+	Terms []string `protobuf:"bytes,2,rep,name=terms,proto3" json:"terms,omitempty"`
+	// The site whose own list this is; empty for the list of every site.
+	Site          string `protobuf:"bytes,70,opt,name=site,proto3" json:"site,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1920,9 +1966,18 @@ func (x *WordListTerms) GetTerms() []string {
 	return nil
 }
 
+func (x *WordListTerms) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
 type ListWordListsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Every list, in the order BLOCK, HOLD, ALLOW.
+	// The global lists, in the order BLOCK, HOLD, ALLOW, SHADOW, then each
+	// site's own lists that have terms (or, with a site filter, all four of
+	// that site's), by site.
 	Lists         []*WordListTerms `protobuf:"bytes,1,rep,name=lists,proto3" json:"lists,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1973,7 +2028,12 @@ type UpdateWordListRequest struct {
 	// any letters at the start or end of a word.
 	Add []string `protobuf:"bytes,2,rep,name=add,proto3" json:"add,omitempty"`
 	// Terms to remove. Unknown terms are ignored.
-	Remove        []string `protobuf:"bytes,3,rep,name=remove,proto3" json:"remove,omitempty"`
+	Remove []string `protobuf:"bytes,3,rep,name=remove,proto3" json:"remove,omitempty"`
+	// Change this site's own list, which its comments are matched against
+	// besides the global one; a site id as in the policy file's sites:. Empty
+	// changes the list of every site. A term may be on both, or on two
+	// sites' lists; each is added and removed on its own.
+	Site          string `protobuf:"bytes,70,opt,name=site,proto3" json:"site,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2029,10 +2089,26 @@ func (x *UpdateWordListRequest) GetRemove() []string {
 	return nil
 }
 
+func (x *UpdateWordListRequest) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
 type UpdateWordListResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The list after the change.
-	List          *WordListTerms `protobuf:"bytes,1,opt,name=list,proto3" json:"list,omitempty"`
+	// The list after the change: the site's own, when a site was given.
+	List *WordListTerms `protobuf:"bytes,1,opt,name=list,proto3" json:"list,omitempty"`
+	// The terms this update added and removed (trimmed, each once, in the
+	// order given).
+	Added   []string `protobuf:"bytes,70,rep,name=added,proto3" json:"added,omitempty"`
+	Removed []string `protobuf:"bytes,71,rep,name=removed,proto3" json:"removed,omitempty"`
+	// The terms to add that were on the list already, and the terms to
+	// remove that were not: no change. The audit event of the update names
+	// all four.
+	Present       []string `protobuf:"bytes,72,rep,name=present,proto3" json:"present,omitempty"`
+	Absent        []string `protobuf:"bytes,73,rep,name=absent,proto3" json:"absent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2070,6 +2146,34 @@ func (*UpdateWordListResponse) Descriptor() ([]byte, []int) {
 func (x *UpdateWordListResponse) GetList() *WordListTerms {
 	if x != nil {
 		return x.List
+	}
+	return nil
+}
+
+func (x *UpdateWordListResponse) GetAdded() []string {
+	if x != nil {
+		return x.Added
+	}
+	return nil
+}
+
+func (x *UpdateWordListResponse) GetRemoved() []string {
+	if x != nil {
+		return x.Removed
+	}
+	return nil
+}
+
+func (x *UpdateWordListResponse) GetPresent() []string {
+	if x != nil {
+		return x.Present
+	}
+	return nil
+}
+
+func (x *UpdateWordListResponse) GetAbsent() []string {
+	if x != nil {
+		return x.Absent
 	}
 	return nil
 }
@@ -4436,7 +4540,7 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\acomment\x18\x01 \x01(\v2\x1a.commentd.v1.CommentDetailR\acomment\x12!\n" +
 	"\fresume_token\x18Z \x01(\tR\vresumeToken\x12;\n" +
 	"\vheld_status\x18[ \x01(\x0e2\x1a.commentd.v1.CommentStatusR\n" +
-	"heldStatus\"\xa6\x02\n" +
+	"heldStatus\"\xba\x02\n" +
 	"\x03Ban\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x05email\x18\x02 \x01(\tH\x00R\x05email\x12\x10\n" +
@@ -4449,19 +4553,23 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12\x1d\n" +
 	"\n" +
-	"created_by\x18\t \x01(\tR\tcreatedByB\b\n" +
-	"\x06target\"\xa3\x01\n" +
+	"created_by\x18\t \x01(\tR\tcreatedBy\x12\x12\n" +
+	"\x04site\x18F \x01(\tR\x04siteB\b\n" +
+	"\x06target\"\xc2\x01\n" +
 	"\x10CreateBanRequest\x12\"\n" +
 	"\x03ban\x18\x01 \x01(\v2\x10.commentd.v1.BanR\x03ban\x126\n" +
 	"\thide_past\x18< \x01(\v2\x19.google.protobuf.DurationR\bhidePast\x123\n" +
-	"\ahide_as\x18= \x01(\x0e2\x1a.commentd.v1.CommentStatusR\x06hideAs\"e\n" +
+	"\ahide_as\x18= \x01(\x0e2\x1a.commentd.v1.CommentStatusR\x06hideAs\x12\x1d\n" +
+	"\n" +
+	"request_id\x18F \x01(\tR\trequestId\"e\n" +
 	"\x11CreateBanResponse\x12\"\n" +
 	"\x03ban\x18\x01 \x01(\v2\x10.commentd.v1.BanR\x03ban\x12,\n" +
-	"\x12hidden_comment_ids\x18< \x03(\tR\x10hiddenCommentIds\"M\n" +
+	"\x12hidden_comment_ids\x18< \x03(\tR\x10hiddenCommentIds\"a\n" +
 	"\x0fListBansRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x02 \x01(\tR\tpageToken\"`\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x12\n" +
+	"\x04site\x18F \x01(\tR\x04site\"`\n" +
 	"\x10ListBansResponse\x12$\n" +
 	"\x04bans\x18\x01 \x03(\v2\x10.commentd.v1.BanR\x04bans\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"<\n" +
@@ -4471,19 +4579,26 @@ const file_commentd_v1_moderation_service_proto_rawDesc = "" +
 	"\x11DeleteBanResponse\x120\n" +
 	"\x14restored_comment_ids\x18< \x03(\tR\x12restoredCommentIds\x12\x1d\n" +
 	"\n" +
-	"kept_count\x18= \x01(\x05R\tkeptCount\"\x16\n" +
-	"\x14ListWordListsRequest\"P\n" +
+	"kept_count\x18= \x01(\x05R\tkeptCount\"*\n" +
+	"\x14ListWordListsRequest\x12\x12\n" +
+	"\x04site\x18F \x01(\tR\x04site\"d\n" +
 	"\rWordListTerms\x12)\n" +
 	"\x04list\x18\x01 \x01(\x0e2\x15.commentd.v1.WordListR\x04list\x12\x14\n" +
-	"\x05terms\x18\x02 \x03(\tR\x05terms\"I\n" +
+	"\x05terms\x18\x02 \x03(\tR\x05terms\x12\x12\n" +
+	"\x04site\x18F \x01(\tR\x04site\"I\n" +
 	"\x15ListWordListsResponse\x120\n" +
-	"\x05lists\x18\x01 \x03(\v2\x1a.commentd.v1.WordListTermsR\x05lists\"l\n" +
+	"\x05lists\x18\x01 \x03(\v2\x1a.commentd.v1.WordListTermsR\x05lists\"\x80\x01\n" +
 	"\x15UpdateWordListRequest\x12)\n" +
 	"\x04list\x18\x01 \x01(\x0e2\x15.commentd.v1.WordListR\x04list\x12\x10\n" +
 	"\x03add\x18\x02 \x03(\tR\x03add\x12\x16\n" +
-	"\x06remove\x18\x03 \x03(\tR\x06remove\"H\n" +
+	"\x06remove\x18\x03 \x03(\tR\x06remove\x12\x12\n" +
+	"\x04site\x18F \x01(\tR\x04site\"\xaa\x01\n" +
 	"\x16UpdateWordListResponse\x12.\n" +
-	"\x04list\x18\x01 \x01(\v2\x1a.commentd.v1.WordListTermsR\x04list\"\xcb\x01\n" +
+	"\x04list\x18\x01 \x01(\v2\x1a.commentd.v1.WordListTermsR\x04list\x12\x14\n" +
+	"\x05added\x18F \x03(\tR\x05added\x12\x18\n" +
+	"\aremoved\x18G \x03(\tR\aremoved\x12\x18\n" +
+	"\apresent\x18H \x03(\tR\apresent\x12\x16\n" +
+	"\x06absent\x18I \x03(\tR\x06absent\"\xcb\x01\n" +
 	"\n" +
 	"AuditEvent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12;\n" +

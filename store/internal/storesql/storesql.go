@@ -30,11 +30,18 @@ const AuditColumns = `id, create_time, actor, action, target, note, detail`
 
 // WordTermColumns is the column list of word term queries, in the order
 // of moderation.WordTerm's fields.
-const WordTermColumns = `list, term, create_time, created_by`
+const WordTermColumns = `list, term, create_time, created_by, site`
 
 // BanColumns is the column list of ban queries, in the order of
 // moderation.Ban's fields.
-const BanColumns = `id, kind, value, display, expire_time, reason, create_time, created_by`
+const BanColumns = `id, kind, value, display, expire_time, reason, create_time, created_by, site, request_id, request_hash`
+
+// HiddenCommentsQuery is the text of the query of the comments a ban hid
+// (its rows in ban_hidden), as they now are, by creation; ban names the
+// placeholder of the ban's id.
+func HiddenCommentsQuery(ban string) string {
+	return `SELECT ` + CommentColumns + ` FROM comments WHERE id IN (SELECT comment_id FROM ban_hidden WHERE ban_id = ` + ban + `) ORDER BY create_time, id`
+}
 
 // Dialect is how one database spells the parts of a query that differ.
 type Dialect struct {
@@ -167,31 +174,22 @@ func (d Dialect) AuditQuery(f moderation.AuditFilter) (string, []any, error) {
 }
 
 // BansQuery returns the statement and arguments that list the bans in
-// force at now, newest first. A ban expiring exactly at now is no longer
+// force at now, newest first: every site's, or with site those in force
+// on that site (the global ones and its own). A ban expiring exactly at now is no longer
 // in force, as moderation.Ban.Active says. Binding now truncated to the
 // microsecond, as both stores do, keeps that meaning: for a stored expiry
 // e in whole microseconds, e > now exactly when e > now truncated.
-func (d Dialect) BansQuery(now time.Time, after *moderation.Cursor, limit int) (string, []any, error) {
+func (d Dialect) BansQuery(now time.Time, after *moderation.Cursor, limit int, site string) (string, []any, error) {
 	if limit < 1 {
 		return "", nil, fmt.Errorf("limit %d, want at least 1", limit)
 	}
 	q := &query{d: d}
 	q.b.WriteString("SELECT " + BanColumns + " FROM bans WHERE (expire_time IS NULL OR expire_time > " + q.bind(d.Time(now)) + ")")
+	if site != "" {
+		q.b.WriteString(" AND site IN ('', " + q.bind(site) + ")")
+	}
 	q.page(after, true, limit)
 	return q.b.String(), q.args, nil
-}
-
-// WordListDetail is the audit detail of a word list change, such as
-// "added: a, b; removed: c", naming only the parts that changed.
-func WordListDetail(added, removed []string) string {
-	var parts []string
-	if len(added) > 0 {
-		parts = append(parts, "added: "+strings.Join(added, ", "))
-	}
-	if len(removed) > 0 {
-		parts = append(parts, "removed: "+strings.Join(removed, ", "))
-	}
-	return strings.Join(parts, "; ")
 }
 
 // InGivenOrder returns the distinct members of changed in the order they
