@@ -12,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -129,15 +130,16 @@ type localSkip struct {
 	id, reason, detail string
 }
 
-// countingReader counts the bytes read, for the progress bar.
+// countingReader counts the bytes read, for the progress bar. The reading
+// goroutine adds while the sending one draws, hence the atomic.
 type countingReader struct {
 	r io.Reader
-	n int64
+	n atomic.Int64
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
 }
 
@@ -242,7 +244,8 @@ func runImport(ctx context.Context, a *app, mod pb.ModerationServiceClient, site
 	progress := func(final bool) {
 		if now := time.Now(); final || now.Sub(last) >= importRedraw {
 			last = now
-			bar.showText(cr.n, size, importProgress(cr.n, size, sent, now.Sub(start)))
+			read := cr.n.Load()
+			bar.showText(read, size, importProgress(read, size, sent, now.Sub(start)))
 		}
 	}
 	var readErr error
