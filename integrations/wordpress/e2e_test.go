@@ -88,6 +88,23 @@ func findTools(t *testing.T) tools {
 	return tl
 }
 
+// buildBinaries builds commentd, which must serve HTTP/JSON, and commentctl
+// from this tree.
+func buildBinaries(ctx context.Context, t *testing.T) (commentd, commentctl string) {
+	t.Helper()
+	bin := t.TempDir()
+	commentd, err := commentdtest.Build(ctx, bin, commentdtest.Package)
+	if err != nil {
+		t.Fatal(err)
+	}
+	needHTTP(t, commentd)
+	commentctl, err = commentdtest.Build(ctx, bin, "github.com/commentd/commentd/cmd/commentctl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return commentd, commentctl
+}
+
 // TestWordPress posts comments through wp-comments-post.php as a reader's
 // browser would and checks what WordPress stored: commentd's published,
 // held and spam as WordPress's approved, pending and spam; commentd's rate
@@ -100,16 +117,7 @@ func TestWordPress(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 
-	bin := t.TempDir()
-	commentd, err := commentdtest.Build(ctx, bin, commentdtest.Package)
-	if err != nil {
-		t.Fatal(err)
-	}
-	needHTTP(t, commentd)
-	commentctl, err := commentdtest.Build(ctx, bin, "github.com/commentd/commentd/cmd/commentctl")
-	if err != nil {
-		t.Fatal(err)
-	}
+	commentd, commentctl := buildBinaries(ctx, t)
 
 	secret := randomHex(t, 32)
 	wpPort, httpPort := freePort(t), freePort(t)

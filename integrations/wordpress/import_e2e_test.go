@@ -35,16 +35,7 @@ func TestWordPressExportImports(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 
-	bin := t.TempDir()
-	commentd, err := commentdtest.Build(ctx, bin, commentdtest.Package)
-	if err != nil {
-		t.Fatal(err)
-	}
-	needHTTP(t, commentd)
-	commentctl, err := commentdtest.Build(ctx, bin, "github.com/commentd/commentd/cmd/commentctl")
-	if err != nil {
-		t.Fatal(err)
-	}
+	commentd, commentctl := buildBinaries(ctx, t)
 	wpPort, httpPort := freePort(t), freePort(t)
 	home := fmt.Sprintf("http://127.0.0.1:%d", wpPort)
 	commentdURL := fmt.Sprintf("http://127.0.0.1:%d", httpPort)

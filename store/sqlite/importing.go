@@ -46,16 +46,11 @@ func (s *Store) ImportComments(ctx context.Context, b moderation.ImportBatch) ([
 				return nil, fmt.Errorf("look up import keys: %w", err)
 			}
 			defer rows.Close()
-			found := make(map[string]storesql.ImportRef)
-			for rows.Next() {
-				var k string
-				var r storesql.ImportRef
-				if err := rows.Scan(&k, &r.ID, &r.ArticleID); err != nil {
-					return nil, fmt.Errorf("look up import keys: %w", err)
-				}
-				found[k] = r
+			found, err := storesql.ImportRefs(rows)
+			if err != nil {
+				return nil, fmt.Errorf("look up import keys: %w", err)
 			}
-			return found, rows.Err()
+			return found, nil
 		},
 		Insert: func(c *moderation.Comment) (bool, error) {
 			args, err := comments.Args(c)

@@ -11,6 +11,21 @@ type ImportRef struct {
 	ID, ArticleID string
 }
 
+// ImportRefs reads the rows of a lookup of import keys, each (key, id,
+// article_id), into what ImportOps.Lookup returns. The caller closes rows.
+func ImportRefs(rows Rows) (map[string]ImportRef, error) {
+	found := make(map[string]ImportRef)
+	for rows.Next() {
+		var k string
+		var r ImportRef
+		if err := rows.Scan(&k, &r.ID, &r.ArticleID); err != nil {
+			return nil, err
+		}
+		found[k] = r
+	}
+	return found, rows.Err()
+}
+
 // ImportOps are one store's steps of Store.ImportComments, inside its
 // transaction.
 type ImportOps struct {
