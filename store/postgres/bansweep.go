@@ -73,7 +73,6 @@ func (s *Store) CreateBanSweep(ctx context.Context, b moderation.Ban, sw moderat
 	if err := bumpAndAudit(ctx, tx, sw.Audit(len(moved), 0)); err != nil {
 		return moderation.Ban{}, nil, wrap(op, err)
 	}
-	// Last: the queue's lock is held until the commit.
 	var held []moderation.QueueEvent
 	for _, c := range moved {
 		held = append(held, entering(moderation.StatusPublished, c, sw.Time)...)

@@ -102,7 +102,6 @@ func (s *Store) CreateComment(ctx context.Context, c moderation.Comment, out ...
 func (s *Store) insertHeld(ctx context.Context, args []any, c moderation.Comment) (pgconn.CommandTag, error) {
 	b := &pgx.Batch{}
 	b.Queue(insertCommentSQL, args...)
-	b.Queue(lockQueueSQL, queueLockID)
 	b.Queue(insertHeldEventSQL, c.ID, c.CreateTime)
 	br := s.pool.SendBatch(ctx, b)
 	tag, err := br.Exec()
@@ -271,7 +270,6 @@ func (s *Store) UpdateStatus(ctx context.Context, u moderation.StatusUpdate) (mo
 		}
 	}
 	if changed {
-		// Last: the queue's lock is held until the commit.
 		if err := enqueue(ctx, tx, entering(c.Status, updated, u.Time)...); err != nil {
 			return c, false, wrap("update status", err)
 		}

@@ -125,7 +125,6 @@ func (s *Store) FileReport(ctx context.Context, f moderation.ReportFiling) (mode
 				return moderation.FiledReport{}, wrap("file report", err)
 			}
 		}
-		// Last: the queue's lock is held until the commit.
 		if err := enqueue(ctx, tx, entering(c.Status, u, u.UpdateTime)...); err != nil {
 			return moderation.FiledReport{}, wrap("file report", err)
 		}

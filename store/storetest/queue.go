@@ -158,11 +158,20 @@ func testQueuePrune(t *testing.T, o Opener) {
 	if evs, _ := queueEvents(t, s, head); len(evs) != 1 || evs[0].Seq <= head || evs[0].CommentID != "p-new" {
 		t.Fatalf("after the prune: %+v; want p-new above %d", evs, head)
 	}
+	// An event nobody has read yet is pruned as well.
+	mustCreate(t, s, newComment("p-unread", "a", moderation.StatusSpam, at(210)))
+	if n, err := s.PruneQueueEvents(ctx, at(300)); err != nil || n != 2 {
+		t.Fatalf("pruning an event nobody read: %d, %v; want 2", n, err)
+	}
+	left, horizon = queueEvents(t, s, 0)
+	if head2, err := s.QueueHead(ctx); len(left) != 0 || err != nil || horizon <= head || head2 != horizon {
+		t.Fatalf("after pruning an unread event: %d events, horizon %d, head %d (%v); want none, both above %d", len(left), horizon, head2, err, head)
+	}
 }
 
 // testQueueConcurrent: held comments created and moved at once, from many
-// goroutines, each get one event, and a reader following the log as it
-// grows sees every one exactly once, in Seq order.
+// goroutines, each get one event, and readers following the log at once
+// as it grows each see every one exactly once, in Seq order.
 func testQueueConcurrent(t *testing.T, o Opener) {
 	s := open(t, o)
 	ctx := t.Context()
@@ -187,38 +196,52 @@ func testQueueConcurrent(t *testing.T, o Opener) {
 			}
 		})
 	}
-	seen := map[string]int{}
-	var pos int64
+	// Readers follow the log at once, as watchers on several replicas do.
+	const readers = 3
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
-	for finished := false; ; {
-		select {
-		case <-done:
-			finished = true
-		default:
-		}
-		evs, _, err := s.QueueEvents(ctx, pos, 7)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range evs {
-			if e.Seq <= pos {
-				t.Fatalf("seq %d after %d", e.Seq, pos)
+	seen := make([][]moderation.QueueEvent, readers)
+	var rg sync.WaitGroup
+	for r := range readers {
+		rg.Go(func() {
+			var pos int64
+			for finished := false; ; {
+				select {
+				case <-done:
+					finished = true
+				default:
+				}
+				evs, _, err := s.QueueEvents(ctx, pos, 7)
+				if err != nil {
+					t.Errorf("reader %d: QueueEvents(%d): %v", r, pos, err)
+					return
+				}
+				for _, e := range evs {
+					if e.Seq <= pos {
+						t.Errorf("reader %d: seq %d after %d", r, e.Seq, pos)
+						return
+					}
+					pos = e.Seq
+					seen[r] = append(seen[r], e)
+				}
+				if finished && len(evs) == 0 {
+					return
+				}
 			}
-			pos = e.Seq
-			seen[e.CommentID]++
-		}
-		if finished && len(evs) == 0 {
-			break
-		}
+		})
 	}
+	rg.Wait()
 	want := writers*each + (writers * ((each + 1) / 2))
-	if len(seen) != want {
-		t.Errorf("saw %d comments enter the queue, want %d", len(seen), want)
-	}
-	for id, n := range seen {
-		if n != 1 {
-			t.Errorf("%s seen %d times", id, n)
+	for r, evs := range seen {
+		ids := map[string]int{}
+		for _, e := range evs {
+			ids[e.CommentID]++
+		}
+		if len(evs) != want || len(ids) != want {
+			t.Errorf("reader %d saw %d events of %d comments enter the queue, want %d", r, len(evs), len(ids), want)
+		}
+		if r > 0 && !slices.EqualFunc(evs, seen[0], func(a, b moderation.QueueEvent) bool { return a.Seq == b.Seq && a.CommentID == b.CommentID }) {
+			t.Errorf("readers 0 and %d saw the log differently:\n%q\n%q", r, describeEvents(seen[0]), describeEvents(evs))
 		}
 	}
 }
