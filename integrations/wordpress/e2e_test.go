@@ -34,6 +34,7 @@ const (
 	plugin      = "commentd-moderation"
 	siteKey     = "wp-site-key-for-the-e2e-test"
 	modToken    = "asha-token-for-the-e2e-test"
+	wpModToken  = "wordpress-token-for-the-e2e-test"
 	wordpressUA = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
 )
 
@@ -126,9 +127,10 @@ func TestWordPress(t *testing.T) {
 
 	db := startMariaDB(ctx, t, tl)
 	wp := startWordPress(ctx, t, tl, db, home, map[string]string{
-		"COMMENTD_URL":            commentdURL,
-		"COMMENTD_SITE_KEY":       siteKey,
-		"COMMENTD_WEBHOOK_SECRET": secret,
+		"COMMENTD_URL":             commentdURL,
+		"COMMENTD_SITE_KEY":        siteKey,
+		"COMMENTD_WEBHOOK_SECRET":  secret,
+		"COMMENTD_MODERATOR_TOKEN": wpModToken,
 	})
 
 	// The reader's email limit is one comment an hour, so the second
@@ -153,7 +155,7 @@ webhooks:
 		Env: []string{
 			"COMMENTD_HTTP_LISTEN=" + strings.TrimPrefix(commentdURL, "http://"),
 			"COMMENTD_SITE_KEYS=news:" + siteKey,
-			"COMMENTD_MODERATOR_TOKENS=asha:" + modToken + ":admin",
+			"COMMENTD_MODERATOR_TOKENS=asha:" + modToken + ":admin,wordpress:" + wpModToken,
 		},
 	}
 	cd := startCommentd(t, cfg)
@@ -287,6 +289,76 @@ webhooks:
 		t.Errorf("after the webhook, commentd status %q, event %q", rc.Meta["_commentd_status"], rc.Meta["_commentd_event"])
 	}
 
+	// Moderation in WordPress's own admin flows back to commentd: the admin
+	// marks one held comment spam and approves another, with the functions
+	// the Comments screen calls; commentd files them so, its audit trail
+	// naming the WordPress user. commentd's webhook for each then finds
+	// WordPress already there and changes nothing.
+	neha := reader{name: "Neha Gupta", email: "neha@example.in", text: "सस्ते फ़ोन यहाँ https://deals.example/a और यहाँ https://deals.example/b"}
+	sunil := reader{name: "Sunil Rao", email: "sunil@example.com", text: "आँकड़े यहाँ https://data.gov.in/budget और यहाँ https://rbi.org.in/reports"}
+	meera := reader{name: "Meera Iyer", email: "meera@example.org", text: "तुलना यहाँ https://prsindia.org/a और यहाँ https://prsindia.org/b"}
+	for _, r := range []reader{neha, sunil, meera} {
+		wp.post(ctx, t, r).wantRedirect(t)
+	}
+	held := wp.dump(ctx, t)
+	nc, uc, mc := held.by(t, neha.email, neha.text), held.by(t, sunil.email, sunil.text), held.by(t, meera.email, meera.text)
+	for _, c := range []wpComment{nc, uc, mc} {
+		if c.Approved != "0" || c.Meta["_commentd_status"] != "pending" || c.Meta["_commentd_id"] == "" {
+			t.Fatalf("comment %s by %s: comment_approved %q, meta %v; want held by commentd", c.ID, c.Author, c.Approved, c.Meta)
+		}
+	}
+	wp.helper(ctx, t, "moderate", "spam", nc.ID)
+	wp.helper(ctx, t, "moderate", "approve", uc.ID)
+	commentdDetail := func(id string) (status, moderatedBy string) {
+		t.Helper()
+		var d struct {
+			Comment struct {
+				Comment struct {
+					Status string `json:"status"`
+				} `json:"comment"`
+				ModeratedBy string `json:"moderated_by"`
+			} `json:"comment"`
+		}
+		if err := json.Unmarshal([]byte(ctl("show", id, "-o", "json")), &d); err != nil {
+			t.Fatalf("commentctl show -o json: %v", err)
+		}
+		return d.Comment.Comment.Status, d.Comment.ModeratedBy
+	}
+	commentdStatus := func(id string) string {
+		t.Helper()
+		status, _ := commentdDetail(id)
+		return status
+	}
+	type auditEvent struct{ Actor, Action, Note string }
+	audit := func(id string) []auditEvent {
+		t.Helper()
+		var events []auditEvent
+		if err := json.Unmarshal([]byte(ctl("audit", "--target", id, "-o", "json")), &events); err != nil {
+			t.Fatalf("commentctl audit -o json: %v", err)
+		}
+		return events
+	}
+	for _, c := range []struct {
+		c            wpComment
+		status, meta string
+		event        string
+	}{{nc, "COMMENT_STATUS_SPAM", "spam", "comment.spam by wordpress"}, {uc, "COMMENT_STATUS_PUBLISHED", "published", "comment.approved by wordpress"}} {
+		id := c.c.Meta["_commentd_id"]
+		if got := commentdStatus(id); got != c.status {
+			t.Errorf("after the WordPress admin's decision commentd has %s as %s, want %s", id, got, c.status)
+		}
+		if ev := audit(id); len(ev) != 1 || ev[0].Actor != "wordpress" || ev[0].Note != "WordPress: admin" {
+			t.Errorf("commentd's audit of %s: %+v; want one event by wordpress noted \"WordPress: admin\"", id, ev)
+		}
+		got := wp.waitFor(ctx, t, "commentd's webhook for the WordPress decision", func(cs wpComments) (wpComment, bool) {
+			x := cs.by(t, c.c.Email, c.c.Content)
+			return x, strings.Contains(x.Meta["_commentd_event"], c.event)
+		})
+		if got.Meta["_commentd_status"] != c.meta {
+			t.Errorf("comment %s: commentd status %q in WordPress, want %q", got.ID, got.Meta["_commentd_status"], c.meta)
+		}
+	}
+
 	// commentd slow: a listener that never answers. After the plugin's
 	// timeout (3 s) the comment is held in WordPress, with why.
 	cd.Stop(t)
@@ -296,6 +368,13 @@ webhooks:
 	vc := wp.dump(ctx, t).by(t, vikram.email, vikram.text)
 	if vc.Approved != "0" || vc.Meta["_commentd_status"] != "unanswered" || !strings.Contains(vc.Meta["_commentd_error"], "unreachable") || vc.Meta["_commentd_retry"] == "" {
 		t.Fatalf("with commentd slow: comment_approved %q, meta %v; want held (0), unanswered, an error and a request to send again", vc.Approved, vc.Meta)
+	}
+
+	// commentd down: the admin's approval waits in WordPress, and the
+	// settings page says so.
+	wp.helper(ctx, t, "moderate", "approve", mc.ID)
+	if page := wp.helper(ctx, t, "settings"); !strings.Contains(page, "1 decision made here waits to be sent to commentd") {
+		t.Errorf("with commentd down the settings page does not count the waiting decision:\n%s", page)
 	}
 
 	// commentd down: the comment is held in WordPress, with why.
@@ -328,17 +407,37 @@ webhooks:
 		t.Errorf("commentd does not have the comment sent while it was down:\n%s", out)
 	}
 
+	// The decision made while commentd was down is applied, once; and no
+	// decision came back as a second one: a change WordPress applied from
+	// commentd's webhook is not sent back.
+	if got := commentdStatus(mc.Meta["_commentd_id"]); got != "COMMENT_STATUS_PUBLISHED" {
+		t.Errorf("after commentd came back and WP-Cron ran, the decision made while it was down left %s", got)
+	}
+	for _, c := range []struct {
+		c     wpComment
+		actor string
+	}{{nc, "wordpress"}, {uc, "wordpress"}, {mc, "wordpress"}, {rc, "asha"}} {
+		if ev := audit(c.c.Meta["_commentd_id"]); len(ev) != 1 || ev[0].Actor != c.actor {
+			t.Errorf("commentd's audit of %s by %s: %+v; want one event by %s", c.c.Meta["_commentd_id"], c.c.Author, ev, c.actor)
+		}
+		// A decision sent again unchanged is not audited, but would make
+		// its sender the comment's moderator.
+		if _, by := commentdDetail(c.c.Meta["_commentd_id"]); by != c.actor {
+			t.Errorf("commentd has %s by %s moderated by %q, want %s", c.c.Meta["_commentd_id"], c.c.Author, by, c.actor)
+		}
+	}
+
 	// What an admin sees: the settings page names the wp-config constants
 	// and the webhook's URL, shows no secret, and the Comments screen has a
 	// commentd column.
 	page := wp.helper(ctx, t, "settings")
-	for _, want := range []string{"<code>COMMENTD_URL</code> is set in wp-config.php", "<code>COMMENTD_WEBHOOK_SECRET</code> is set in wp-config.php",
+	for _, want := range []string{"<code>COMMENTD_URL</code> is set in wp-config.php", "<code>COMMENTD_WEBHOOK_SECRET</code> is set in wp-config.php", "<code>COMMENTD_MODERATOR_TOKEN</code> is set in wp-config.php",
 		home + "/index.php?rest_route=/commentd/v1/events", "columns: commentd", "comment " + rc.ID + ": published<br /><small>links</small>"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the admin pages lack %q:\n%s", want, page)
 		}
 	}
-	if strings.Contains(page, secret) || strings.Contains(page, siteKey) {
+	if strings.Contains(page, secret) || strings.Contains(page, siteKey) || strings.Contains(page, wpModToken) || strings.Contains(page, "decisions made here wait") {
 		t.Errorf("the settings page shows a secret:\n%s", page)
 	}
 	if b, err := os.ReadFile(wp.debug); err == nil {
@@ -350,8 +449,8 @@ webhooks:
 	}
 
 	final := wp.dump(ctx, t)
-	if len(final) != 6 { // WordPress's sample comment and our five
-		t.Errorf("WordPress has %d comments, want 6", len(final))
+	if len(final) != 9 { // WordPress's sample comment and our eight
+		t.Errorf("WordPress has %d comments, want 9", len(final))
 	}
 	t.Logf("WordPress at the end (wp_comments and the plugin's comment meta):\n%s", final.transcript())
 }

@@ -1,7 +1,7 @@
 <?php
 /**
  * Plugin Name:       commentd Moderation
- * Description:       Asks a commentd server about every new comment and files it as WordPress's own approved, pending or spam comment; applies the decisions commentd's moderators make in commentctl.
+ * Description:       Asks a commentd server about every new comment and files it as WordPress's own approved, pending or spam comment; applies the decisions commentd's moderators make in commentctl, and sends back the ones made in WordPress.
  * Version:           0.1.0
  * Requires at least: 6.1
  * Requires PHP:      8.1
@@ -22,6 +22,7 @@ require_once __DIR__ . '/includes/class-commentd-config.php';
 require_once __DIR__ . '/includes/class-commentd-client.php';
 require_once __DIR__ . '/includes/class-commentd-submission.php';
 require_once __DIR__ . '/includes/class-commentd-webhooks.php';
+require_once __DIR__ . '/includes/class-commentd-decisions.php';
 require_once __DIR__ . '/includes/class-commentd-settings.php';
 
 /**
@@ -35,6 +36,7 @@ function commentd_moderation_boot() {
 
 	( new Commentd_Submission( $config, $client ) )->register();
 	( new Commentd_Webhooks( $config ) )->register();
+	( new Commentd_Decisions( $config, $client ) )->register();
 	if ( is_admin() ) {
 		( new Commentd_Settings( $config ) )->register();
 	}

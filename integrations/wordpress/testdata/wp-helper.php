@@ -4,8 +4,9 @@
  *
  *   php wp-helper.php DOCROOT install TITLE ADMIN_EMAIL   installs WordPress, activates the plugin, prints {"post": ID}
  *   php wp-helper.php DOCROOT dump                        prints every comment with the plugin's meta as JSON
- *   php wp-helper.php DOCROOT cron                        runs the plugin's scheduled retries now, as WP-Cron would when due
+ *   php wp-helper.php DOCROOT cron                        runs the plugin's scheduled retries (comments and decisions) now, as WP-Cron would when due
  *   php wp-helper.php DOCROOT settings                    prints Settings → commentd and the Comments screen's commentd column, as an admin sees them
+ *   php wp-helper.php DOCROOT moderate ACTION ID...       as the admin, applies spam, approve, trash or delete to comments as the Comments screen does (one request: a bulk action)
  *   php wp-helper.php DOCROOT history PASSWORD            sets the admin's password and writes a post's comment history with WordPress's own functions, prints {"post": ID}
  *
  * WP_E2E_HOME is the site's address. It lives outside the document root so the
@@ -94,10 +95,12 @@ switch ( $command ) {
 	case 'cron':
 		$ran = 0;
 		foreach ( (array) _get_cron_array() as $timestamp => $hooks ) {
-			foreach ( (array) ( $hooks['commentd_moderation_retry'] ?? array() ) as $event ) {
-				wp_unschedule_event( $timestamp, 'commentd_moderation_retry', $event['args'] );
-				do_action_ref_array( 'commentd_moderation_retry', $event['args'] );
-				++$ran;
+			foreach ( array( 'commentd_moderation_retry', 'commentd_moderation_send_decisions' ) as $hook ) {
+				foreach ( (array) ( $hooks[ $hook ] ?? array() ) as $event ) {
+					wp_unschedule_event( $timestamp, $hook, $event['args'] );
+					do_action_ref_array( $hook, $event['args'] );
+					++$ran;
+				}
 			}
 		}
 		echo json_encode( array( 'ran' => $ran ) ), "\n";
@@ -117,6 +120,33 @@ switch ( $command ) {
 			do_action( 'manage_comments_custom_column', 'commentd', $id );
 			echo " -->\n";
 		}
+		break;
+
+	case 'moderate':
+		// What the Comments screen's row and bulk actions call; the plugin
+		// sends the decisions at shutdown.
+		wp_set_current_user( 1 );
+		foreach ( array_slice( $argv, 4 ) as $id ) {
+			$id = (int) $id;
+			switch ( $argv[3] ) {
+				case 'spam':
+					$ok = wp_spam_comment( $id );
+					break;
+				case 'trash':
+					$ok = wp_trash_comment( $id );
+					break;
+				case 'delete':
+					$ok = wp_delete_comment( $id, true );
+					break;
+				default:
+					$ok = true === wp_set_comment_status( $id, $argv[3] );
+			}
+			if ( ! $ok ) {
+				fwrite( STDERR, "{$argv[3]} $id failed\n" );
+				exit( 1 );
+			}
+		}
+		echo json_encode( array( 'moderated' => count( $argv ) - 4 ) ), "\n";
 		break;
 
 	case 'history':

@@ -112,6 +112,11 @@ class Commentd_Client {
 	const SUBMIT_PATH = '/commentd.v1.CommentService/SubmitComment';
 
 	/**
+	 * The service path of ModerateComments.
+	 */
+	const MODERATE_PATH = '/commentd.v1.ModerationService/ModerateComments';
+
+	/**
 	 * Connect error codes after which the same request may succeed later.
 	 */
 	const RETRYABLE_CODES = array( 'unavailable', 'deadline_exceeded', 'internal', 'unknown', 'aborted', 'unauthenticated', 'permission_denied', 'unimplemented', 'resource_exhausted' );
@@ -167,6 +172,63 @@ class Commentd_Client {
 			return Commentd_Answer::failed( 'commentd unreachable: ' . $response->get_error_message(), true );
 		}
 		return self::parse( wp_remote_retrieve_response_code( $response ), wp_remote_retrieve_header( $response, 'retry-after' ), wp_remote_retrieve_body( $response ) );
+	}
+
+	/**
+	 * Applies one moderation action to commentd's comments with the
+	 * moderator token. Never throws.
+	 *
+	 * @param string[] $ids    Commentd's comment ids, at most 500.
+	 * @param string   $action A ModerationAction name, such as MODERATION_ACTION_APPROVE.
+	 * @param string   $note   The note for commentd's audit trail.
+	 * @return array|Commentd_Answer The ModerationResults, or a FAILED answer.
+	 */
+	public function moderate( array $ids, $action, $note ) {
+		$token = $this->config->get( 'moderator_token' );
+		if ( '' === $token ) {
+			return Commentd_Answer::failed( 'no moderator token is set, so decisions made in WordPress stay in WordPress', false );
+		}
+		$body     = wp_json_encode(
+			array(
+				'ids'    => array_values( $ids ),
+				'action' => $action,
+				'note'   => $note,
+			),
+			JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES
+		);
+		$timeout  = $this->config->timeout();
+		$response = wp_remote_post(
+			$this->config->url() . self::MODERATE_PATH,
+			array(
+				'timeout'     => $timeout,
+				'redirection' => 0,
+				'headers'     => array(
+					'Content-Type'             => 'application/json',
+					'Connect-Protocol-Version' => '1',
+					'Connect-Timeout-Ms'       => (string) (int) ( $timeout * 1000 ),
+					'Authorization'            => 'Bearer ' . $token,
+				),
+				'body'        => (string) $body,
+				'user-agent'  => 'commentd-moderation/' . COMMENTD_MODERATION_VERSION . '; WordPress/' . get_bloginfo( 'version' ),
+			)
+		);
+		if ( is_wp_error( $response ) ) {
+			return Commentd_Answer::failed( 'commentd unreachable: ' . $response->get_error_message(), true );
+		}
+		$code = (int) wp_remote_retrieve_response_code( $response );
+		$data = json_decode( (string) wp_remote_retrieve_body( $response ), true );
+		if ( 200 === $code && is_array( $data ) ) {
+			return isset( $data['results'] ) && is_array( $data['results'] ) ? $data['results'] : array();
+		}
+		$error_code = is_array( $data ) && isset( $data['code'] ) && is_string( $data['code'] ) ? $data['code'] : '';
+		$message    = is_array( $data ) && isset( $data['message'] ) && is_string( $data['message'] ) ? $data['message'] : '';
+		if ( '' === $error_code ) {
+			return Commentd_Answer::failed( sprintf( 'commentd answered HTTP %d without a Connect error', $code ), true );
+		}
+		return Commentd_Answer::failed(
+			sprintf( 'commentd refused the decision: %s: %s', $error_code, $message ),
+			in_array( $error_code, self::RETRYABLE_CODES, true )
+		);
 	}
 
 	/**

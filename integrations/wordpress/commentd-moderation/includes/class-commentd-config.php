@@ -28,9 +28,10 @@ class Commentd_Config {
 	 * Each setting and the constant that overrides it.
 	 */
 	const CONSTANTS = array(
-		'url'            => 'COMMENTD_URL',
-		'site_key'       => 'COMMENTD_SITE_KEY',
-		'webhook_secret' => 'COMMENTD_WEBHOOK_SECRET',
+		'url'             => 'COMMENTD_URL',
+		'site_key'        => 'COMMENTD_SITE_KEY',
+		'webhook_secret'  => 'COMMENTD_WEBHOOK_SECRET',
+		'moderator_token' => 'COMMENTD_MODERATOR_TOKEN',
 	);
 
 	/**
@@ -41,7 +42,7 @@ class Commentd_Config {
 	/**
 	 * A setting's value.
 	 *
-	 * @param string $name One of url, site_key, webhook_secret, timeout.
+	 * @param string $name One of url, site_key, webhook_secret, moderator_token, timeout.
 	 * @return string
 	 */
 	public function get( $name ) {

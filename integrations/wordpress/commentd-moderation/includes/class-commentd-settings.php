@@ -141,10 +141,11 @@ class Commentd_Settings {
 		add_settings_section( 'commentd_server', __( 'commentd server', 'commentd-moderation' ), '__return_false', self::PAGE );
 
 		$fields = array(
-			'url'            => array( __( 'commentd URL', 'commentd-moderation' ), 'url', __( 'The address commentd serves HTTP on (its --http-listen), such as https://commentd.example.in. Empty: comments are not sent to commentd.', 'commentd-moderation' ) ),
-			'site_key'       => array( __( 'Site key', 'commentd-moderation' ), 'password', __( "This site's key, one of commentd's --site-keys.", 'commentd-moderation' ) ),
-			'webhook_secret' => array( __( 'Webhook secret', 'commentd-moderation' ), 'password', __( "The secret of this site's webhook in commentd's policy file.", 'commentd-moderation' ) ),
-			'timeout'        => array( __( 'Timeout (seconds)', 'commentd-moderation' ), 'number', __( 'How long to wait for commentd before the comment is held for a moderator.', 'commentd-moderation' ) ),
+			'url'             => array( __( 'commentd URL', 'commentd-moderation' ), 'url', __( 'The address commentd serves HTTP on (its --http-listen), such as https://commentd.example.in. Empty: comments are not sent to commentd.', 'commentd-moderation' ) ),
+			'site_key'        => array( __( 'Site key', 'commentd-moderation' ), 'password', __( "This site's key, one of commentd's --site-keys.", 'commentd-moderation' ) ),
+			'webhook_secret'  => array( __( 'Webhook secret', 'commentd-moderation' ), 'password', __( "The secret of this site's webhook in commentd's policy file.", 'commentd-moderation' ) ),
+			'moderator_token' => array( __( 'Moderator token', 'commentd-moderation' ), 'password', __( "A token of commentd's --moderator-tokens. With it, approving, spamming, trashing and deleting a comment here is done in commentd too, noted with your name.", 'commentd-moderation' ) ),
+			'timeout'         => array( __( 'Timeout (seconds)', 'commentd-moderation' ), 'number', __( 'How long to wait for commentd before the comment is held for a moderator.', 'commentd-moderation' ) ),
 		);
 		foreach ( $fields as $name => $field ) {
 			add_settings_field(
@@ -183,13 +184,14 @@ class Commentd_Settings {
 		}
 		$output['url'] = esc_url_raw( $url, array( 'http', 'https' ) );
 
-		foreach ( array( 'site_key', 'webhook_secret' ) as $secret ) {
+		foreach ( array( 'site_key', 'webhook_secret', 'moderator_token' ) as $secret ) {
 			$value             = isset( $input[ $secret ] ) ? trim( (string) $input[ $secret ] ) : '';
 			$output[ $secret ] = '' !== $value ? $value : ( $old[ $secret ] ?? '' );
 		}
 		if ( ! empty( $input['clear_secrets'] ) ) {
-			$output['site_key']       = '';
-			$output['webhook_secret'] = '';
+			$output['site_key']        = '';
+			$output['webhook_secret']  = '';
+			$output['moderator_token'] = '';
 		}
 
 		$timeout           = isset( $input['timeout'] ) ? (float) $input['timeout'] : 0;
@@ -274,15 +276,27 @@ class Commentd_Settings {
 					?>
 				</p></div>
 			<?php endif; ?>
+			<?php $waiting = Commentd_Decisions::waiting(); ?>
+			<?php if ( $waiting > 0 ) : ?>
+				<div class="notice notice-warning inline"><p>
+					<?php
+					printf(
+						/* translators: %d: how many decisions. */
+						esc_html( _n( '%d decision made here waits to be sent to commentd; it is sent again automatically.', '%d decisions made here wait to be sent to commentd; they are sent again automatically.', $waiting, 'commentd-moderation' ) ),
+						(int) $waiting
+					);
+					?>
+				</p></div>
+			<?php endif; ?>
 			<form action="options.php" method="post">
 				<?php
 				settings_fields( self::GROUP );
 				do_settings_sections( self::PAGE );
-				if ( ! $this->config->from_constant( 'site_key' ) || ! $this->config->from_constant( 'webhook_secret' ) ) {
+				if ( ! $this->config->from_constant( 'site_key' ) || ! $this->config->from_constant( 'webhook_secret' ) || ! $this->config->from_constant( 'moderator_token' ) ) {
 					printf(
 						'<p><label><input type="checkbox" name="%s" value="1" /> %s</label></p>',
 						esc_attr( Commentd_Config::OPTION . '[clear_secrets]' ),
-						esc_html__( 'Forget the saved site key and webhook secret', 'commentd-moderation' )
+						esc_html__( 'Forget the saved site key, webhook secret and moderator token', 'commentd-moderation' )
 					);
 				}
 				submit_button();

@@ -462,6 +462,23 @@ class Commentd_Submission {
 	 * @return bool Whether the comment now has that status.
 	 */
 	public static function set_status( $comment_id, $target ) {
+		// Commentd's own decision: not to be sent back to it.
+		++Commentd_Decisions::$applying;
+		try {
+			return self::apply_status( $comment_id, $target );
+		} finally {
+			--Commentd_Decisions::$applying;
+		}
+	}
+
+	/**
+	 * Moves a comment to a WordPress status (set_status without the flag).
+	 *
+	 * @param int    $comment_id The comment.
+	 * @param string $target     approve, hold, spam, trash or delete.
+	 * @return bool
+	 */
+	private static function apply_status( $comment_id, $target ) {
 		$current = wp_get_comment_status( $comment_id );
 		if ( false === $current ) {
 			return false;
@@ -526,6 +543,9 @@ class Commentd_Submission {
 				wp_schedule_single_event( time() + 60 + $i, self::RETRY_HOOK, array( (int) $id ) );
 			}
 		}
+		if ( Commentd_Decisions::outbox() && ! wp_next_scheduled( Commentd_Decisions::RETRY_HOOK ) ) {
+			wp_schedule_single_event( time() + 60, Commentd_Decisions::RETRY_HOOK );
+		}
 	}
 
 	/**
@@ -535,6 +555,7 @@ class Commentd_Submission {
 	 */
 	public static function deactivate() {
 		wp_unschedule_hook( self::RETRY_HOOK );
+		wp_unschedule_hook( Commentd_Decisions::RETRY_HOOK );
 	}
 
 	/**
