@@ -297,12 +297,13 @@ webhooks:
 	neha := reader{name: "Neha Gupta", email: "neha@example.in", text: "सस्ते फ़ोन यहाँ https://deals.example/a और यहाँ https://deals.example/b"}
 	sunil := reader{name: "Sunil Rao", email: "sunil@example.com", text: "आँकड़े यहाँ https://data.gov.in/budget और यहाँ https://rbi.org.in/reports"}
 	meera := reader{name: "Meera Iyer", email: "meera@example.org", text: "तुलना यहाँ https://prsindia.org/a और यहाँ https://prsindia.org/b"}
-	for _, r := range []reader{neha, sunil, meera} {
+	kabir := reader{name: "Kabir Khan", email: "kabir@example.net", text: "स्रोत यहाँ https://pib.gov.in/a और यहाँ https://pib.gov.in/b"}
+	for _, r := range []reader{neha, sunil, meera, kabir} {
 		wp.post(ctx, t, r).wantRedirect(t)
 	}
 	held := wp.dump(ctx, t)
-	nc, uc, mc := held.by(t, neha.email, neha.text), held.by(t, sunil.email, sunil.text), held.by(t, meera.email, meera.text)
-	for _, c := range []wpComment{nc, uc, mc} {
+	nc, uc, mc, kc := held.by(t, neha.email, neha.text), held.by(t, sunil.email, sunil.text), held.by(t, meera.email, meera.text), held.by(t, kabir.email, kabir.text)
+	for _, c := range []wpComment{nc, uc, mc, kc} {
 		if c.Approved != "0" || c.Meta["_commentd_status"] != "pending" || c.Meta["_commentd_id"] == "" {
 			t.Fatalf("comment %s by %s: comment_approved %q, meta %v; want held by commentd", c.ID, c.Author, c.Approved, c.Meta)
 		}
@@ -370,11 +371,20 @@ webhooks:
 		t.Fatalf("with commentd slow: comment_approved %q, meta %v; want held (0), unanswered, an error and a request to send again", vc.Approved, vc.Meta)
 	}
 
-	// commentd down: the admin's approval waits in WordPress, and the
-	// settings page says so.
-	wp.helper(ctx, t, "moderate", "approve", mc.ID)
-	if page := wp.helper(ctx, t, "settings"); !strings.Contains(page, "1 decision made here waits to be sent to commentd") {
-		t.Errorf("with commentd down the settings page does not count the waiting decision:\n%s", page)
+	// commentd down: the admin's bulk approval of two comments waits in
+	// WordPress as one batch, and the settings page says so.
+	wp.helper(ctx, t, "moderate", "approve", mc.ID, kc.ID)
+	var outbox []struct {
+		IDs    []string `json:"ids"`
+		Action string   `json:"action"`
+		Note   string   `json:"note"`
+	}
+	if out := wp.helper(ctx, t, "outbox"); json.Unmarshal([]byte(out), &outbox) != nil || len(outbox) != 1 || len(outbox[0].IDs) != 2 ||
+		outbox[0].Action != "MODERATION_ACTION_APPROVE" || outbox[0].Note != "WordPress: admin" {
+		t.Errorf("with commentd down, the waiting decisions are %s; want one APPROVE batch of two, noted WordPress: admin", out)
+	}
+	if page := wp.helper(ctx, t, "settings"); !strings.Contains(page, "2 decisions made here wait to be sent to commentd") {
+		t.Errorf("with commentd down the settings page does not count the waiting decisions:\n%s", page)
 	}
 
 	// commentd down: the comment is held in WordPress, with why.
@@ -410,13 +420,18 @@ webhooks:
 	// The decision made while commentd was down is applied, once; and no
 	// decision came back as a second one: a change WordPress applied from
 	// commentd's webhook is not sent back.
-	if got := commentdStatus(mc.Meta["_commentd_id"]); got != "COMMENT_STATUS_PUBLISHED" {
-		t.Errorf("after commentd came back and WP-Cron ran, the decision made while it was down left %s", got)
+	for _, c := range []wpComment{mc, kc} {
+		if got := commentdStatus(c.Meta["_commentd_id"]); got != "COMMENT_STATUS_PUBLISHED" {
+			t.Errorf("after commentd came back and WP-Cron ran, the decision made while it was down left %s by %s %s", c.Meta["_commentd_id"], c.Author, got)
+		}
+	}
+	if out := wp.helper(ctx, t, "outbox"); strings.TrimSpace(out) != "[]" {
+		t.Errorf("after WP-Cron ran with commentd back, decisions still wait: %s", out)
 	}
 	for _, c := range []struct {
 		c     wpComment
 		actor string
-	}{{nc, "wordpress"}, {uc, "wordpress"}, {mc, "wordpress"}, {rc, "asha"}} {
+	}{{nc, "wordpress"}, {uc, "wordpress"}, {mc, "wordpress"}, {kc, "wordpress"}, {rc, "asha"}} {
 		if ev := audit(c.c.Meta["_commentd_id"]); len(ev) != 1 || ev[0].Actor != c.actor {
 			t.Errorf("commentd's audit of %s by %s: %+v; want one event by %s", c.c.Meta["_commentd_id"], c.c.Author, ev, c.actor)
 		}
@@ -449,8 +464,8 @@ webhooks:
 	}
 
 	final := wp.dump(ctx, t)
-	if len(final) != 9 { // WordPress's sample comment and our eight
-		t.Errorf("WordPress has %d comments, want 9", len(final))
+	if len(final) != 10 { // WordPress's sample comment and our nine
+		t.Errorf("WordPress has %d comments, want 10", len(final))
 	}
 	t.Logf("WordPress at the end (wp_comments and the plugin's comment meta):\n%s", final.transcript())
 }

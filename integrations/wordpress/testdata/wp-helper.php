@@ -7,6 +7,7 @@
  *   php wp-helper.php DOCROOT cron                        runs the plugin's scheduled retries (comments and decisions) now, as WP-Cron would when due
  *   php wp-helper.php DOCROOT settings                    prints Settings → commentd and the Comments screen's commentd column, as an admin sees them
  *   php wp-helper.php DOCROOT moderate ACTION ID...       as the admin, applies spam, approve, trash or delete to comments as the Comments screen does (one request: a bulk action)
+ *   php wp-helper.php DOCROOT outbox                      prints the decisions waiting for commentd as JSON
  *   php wp-helper.php DOCROOT history PASSWORD            sets the admin's password and writes a post's comment history with WordPress's own functions, prints {"post": ID}
  *
  * WP_E2E_HOME is the site's address. It lives outside the document root so the
@@ -147,6 +148,10 @@ switch ( $command ) {
 			}
 		}
 		echo json_encode( array( 'moderated' => count( $argv ) - 4 ) ), "\n";
+		break;
+
+	case 'outbox':
+		echo json_encode( Commentd_Decisions::outbox() ), "\n";
 		break;
 
 	case 'history':
