@@ -147,6 +147,29 @@ type ReportFiling struct {
 	Outbox func(c Comment) []OutboxMessage
 }
 
+// Held returns c as the open reports' weight (of readers readers) leaves
+// it at at: back in PENDING, with the hold's reason in place of any earlier
+// one of its rule, once the weight reaches the threshold on a published
+// comment; and whether it moved. Every store decides by this, inside the
+// transaction that weighed the reports.
+func (f ReportFiling) Held(c Comment, weight float64, readers int, at time.Time) (Comment, bool) {
+	if c.Status != StatusPublished || f.Threshold <= 0 || f.Hold == nil || weight < f.Threshold-1e-9 {
+		return c, false
+	}
+	r := f.Hold(weight, readers)
+	u := c
+	u.Status, u.UpdateTime = StatusPending, at
+	u.ModeratedBy, u.ModerationNote = "", ""
+	u.Reasons = make([]Reason, 0, len(c.Reasons)+1)
+	for _, x := range c.Reasons {
+		if x.Rule != r.Rule {
+			u.Reasons = append(u.Reasons, x)
+		}
+	}
+	u.Reasons = append(u.Reasons, r)
+	return u, true
+}
+
 // FiledReport is what Store.FileReport did.
 type FiledReport struct {
 	// Report as stored; the reader's earlier report when Duplicate.

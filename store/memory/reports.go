@@ -46,11 +46,10 @@ func (s *Store) FileReport(ctx context.Context, f moderation.ReportFiling) (mode
 	// The checks of what the SQL stores' constraints refuse, before
 	// anything changes.
 	weight, readers := db.openWeight(c.ID, &rep)
-	hold := c.Status == moderation.StatusPublished && f.Threshold > 0 && f.Hold != nil && weight >= f.Threshold-1e-9
+	updated, hold := f.Held(c, weight, readers, rep.CreateTime)
 	var (
-		updated = c
-		out     []moderation.OutboxMessage
-		a       moderation.AuditEvent
+		out []moderation.OutboxMessage
+		a   moderation.AuditEvent
 	)
 	if hold {
 		a = f.Audit
@@ -58,9 +57,6 @@ func (s *Store) FileReport(ctx context.Context, f moderation.ReportFiling) (mode
 		if err := db.checkAudit(a); err != nil {
 			return moderation.FiledReport{}, fmt.Errorf("memory: file report: %w", err)
 		}
-		updated.Status, updated.UpdateTime = moderation.StatusPending, rep.CreateTime
-		updated.ModeratedBy, updated.ModerationNote = "", ""
-		updated.Reasons = storesql.WithReason(c.Reasons, f.Hold(weight, readers))
 		if f.Outbox != nil {
 			out = f.Outbox(updated)
 			if err := db.checkOutbox(out); err != nil {

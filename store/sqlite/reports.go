@@ -98,11 +98,7 @@ func (s *Store) FileReport(ctx context.Context, f moderation.ReportFiling) (mode
 		return moderation.FiledReport{}, wrap("file report: weigh", err)
 	}
 	filed := moderation.FiledReport{Report: stored, Comment: c}
-	if c.Status == moderation.StatusPublished && f.Threshold > 0 && f.Hold != nil && weight >= f.Threshold-1e-9 {
-		u := c
-		u.Status, u.UpdateTime = moderation.StatusPending, rep.CreateTime
-		u.ModeratedBy, u.ModerationNote = "", ""
-		u.Reasons = storesql.WithReason(c.Reasons, f.Hold(weight, readers))
+	if u, held := f.Held(c, weight, readers, rep.CreateTime); held {
 		reasons, err := storesql.EncodeReasons(u.Reasons)
 		if err != nil {
 			return moderation.FiledReport{}, wrap("file report", err)

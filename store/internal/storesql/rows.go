@@ -99,16 +99,3 @@ func StatusCounts[S int16 | int64](rows Rows) (map[moderation.Status]int64, erro
 	}
 	return out, nil
 }
-
-// WithReason returns rs with r in place of any reason of r's rule, or
-// after them: a comment held again on reader reports carries one such
-// reason, the latest.
-func WithReason(rs []moderation.Reason, r moderation.Reason) []moderation.Reason {
-	out := make([]moderation.Reason, 0, len(rs)+1)
-	for _, x := range rs {
-		if x.Rule != r.Rule {
-			out = append(out, x)
-		}
-	}
-	return append(out, r)
-}
